@@ -11,16 +11,22 @@
 #   tests/demo/*.c     deliberately broken programs that a sanitizer must catch
 #   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`)
 #   exercises/chNN/    starter files; solutions/chNN/ the same files, solved
-#   bench/*.c          the benchmark program build/bench
-#   tests/fuzz/fuzz_*.c libFuzzer targets, build/fuzz/<name>
+#   bench/main_<prog>.c a benchmark program, build/<prog>; the other
+#                      bench/*.c files are linked into every one of them
+#   tests/fuzz/fuzz_<name>.c  a libFuzzer target, build/fuzz/<name>; seed
+#                      directories listed one per line in tests/fuzz/<name>.seeds
 #
 # Build modes: MODE=release (default, gcc, build/), MODE=tsan (clang
 # ThreadSanitizer, build/tsan/), MODE=asan (clang ASan+UBSan, build/asan/).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 
 MODE     ?= release
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
 CH       ?= 99
 SRC_DIRS := src
 CHAPTERS := $(sort $(patsubst tests/ch%,%,$(foreach f,$(wildcard tests/ch[0-9][0-9]_*.c),$(firstword $(subst _, ,$(basename $(f)))))))
@@ -59,12 +65,14 @@ LDLIBS   := -lm
 LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
 PROG_SRC := $(wildcard src/main_*.c)
 PROGS    := $(patsubst src/main_%.c,%,$(PROG_SRC))
-PROG_BINS:= $(addprefix $(BUILD)/,$(subst _,-,$(PROGS)))
+BENCH_PROG_SRC := $(wildcard bench/main_*.c)
+BENCH_PROGS    := $(patsubst bench/main_%.c,%,$(BENCH_PROG_SRC))
+BENCH_OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out bench/main_%.c,$(wildcard bench/*.c)))
+PROG_BINS:= $(addprefix $(BUILD)/,$(subst _,-,$(PROGS) $(BENCH_PROGS)))
 LIB      := $(BUILD)/libreplica.a
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 UTIL_SRC := $(wildcard tests/util/*.c)
 UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
-BENCH_SRC:= $(wildcard bench/*.c)
 
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
@@ -122,18 +130,23 @@ programs: $(PROG_BINS)
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/% exercises/% solutions/%,$<),$(CHECK_CFLAGS)) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/% exercises/% solutions/%,$<),$(CHECK_CFLAGS)) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
+# PROGRAM_RULE(dir,name,extra objects): build/<name> from dir/main_<name>.c
 define PROGRAM_RULE
-$(BUILD)/$(subst _,-,$(1)): $(BUILD)/obj/src/main_$(1).o $(LIB)
-	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+$(BUILD)/$(subst _,-,$(2)): $(BUILD)/obj/$(1)/main_$(2).o $(3) $(LIB)
+	@echo "  LINK    $$@"
+	$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
-$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,$(p))))
+$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,src,$(p),)))
+$(foreach p,$(BENCH_PROGS),$(eval $(call PROGRAM_RULE,bench,$(p),$(BENCH_OBJ))))
 
 # One test program per chapter; its main() is generated from the file names,
 # so adding tests/chNN_topic.c adds the suite chNN_topic_suite().
@@ -144,11 +157,12 @@ $(BUILD)/gen/test-ch%.c: FORCE
 
 $(BUILD)/test-ch%: $$(foreach f,$$(wildcard tests/ch$$*_*.c),$(BUILD)/obj/$$(basename $$f).o) \
                    $(BUILD)/obj/gen/test-ch%.o $(UTIL_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
 # --- running tests -----------------------------------------------------------
 TEST_BINS = $(foreach c,$(CH_SEL),$(BUILD)/test-ch$(c))
@@ -233,11 +247,27 @@ docs: check-docs | deps
 	@doxygen docs/Doxyfile > build/docs/doxygen.log
 	@echo "docs: build/docs/html/index.html"
 
-# --- benchmarks, fuzzing, demo -------------------------------------------------
+# --- fuzzing -------------------------------------------------------------------
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+
+build/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) | deps
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $< $(LIB_SRC) -lm -o $@
+
+fuzz: $(FUZZ_TARGETS)
+	@tests/util/run-fuzz.sh $(FUZZ_SECONDS) $^
+
+# --- benchmarks (chapter 4 adds bench/bench.mk) ----------------------------------
 -include bench/bench.mk
--include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build
 
+# Header dependencies written by -MMD; never try to remake them.
+%.d: ;
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

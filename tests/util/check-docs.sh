@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# check-docs.sh - the rules that keep chapter text tied to tested code.
+#
+# 1. Chapters contain no pasted C: no fenced ```c block in chapters/*.md.
+#    Code enters a chapter only through \snippet or \include.
+# 2. Every snippet marker `[id]` used by a chapter's \snippet appears exactly
+#    twice in the file it names (Doxygen quotes the lines between the pair).
+# 3. Every marker comment /* [chNN-...] */ in the sources is used by some
+#    chapter, so no marker is left to rot.
+set -uo pipefail
+status=0
+shopt -s nullglob
+chapters=(chapters/*.md)
+if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
+  echo "check-docs: the lines above paste C into a chapter; use \\snippet"
+  status=1
+fi
+find_file() {  # locate a \snippet file the way EXAMPLE_PATH does
+  for d in src tests bench exercises solutions; do
+    [ -f "$d/$1" ] && { echo "$d/$1"; return; }
+  done
+  [ -f "$1" ] && echo "$1"
+}
+used=$(mktemp); trap 'rm -f "$used"' EXIT
+while read -r file id; do
+  path=$(find_file "$file")
+  if [ -z "$path" ]; then
+    echo "check-docs: \\snippet $file $id: no such file under src tests bench exercises solutions"
+    status=1; continue
+  fi
+  n=$(grep -cF "[$id]" "$path")
+  if [ "$n" -ne 2 ]; then
+    echo "check-docs: marker [$id] appears $n times in $path (must be exactly 2)"
+    status=1
+  fi
+  echo "$id" >> "$used"
+done < <(grep -ohE '\\snippet(\{[^}]*\})?\s+\S+\s+\S+' "${chapters[@]}" /dev/null \
+         | sed -E 's/\\snippet(\{[^}]*\})?\s+//')
+while read -r id; do
+  grep -qx "$id" "$used" || { echo "check-docs: marker [$id] is not used by any chapter"; status=1; }
+done < <(grep -rhoE '/\* \[ch[0-9]{2}-[A-Za-z0-9_-]+\] \*/' src tests bench exercises solutions 2>/dev/null \
+         | sed -E 's#/\* \[(.*)\] \*/#\1#' | sort -u)
+[ $status -eq 0 ] && echo "check-docs: chapters and snippet markers are consistent"
+exit $status

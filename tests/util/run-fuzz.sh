@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# run-fuzz.sh - run each libFuzzer target for a fixed time.
+#
+# Usage: run-fuzz.sh SECONDS build/fuzz/NAME...
+# Seeds: tests/fuzz/corpus/NAME/ (kept in the repository: crashes found once
+# become regression inputs there) plus every directory listed, one per line,
+# in tests/fuzz/NAME.seeds (paths relative to the repository root; missing
+# ones are skipped with a note).  New inputs go to build/fuzz/NAME.corpus/.
+set -uo pipefail
+secs=$1; shift
+status=0
+for bin in "$@"; do
+  name=$(basename "$bin")
+  work=build/fuzz/$name.corpus; mkdir -p "$work" "tests/fuzz/corpus/$name"
+  seeds=("tests/fuzz/corpus/$name")
+  if [ -f "tests/fuzz/$name.seeds" ]; then
+    while read -r d; do
+      [ -z "$d" ] || [[ $d == \#* ]] && continue
+      if [ -d "$d" ]; then seeds+=("$d"); else echo "fuzz $name: seed dir $d not found, skipped"; fi
+    done < "tests/fuzz/$name.seeds"
+  fi
+  echo "== fuzz $name for ${secs}s (seeds: ${seeds[*]})"
+  if ! "$bin" -max_total_time="$secs" -print_final_stats=1 \
+        -artifact_prefix="build/fuzz/$name-" "$work" "${seeds[@]}" \
+        > "build/fuzz/$name.log" 2>&1; then
+    echo "!! fuzz $name found a failure; see build/fuzz/$name.log"
+    tail -n 30 "build/fuzz/$name.log"
+    status=1
+  else
+    grep -E 'stat::number_of_executed_units|cov:' "build/fuzz/$name.log" | tail -n 2
+    echo "ok fuzz $name"
+  fi
+done
+exit $status

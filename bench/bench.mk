@@ -1,0 +1,29 @@
+# bench.mk - chapter 4's benchmark targets (included by the Makefile).
+#
+#   make bench         a short run of everything: the seed's table, every
+#                      variant, the ablation, the sweeps, the claims and
+#                      the plots (about a minute on 2 CPUs)
+#   make bench-seed    the seed's table at the seed's settings (3 s per run)
+#   make bench-smoke   the smallest run that prints every table (seconds)
+#
+# Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
+# bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
+
+# The compiler flags, recorded in every results file.
+$(BUILD)/obj/bench/report.o: CPPFLAGS += -DBENCH_CFLAGS="\"$(CC) $(STD) $(OPT) $(SAN) -pthread\""
+# The chapter 4 test calls the harness directly, so it links the bench code.
+$(BUILD)/test-ch04: $(BENCH_OBJ)
+$(BUILD)/obj/tests/ch04_%.o: CPPFLAGS += -Ibench
+
+.PHONY: bench bench-seed bench-smoke
+bench: $(BUILD)/bench
+	@mkdir -p bench/results
+	$(BUILD)/bench --profile quick
+
+bench-seed: $(BUILD)/bench
+	@mkdir -p bench/results
+	$(BUILD)/bench --profile seed
+
+bench-smoke: $(BUILD)/bench
+	@mkdir -p bench/results
+	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke

@@ -10,16 +10,20 @@
 set -uo pipefail
 status=0
 shopt -s nullglob
-chapters=(chapters/*.md)
+chapters=(chapters/*.md solutions/*/README.md)
 if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
   echo "check-docs: the lines above paste C into a chapter; use \\snippet"
   status=1
 fi
-find_file() {  # locate a \snippet file the way EXAMPLE_PATH does
-  for d in src tests bench exercises solutions; do
-    [ -f "$d/$1" ] && { echo "$d/$1"; return; }
-  done
-  [ -f "$1" ] && echo "$1"
+find_file() {  # locate a \snippet file as EXAMPLE_PATH (recursive) does
+  local hits
+  hits=$(find src tests bench exercises solutions -type f 2>/dev/null \
+         | grep -E "(^|/)$(sed 's/[.[\*^$]/\\&/g' <<<"$1")\$")
+  if [ "$(grep -c . <<<"$hits")" -gt 1 ]; then
+    echo "check-docs: \\snippet $1 is ambiguous: $(echo $hits)" >&2
+    return
+  fi
+  echo "$hits"
 }
 used=$(mktemp); trap 'rm -f "$used"' EXIT
 while read -r file id; do

@@ -13,7 +13,7 @@ limit=${TEST_PROGRAM_TIMEOUT:-1800}
 total_p=0; total_f=0; status=0
 log_dir=build/test-logs; mkdir -p "$log_dir"
 for prog in "$@"; do
-  name=$(basename "$prog")
+  name=${prog#build/}
   log="$log_dir/$(echo "$prog" | tr / -).log"
   echo "== $prog"
   # shellcheck disable=SC2086

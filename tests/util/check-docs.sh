@@ -7,6 +7,9 @@
 #    twice in the file it names (Doxygen quotes the lines between the pair).
 # 3. Every marker comment /* [chNN-...] */ in the sources is used by some
 #    chapter, so no marker is left to rot.
+# 4. Every chapter has the same bones, so a learner always knows where to
+#    look: level-2 headings starting "What you will build", "The failing
+#    test", "Run it", "Exercises" and "What changed".
 set -uo pipefail
 status=0
 shopt -s nullglob
@@ -44,5 +47,10 @@ while read -r id; do
   grep -qx "$id" "$used" || { echo "check-docs: marker [$id] is not used by any chapter"; status=1; }
 done < <(grep -rhoE '/\* \[ch[0-9]{2}-[A-Za-z0-9_-]+\] \*/' src tests bench exercises solutions 2>/dev/null \
          | sed -E 's#/\* \[(.*)\] \*/#\1#' | sort -u)
+for ch in chapters/[0-9][0-9]-*.md; do
+  for h in "What you will build" "The failing test" "Run it" "Exercises" "What changed"; do
+    grep -qiE "^## $h" "$ch" || { echo "check-docs: $ch has no '## $h...' section"; status=1; }
+  done
+done
 [ $status -eq 0 ] && echo "check-docs: chapters and snippet markers are consistent"
 exit $status

@@ -140,7 +140,7 @@ void hamt_edit_begin(hamt_edit *e, hamt_node *root, size_t bytes,
     e->ngarbage = 0;
 }
 
-static int garbage_reserve(hamt_edit *e, size_t more)
+int hamt_edit_reserve(hamt_edit *e, size_t more)
 {
     if (e->capgarbage - e->ngarbage >= more)
         return 0;
@@ -167,7 +167,7 @@ static void garbage_push(hamt_edit *e, void *p, void (*free_fn)(void *),
 int hamt_edit_defer(hamt_edit *e, void *p, void (*free_fn)(void *),
                     size_t bytes)
 {
-    if (garbage_reserve(e, 1) != 0)
+    if (hamt_edit_reserve(e, 1) != 0)
         return -1;
     garbage_push(e, p, free_fn, bytes);
     return 0;
@@ -450,7 +450,7 @@ int hamt_edit_set(hamt_edit *e, const void *key, size_t klen, void *val,
     set_args a = { .h = e->hash(key, klen), .key = key, .klen = klen,
                    .val = val };
     /* At most one node per level, plus a pushed-down collision node. */
-    if (garbage_reserve(e, HAMT_MAX_DEPTH + 2) != 0)
+    if (hamt_edit_reserve(e, HAMT_EDIT_RESERVE) != 0)
         return -1;
     if (find_slot(e->root, a.h, key, klen) == NULL) {
         a.newkey = key_new(a.h, key, klen);
@@ -539,7 +539,7 @@ int hamt_edit_del(hamt_edit *e, const void *key, size_t klen, void **removed)
     del_args a = { .h = e->hash(key, klen), .key = key, .klen = klen };
     if (find_slot(e->root, a.h, key, klen) == NULL)
         return 0; /* absent: nothing copied, nothing to publish */
-    if (garbage_reserve(e, HAMT_MAX_DEPTH + 2) != 0)
+    if (hamt_edit_reserve(e, HAMT_EDIT_RESERVE) != 0)
         return -1;
     if (del_in(e, &e->root, 0, &a) != 0)
         return -1;

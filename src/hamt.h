@@ -179,6 +179,22 @@ int hamt_edit_set(hamt_edit *e, const void *key, size_t klen, void *val,
  */
 int hamt_edit_del(hamt_edit *e, const void *key, size_t klen, void **removed);
 
+/** Garbage entries one set or delete may add (one node per level, plus
+ *  a key). */
+#define HAMT_EDIT_RESERVE (HAMT_MAX_DEPTH + 2)
+
+/**
+ * Make room on the garbage list, so that the next hamt_edit_set(),
+ * hamt_edit_del() and hamt_edit_defer() calls that fit cannot fail for
+ * lack of it.
+ *
+ * \param e the edit.
+ * \param n entries to have free (HAMT_EDIT_RESERVE per set or delete, one
+ *          per defer).
+ * \return 0, or -1 with errno ENOMEM.
+ */
+int hamt_edit_reserve(hamt_edit *e, size_t n);
+
 /**
  * Add an object of the caller's to the garbage list (e.g. a replaced
  * value), so that it is retired with the nodes.
@@ -187,7 +203,8 @@ int hamt_edit_del(hamt_edit *e, const void *key, size_t klen, void **removed);
  * \param p       the object.
  * \param free_fn how to free it.
  * \param bytes   its size.
- * \return 0, or -1 with errno ENOMEM (p is then not on the list).
+ * \return 0, or -1 with errno ENOMEM (p is then not on the list); never
+ *         fails when room was reserved with hamt_edit_reserve().
  */
 int hamt_edit_defer(hamt_edit *e, void *p, void (*free_fn)(void *),
                     size_t bytes);

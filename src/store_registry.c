@@ -6,6 +6,7 @@
 #include "store.h"
 #include "store_naive.h"
 #include "store_rwlock.h"
+#include "store_hamt.h"
 
 #include <string.h>
 
@@ -13,6 +14,7 @@ const store_ops *const store_variants[] = {
     &store_naive_ops,
     &store_rwlock_ops,
     &store_rwlock_rp_ops,
+    &store_hamt_ops,
     NULL,
 };
 

@@ -1,0 +1,302 @@
+/* store_hamt.c - lock-free reads of a persistent trie, epochs for memory.
+ *
+ * Readers: enter an epoch section, load the root with acquire, and read
+ * that version for the rest of the section.  The acquire load pairs with
+ * the writer's release store of the root, so every node, key and value the
+ * writer built before publishing is visible to a reader that sees the new
+ * root.  Nothing a reader can reach is ever modified, and nothing is freed
+ * until the reader leaves its section: that is the same contract as
+ * store_cow, only the snapshot is a tree instead of a table.
+ *
+ * Writers: one at a time, under a mutex (the replica has a single writer;
+ * the mutex only keeps the store correct if there are more).  A write is a
+ * hamt_edit of one change: path-copy, publish the new root, retire what
+ * the new version no longer reaches, and give the epoch a chance to move.
+ * store_apply() is the same with many changes in one edit.
+ *
+ * Memory accounting: bytes is the published version (nodes, keys, values);
+ * peak_bytes also counts what was retired and not yet freed, because that
+ * memory is still held: it is what a write costs beyond the live data.
+ */
+#include "store_hamt.h"
+#include "ebr.h"
+#include "hamt.h"
+#include "hash.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+typedef struct hs {
+    store base;
+    _Atomic(hamt_node *) root; /* the published version */
+    ebr *ebr;
+    pthread_mutex_t wlock;     /* one writer at a time; guards what follows */
+    uint64_t token;            /* last edit token used */
+    hamt_edit edit;            /* reused by every write */
+    size_t node_bytes;         /* nodes and keys of the published version */
+    size_t val_bytes;          /* values of the published version */
+    size_t peak;
+} hs;
+
+typedef struct hs_reader {
+    store_reader base;
+    ebr_reader *er;
+    const hamt_node *snap; /* the version this section reads */
+} hs_reader;
+
+static void free_value(void *p)
+{
+    value_free(p);
+}
+
+static store *hs_create(void)
+{
+    hs *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->ebr = ebr_create();
+    if (s->ebr == NULL) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->wlock, NULL);
+    atomic_init(&s->root, NULL);
+    s->base.ops = &store_hamt_ops;
+    return &s->base;
+}
+
+static void hs_destroy(store *st)
+{
+    hs *s = (hs *)st;
+    /* No reader is open, so the published version is the only one left
+     * besides what is retired, which ebr_destroy() frees. */
+    hamt_free_tree(atomic_load_explicit(&s->root, memory_order_relaxed),
+                   free_value);
+    hamt_edit_release(&s->edit);
+    ebr_destroy(s->ebr);
+    pthread_mutex_destroy(&s->wlock);
+    free(s);
+}
+
+static store_reader *hs_reader_open(store *st)
+{
+    hs_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->er = ebr_register(((hs *)st)->ebr);
+    if (r->er == NULL) {
+        free(r);
+        return NULL;
+    }
+    r->base.owner = st;
+    return &r->base;
+}
+
+static void hs_reader_close(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    ebr_unregister(r->er);
+    free(r);
+}
+
+/* [ch05-read] */
+static void hs_read_begin(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    ebr_enter(r->er);
+    /* acquire: pairs with the writer's release store in publish(); the
+     * nodes of this version were all written before that store. */
+    r->snap = atomic_load_explicit(&((hs *)rb->owner)->root,
+                                   memory_order_acquire);
+}
+
+static void hs_read_end(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    r->snap = NULL;
+    ebr_exit(r->er);
+}
+
+static const value *hs_get(store_reader *rb, const void *key, size_t klen)
+{
+    hs_reader *r = (hs_reader *)rb;
+    return hamt_get(r->snap, hash_bytes(key, klen), key, klen);
+}
+/* [ch05-read] */
+
+static size_t hs_count(store_reader *rb)
+{
+    return hamt_size(((hs_reader *)rb)->snap);
+}
+
+typedef struct iter_ctx {
+    store_iter_fn *fn;
+    void *arg;
+} iter_ctx;
+
+static int iter_cb(const hamt_key *k, void *val, void *arg)
+{
+    iter_ctx *c = arg;
+    return c->fn(k->bytes, k->len, val, c->arg);
+}
+
+static int hs_iterate(store_reader *rb, store_iter_fn *fn, void *arg)
+{
+    iter_ctx c = { fn, arg };
+    return hamt_iterate(((hs_reader *)rb)->snap, iter_cb, &c);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void write_begin(hs *s)
+{
+    pthread_mutex_lock(&s->wlock);
+    /* relaxed: only writers store the root, and the mutex orders us after
+     * the previous writer. */
+    hamt_edit_begin(&s->edit,
+                    atomic_load_explicit(&s->root, memory_order_relaxed),
+                    s->node_bytes, ++s->token, hash_bytes);
+}
+
+static void retire_one(void *ctx, const hamt_garbage *g)
+{
+    hs *s = ctx;
+    if (ebr_retire(s->ebr, g->p, g->free_fn, g->bytes) != 0) {
+        /* No memory to queue it: wait for a grace period, then free. */
+        ebr_synchronize(s->ebr);
+        g->free_fn(g->p);
+    }
+}
+
+/* [ch05-publish] */
+static void publish(hs *s)
+{
+    /* release: every node, key and value of the new version was written
+     * before this store; a reader's acquire load of the root sees them. */
+    atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
+    s->node_bytes = s->edit.bytes;
+    /* Only now is the garbage unreachable for readers that enter. */
+    hamt_edit_end(&s->edit, retire_one, s);
+    size_t pending_bytes;
+    ebr_stats(s->ebr, NULL, &pending_bytes);
+    size_t held = s->node_bytes + s->val_bytes + pending_bytes;
+    if (held > s->peak)
+        s->peak = held;
+    pthread_mutex_unlock(&s->wlock);
+    /* Non-blocking: frees what older versions left, if readers allow. */
+    ebr_reclaim(s->ebr);
+}
+/* [ch05-publish] */
+
+/* One SET or DEL into the open edit; returns what store_set/del would.
+ * A replaced or removed value goes on the edit's garbage list. */
+static int edit_one(hs *s, store_change_kind kind, const void *key,
+                    size_t klen, value *v)
+{
+    /* Room for the nodes of one path and the value, reserved first, so
+     * that queuing the old value below cannot fail after the change. */
+    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0) {
+        value_free(v);
+        return -1;
+    }
+    void *old = NULL;
+    int rc;
+    if (kind == STORE_CHANGE_SET) {
+        rc = hamt_edit_set(&s->edit, key, klen, v, &old);
+        if (rc != 0) {
+            value_free(v);
+            return -1;
+        }
+        s->val_bytes += value_bytes(v);
+    } else {
+        rc = hamt_edit_del(&s->edit, key, klen, &old);
+        if (rc <= 0)
+            return rc;
+    }
+    if (old != NULL) {
+        size_t b = value_bytes(old);
+        s->val_bytes -= b;
+        hamt_edit_defer(&s->edit, old, free_value, b); /* room reserved */
+    }
+    return rc;
+}
+
+/* [ch05-set] */
+static int hs_set(store *st, const void *key, size_t klen, value *v)
+{
+    hs *s = (hs *)st;
+    write_begin(s);
+    int rc = edit_one(s, STORE_CHANGE_SET, key, klen, v);
+    /* Published even on failure: the private version then holds the same
+     * keys, but may already use copies of nodes that are on the garbage
+     * list, so it must replace the old root before they are retired. */
+    publish(s);
+    return rc;
+}
+/* [ch05-set] */
+
+static int hs_del(store *st, const void *key, size_t klen)
+{
+    hs *s = (hs *)st;
+    write_begin(s);
+    int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
+    publish(s);
+    return rc;
+}
+
+/* [ch05-apply] */
+static int hs_apply(store *st, store_change *ch, size_t n)
+{
+    hs *s = (hs *)st;
+    int status = 0;
+    write_begin(s);
+    for (size_t i = 0; i < n; i++) {
+        ch[i].result = edit_one(s, ch[i].kind, ch[i].key, ch[i].klen,
+                                ch[i].val);
+        if (ch[i].result < 0)
+            status = -1;
+    }
+    publish(s); /* readers see all n changes at once, or none */
+    if (status != 0)
+        errno = ENOMEM;
+    return status;
+}
+/* [ch05-apply] */
+
+static void hs_stats(store *st, store_stats *out)
+{
+    hs *s = (hs *)st;
+    pthread_mutex_lock(&s->wlock);
+    size_t pending, pending_bytes;
+    ebr_stats(s->ebr, &pending, &pending_bytes);
+    *out = (store_stats){
+        .keys = hamt_size(atomic_load_explicit(&s->root,
+                                               memory_order_relaxed)),
+        .bytes = s->node_bytes + s->val_bytes,
+        .peak_bytes = s->peak,
+        .retired_pending = pending,
+        .retired_bytes = pending_bytes,
+    };
+    pthread_mutex_unlock(&s->wlock);
+}
+
+const store_ops store_hamt_ops = {
+    .name = "hamt",
+    .summary = "persistent hash trie: lock-free reads, O(log n) path-copy "
+               "writes, batches",
+    .create = hs_create,
+    .destroy = hs_destroy,
+    .reader_open = hs_reader_open,
+    .reader_close = hs_reader_close,
+    .read_begin = hs_read_begin,
+    .read_end = hs_read_end,
+    .get = hs_get,
+    .count = hs_count,
+    .iterate = hs_iterate,
+    .set = hs_set,
+    .del = hs_del,
+    .stats = hs_stats,
+    .apply = hs_apply,
+};

@@ -175,8 +175,10 @@ int bench_main(int argc, char **argv, FILE *out)
         return single(variant, threads, reads, keys, rate, seed,
                       isnan(seconds) ? 3 : seconds, out);
     }
-    if (!isnan(seconds))
+    if (!isnan(seconds)) {
         p.seconds = seconds;
+        p.warmup = fmin(p.warmup, seconds / 4);
+    }
     if (repeats > 0)
         p.repeats = repeats;
     p.plots = p.plots && plots;

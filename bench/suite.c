@@ -110,12 +110,19 @@ int suite_run_jobs(suite *s, job *jobs, int n)
             if (st == NULL &&
                 (st = suite_prepared(s, jb->ops, jb->preload, &took)) == NULL) {
                 jb->skip = true;
+                if (s->log != NULL)
+                    fprintf(s->log, "\nbench: %s: could not load %zu keys\n",
+                            jb->ops->name, jb->preload);
                 continue;
             }
             bench_config cfg = jb->cfg;
             cfg.st = st;
-            if (bench_run(&cfg, &all[j * R + r]) != 0)
+            if (bench_run(&cfg, &all[j * R + r]) != 0) {
                 jb->skip = true;
+                if (s->log != NULL)
+                    fprintf(s->log, "\nbench: %s: a run failed (no memory or "
+                            "no threads)\n", jb->ops->name);
+            }
             if (st != jb->st)
                 store_destroy(st);
             if (s->log != NULL) {

@@ -43,8 +43,13 @@ static int prep_make(suite *s, prep *pr, size_t n)
         }
         pr->st[v] = suite_prepared(s, s->v[v], n, &took);
         pr->load_s[v] = pr->st[v] != NULL ? took : NAN;
-        if (pr->st[v] == NULL)
+        if (pr->st[v] == NULL) {
             s->gave_up_at[v] = n;
+            if (s->log != NULL)
+                fprintf(s->log, "\nbench: %s: loading %zu keys one set() at "
+                        "a time gave up after %.3g s\n", s->v[v]->name, n,
+                        took);
+        }
     }
     if (s->floor != NULL)
         pr->floor = suite_prepared(s, s->floor, n, &took);

@@ -150,7 +150,7 @@ char *bench_num(char *buf, double x);
 
 /** Which runs to make. */
 typedef struct bench_profile {
-    const char *name;     /**< "seed", "quick" or "smoke" */
+    const char *name;     /**< "seed", "quick", "full" or "smoke" */
     double seconds;       /**< timed phase per run */
     double warmup;        /**< warm-up per run */
     int repeats;          /**< runs per point (median reported) */

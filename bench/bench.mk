@@ -4,6 +4,8 @@
 #                      variant, the ablation, the sweeps, the claims and
 #                      the plots (about a minute on 2 CPUs)
 #   make bench-seed    the seed's table at the seed's settings (3 s per run)
+#   make bench-full    everything at 0.5 s x 3 per point, sizes up to 1M keys
+#                      (several minutes)
 #   make bench-smoke   the smallest run that prints every table (seconds)
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
@@ -15,7 +17,7 @@ $(BUILD)/obj/bench/report.o: CPPFLAGS += -DBENCH_CFLAGS="\"$(CC) $(STD) $(OPT) $
 $(BUILD)/test-ch04: $(BENCH_OBJ)
 $(BUILD)/obj/tests/ch04_%.o: CPPFLAGS += -Ibench
 
-.PHONY: bench bench-seed bench-smoke
+.PHONY: bench bench-seed bench-smoke bench-full
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
@@ -27,3 +29,7 @@ bench-seed: $(BUILD)/bench
 bench-smoke: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke
+
+bench-full: $(BUILD)/bench
+	@mkdir -p bench/results
+	$(BUILD)/bench --profile full

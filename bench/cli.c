@@ -20,10 +20,16 @@ static const bench_profile profiles[] = {
      .budget_s = 170, .full = false, .preload_budget = 5,
      .grow_cap = 1000000, .plots = false},
     {.name = "quick", .seconds = 0.04, .warmup = 0.01, .repeats = 3,
+     .full = true, .sizes = {10, 100, 1000, 10000, 100000},
+     .shares = {50, 80, 90, 95, 99, 99.9, 100, -1},
+     .rates = {0, 1, 10, 100, 1000, 10000, 100000, -1},
+     .mem_keys = {1000, 100000}, .preload_budget = 2,
+     .grow_cap = 1000000, .plots = true},
+    {.name = "full", .seconds = 0.5, .warmup = 0.1, .repeats = 3,
      .full = true, .sizes = {10, 100, 1000, 10000, 100000, 1000000},
      .shares = {50, 80, 90, 95, 99, 99.9, 100, -1},
      .rates = {0, 1, 10, 100, 1000, 10000, 100000, -1},
-     .mem_keys = {1000, 100000}, .preload_budget = 3,
+     .mem_keys = {1000, 100000}, .preload_budget = 10,
      .grow_cap = 1000000, .plots = true},
     {.name = "smoke", .seconds = 0.02, .warmup = 0.005, .repeats = 1,
      .full = true, .sizes = {10, 100, 1000}, .shares = {50, 95, 100, -1},
@@ -34,8 +40,9 @@ static const bench_profile profiles[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: bench [--profile seed|quick|smoke] [--seconds S] [--repeats N]\n"
+        "usage: bench [--profile seed|quick|full|smoke] [--seconds S] [--repeats N]\n"
         "             [--out DIR] [--stem NAME] [--seed-csv FILE] [--no-plots]\n"
+        "             [--quiet]\n"
         "       bench --variant NAME [--threads T] [--reads PCT] [--keys N]\n"
         "             [--rate W] [--harness seed|clean] [--seconds S]\n"
         "BENCH_SECONDS in the environment sets --seconds.  Variants:");
@@ -106,7 +113,7 @@ int bench_main(int argc, char **argv, FILE *out)
     double seconds = NAN, reads = 100, rate = 0;
     int threads = 1, repeats = 0;
     size_t keys = 1000;
-    bool seed = false, plots = true;
+    bool seed = false, plots = true, quiet = false;
     const char *env = getenv("BENCH_SECONDS");
     if (env != NULL && *env != '\0')
         seconds = atof(env);
@@ -119,15 +126,19 @@ int bench_main(int argc, char **argv, FILE *out)
         } else if (strcmp(a, "--no-plots") == 0) {
             plots = false;
             takes = false;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+            takes = false;
         } else if (v == NULL) {
             fprintf(stderr, "bench: %s needs a value\n", a);
             usage(stderr);
             return 2;
         } else if (strcmp(a, "--profile") == 0) {
             size_t k = 0;
-            while (k < 3 && strcmp(profiles[k].name, v) != 0)
+            size_t np = sizeof profiles / sizeof profiles[0];
+            while (k < np && strcmp(profiles[k].name, v) != 0)
                 k++;
-            if (k == 3) {
+            if (k == np) {
                 fprintf(stderr, "bench: unknown profile \"%s\"\n", v);
                 return 2;
             }
@@ -185,7 +196,7 @@ int bench_main(int argc, char **argv, FILE *out)
     p.seed_csv = seed_csv;
 
     bench_report rep = {0};
-    int rc = bench_suite(&p, &rep, stderr);
+    int rc = bench_suite(&p, &rep, quiet ? NULL : stderr);
     char name[300];
     if (stem == NULL) {
         char host[64] = "host", date[16];
@@ -201,8 +212,9 @@ int bench_main(int argc, char **argv, FILE *out)
         char latest[64];
         snprintf(latest, sizeof latest, "latest-%s", p.name);
         rc = bench_write(&rep, &p, dir, latest, NULL);
-        fprintf(stderr, "bench: wrote %s/%s.md and .csv (and %s.*)\n", dir,
-                stem, latest);
+        if (!quiet)
+            fprintf(stderr, "bench: wrote %s/%s.md and .csv (and %s.*)\n",
+                    dir, stem, latest);
     } else {
         fprintf(stderr, "bench: the suite failed (out of memory, or no "
                 "thread-safe store variant)\n");

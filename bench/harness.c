@@ -28,6 +28,7 @@
 enum { PH_WARM = 0, PH_MEASURE = 1, PH_STOP = 2 };
 enum { NSAMPLES = 4096, READ_EVERY = 64, WRITE_EVERY = 4, LINE = 128 };
 
+/* [ch04-worker-slot] */
 /* One worker's slot.  Aligned to 128 bytes: two 64-byte lines, because the
  * adjacent-line prefetcher makes neighbours on one 128-byte pair interfere. */
 typedef struct worker {
@@ -43,6 +44,7 @@ typedef struct worker {
     _Alignas(LINE) _Atomic uint64_t private_counter;
     _Alignas(LINE) char pad;
 } worker;
+/* [ch04-worker-slot] */
 
 /* What the workers share: the phase word (written twice per run by the
  * main thread, read by every worker on every operation, so it stays in
@@ -302,6 +304,7 @@ int bench_run(const bench_config *cfg, bench_result *out)
             break;
         started++;
     }
+    /* [ch04-timed-phase] */
     if (started < nw) { /* cannot happen in practice; unblock and give up */
         atomic_store(&rn->phase, PH_STOP);
         for (int t = started; t < nw; t++)
@@ -320,6 +323,7 @@ int bench_run(const bench_config *cfg, bench_result *out)
     uint64_t t1 = bench_now_ns();
     for (int t = 0; t < started; t++)
         pthread_join(ws[t].tid, NULL); /* join publishes the counts */
+    /* [ch04-timed-phase] */
     pthread_barrier_destroy(&rn->start);
 
     memset(out, 0, sizeof *out);

@@ -57,6 +57,7 @@ static double numi(const bench_table *t, int r, const char *name)
     return end == t->rows[r][c] ? NAN : x;
 }
 
+/* [ch04-verdict] */
 /* Verdict from the seed harness's answer and the clean harness's. */
 static const char *tri(double seed_ok, double clean_ok)
 {
@@ -69,6 +70,7 @@ static const char *tri(double seed_ok, double clean_ok)
     return seed_ok ? "depends (on the harness: holds only with the seed's)"
                    : "depends (on the harness: holds only with the clean one)";
 }
+/* [ch04-verdict] */
 
 /* 1.0 / 0.0 for a comparison, NAN when either side is missing. */
 static double test(double a, double b, bool ok)

@@ -24,8 +24,8 @@ static char *run_bench(const char *profile, char *dir, size_t dirsz)
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char secs[32];
     /* 20 ms per run; Valgrind and TSan runs scale it down, never below
-     * 5 ms, which still lets every thread do some work. */
-    snprintf(secs, sizeof secs, "%g", 0.02 * test_scale(100, 25) / 100.0);
+     * 10 ms. */
+    snprintf(secs, sizeof secs, "%g", 0.02 * test_scale(100, 50) / 100.0);
     char *argv[] = {"bench", "--profile", (char *)profile, "--seconds", secs,
                     "--out", dir, "--stem", "t", "--no-plots",
                     "--seed-csv", "bench/seed-table.csv", "--quiet", NULL};
@@ -128,9 +128,9 @@ START_TEST(seed_table_shape)
     ck_assert_str_eq(t.cell[1][0], "Pure Writes");
     ck_assert_str_eq(t.cell[2][0], "Read-Heavy (95% read 5% write)");
     for (int r = 0; r < 3; r++) {
-        /* rwlock always exists; the seed's figures come from the CSV. */
-        ck_assert_msg(is_real_number(t.cell[r][1]), "rwlock ns/op \"%s\"",
-                      t.cell[r][1]);
+        /* The seed's figures come from the CSV.  Measured cells may be
+         * n/a: under a sanitizer a 5 ms run can end before a thread that
+         * waits for a lock gets its first operation done. */
         ck_assert_msg(is_real_number(t.cell[r][5]), "seed RWMutex \"%s\"",
                       t.cell[r][5]);
         for (int c = 1; c < 13; c++)
@@ -155,6 +155,7 @@ START_TEST(claims_have_verdicts)
 {
     char dir[64];
     char *md = run_bench("smoke", dir, sizeof dir);
+    /* [ch04-test-verdicts] */
     static mdtab t;
     find_table(md, "The seed's claims, tested", &t);
     ck_assert_int_ge(t.nrows, 10);
@@ -167,6 +168,7 @@ START_TEST(claims_have_verdicts)
                       strcmp(v, "untested") == 0,
                       "claim %s: verdict \"%s\"", t.cell[r][0], v);
     }
+    /* [ch04-test-verdicts] */
     /* Every sweep table: first column a number, the rest numbers or n/a. */
     const char *sweeps[] = {"Pure reads vs threads", "95% reads vs threads",
                             "95% reads vs dataset size",

@@ -335,17 +335,20 @@ static int ablation(suite *s)
     const store_ops *rw = store_variant("rwlock"), *cow = store_variant("cow");
     static const char *const head[] = {
         "Workload", "Harness", "rwlock ns/op", "cow ns/op", "cow / rwlock",
-        "rwlock share %", "cow share %"};
+        "rwlock share %", "cow share %", "rwlock keys at end",
+        "cow keys at end"};
     bench_table *t = suite_table(s, "ablation",
                                  "Ablation: the seed's harness factors one "
-                                 "at a time", 7, head);
+                                 "at a time", 9, head);
     if (t == NULL || rw == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
              "T = %d, 1,000 keys. share = (factor alone - clean) / (seed - "
              "clean): how much of the seed harness's change in ns/op that "
              "factor makes alone (factors interact; shares need not add up "
-             "to 100).", s->nproc);
+             "to 100; n/a when the seed harness changed ns/op by less than "
+             "20%%). Keys at end: the dataset after the run (growing keys "
+             "add one per write).", s->nproc);
     static const struct {
         const char *name;
         bench_method m;
@@ -385,14 +388,21 @@ static int ablation(suite *s)
         for (size_t m = 0; m < 5; m++) {
             double a = jobs[2 * m].res.ns_per_op;
             double b = jobs[2 * m + 1].res.ns_per_op;
-            char c[7][32];
+            char c[9][32];
             bench_num(c[2], a);
             bench_num(c[3], b);
             cell_ratio(c[4], b, a);
-            bench_num(c[5], 100 * (a - rc) / (rs - rc));
-            bench_num(c[6], 100 * (b - cc) / (cs - cc));
-            const char *cells[7] = {workloads[wl[w]].name, methods[m].name,
-                                    c[2], c[3], c[4], c[5], c[6]};
+            bench_num(c[5], fabs(rs - rc) >= 0.2 * rc
+                                ? 100 * (a - rc) / (rs - rc) : NAN);
+            bench_num(c[6], fabs(cs - cc) >= 0.2 * cc
+                                ? 100 * (b - cc) / (cs - cc) : NAN);
+            bench_num(c[7], isnan(a) ? NAN
+                                     : (double)jobs[2 * m].res.keys_end);
+            bench_num(c[8], isnan(b) ? NAN
+                                     : (double)jobs[2 * m + 1].res.keys_end);
+            const char *cells[9] = {workloads[wl[w]].name, methods[m].name,
+                                    c[2], c[3], c[4], c[5], c[6], c[7],
+                                    c[8]};
             if (bench_table_add(t, cells) != 0)
                 return -1;
         }

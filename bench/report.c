@@ -100,7 +100,7 @@ static void plot(const bench_table *t, const char *dir, const char *name,
     fprintf(g, "set key outside right\nset grid\n");
     fprintf(g, "set datafile missing 'n/a'\n");
     if (logx)
-        fprintf(g, "set logscale x\n");
+        fprintf(g, "set logscale x\nset format x '%%g'\n");
     fprintf(g, "$d << EOD\n");
     for (int r = 0; r < t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++)

@@ -296,9 +296,9 @@ int bench_claims(bench_report *rep)
              np, N(pn));
     rc |= add(&cl, "Statistics counters: atomic.Uint64, high-frequency "
               "updates with minimal contention", m,
-              "shared counter at T threads within 2x of 1 thread",
-              isnan(c1) || isnan(cn) ? "untested"
-              : cn <= 2 * c1 ? "holds"
+              "shared counter within 2x of per-thread counters at T threads",
+              isnan(pn) || isnan(cn) ? "untested"
+              : cn <= 2 * pn ? "holds"
                              : "depends (on update rate: contended at full "
                                "speed, fine when rare)");
 

@@ -336,10 +336,10 @@ static int ablation(suite *s)
     static const char *const head[] = {
         "Workload", "Harness", "rwlock ns/op", "cow ns/op", "cow / rwlock",
         "rwlock share %", "cow share %", "rwlock keys at end",
-        "cow keys at end"};
+        "cow keys at end", "floor ns/op"};
     bench_table *t = suite_table(s, "ablation",
                                  "Ablation: the seed's harness factors one "
-                                 "at a time", 9, head);
+                                 "at a time", 10, head);
     if (t == NULL || rw == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
@@ -348,7 +348,8 @@ static int ablation(suite *s)
              "factor makes alone (factors interact; shares need not add up "
              "to 100; n/a when the seed harness changed ns/op by less than "
              "20%%). Keys at end: the dataset after the run (growing keys "
-             "add one per write).", s->nproc);
+             "add one per write). floor = naive map, pure reads, keys made "
+             "the same way (prebuilt or formatted).", s->nproc);
     static const struct {
         const char *name;
         bench_method m;
@@ -362,7 +363,7 @@ static int ablation(suite *s)
     const size_t wl[] = {0, 4, 1}; /* Pure Reads, Pure Writes, 95/5 */
     for (size_t w = 0; w < 3; w++) {
         double rp = workloads[wl[w]].read_pct;
-        job jobs[10];
+        job jobs[12];
         int n = 0;
         for (size_t m = 0; m < 5; m++) {
             bool growing = methods[m].m.growing_keys;
@@ -381,6 +382,13 @@ static int ablation(suite *s)
             if (!applies)
                 jobs[n - 1].skip = jobs[n - 2].skip = true;
         }
+        /* The floor, with prebuilt (jobs[10]) and formatted keys. */
+        jobs[n] = seed_job(s, s->floor != NULL ? s->floor : rw, 100, 1000,
+                           methods[0].m);
+        jobs[n++].skip = s->floor == NULL;
+        jobs[n] = seed_job(s, s->floor != NULL ? s->floor : rw, 100, 1000,
+                           methods[1].m);
+        jobs[n++].skip = s->floor == NULL;
         if (suite_run_jobs(s, jobs, n) != 0)
             return -1;
         double rc = jobs[0].res.ns_per_op, cc = jobs[1].res.ns_per_op;
@@ -388,7 +396,7 @@ static int ablation(suite *s)
         for (size_t m = 0; m < 5; m++) {
             double a = jobs[2 * m].res.ns_per_op;
             double b = jobs[2 * m + 1].res.ns_per_op;
-            char c[9][32];
+            char c[10][32];
             bench_num(c[2], a);
             bench_num(c[3], b);
             cell_ratio(c[4], b, a);
@@ -400,9 +408,11 @@ static int ablation(suite *s)
                                      : (double)jobs[2 * m].res.keys_end);
             bench_num(c[8], isnan(b) ? NAN
                                      : (double)jobs[2 * m + 1].res.keys_end);
-            const char *cells[9] = {workloads[wl[w]].name, methods[m].name,
-                                    c[2], c[3], c[4], c[5], c[6], c[7],
-                                    c[8]};
+            bench_num(c[9], jobs[methods[m].m.format_keys ? 11 : 10]
+                                .res.ns_per_op);
+            const char *cells[10] = {workloads[wl[w]].name, methods[m].name,
+                                     c[2], c[3], c[4], c[5], c[6], c[7],
+                                     c[8], c[9]};
             if (bench_table_add(t, cells) != 0)
                 return -1;
         }

@@ -238,7 +238,7 @@ static int sweep_shares(suite *s)
 /* [ch04-rates] */
 static int sweep_rates(suite *s)
 {
-    const char *head[1 + 4 * SUITE_MAXV];
+    const char *head[2 + 4 * SUITE_MAXV];
     static char hb[4 * SUITE_MAXV][48];
     static const char *const col[] = {"read ns/op", "write p50 ns",
                                       "write p99 ns", "writes/s"};
@@ -248,29 +248,32 @@ static int sweep_rates(suite *s)
             snprintf(hb[4 * v + k], 48, "%s %s", s->v[v]->name, col[k]);
             head[1 + 4 * v + k] = hb[4 * v + k];
         }
+    head[1 + 4 * s->nv] = "floor read ns/op";
     bench_table *t = suite_table(s, "rates",
                                  "Full-speed readers and one paced writer",
-                                 1 + 4 * s->nv, head);
+                                 2 + 4 * s->nv, head);
     if (t == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
              "Clean harness, %d reader threads at full speed plus one writer "
              "thread overwriting keys at the target rate, 1,000 keys, %.3g s "
              "per run. read ns/op = wall / reads; write latencies from every "
-             "write.", s->nproc, s->p->seconds);
+             "write; floor = naive map, the same readers, no writer.",
+             s->nproc, s->p->seconds);
     prep pr;
     if (prep_make(s, &pr, 1000) != 0)
         return -1;
     int rc = 0;
     for (int i = 0; s->p->rates[i] >= 0 && rc == 0; i++) {
-        job jobs[SUITE_MAXV];
+        job jobs[SUITE_MAXV + 1];
         for (int v = 0; v < s->nv; v++) {
             jobs[v] = prep_job(s, &pr, v, s->nproc, 1000, 100);
             jobs[v].cfg.write_rate = s->p->rates[i];
         }
-        rc = suite_run_jobs(s, jobs, s->nv);
-        char c[1 + 4 * SUITE_MAXV][32];
-        const char *cells[1 + 4 * SUITE_MAXV];
+        jobs[s->nv] = prep_job(s, &pr, -1, s->nproc, 1000, 100);
+        rc = suite_run_jobs(s, jobs, s->nv + 1);
+        char c[2 + 4 * SUITE_MAXV][32];
+        const char *cells[2 + 4 * SUITE_MAXV];
         snprintf(c[0], sizeof c[0], "%g", s->p->rates[i]);
         cells[0] = c[0];
         for (int v = 0; v < s->nv; v++) {
@@ -281,6 +284,8 @@ static int sweep_rates(suite *s)
             cells[3 + 4 * v] = bench_num(c[3 + 4 * v], w ? r->write_p99 : NAN);
             cells[4 + 4 * v] = bench_num(c[4 + 4 * v], r->writes_per_s);
         }
+        cells[1 + 4 * s->nv] = bench_num(c[1 + 4 * s->nv],
+                                         jobs[s->nv].res.ns_per_op);
         if (rc == 0)
             rc = bench_table_add(t, cells);
     }

@@ -164,6 +164,7 @@ typedef struct bench_profile {
     size_t grow_cap;      /**< growing keys wrap after this many */
     bool plots;           /**< run gnuplot */
     const char *seed_csv; /**< the seed's published table (CSV) */
+    const char *only;     /**< comma-separated variants to run, or NULL */
 } bench_profile;
 
 /** Everything a suite measured, as tables, plus the claims. */

@@ -42,7 +42,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: bench [--profile seed|quick|full|smoke] [--seconds S] [--repeats N]\n"
         "             [--out DIR] [--stem NAME] [--seed-csv FILE] [--no-plots]\n"
-        "             [--quiet]\n"
+        "             [--variants A,B,...] [--quiet]\n"
         "       bench --variant NAME [--threads T] [--reads PCT] [--keys N]\n"
         "             [--rate W] [--harness seed|clean] [--seconds S]\n"
         "BENCH_SECONDS in the environment sets --seconds.  Variants:");
@@ -109,7 +109,7 @@ int bench_main(int argc, char **argv, FILE *out)
 {
     bench_profile p = profiles[1];
     const char *dir = "bench/results", *stem = NULL, *variant = NULL;
-    const char *seed_csv = "bench/seed-table.csv";
+    const char *seed_csv = "bench/seed-table.csv", *only = NULL;
     double seconds = NAN, reads = 100, rate = 0;
     int threads = 1, repeats = 0;
     size_t keys = 1000;
@@ -153,6 +153,8 @@ int bench_main(int argc, char **argv, FILE *out)
             stem = v;
         } else if (strcmp(a, "--seed-csv") == 0) {
             seed_csv = v;
+        } else if (strcmp(a, "--variants") == 0) {
+            only = v;
         } else if (strcmp(a, "--variant") == 0) {
             variant = v;
         } else if (strcmp(a, "--threads") == 0) {
@@ -194,6 +196,13 @@ int bench_main(int argc, char **argv, FILE *out)
         p.repeats = repeats;
     p.plots = p.plots && plots;
     p.seed_csv = seed_csv;
+    p.only = only;
+    if (p.only != NULL && store_variant("rwlock") != NULL &&
+        strstr(p.only, "rwlock") == NULL) {
+        fprintf(stderr, "bench: --variants must include rwlock (the seed's "
+                "baseline)\n");
+        return 2;
+    }
 
     bench_report rep = {0};
     int rc = bench_suite(&p, &rep, quiet ? NULL : stderr);

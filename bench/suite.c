@@ -29,6 +29,27 @@ static const bench_method SEED = {
 static const bench_method CLEAN = {false, false, false};
 /* [ch04-seed-method] */
 
+/* A variant this suite runs (see --variants), or NULL. */
+static const store_ops *find(const suite *s, const char *name)
+{
+    for (int v = 0; v < s->nv; v++)
+        if (strcmp(s->v[v]->name, name) == 0)
+            return s->v[v];
+    return NULL;
+}
+
+/* Whether name is in the comma-separated list (NULL: every name). */
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p != NULL; p = strchr(p, ',')) {
+        p += *p == ',';
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    }
+    return list == NULL;
+}
+
 /* The seed's atomic.Value store counted reads; its RWMutex store did not.
  * Here the counter goes with every store that is not lock-based. */
 static bool seed_counts_reads(const store_ops *ops)
@@ -218,7 +239,7 @@ static void cell_ratio(char *buf, double a, double b)
 /* [ch04-seed-table] */
 static int seed_table(suite *s)
 {
-    const store_ops *rw = store_variant("rwlock"), *cow = store_variant("cow");
+    const store_ops *rw = find(s, "rwlock"), *cow = find(s, "cow");
     static const char *const head[] = {
         "Operation", "rwlock ns/op", "cow ns/op", "Winner", "Ratio",
         "seed RWMutex", "seed atomic", "seed winner", "seed ratio", "Agrees",
@@ -332,7 +353,7 @@ static int seed_all(suite *s)
 
 static int ablation(suite *s)
 {
-    const store_ops *rw = store_variant("rwlock"), *cow = store_variant("cow");
+    const store_ops *rw = find(s, "rwlock"), *cow = find(s, "cow");
     static const char *const head[] = {
         "Workload", "Harness", "rwlock ns/op", "cow ns/op", "cow / rwlock",
         "rwlock share %", "cow share %", "rwlock keys at end",
@@ -429,7 +450,7 @@ int bench_suite(const bench_profile *p, bench_report *rep, FILE *log)
     for (size_t i = 0; store_variants[i] != NULL; i++) {
         if (bench_is_floor(store_variants[i]))
             s.floor = store_variants[i];
-        else if (s.nv < SUITE_MAXV)
+        else if (s.nv < SUITE_MAXV && listed(p->only, store_variants[i]->name))
             s.v[s.nv++] = store_variants[i];
     }
     /* Repeats: as many as the profile asks, but the seed table's runs

@@ -10,10 +10,11 @@
  * schedule one after the other, so their figures sit side by side.
  *
  * Readers-only mode (--readers-only).  No writer at all.  It times one read
- * section with one lookup in it on the unsynchronised store with one
- * thread, then on the rwlock store with one thread and with two: the two
- * readers never wait for each other, yet each pays for moving the lock
- * word's cache line between cores.
+ * section with one lookup in it on the unsynchronised store with one and
+ * two threads (the control: two threads that share nothing they write run
+ * as fast as one), then on the rwlock store with one thread and with two:
+ * the two readers never wait for each other, yet each pays for moving the
+ * lock word's cache line between cores.
  *
  * Figures are wall-clock and depend on the machine and its load; run both
  * modes a few times and compare ratios within one run, not absolute
@@ -41,6 +42,7 @@ typedef struct options {
     int work;             /* lookups per read section */
     long write_every_us;  /* writer's pause between writes */
     bool readers_only;    /* the read-cost mode instead */
+    int ncpu;             /* CPUs online */
 } options;
 
 static char keys[KEYS][16];
@@ -50,6 +52,16 @@ static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time this thread has run.  On a shared machine a thread is often
+ * descheduled, which would inflate wall-clock time per section; cache
+ * misses and atomic stalls still count as CPU time. */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -93,7 +105,9 @@ typedef struct reader_arg {
     shared *sh;
     uint32_t seed;
     uint64_t sections;
-    uint64_t elapsed_ns;
+    uint64_t cpu_ns;      /* the thread's CPU time in the loop */
+    uint64_t wall_ns;     /* and the wall-clock time */
+    int pin_cpu;          /* CPU to run on, or -1 to let the kernel choose */
     size_t sink;          /* keeps the lookups from being optimised away */
 } reader_arg;
 
@@ -104,8 +118,17 @@ static void *reader_main(void *arg)
     store_reader *r = store_reader_open(sh->s);
     if (r == NULL)
         abort();
+    if (ra->pin_cpu >= 0) {
+        /* One reader per CPU, so that two readers really run on two cores
+         * (when the machine's other load lets them run at all). */
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(ra->pin_cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
     pthread_barrier_wait(&sh->start);
-    uint64_t t0 = now_ns();
+    uint64_t w0 = now_ns();
+    uint64_t t0 = thread_cpu_ns();
     /* relaxed: the flag only has to be seen eventually; it guards no data. */
     while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
         store_read_begin(r);
@@ -117,7 +140,8 @@ static void *reader_main(void *arg)
         store_read_end(r);
         ra->sections++;
     }
-    ra->elapsed_ns = now_ns() - t0;
+    ra->cpu_ns = thread_cpu_ns() - t0;
+    ra->wall_ns = now_ns() - w0;
     store_reader_close(r);
     return NULL;
 }
@@ -159,8 +183,8 @@ static void *writer_main(void *arg)
 
 /* Run `readers` reader threads (and a writer if `writer` is not NULL) for
  * `seconds`; fill ra[] and *writer. */
-static void run(store *s, const options *o, int readers, reader_arg *ra,
-                writer_arg *writer)
+static void run(store *s, const options *o, int readers, bool pin,
+                reader_arg *ra, writer_arg *writer)
 {
     shared sh = {.s = s, .work = o->work, .write_every_us = o->write_every_us};
     pthread_t tid[MAX_READERS + 1];
@@ -168,7 +192,8 @@ static void run(store *s, const options *o, int readers, reader_arg *ra,
     atomic_init(&sh.stop, false);
     pthread_barrier_init(&sh.start, NULL, (unsigned)parties + 1);
     for (int i = 0; i < readers; i++) {
-        ra[i] = (reader_arg){.sh = &sh, .seed = 0x9e3779b9u * (unsigned)(i + 1)};
+        ra[i] = (reader_arg){.sh = &sh, .seed = 0x9e3779b9u * (unsigned)(i + 1),
+                             .pin_cpu = pin ? i % o->ncpu : -1};
         if (pthread_create(&tid[i], NULL, reader_main, &ra[i]) != 0)
             abort();
     }
@@ -215,7 +240,7 @@ static void starvation(const options *o)
     for (int v = 0; v < 2; v++) {
         store *s = make_store(variants[v]);
         writer_arg w;
-        run(s, o, o->readers, ra, &w);
+        run(s, o, o->readers, false, ra, &w);
         uint64_t sections = 0;
         for (int i = 0; i < o->readers; i++)
             sections += ra[i].sections;
@@ -230,17 +255,20 @@ static void starvation(const options *o)
            "sub-microsecond put)\n");
 }
 
-static double ns_per_section(const char *variant, const options *o,
-                             int threads)
+/* Mean over threads of each thread's wall and CPU ns per section. */
+static void ns_per_section(const char *variant, const options *o,
+                           int threads, double *wall, double *cpu)
 {
     reader_arg ra[MAX_READERS];
     store *s = make_store(variant);
-    run(s, o, threads, ra, NULL);
-    double sum = 0;  /* mean over threads of each thread's ns per section */
-    for (int i = 0; i < threads; i++)
-        sum += (double)ra[i].elapsed_ns / (double)(ra[i].sections ? ra[i].sections : 1);
+    run(s, o, threads, true, ra, NULL);
+    *wall = *cpu = 0;
+    for (int i = 0; i < threads; i++) {
+        double n = (double)(ra[i].sections ? ra[i].sections : 1);
+        *wall += (double)ra[i].wall_ns / n / threads;
+        *cpu += (double)ra[i].cpu_ns / n / threads;
+    }
     store_destroy(s);
-    return sum / threads;
 }
 
 static void readers_only(const options *o)
@@ -250,19 +278,28 @@ static void readers_only(const options *o)
         int threads;
     } rows[] = {
         {"naive, 1 thread", "naive", 1},
+        {"naive, 2 threads", "naive", 2},
         {"rwlock, 1 thread", "rwlock", 1},
         {"rwlock, 2 threads", "rwlock", 2},
     };
     printf("rwlock-starve --readers-only: read section + %d lookup(s), "
            "%.1f s per row, %d keys, no writer\n\n", o->work, o->seconds, KEYS);
-    printf("%-20s %14s %10s\n", "store", "ns/section", "vs naive");
-    double base = 0;
+    printf("%-20s %10s %9s %10s %9s\n", "store", "wall ns", "vs naive",
+           "CPU ns", "vs naive");
+    double wall0 = 0, cpu0 = 0;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        double ns = ns_per_section(rows[i].variant, o, rows[i].threads);
-        if (i == 0)
-            base = ns;
-        printf("%-20s %14.1f %9.1fx\n", rows[i].label, ns, ns / base);
+        double wall, cpu;
+        ns_per_section(rows[i].variant, o, rows[i].threads, &wall, &cpu);
+        if (i == 0) {
+            wall0 = wall;
+            cpu0 = cpu;
+        }
+        printf("%-20s %10.1f %8.1fx %10.1f %8.1fx\n", rows[i].label, wall,
+               wall / wall0, cpu, cpu / cpu0);
     }
+    printf("\n(ns per read section + lookup, per thread; readers pinned one "
+           "per CPU;\n wall time includes time the thread was descheduled, "
+           "CPU time does not)\n");
 }
 
 /* ---- arguments ---------------------------------------------------------- */
@@ -316,7 +353,8 @@ static options parse_args(int argc, char **argv)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     options o = {.readers = (int)(ncpu < 2 ? 2 : ncpu > MAX_READERS ? MAX_READERS : ncpu),
-                 .seconds = 2, .work = 0, .write_every_us = 1000};
+                 .seconds = 2, .work = 0, .write_every_us = 1000,
+                 .ncpu = ncpu < 1 ? 1 : (int)ncpu};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -21,6 +21,9 @@
  *   present are consecutive numbers, and iterating inside one section
  *   visits exactly store_count() keys.
  *
+ * To watch the checks fail, point them at chapter 1's unsynchronised store:
+ * STRESS_VARIANT=naive makes both runs use that variant instead.
+ *
  * Readers do not call ck_assert (Check's assertions are not safe from
  * other threads when tests do not fork); they record the first violation
  * and the main thread fails the test with it after joining.
@@ -241,7 +244,11 @@ static void *reader_main(void *arg)
 
 START_TEST(readers_and_writers_together)
 {
-    const char *variant = variants[_i];
+    const char *variant = getenv("STRESS_VARIANT");
+    if (variant == NULL || *variant == '\0')
+        variant = variants[_i];
+    ck_assert_msg(store_variant(variant) != NULL,
+                  "STRESS_VARIANT=%s: no store variant of that name", variant);
     stress st = {.versions = test_scale(5000, 100),
                  .churn_steps = test_scale(20000, 400)};
     pthread_mutex_init(&st.why_lock, NULL);

@@ -18,15 +18,17 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+/** A reader-writer lock store. */
 typedef struct rw {
-    store base;
-    pthread_rwlock_t lock;
-    kvmap kv;
-    size_t peak;
+    store base;            /**< the common part; must be first */
+    pthread_rwlock_t lock; /**< read lock for sections, write lock for writes */
+    kvmap kv;              /**< the keys and values, guarded by lock */
+    size_t peak;           /**< most bytes kv has held; guarded by lock */
 } rw;
 
+/** A reader: nothing of its own, the lock lives in the store. */
 typedef struct rw_reader {
-    store_reader base;
+    store_reader base; /**< the common part; must be first */
 } rw_reader;
 
 /* [ch02-create] */

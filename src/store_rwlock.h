@@ -14,6 +14,12 @@
  * Under the writer-preferring kind a thread must never take the read lock
  * twice (a read section must not nest): with a writer queued between the two
  * acquisitions the thread would wait for the writer, which waits for it.
+ *
+ * Two extras serve tests and teaching, and work on both variants only:
+ * store_rwlock_try_read_begin() asks "could a reader enter now without
+ * waiting?", and store_rwlock_peek() decodes glibc's lock word (readers
+ * inside, writer waiting), so that tests can watch preference at work
+ * without sleeping.
  */
 #ifndef STORE_RWLOCK_H
 #define STORE_RWLOCK_H

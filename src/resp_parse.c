@@ -358,18 +358,36 @@ static size_t run_until(const unsigned char *s, size_t n, int stop1, int stop2)
     return i;
 }
 
-/* Append a run of line bytes; fail if the line gets longer than limit. */
+/* Append a run of line bytes (s[0] is at offset at).  A line may hold
+ * max_line bytes, plus `slack` for a CR that is stripped later; the error
+ * names the first byte beyond max_line. */
 static resp_status line_append(resp_parser *p, const unsigned char *s,
-                               size_t n, size_t limit, uint64_t at,
+                               size_t n, size_t slack, uint64_t at,
                                const char *what)
 {
+    size_t limit = p->lim.max_line + slack;
     if (n > limit - p->line_len)
-        return fail(p, at + (limit - p->line_len),
-                    "%s longer than the limit of %zu bytes", what, limit);
+        return fail(p, at - p->line_len + p->lim.max_line,
+                    "%s longer than the limit of %zu bytes", what,
+                    p->lim.max_line);
     if (line_reserve(p, p->line_len + n) != 0) return oom(p, at);
     memcpy(p->line + p->line_len, s, n);
     p->line_len += n;
     return RESP_NEED_MORE;
+}
+
+/* The LF of an inline command or raw line is at offset at: drop a CR
+ * before it and check the length again. */
+static resp_status line_end(resp_parser *p, uint64_t at, const char *what)
+{
+    uint64_t start = at - p->line_len;
+    if (p->line_len > 0 && p->line[p->line_len - 1] == '\r') p->line_len--;
+    if (p->line_len > p->lim.max_line)
+        return fail(p, start + p->lim.max_line, "%s longer than the limit "
+                    "of %zu bytes", what, p->lim.max_line);
+    if (line_reserve(p, p->line_len) != 0) return oom(p, at);
+    p->line[p->line_len] = '\0';
+    return RESP_OK;
 }
 
 /* [ch06-feed] */
@@ -397,7 +415,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_TEXT:
             n = run_until(s + i, len - i, '\r', '\n');
-            st = line_append(p, s + i, n, p->lim.max_line, at, hdr_name(p->hdr));
+            st = line_append(p, s + i, n, 0, at, hdr_name(p->hdr));
             i += n;
             if (st != RESP_NEED_MORE || i == len) break;
             if (s[i] == '\n')
@@ -438,8 +456,8 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_BULK_CR:
             if (c != '\r')
-                st = fail(p, at, "expected '\\r' after the %llu bytes of a "
-                          "bulk string, got %s",
+                st = fail(p, at, "expected '\\r' after the %llu-byte payload "
+                          "of a bulk string, got %s",
                           (unsigned long long)p->bulk_want, show(c, b));
             else { p->state = S_BULK_LF; i++; }
             break;
@@ -461,9 +479,13 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
         /* [ch06-inline] */
         case S_INLINE:
             n = run_until(s + i, len - i, '\n', '\n');
-            st = line_append(p, s + i, n, p->lim.max_line, at, "inline command");
+            st = line_append(p, s + i, n, 1, at, "inline command");
             i += n;
             if (st != RESP_NEED_MORE || i == len) break;
+            if (line_end(p, p->offset + i, "inline command") != RESP_OK) {
+                st = RESP_ERR;
+                break;
+            }
             i++;                                     /* the LF */
             p->state = S_START;
             if (split_inline(p->line, p->line_len, &p->done) != 0) {
@@ -510,21 +532,14 @@ resp_status resp_read_line(resp_parser *p, const void *buf, size_t len,
         p->line_len = 0;
     }
     size_t n = run_until(s, len, '\n', '\n');
-    /* A CR before the LF is allowed on top of max_line. */
-    if (line_append(p, s, n, p->lim.max_line + 1, p->offset, "line")
-        != RESP_NEED_MORE)
+    if (line_append(p, s, n, 1, p->offset, "line") != RESP_NEED_MORE)
         return RESP_ERR;
     if (n == len) {
         p->offset += n;
         *used = n;
         return RESP_NEED_MORE;
     }
-    if (p->line_len > 0 && p->line[p->line_len - 1] == '\r') p->line_len--;
-    if (p->line_len > p->lim.max_line)
-        return fail(p, p->offset + n - 1, "line longer than the limit of "
-                    "%zu bytes", p->lim.max_line);
-    if (line_reserve(p, p->line_len) != 0) return oom(p, p->offset);
-    p->line[p->line_len] = '\0';
+    if (line_end(p, p->offset + n, "line") != RESP_OK) return RESP_ERR;
     p->offset += n + 1;
     *used = n + 1;
     p->state = S_START;

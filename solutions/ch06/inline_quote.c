@@ -26,9 +26,11 @@ static int hex_val(char c)
     return -1;
 }
 
+/** The argument being built. */
 typedef struct arg_buf {
-    char *p;
-    size_t len, cap;
+    char *p;    /**< its bytes (malloc'ed) */
+    size_t len; /**< bytes used */
+    size_t cap; /**< bytes allocated */
 } arg_buf;
 
 static int put(arg_buf *a, char c)

@@ -6,8 +6,9 @@
  * keeps everything it has learnt (the state, the digits read so far, the
  * bulk string half copied, the stack of arrays being filled) in the
  * resp_parser, consumes exactly the bytes it was given and resumes where it
- * stopped on the next call.  Each input byte is looked at once, so feeding
- * one byte at a time costs the same as feeding a megabyte at once.
+ * stopped on the next call.  Each input byte is looked at a bounded number
+ * of times (once, or twice for the first byte of an inline command), so
+ * the work is linear in the input however it is split.
  *
  * The parser never reads past the end of the value it is building: when a
  * value completes, resp_parse() says how many bytes of the buffer it used,

@@ -22,114 +22,11 @@
  * resynchronise, so the only cure is to drop the connection.
  */
 #include "resp.h"
+#include "resp_private.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* [ch06-states] */
-enum {
-    S_START,   /* expecting a type byte: + - : $ * (or an inline command) */
-    S_TEXT,    /* inside a simple string or error line, before CR */
-    S_NUM,     /* inside the number of a : $ * header, before CR */
-    S_LF,      /* after the CR of a line, expecting LF */
-    S_BULK,    /* copying the payload of a bulk string */
-    S_BULK_CR, /* after the payload, expecting CR */
-    S_BULK_LF, /* after the payload's CR, expecting LF */
-    S_INLINE,  /* inside an inline command, before LF */
-    S_RAWLINE, /* inside a resp_read_line() line, before LF */
-    S_ERROR,   /* a protocol error happened; nothing more is accepted */
-};
-/* [ch06-states] */
-
-resp_limits resp_limits_default(void)
-{
-    resp_limits l = {
-        .max_bulk = RESP_DEFAULT_MAX_BULK,
-        .max_array = RESP_DEFAULT_MAX_ARRAY,
-        .max_depth = RESP_DEFAULT_MAX_DEPTH,
-        .max_line = RESP_DEFAULT_MAX_LINE,
-        .max_value = RESP_DEFAULT_MAX_VALUE,
-        .allow_inline = true,
-    };
-    return l;
-}
-
-void resp_parser_init(resp_parser *p, const resp_limits *lim)
-{
-    memset(p, 0, sizeof *p);
-    p->lim = lim ? *lim : resp_limits_default();
-    if (p->lim.max_depth == 0) p->lim.max_depth = 1;
-    if (p->lim.max_line == 0) p->lim.max_line = 1;
-    p->state = S_START;
-}
-
-/* Free the value being built (not the line buffer, which is reused). */
-static void drop_partial(resp_parser *p)
-{
-    resp_value_clear(&p->bulk);
-    p->bulk_cap = 0;
-    for (unsigned i = 0; i < p->depth; i++) resp_value_clear(&p->stack[i].arr);
-    p->depth = 0;
-}
-
-void resp_parser_free(resp_parser *p)
-{
-    if (!p) return;
-    drop_partial(p);
-    free(p->stack);
-    free(p->line);
-    memset(p, 0, sizeof *p);
-}
-
-const char *resp_parser_error(const resp_parser *p)
-{
-    return p->state == S_ERROR ? p->err : NULL;
-}
-
-/* A byte as a message shows it: 'x', '\r', '\x00'. */
-static const char *show(unsigned char c, char out[8])
-{
-    switch (c) {
-    case '\r': return "'\\r'";
-    case '\n': return "'\\n'";
-    case '\t': return "'\\t'";
-    case '\'': return "'\\''";
-    case '\\': return "'\\\\'";
-    }
-    if (c >= 0x20 && c < 0x7f) snprintf(out, 8, "'%c'", c);
-    else snprintf(out, 8, "'\\x%02x'", c);
-    return out;
-}
-
-/* Enter the error state: "byte <at>: <message>". */
-static resp_status fail(resp_parser *p, uint64_t at, const char *fmt, ...)
-{
-    int n = snprintf(p->err, sizeof p->err, "byte %llu: ",
-                     (unsigned long long)at);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->err + n, sizeof p->err - (size_t)n, fmt, ap);
-    va_end(ap);
-    p->err_offset = at;
-    drop_partial(p);
-    p->state = S_ERROR;
-    return RESP_ERR;
-}
-
-/* Room for want bytes (plus a NUL) in the line buffer. */
-static int line_reserve(resp_parser *p, size_t want)
-{
-    if (want + 1 <= p->line_cap) return 0;
-    size_t cap = p->line_cap ? p->line_cap : 64;
-    while (cap < want + 1) cap *= 2;
-    char *n = realloc(p->line, cap);
-    if (!n) return -1;
-    p->line = n;
-    p->line_cap = cap;
-    return 0;
-}
 
 /* [ch06-finish] */
 /* An element is complete.  Put it into the innermost open array; an array
@@ -157,11 +54,6 @@ static int finish(resp_parser *p, resp_value v)
     return 1;
 }
 /* [ch06-finish] */
-
-static resp_status oom(resp_parser *p, uint64_t at)
-{
-    return fail(p, at, "out of memory");
-}
 
 static const char *hdr_name(unsigned char h)
 {
@@ -215,7 +107,7 @@ static int split_inline(const char *s, size_t n, resp_value *v)
 }
 
 /* The LF of a header or text line arrived (at offset at): act on it.
- * Returns like finish(), or -2 after fail(). */
+ * Returns like finish(), or -2 after resp_fail(). */
 static int line_done(resp_parser *p, uint64_t at)
 {
     resp_value v;
@@ -226,7 +118,7 @@ static int line_done(resp_parser *p, uint64_t at)
         v.type = p->hdr == '+' ? RESP_SIMPLE : RESP_ERROR;
         v.len = p->line_len;
         v.str = malloc(v.len + 1);
-        if (!v.str) return oom(p, at), -2;
+        if (!v.str) return resp_oom(p, at), -2;
         if (v.len) memcpy(v.str, p->line, v.len);
         v.str[v.len] = '\0';
         return finish(p, v);
@@ -238,7 +130,7 @@ static int line_done(resp_parser *p, uint64_t at)
         if (p->neg) { v.type = RESP_NULL; return finish(p, v); }
         if (p->num > p->lim.max_value ||
             p->lim.max_value - p->num < at + 1 - p->value_start + 2)
-            return fail(p, p->hdr_offset, "a bulk string of %llu bytes would "
+            return resp_fail(p, p->hdr_offset, "a bulk string of %llu bytes would "
                         "make the value longer than the limit of %llu bytes",
                         (unsigned long long)p->num,
                         (unsigned long long)p->lim.max_value), -2;
@@ -249,7 +141,7 @@ static int line_done(resp_parser *p, uint64_t at)
         p->bulk_want = p->num;
         p->bulk_cap = p->num + 1 < 4096 ? (size_t)p->num + 1 : 4096;
         p->bulk.str = malloc(p->bulk_cap);
-        if (!p->bulk.str) return oom(p, at), -2;
+        if (!p->bulk.str) return resp_oom(p, at), -2;
         p->state = p->num ? S_BULK : S_BULK_CR;
         return 0;
     default: /* '*' */
@@ -257,12 +149,12 @@ static int line_done(resp_parser *p, uint64_t at)
         v.type = RESP_ARRAY;
         if (p->num == 0) return finish(p, v);
         if (p->depth >= p->lim.max_depth)
-            return fail(p, p->hdr_offset, "arrays nested deeper than the "
+            return resp_fail(p, p->hdr_offset, "arrays nested deeper than the "
                         "limit of %u", p->lim.max_depth), -2;
         if (p->depth == p->stack_cap) {
             unsigned cap = p->stack_cap ? p->stack_cap * 2 : 4;
             resp_frame *s = realloc(p->stack, cap * sizeof *s);
-            if (!s) return oom(p, at), -2;
+            if (!s) return resp_oom(p, at), -2;
             p->stack = s;
             p->stack_cap = cap;
         }
@@ -281,7 +173,7 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     char b[8];
     bool is_len = p->hdr != ':';
     if (++p->line_len > p->lim.max_line)
-        return fail(p, at, "%s line longer than the limit of %zu bytes",
+        return resp_fail(p, at, "%s line longer than the limit of %zu bytes",
                     hdr_name(p->hdr), p->lim.max_line);
     if (c == '-' && !p->neg && !p->digits) {
         p->neg = true;
@@ -290,10 +182,10 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     if (c >= '0' && c <= '9') {
         if (is_len && p->neg) {          /* the only negative length is -1 */
             if (p->digits)
-                return fail(p, at, "expected '\\r' after -1, got %s", show(c, b));
+                return resp_fail(p, at, "expected '\\r' after -1, got %s", resp_show(c, b));
             if (c != '1')
-                return fail(p, at, "expected '1' after '-' (only -1 may be "
-                            "negative), got %s", show(c, b));
+                return resp_fail(p, at, "expected '1' after '-' (only -1 may be "
+                            "negative), got %s", resp_show(c, b));
         }
         uint64_t d = (uint64_t)(c - '0');
         uint64_t max = p->hdr == '$' ? p->lim.max_bulk
@@ -301,8 +193,8 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
                      : p->neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
         if (p->num > max / 10 || (p->num == max / 10 && d > max % 10)) {
             if (p->hdr == ':')
-                return fail(p, at, "integer does not fit in 64 bits");
-            return fail(p, p->hdr_offset, "%s exceeds the limit of %llu",
+                return resp_fail(p, at, "integer does not fit in 64 bits");
+            return resp_fail(p, p->hdr_offset, "%s exceeds the limit of %llu",
                         hdr_name(p->hdr), (unsigned long long)max);
         }
         p->num = p->num * 10 + d;
@@ -314,11 +206,11 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
         return RESP_NEED_MORE;
     }
     if (p->digits)
-        return fail(p, at, "expected a digit or '\\r' in %s, got %s",
-                    hdr_name(p->hdr), show(c, b));
-    return fail(p, at, p->neg ? "expected a digit in %s, got %s"
+        return resp_fail(p, at, "expected a digit or '\\r' in %s, got %s",
+                    hdr_name(p->hdr), resp_show(c, b));
+    return resp_fail(p, at, p->neg ? "expected a digit in %s, got %s"
                               : "expected a digit or '-' in %s, got %s",
-                hdr_name(p->hdr), show(c, b));
+                hdr_name(p->hdr), resp_show(c, b));
 }
 /* [ch06-digit] */
 
@@ -327,7 +219,7 @@ static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
 {
     char b[8];
     if (p->depth > 0 && at - p->value_start > p->lim.max_value)
-        return fail(p, at, "value longer than the limit of %llu bytes",
+        return resp_fail(p, at, "value longer than the limit of %llu bytes",
                     (unsigned long long)p->lim.max_value);
     p->hdr = c;
     p->hdr_offset = at;
@@ -346,48 +238,8 @@ static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
         p->state = S_INLINE;     /* the byte is re-read as inline text */
         return RESP_OK;
     }
-    return fail(p, at, "expected a type byte ('+', '-', ':', '$' or '*')%s, "
-                "got %s", p->depth ? " for an array element" : "", show(c, b));
-}
-
-/* Length of the run of bytes before the first of stop1/stop2. */
-static size_t run_until(const unsigned char *s, size_t n, int stop1, int stop2)
-{
-    size_t i = 0;
-    while (i < n && s[i] != stop1 && s[i] != stop2) i++;
-    return i;
-}
-
-/* Append a run of line bytes (s[0] is at offset at).  A line may hold
- * max_line bytes, plus `slack` for a CR that is stripped later; the error
- * names the first byte beyond max_line. */
-static resp_status line_append(resp_parser *p, const unsigned char *s,
-                               size_t n, size_t slack, uint64_t at,
-                               const char *what)
-{
-    size_t limit = p->lim.max_line + slack;
-    if (n > limit - p->line_len)
-        return fail(p, at - p->line_len + p->lim.max_line,
-                    "%s longer than the limit of %zu bytes", what,
-                    p->lim.max_line);
-    if (line_reserve(p, p->line_len + n) != 0) return oom(p, at);
-    memcpy(p->line + p->line_len, s, n);
-    p->line_len += n;
-    return RESP_NEED_MORE;
-}
-
-/* The LF of an inline command or raw line is at offset at: drop a CR
- * before it and check the length again. */
-static resp_status line_end(resp_parser *p, uint64_t at, const char *what)
-{
-    uint64_t start = at - p->line_len;
-    if (p->line_len > 0 && p->line[p->line_len - 1] == '\r') p->line_len--;
-    if (p->line_len > p->lim.max_line)
-        return fail(p, start + p->lim.max_line, "%s longer than the limit "
-                    "of %zu bytes", what, p->lim.max_line);
-    if (line_reserve(p, p->line_len) != 0) return oom(p, at);
-    p->line[p->line_len] = '\0';
-    return RESP_OK;
+    return resp_fail(p, at, "expected a type byte ('+', '-', ':', '$' or '*')%s, "
+                "got %s", p->depth ? " for an array element" : "", resp_show(c, b));
 }
 
 /* [ch06-feed] */
@@ -402,7 +254,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
     *used = 0;
     if (p->state == S_ERROR) return RESP_ERR;
     if (p->state == S_RAWLINE)
-        return fail(p, p->offset, "resp_parse() called with a line half read");
+        return resp_fail(p, p->offset, "resp_parse() called with a line half read");
     while (i < len && st == RESP_NEED_MORE && r == 0) {
         uint64_t at = p->offset + i;     /* absolute offset of s[i] */
         unsigned char c = s[i];
@@ -414,12 +266,12 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             i++;
             break;
         case S_TEXT:
-            n = run_until(s + i, len - i, '\r', '\n');
-            st = line_append(p, s + i, n, 0, at, hdr_name(p->hdr));
+            n = resp_run_until(s + i, len - i, '\r', '\n');
+            st = resp_line_append(p, s + i, n, 0, at, hdr_name(p->hdr));
             i += n;
             if (st != RESP_NEED_MORE || i == len) break;
             if (s[i] == '\n')
-                st = fail(p, p->offset + i, "expected '\\r' before '\\n' in %s",
+                st = resp_fail(p, p->offset + i, "expected '\\r' before '\\n' in %s",
                           hdr_name(p->hdr));
             else { p->state = S_LF; i++; }
             break;
@@ -429,7 +281,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_LF:
             if (c != '\n') {
-                st = fail(p, at, "expected '\\n' after '\\r', got %s", show(c, b));
+                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s", resp_show(c, b));
                 break;
             }
             i++;
@@ -445,7 +297,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
                 if (cap < p->bulk.len + n + 1) cap = p->bulk.len + n + 1;
                 if (cap > p->bulk_want + 1) cap = (size_t)p->bulk_want + 1;
                 char *nb = realloc(p->bulk.str, cap);
-                if (!nb) { st = oom(p, at); break; }
+                if (!nb) { st = resp_oom(p, at); break; }
                 p->bulk.str = nb;
                 p->bulk_cap = cap;
             }
@@ -456,14 +308,14 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_BULK_CR:
             if (c != '\r')
-                st = fail(p, at, "expected '\\r' after the %llu-byte payload "
+                st = resp_fail(p, at, "expected '\\r' after the %llu-byte payload "
                           "of a bulk string, got %s",
-                          (unsigned long long)p->bulk_want, show(c, b));
+                          (unsigned long long)p->bulk_want, resp_show(c, b));
             else { p->state = S_BULK_LF; i++; }
             break;
         case S_BULK_LF:
             if (c != '\n') {
-                st = fail(p, at, "expected '\\n' after '\\r', got %s", show(c, b));
+                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s", resp_show(c, b));
                 break;
             }
             i++;
@@ -473,23 +325,23 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             memset(&p->bulk, 0, sizeof p->bulk);
             p->bulk_cap = 0;
             r = finish(p, v);
-            if (r < 0) st = oom(p, at);
+            if (r < 0) st = resp_oom(p, at);
             break;
         /* [ch06-feed] */
         /* [ch06-inline] */
         case S_INLINE:
-            n = run_until(s + i, len - i, '\n', '\n');
-            st = line_append(p, s + i, n, 1, at, "inline command");
+            n = resp_run_until(s + i, len - i, '\n', '\n');
+            st = resp_line_append(p, s + i, n, 1, at, "inline command");
             i += n;
             if (st != RESP_NEED_MORE || i == len) break;
-            if (line_end(p, p->offset + i, "inline command") != RESP_OK) {
+            if (resp_line_end(p, p->offset + i, "inline command") != RESP_OK) {
                 st = RESP_ERR;
                 break;
             }
             i++;                                     /* the LF */
             p->state = S_START;
             if (split_inline(p->line, p->line_len, &p->done) != 0) {
-                st = oom(p, at);
+                st = resp_oom(p, at);
                 break;
             }
             if (p->done.len == 0) resp_value_clear(&p->done); /* blank line */
@@ -497,7 +349,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         /* [ch06-inline] */
         default:
-            st = fail(p, at, "internal error: bad parser state %d", p->state);
+            st = resp_fail(p, at, "internal error: bad parser state %d", p->state);
         }
         if (r == -2) st = RESP_ERR;
     }
@@ -505,7 +357,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
     p->offset += i;
     *used = i;
     if (st == RESP_ERR) return RESP_ERR;
-    if (r < 0) return oom(p, p->offset);
+    if (r < 0) return resp_oom(p, p->offset);
     if (r == 1) {                        /* a top-level value is complete */
         *out = p->done;
         memset(&p->done, 0, sizeof p->done);
@@ -515,68 +367,4 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
     }
     return RESP_NEED_MORE;
     /* [ch06-done] */
-}
-
-/* [ch06-read-line] */
-resp_status resp_read_line(resp_parser *p, const void *buf, size_t len,
-                           size_t *used, const char **line, size_t *line_len)
-{
-    const unsigned char *s = buf;
-    *used = 0;
-    if (p->state == S_ERROR) return RESP_ERR;
-    if (p->state != S_RAWLINE) {
-        if (p->state != S_START || p->depth > 0)
-            return fail(p, p->offset, "resp_read_line() called with a value "
-                        "half parsed");
-        p->state = S_RAWLINE;
-        p->line_len = 0;
-    }
-    size_t n = run_until(s, len, '\n', '\n');
-    if (line_append(p, s, n, 1, p->offset, "line") != RESP_NEED_MORE)
-        return RESP_ERR;
-    if (n == len) {
-        p->offset += n;
-        *used = n;
-        return RESP_NEED_MORE;
-    }
-    if (line_end(p, p->offset + n, "line") != RESP_OK) return RESP_ERR;
-    p->offset += n + 1;
-    *used = n + 1;
-    p->state = S_START;
-    p->last_size = p->offset - p->value_start;
-    p->value_start = p->offset;
-    *line = p->line;
-    *line_len = p->line_len;
-    return RESP_OK;
-}
-/* [ch06-read-line] */
-
-int resp_parser_advance(resp_parser *p, uint64_t n)
-{
-    if (p->state == S_ERROR) return -1;
-    if (p->state != S_START || p->depth > 0) {
-        fail(p, p->offset, "resp_parser_advance() called with a value or "
-             "line half read");
-        return -1;
-    }
-    p->offset += n;
-    p->value_start = p->offset;
-    return 0;
-}
-
-int resp_parse_int(const char *s, size_t n, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = n > 0 && s[0] == '-';
-    if (neg) i++;
-    if (i == n || n - i > 19) return -1;
-    uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > max / 10 || (v == max / 10 && d > max % 10)) return -1;
-        v = v * 10 + d;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
 }

@@ -93,7 +93,7 @@ bool resp_value_equal(const resp_value *a, const resp_value *b);
  */
 const char *resp_type_name(resp_type t);
 
-/* --- the parser ------------------------------------------------------------ */
+/* --- the parser ----------------------------------------------------------- */
 
 /** What a parser call produced. */
 typedef enum resp_status {
@@ -267,7 +267,7 @@ const char *resp_parser_error(const resp_parser *p);
  */
 int resp_parse_int(const char *s, size_t n, int64_t *out);
 
-/* --- the writer ------------------------------------------------------------ */
+/* --- the writer ----------------------------------------------------------- */
 
 /** A growable output buffer. */
 typedef struct resp_buf {

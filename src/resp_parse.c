@@ -130,10 +130,10 @@ static int line_done(resp_parser *p, uint64_t at)
         if (p->neg) { v.type = RESP_NULL; return finish(p, v); }
         if (p->num > p->lim.max_value ||
             p->lim.max_value - p->num < at + 1 - p->value_start + 2)
-            return resp_fail(p, p->hdr_offset, "a bulk string of %llu bytes would "
-                        "make the value longer than the limit of %llu bytes",
-                        (unsigned long long)p->num,
-                        (unsigned long long)p->lim.max_value), -2;
+            return resp_fail(p, p->hdr_offset, "a bulk string of %llu bytes "
+                             "would make the value longer than the limit of "
+                             "%llu bytes", (unsigned long long)p->num,
+                             (unsigned long long)p->lim.max_value), -2;
         /* Memory follows the bytes that arrive, not the announced length:
          * start small, double as the payload comes in. */
         p->bulk.type = RESP_BULK;
@@ -149,8 +149,8 @@ static int line_done(resp_parser *p, uint64_t at)
         v.type = RESP_ARRAY;
         if (p->num == 0) return finish(p, v);
         if (p->depth >= p->lim.max_depth)
-            return resp_fail(p, p->hdr_offset, "arrays nested deeper than the "
-                        "limit of %u", p->lim.max_depth), -2;
+            return resp_fail(p, p->hdr_offset, "arrays nested deeper than "
+                             "the limit of %u", p->lim.max_depth), -2;
         if (p->depth == p->stack_cap) {
             unsigned cap = p->stack_cap ? p->stack_cap * 2 : 4;
             resp_frame *s = realloc(p->stack, cap * sizeof *s);
@@ -174,7 +174,7 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     bool is_len = p->hdr != ':';
     if (++p->line_len > p->lim.max_line)
         return resp_fail(p, at, "%s line longer than the limit of %zu bytes",
-                    hdr_name(p->hdr), p->lim.max_line);
+                         hdr_name(p->hdr), p->lim.max_line);
     if (c == '-' && !p->neg && !p->digits) {
         p->neg = true;
         return RESP_NEED_MORE;
@@ -182,10 +182,11 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     if (c >= '0' && c <= '9') {
         if (is_len && p->neg) {          /* the only negative length is -1 */
             if (p->digits)
-                return resp_fail(p, at, "expected '\\r' after -1, got %s", resp_show(c, b));
+                return resp_fail(p, at, "expected '\\r' after -1, got %s",
+                                 resp_show(c, b));
             if (c != '1')
-                return resp_fail(p, at, "expected '1' after '-' (only -1 may be "
-                            "negative), got %s", resp_show(c, b));
+                return resp_fail(p, at, "expected '1' after '-' (only -1 may "
+                                 "be negative), got %s", resp_show(c, b));
         }
         uint64_t d = (uint64_t)(c - '0');
         uint64_t max = p->hdr == '$' ? p->lim.max_bulk
@@ -195,7 +196,7 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
             if (p->hdr == ':')
                 return resp_fail(p, at, "integer does not fit in 64 bits");
             return resp_fail(p, p->hdr_offset, "%s exceeds the limit of %llu",
-                        hdr_name(p->hdr), (unsigned long long)max);
+                             hdr_name(p->hdr), (unsigned long long)max);
         }
         p->num = p->num * 10 + d;
         p->digits = true;
@@ -207,10 +208,10 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     }
     if (p->digits)
         return resp_fail(p, at, "expected a digit or '\\r' in %s, got %s",
-                    hdr_name(p->hdr), resp_show(c, b));
+                         hdr_name(p->hdr), resp_show(c, b));
     return resp_fail(p, at, p->neg ? "expected a digit in %s, got %s"
-                              : "expected a digit or '-' in %s, got %s",
-                hdr_name(p->hdr), resp_show(c, b));
+                                   : "expected a digit or '-' in %s, got %s",
+                     hdr_name(p->hdr), resp_show(c, b));
 }
 /* [ch06-digit] */
 
@@ -220,7 +221,7 @@ static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
     char b[8];
     if (p->depth > 0 && at - p->value_start > p->lim.max_value)
         return resp_fail(p, at, "value longer than the limit of %llu bytes",
-                    (unsigned long long)p->lim.max_value);
+                         (unsigned long long)p->lim.max_value);
     p->hdr = c;
     p->hdr_offset = at;
     p->line_len = 0;
@@ -238,8 +239,9 @@ static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
         p->state = S_INLINE;     /* the byte is re-read as inline text */
         return RESP_OK;
     }
-    return resp_fail(p, at, "expected a type byte ('+', '-', ':', '$' or '*')%s, "
-                "got %s", p->depth ? " for an array element" : "", resp_show(c, b));
+    return resp_fail(p, at, "expected a type byte ('+', '-', ':', '$' or "
+                     "'*')%s, got %s", p->depth ? " for an array element" : "",
+                     resp_show(c, b));
 }
 
 /* [ch06-feed] */
@@ -254,7 +256,8 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
     *used = 0;
     if (p->state == S_ERROR) return RESP_ERR;
     if (p->state == S_RAWLINE)
-        return resp_fail(p, p->offset, "resp_parse() called with a line half read");
+        return resp_fail(p, p->offset, "resp_parse() called with a line "
+                         "half read");
     while (i < len && st == RESP_NEED_MORE && r == 0) {
         uint64_t at = p->offset + i;     /* absolute offset of s[i] */
         unsigned char c = s[i];
@@ -271,8 +274,8 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             i += n;
             if (st != RESP_NEED_MORE || i == len) break;
             if (s[i] == '\n')
-                st = resp_fail(p, p->offset + i, "expected '\\r' before '\\n' in %s",
-                          hdr_name(p->hdr));
+                st = resp_fail(p, p->offset + i, "expected '\\r' before "
+                               "'\\n' in %s", hdr_name(p->hdr));
             else { p->state = S_LF; i++; }
             break;
         case S_NUM:
@@ -281,7 +284,8 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_LF:
             if (c != '\n') {
-                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s", resp_show(c, b));
+                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s",
+                               resp_show(c, b));
                 break;
             }
             i++;
@@ -308,14 +312,16 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         case S_BULK_CR:
             if (c != '\r')
-                st = resp_fail(p, at, "expected '\\r' after the %llu-byte payload "
-                          "of a bulk string, got %s",
-                          (unsigned long long)p->bulk_want, resp_show(c, b));
+                st = resp_fail(p, at, "expected '\\r' after the %llu-byte "
+                               "payload of a bulk string, got %s",
+                               (unsigned long long)p->bulk_want,
+                               resp_show(c, b));
             else { p->state = S_BULK_LF; i++; }
             break;
         case S_BULK_LF:
             if (c != '\n') {
-                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s", resp_show(c, b));
+                st = resp_fail(p, at, "expected '\\n' after '\\r', got %s",
+                               resp_show(c, b));
                 break;
             }
             i++;
@@ -349,7 +355,8 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
             break;
         /* [ch06-inline] */
         default:
-            st = resp_fail(p, at, "internal error: bad parser state %d", p->state);
+            st = resp_fail(p, at, "internal error: bad parser state %d",
+                           p->state);
         }
         if (r == -2) st = RESP_ERR;
     }

@@ -129,8 +129,8 @@ resp_status resp_line_append(resp_parser *p, const unsigned char *s,
     size_t limit = p->lim.max_line + slack;
     if (n > limit - p->line_len)
         return resp_fail(p, at - p->line_len + p->lim.max_line,
-                    "%s longer than the limit of %zu bytes", what,
-                    p->lim.max_line);
+                         "%s longer than the limit of %zu bytes", what,
+                         p->lim.max_line);
     if (line_reserve(p, p->line_len + n) != 0) return resp_oom(p, at);
     memcpy(p->line + p->line_len, s, n);
     p->line_len += n;
@@ -144,8 +144,8 @@ resp_status resp_line_end(resp_parser *p, uint64_t at, const char *what)
     uint64_t start = at - p->line_len;
     if (p->line_len > 0 && p->line[p->line_len - 1] == '\r') p->line_len--;
     if (p->line_len > p->lim.max_line)
-        return resp_fail(p, start + p->lim.max_line, "%s longer than the limit "
-                    "of %zu bytes", what, p->lim.max_line);
+        return resp_fail(p, start + p->lim.max_line, "%s longer than the "
+                         "limit of %zu bytes", what, p->lim.max_line);
     if (line_reserve(p, p->line_len) != 0) return resp_oom(p, at);
     p->line[p->line_len] = '\0';
     return RESP_OK;
@@ -160,8 +160,8 @@ resp_status resp_read_line(resp_parser *p, const void *buf, size_t len,
     if (p->state == S_ERROR) return RESP_ERR;
     if (p->state != S_RAWLINE) {
         if (p->state != S_START || p->depth > 0)
-            return resp_fail(p, p->offset, "resp_read_line() called with a value "
-                        "half parsed");
+            return resp_fail(p, p->offset, "resp_read_line() called with a "
+                             "value half parsed");
         p->state = S_RAWLINE;
         p->line_len = 0;
     }
@@ -189,8 +189,8 @@ int resp_parser_advance(resp_parser *p, uint64_t n)
 {
     if (p->state == S_ERROR) return -1;
     if (p->state != S_START || p->depth > 0) {
-        resp_fail(p, p->offset, "resp_parser_advance() called with a value or "
-             "line half read");
+        resp_fail(p, p->offset, "resp_parser_advance() called with a value "
+                  "or line half read");
         return -1;
     }
     p->offset += n;

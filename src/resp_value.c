@@ -29,7 +29,8 @@ bool resp_value_equal(const resp_value *a, const resp_value *b)
     case RESP_SIMPLE:
     case RESP_ERROR:
     case RESP_BULK:
-        return a->len == b->len && (a->len == 0 || memcmp(a->str, b->str, a->len) == 0);
+        return a->len == b->len &&
+               (a->len == 0 || memcmp(a->str, b->str, a->len) == 0);
     case RESP_INTEGER:
         return a->integer == b->integer;
     case RESP_ARRAY:

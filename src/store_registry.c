@@ -4,6 +4,7 @@
  * the benchmark harness find every variant through this list.
  */
 #include "store.h"
+#include "store_cow.h"
 #include "store_naive.h"
 #include "store_rwlock.h"
 
@@ -13,6 +14,7 @@ const store_ops *const store_variants[] = {
     &store_naive_ops,
     &store_rwlock_ops,
     &store_rwlock_rp_ops,
+    &store_cow_ops,
     NULL,
 };
 

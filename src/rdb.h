@@ -77,6 +77,7 @@ typedef struct rdb_handler {
 /** Options of rdb_parse(). */
 typedef struct rdb_options {
     bool no_crc; /**< do not fail on a checksum mismatch (still reported) */
+    bool quiet;  /**< do not print warnings to stderr (still counted) */
 } rdb_options;
 
 /** What the checksum at the end said. */

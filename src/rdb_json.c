@@ -327,7 +327,7 @@ static void value_json(FILE *out, const value *v, int rdb_type)
 
 typedef struct json_ctx {
     FILE *out;
-    bool in_dbs, db_open;
+    bool quiet, db_open;
     uint64_t cur_db;
     size_t keys_in_db;
     /* Small sections, collected and written after "dbs". */
@@ -401,8 +401,9 @@ static int on_opaque(void *arg, int opcode, uint64_t val)
 
 static void on_warning(void *arg, const char *msg)
 {
-    (void)arg;
-    fprintf(stderr, "rdb-dump: warning: %s\n", msg);
+    json_ctx *j = arg;
+    if (!j->quiet)
+        fprintf(stderr, "rdb-dump: warning: %s\n", msg);
 }
 
 /* Open the JSON object of database db unless it is the open one. */
@@ -483,6 +484,7 @@ int rdb_dump_json(rdb_reader *r, FILE *out, const rdb_options *opt,
     json_ctx j;
     memset(&j, 0, sizeof j);
     j.out = out;
+    j.quiet = opt != NULL && opt->quiet;
     for (int s = 0; s < S_NSEC; s++) {
         j.secf[s] = open_memstream(&j.sec[s], &j.seclen[s]);
         if (j.secf[s] == NULL) {

@@ -346,6 +346,7 @@ int rdb_parse(rdb_reader *r, const rdb_handler *h, const rdb_options *opt,
 /* --- loading into a store ---------------------------------------------- */
 
 typedef struct load_ctx {
+    bool quiet;
     store *s;
     uint64_t db;
     rdb_result *res;
@@ -353,8 +354,9 @@ typedef struct load_ctx {
 
 static void load_warning(void *arg, const char *msg)
 {
-    (void)arg;
-    fprintf(stderr, "rdb: warning: %s\n", msg);
+    const load_ctx *l = arg;
+    if (!l->quiet)
+        fprintf(stderr, "rdb: warning: %s\n", msg);
 }
 
 static int load_key(void *arg, const rdb_buf *key, value *v,
@@ -366,7 +368,8 @@ static int load_key(void *arg, const rdb_buf *key, value *v,
         return 0;
     }
     if (v->type == VALUE_MODULE) {
-        fprintf(stderr, "rdb: warning: offset %" PRIu64 ": key \"%.*s\": "
+        if (!l->quiet)
+            fprintf(stderr, "rdb: warning: offset %" PRIu64 ": key \"%.*s\": "
                 "value of module type %s (id 0x%016" PRIx64 ", encver %u) "
                 "skipped: modules are not supported\n", info->offset,
                 (int)(key->len > 64 ? 64 : key->len), (const char *)key->p,
@@ -390,7 +393,7 @@ static int load_key(void *arg, const rdb_buf *key, value *v,
 int rdb_load_store(rdb_reader *r, store *s, uint64_t db,
                    const rdb_options *opt, rdb_result *res)
 {
-    load_ctx l = {s, db, res};
+    load_ctx l = {opt != NULL && opt->quiet, s, db, res};
     rdb_handler h = {.key = load_key, .warning = load_warning, .arg = &l};
     uint64_t stored = 0;
     /* rdb_parse() clears res; keep the count in a local meanwhile. */

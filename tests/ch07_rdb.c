@@ -502,8 +502,8 @@ START_TEST(every_truncation_fails_cleanly)
 {
     static const char *const rels[] = {"librdb/stream_v11.rdb",
                                         "redis-rdb-tools/parser_filters.rdb",
-                                        "generated-redis-7.0.15/"
-                                        "quicklist2_plain_nodes.rdb"};
+                                        ("generated-redis-7.0.15/"
+                                         "quicklist2_plain_nodes.rdb")};
     for (size_t f = 0; f < 3; f++) {
         size_t len;
         char *data = read_file(corpus(rels[f]), &len);

@@ -37,28 +37,35 @@ typedef struct trace {
     char what[200];   /* its description */
 } trace;
 
+static void hex_line(const trace *t, uint64_t o, uint64_t end)
+{
+    printf("          ");
+    for (uint64_t i = o; i < o + 16; i++) {
+        if (i < end)
+            printf("%02x ", t->file[i]);
+        else
+            printf("   ");
+    }
+    printf(" |");
+    for (uint64_t i = o; i < o + 16 && i < end; i++)
+        putchar(t->file[i] >= 32 && t->file[i] < 127 ? t->file[i] : '.');
+    printf("|\n");
+}
+
+/* Print the record [t->start, end): its description, then its bytes (a
+ * long record shows its first three and last lines). */
 static void flush_record(trace *t, uint64_t end)
 {
     if (end <= t->start)
         return;
     printf("%08" PRIx64 "  %s\n", t->start, t->what);
-    for (uint64_t o = t->start; o < end; o += 16) {
-        printf("          ");
-        for (uint64_t i = o; i < o + 16; i++) {
-            if (i < end)
-                printf("%02x ", t->file[i]);
-            else
-                printf("   ");
+    uint64_t lines = (end - t->start + 15) / 16;
+    for (uint64_t l = 0; l < lines; l++) {
+        if (lines > 5 && l == 3) {
+            printf("          ... %" PRIu64 " more lines ...\n", lines - 4);
+            l = lines - 1;
         }
-        printf(" |");
-        for (uint64_t i = o; i < o + 16 && i < end; i++)
-            putchar(t->file[i] >= 32 && t->file[i] < 127 ? t->file[i] : '.');
-        printf("|\n");
-        if (end - o > 64 && o + 16 < end - 16) { /* elide long records */
-            printf("          ... %" PRIu64 " more bytes\n", end - o - 32);
-            o = end - 16 - ((end - o) % 16 ? 0 : 0);
-            o -= 16;
-        }
+        hex_line(t, t->start + 16 * l, end);
     }
 }
 
@@ -112,7 +119,13 @@ static int tr_key(void *arg, const rdb_buf *k, value *v,
              value_type_name(v->type), value_count(v));
     if (v->type == VALUE_STRING)
         describe(t, " \"%s%s\"", v->u.str.bytes, v->u.str.len);
-    (void)in;
+    used = strlen(t->what);
+    if (in->lru_idle_s >= 0)
+        snprintf(t->what + used, sizeof t->what - used, " (idle %" PRId64
+                 " s)", in->lru_idle_s);
+    else if (in->lfu_freq >= 0)
+        snprintf(t->what + used, sizeof t->what - used, " (freq %d)",
+                 in->lfu_freq);
     value_free(v);
     return 0;
 }

@@ -42,6 +42,7 @@ typedef struct rdb_key_info {
     int64_t min_expire_ms;    /**< HASH_METADATA / LISTPACK_EX header, or -1 */
 } rdb_key_info;
 
+/* [ch07-handler] */
 /** Callbacks of rdb_parse(); any may be NULL.  Return 0 to go on, non-zero
  *  to stop the parse (it then fails with "stopped by the handler"). */
 typedef struct rdb_handler {
@@ -73,6 +74,7 @@ typedef struct rdb_handler {
     void (*warning)(void *arg, const char *msg);
     void *arg; /**< passed to every callback */
 } rdb_handler;
+/* [ch07-handler] */
 
 /** Options of rdb_parse(). */
 typedef struct rdb_options {

@@ -115,6 +115,7 @@ int rdb_listpack_next(rdb_blob_iter *it, rdb_blob_entry *e)
     size_t elen = hl + dlen, bl = backlen_size(elen);
     if (bl > left - elen)
         return lp_err(it, "back-length runs past the end of the listpack");
+    /* [ch07-backlen] */
     /* Decode the back-length from its last byte backwards. */
     size_t got = 0, shift = 0;
     const unsigned char *q = p + at + elen + bl - 1;
@@ -126,6 +127,7 @@ int rdb_listpack_next(rdb_blob_iter *it, rdb_blob_entry *e)
     }
     if (got != elen)
         return lp_err(it, "back-length does not match the element size");
+    /* [ch07-backlen] */
     e->is_int = ibytes >= 0;
     if (ibytes > 0) {
         uint64_t u = 0;

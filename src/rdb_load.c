@@ -175,6 +175,7 @@ static int read_module_aux(rdb_ctx *c)
     return 0;
 }
 
+/* [ch07-trailer] */
 static int read_trailer(rdb_ctx *c, const rdb_options *opt)
 {
     rdb_result *res = c->res;
@@ -200,6 +201,7 @@ static int read_trailer(rdb_ctx *c, const rdb_options *opt)
     res->end_offset = rdb_offset(c->r);
     return 0;
 }
+/* [ch07-trailer] */
 
 static int parse_body(rdb_ctx *c, const rdb_options *opt)
 {
@@ -296,6 +298,7 @@ static int parse_body(rdb_ctx *c, const rdb_options *opt)
             if (h != NULL && h->opaque != NULL && h->opaque(arg, op, a))
                 goto stopped;
             break;
+        /* [ch07-dispatch] */
         default:
             if (op >= 0xF0) {
                 rdb_fail_at(r, at, "unknown opcode 0x%02x%s", op,
@@ -311,6 +314,7 @@ static int parse_body(rdb_ctx *c, const rdb_options *opt)
             }
             if (read_key(c, op, db, &p, &key) != 0)
                 goto out;
+        /* [ch07-dispatch] */
         }
     }
 stopped:
@@ -359,6 +363,7 @@ static void load_warning(void *arg, const char *msg)
         fprintf(stderr, "rdb: warning: %s\n", msg);
 }
 
+/* [ch07-load-key] */
 static int load_key(void *arg, const rdb_buf *key, value *v,
                     const rdb_key_info *info)
 {
@@ -389,6 +394,7 @@ static int load_key(void *arg, const rdb_buf *key, value *v,
     l->res->keys_stored++;
     return 0;
 }
+/* [ch07-load-key] */
 
 int rdb_load_store(rdb_reader *r, store *s, uint64_t db,
                    const rdb_options *opt, rdb_result *res)

@@ -97,6 +97,7 @@ uint64_t rdb_offset(const rdb_reader *r)
     return r->base + r->pos;
 }
 
+/* [ch07-crc] */
 /* Fold consumed bytes into the CRC. */
 static void crc_sync(rdb_reader *r)
 {
@@ -111,6 +112,7 @@ uint64_t rdb_crc(rdb_reader *r)
     crc_sync(r);
     return r->crc;
 }
+/* [ch07-crc] */
 
 /* Pull once from the source into buf[end..cap).  0 ok, -1 end/error. */
 static int pull(rdb_reader *r)
@@ -232,6 +234,7 @@ int rdb_read_uint_le(rdb_reader *r, int bytes, uint64_t *out)
     return 0;
 }
 
+/* [ch07-read-len] */
 int rdb_read_len(rdb_reader *r, uint64_t *len, bool *special)
 {
     uint64_t at = rdb_offset(r);
@@ -276,6 +279,7 @@ int rdb_read_len(rdb_reader *r, uint64_t *len, bool *special)
         return 0;
     }
 }
+/* [ch07-read-len] */
 
 int rdb_buf_reserve(rdb_buf *b, size_t need)
 {
@@ -302,6 +306,7 @@ void rdb_buf_free(rdb_buf *b)
     b->len = b->cap = 0;
 }
 
+/* [ch07-grow] */
 /* Append n bytes from the input to b, growing b only as bytes arrive. */
 static int read_into(rdb_reader *r, rdb_buf *b, uint64_t n)
 {
@@ -320,6 +325,7 @@ static int read_into(rdb_reader *r, rdb_buf *b, uint64_t n)
     }
     return 0;
 }
+/* [ch07-grow] */
 
 int rdb_read_string(rdb_reader *r, rdb_buf *out, rdb_str_enc *enc)
 {
@@ -360,12 +366,14 @@ int rdb_read_string(rdb_reader *r, rdb_buf *out, rdb_str_enc *enc)
         if (clen == 0 || ulen == 0)
             return rdb_fail_at(r, at, "LZF string with %s length 0",
                                clen == 0 ? "compressed" : "uncompressed");
+        /* [ch07-lzf-bound] */
         /* One LZF back-reference (3 bytes) yields at most 264 bytes, so a
          * claimed expansion beyond 88x is corrupt: reject before allocating. */
         if (ulen / 88 > clen)
             return rdb_fail_at(r, at, "LZF string claims %" PRIu64 " bytes "
                                "from %" PRIu64 " compressed (impossible)",
                                ulen, clen);
+        /* [ch07-lzf-bound] */
         r->scratch.len = 0;
         if (read_into(r, &r->scratch, clen) != 0)
             return -1;

@@ -130,6 +130,7 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
                         "integer at element %zu", it.index);
             goto out;
         }
+        /* [ch07-stream-entry] */
         int64_t flags = e.ival, msd, seqd, nf, lpcount;
         if (lp_int(c, at, &it, "ms-diff", &msd) != 0 ||
             lp_int(c, at, &it, "seq-diff", &seqd) != 0)
@@ -166,6 +167,7 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
                         " does not match the entry", lpcount);
             goto fail_entry;
         }
+        /* [ch07-stream-entry] */
         if (flags & STREAM_DELETED) {
             free(ent.fv);
             seen_deleted++;

@@ -132,6 +132,7 @@ static int zset_add(rdb_ctx *c, uint64_t at, value *v, const void *m,
     return 0;
 }
 
+/* [ch07-fill-blob] */
 /*
  * Walk the blob in c->blob and add its elements to v, `group` elements at a
  * time: 1 for lists and sets, 2 for hashes (field, value) and sorted sets
@@ -185,6 +186,7 @@ static int fill_from_blob(rdb_ctx *c, uint64_t at, const blob_kind *k,
     if (n != 0)
         return rdb_fail_at(c->r, at, "%s holds %zu elements, not a multiple "
                            "of %d", k->name, it.index, group);
+/* [ch07-fill-blob] */
     if (k == &INTSET)
         return it.width;
     return 0;

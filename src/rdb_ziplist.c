@@ -83,6 +83,7 @@ int rdb_ziplist_next(rdb_blob_iter *it, rdb_blob_entry *e)
         it->done = true;
         return 0;
     }
+    /* [ch07-prevlen] */
     size_t h = 1, prevlen = p[at];
     if (prevlen == 0xFE) {
         if (left < 5)
@@ -92,6 +93,7 @@ int rdb_ziplist_next(rdb_blob_iter *it, rdb_blob_entry *e)
     }
     if (prevlen != it->prev)
         return zl_err(it, "previous-entry length does not match");
+    /* [ch07-prevlen] */
     if (left - h < 1)
         return zl_err(it, "truncated encoding");
     unsigned enc = p[at + h];

@@ -153,6 +153,7 @@ typedef struct value {
             size_t len;           /**< length in bytes, NUL excluded */
             unsigned char *bytes; /**< points just past the struct */
         } str;
+        /* [ch07-value-union] */
         /** VALUE_LIST: items in list order (head first). */
         struct {
             size_t count;      /**< number of items */
@@ -179,6 +180,7 @@ typedef struct value {
         } hash;
         value_stream *stream; /**< VALUE_STREAM */
         value_module *module; /**< VALUE_MODULE */
+        /* [ch07-value-union] */
     } u;               /**< the payload, by type */
     struct value_chunk *arena; /**< element bytes of collections */
     size_t cap;        /**< allocated slots of the main array (builders) */

@@ -174,6 +174,7 @@ static double score_of(const json *s)
     return strtod(s->str, NULL); /* also reads inf, -inf, nan */
 }
 
+/* [ch07-zset-compare] */
 /* Sorted sets: same (member, score) pairs in any order, scores numeric. */
 static bool equal_zset(const json *a, const json *b)
 {
@@ -194,6 +195,7 @@ static bool equal_zset(const json *a, const json *b)
     }
     return true;
 }
+/* [ch07-zset-compare] */
 
 static bool equal_value(const char *type, const json *a, const json *b)
 {

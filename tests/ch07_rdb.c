@@ -406,6 +406,7 @@ START_TEST(wrong_blob_sizes_are_caught)
 }
 END_TEST
 
+/* [ch07-huge-test] */
 START_TEST(huge_lengths_do_not_allocate)
 {
     bb b = {0};
@@ -449,6 +450,7 @@ START_TEST(huge_lengths_do_not_allocate)
     free(b.p);
 }
 END_TEST
+/* [ch07-huge-test] */
 
 START_TEST(checksum_is_verified_as_bytes_stream)
 {

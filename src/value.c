@@ -332,8 +332,9 @@ void value_free(value *v)
     if (v == NULL)
         return;
     switch (v->type) {
-    case VALUE_STRING:
-        break;
+    case VALUE_STRING: /* one allocation, no arena */
+        free(v);
+        return;
     case VALUE_LIST:
         free(v->u.list.items);
         break;

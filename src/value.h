@@ -143,6 +143,7 @@ typedef struct value_module {
 struct value_chunk;
 struct map;
 
+/* [ch01-value] */
 /** A stored value.  Immutable once handed to a store. */
 typedef struct value {
     value_type type;   /**< which member of u is valid */
@@ -185,6 +186,7 @@ typedef struct value {
     struct value_chunk *arena; /**< element bytes of collections */
     size_t cap;        /**< allocated slots of the main array (builders) */
 } value;
+/* [ch01-value] */
 
 /**
  * Make a string value.

@@ -11,7 +11,7 @@
 #    log ("DB loaded from disk: N seconds"), three times, keeping the best.
 # 3. Runs build/rdb-bench on the same file (best of 3).
 # Writes everything to bench/results/ch07-rdb-load.txt.  The server is
-# stopped on every exit path.
+# stopped on every exit path.  KEEP_DUMP=path keeps a copy of the dump.
 set -euo pipefail
 keys=${1:-1000000}
 root=$(pwd)
@@ -67,6 +67,7 @@ stop
 dump=$tmp/dump.rdb
 size=$(stat -c %s "$dump")
 echo "== dump: $size bytes, $nkeys keys"
+if [ -n "${KEEP_DUMP:-}" ]; then cp "$dump" "$KEEP_DUMP"; fi
 
 best=""
 for run in 1 2 3; do

@@ -100,7 +100,8 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
         lp_int(c, at, &it, "master deleted count", &deleted) != 0 ||
         lp_int(c, at, &it, "master field count", &nmaster) != 0)
         return -1;
-    if (count < 0 || deleted < 0 || nmaster < 0 || nmaster > 65535)
+    if (count < 0 || deleted < 0 || nmaster < 0 ||
+        (uint64_t)nmaster > c->blob.len / 2)
         return rdb_fail_at(c->r, at, "stream listpack: bad master entry");
     mfields = calloc((size_t)nmaster + 1, sizeof *mfields);
     if (mfields == NULL)
@@ -140,8 +141,12 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
             nf = nmaster;
         else if (lp_int(c, at, &it, "field count", &nf) != 0)
             goto out;
-        if (nf < 0 || nf > 1 << 24) {
-            rdb_fail_at(c->r, at, "stream listpack: bad field count");
+        /* Each field takes at least two bytes of the listpack: a count
+         * beyond that is corrupt, and must not size an allocation. */
+        if (nf < 0 || (uint64_t)nf > c->blob.len / 2) {
+            rdb_fail_at(c->r, at, "stream listpack: field count %" PRId64
+                        " cannot fit in a %zu-byte listpack", nf,
+                        c->blob.len);
             goto out;
         }
         value_stream_entry ent = {{master.ms + (uint64_t)msd,

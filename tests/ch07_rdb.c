@@ -204,6 +204,72 @@ START_TEST(zipmap_with_five_byte_length)
 }
 END_TEST
 
+/* One stream node: master ID 5-1, master field "f". */
+static void stream_record(bb *b, const char *const *lp_items, size_t n)
+{
+    bb lp = {0}, id = {0};
+    lp_build(&lp, lp_items, n);
+    for (int i = 7; i >= 0; i--)
+        bb_u8(&id, i == 0 ? 5 : 0); /* ms = 5, big-endian */
+    for (int i = 7; i >= 0; i--)
+        bb_u8(&id, i == 0 ? 1 : 0); /* seq = 1 */
+    b->len = 0;
+    bb_header(b, 11);
+    bb_u8(b, 21); /* STREAM_LISTPACKS_3 */
+    bb_str(b, "s");
+    bb_len(b, 1); /* one node */
+    bb_blob(b, &id);
+    bb_blob(b, &lp);
+    bb_len(b, 1);                 /* length */
+    bb_len(b, 5), bb_len(b, 2);   /* last ID 5-2 */
+    bb_len(b, 5), bb_len(b, 2);   /* first ID */
+    bb_len(b, 5), bb_len(b, 1);   /* max deleted ID */
+    bb_len(b, 2);                 /* entries added */
+    bb_len(b, 0);                 /* no groups */
+    bb_eof(b, 11);
+    free(lp.p);
+    free(id.p);
+}
+
+START_TEST(stream_built_by_hand)
+{
+    /* Master: 1 live, 1 deleted, fields [f], 0.  Entry 5-1 deleted (flags
+     * 1 | 2 same fields), entry 5-2 live with the master's fields, each
+     * ending with its lp-count (fields + 3). */
+    const char *items[] = {"#1", "#1", "#1", "f", "#0",
+                           "#3", "#0", "#0", "gone", "#4",
+                           "#2", "#0", "#1", "kept", "#4"};
+    bb b = {0};
+    stream_record(&b, items, 15);
+    got g;
+    rdb_result res;
+    ck_assert_msg(parse_mem(&b, false, &g, &res) == 0, "%s", res.error);
+    const value_stream *st = g.first->u.stream;
+    ck_assert_uint_eq(st->nentries, 1);
+    ck_assert_uint_eq(st->entries[0].id.ms, 5);
+    ck_assert_uint_eq(st->entries[0].id.seq, 2);
+    ck_assert_bytes_str(st->entries[0].fv[0].bytes, st->entries[0].fv[0].len,
+                        "f");
+    ck_assert_bytes_str(st->entries[0].fv[1].bytes, st->entries[0].fv[1].len,
+                        "kept");
+    ck_assert_uint_eq(st->max_deleted_id.seq, 1);
+    value_free(g.first);
+
+    /* A field count the listpack cannot hold is refused before any
+     * allocation is sized from it. */
+    const char *bogus[] = {"#1", "#0", "#1", "f", "#0",
+                           "#0", "#0", "#1", "#100", "x", "y", "#4"};
+    stream_record(&b, bogus, 12);
+    assert_error(&b, "field count 100 cannot fit");
+    /* A wrong lp-count. */
+    const char *badcount[] = {"#1", "#0", "#1", "f", "#0",
+                              "#2", "#0", "#1", "v", "#9"};
+    stream_record(&b, badcount, 10);
+    assert_error(&b, "lp-count 9 does not match");
+    free(b.p);
+}
+END_TEST
+
 START_TEST(unknown_types_and_opcodes_are_named)
 {
     bb b = {0};
@@ -384,6 +450,7 @@ Suite *ch07_rdb_suite(void)
     tcase_add_test(tc, valkey_magic_is_read);
     tcase_add_test(tc, hash_field_expiry_ga_types);
     tcase_add_test(tc, zipmap_with_five_byte_length);
+    tcase_add_test(tc, stream_built_by_hand);
     suite_add_tcase(s, tc);
     tc = test_tcase("bad input", 120);
     tcase_add_test(tc, unknown_types_and_opcodes_are_named);

@@ -9,7 +9,8 @@
  * extra arguments), waits until PING answers, and registers the server so
  * that it is stopped and its directory removed even when an assertion
  * fails (an atexit handler) or the test process crashes (the server gets
- * SIGTERM when its parent dies, via PR_SET_PDEATHSIG).
+ * SIGTERM when its parent dies, via PR_SET_PDEATHSIG; only the temporary
+ * directory is then left behind).
  *
  * The client side is the least RESP needed to drive a server from C:
  * send one command as an array of bulk strings, read one reply.

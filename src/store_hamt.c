@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct hs {
     store base;
@@ -170,6 +171,46 @@ static void retire_one(void *ctx, const hamt_garbage *g)
     }
 }
 
+/* All the garbage of one write, retired as one object: one ebr_retire()
+ * (one allocation, one lock) per write instead of one per node. */
+typedef struct bundle {
+    size_t n;
+    hamt_garbage g[];
+} bundle;
+
+static void bundle_free(void *p)
+{
+    bundle *b = p;
+    for (size_t i = 0; i < b->n; i++)
+        b->g[i].free_fn(b->g[i].p);
+    free(b);
+}
+
+static void forget(void *ctx, const hamt_garbage *g)
+{
+    (void)ctx;
+    (void)g;
+}
+
+static void retire_garbage(hs *s)
+{
+    hamt_edit *e = &s->edit;
+    size_t n = e->ngarbage, bytes = 0;
+    bundle *b = n > 1 ? malloc(sizeof *b + n * sizeof b->g[0]) : NULL;
+    if (b != NULL) {
+        b->n = n;
+        memcpy(b->g, e->garbage, n * sizeof b->g[0]);
+        for (size_t i = 0; i < n; i++)
+            bytes += b->g[i].bytes;
+        if (ebr_retire(s->ebr, b, bundle_free, bytes) == 0) {
+            hamt_edit_end(e, forget, NULL); /* the bundle owns them now */
+            return;
+        }
+        free(b);
+    }
+    hamt_edit_end(e, retire_one, s); /* one at a time */
+}
+
 /* [ch05-publish] */
 static void publish(hs *s)
 {
@@ -178,7 +219,7 @@ static void publish(hs *s)
     atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
     s->node_bytes = s->edit.bytes;
     /* Only now is the garbage unreachable for readers that enter. */
-    hamt_edit_end(&s->edit, retire_one, s);
+    retire_garbage(s);
     size_t pending_bytes;
     ebr_stats(s->ebr, NULL, &pending_bytes);
     size_t held = s->node_bytes + s->val_bytes + pending_bytes;

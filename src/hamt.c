@@ -310,14 +310,15 @@ static void drop_new_nodes(hamt_edit *e, hamt_node *nd)
 
 /* ---- insert ------------------------------------------------------------- */
 
+/** What set_in() carries down the path, and what it reports back. */
 typedef struct set_args {
-    uint64_t h;
-    const void *key;
-    size_t klen;
-    void *val;
-    hamt_key *newkey; /* allocated up front when the key is new */
-    void *replaced;
-    int added;
+    uint64_t h;       /**< the key's hash */
+    const void *key;  /**< key bytes */
+    size_t klen;      /**< key length */
+    void *val;        /**< the new value */
+    hamt_key *newkey; /**< allocated up front when the key is new */
+    void *replaced;   /**< out: the value replaced, or NULL */
+    int added;        /**< out: 1 if the key was new */
 } set_args;
 
 /* A subtree at depth `shift` holding two keys with different hashes (or a
@@ -482,12 +483,13 @@ int hamt_edit_set(hamt_edit *e, const void *key, size_t klen, void *val,
 
 /* ---- delete ------------------------------------------------------------- */
 
+/** What del_in() carries down the path, and what it reports back. */
 typedef struct del_args {
-    uint64_t h;
-    const void *key;
-    size_t klen;
-    const hamt_key *oldkey;
-    void *oldval;
+    uint64_t h;             /**< the key's hash */
+    const void *key;        /**< key bytes */
+    size_t klen;            /**< key length */
+    const hamt_key *oldkey; /**< out: the removed key copy */
+    void *oldval;           /**< out: the removed value */
 } del_args;
 
 /* [ch05-del-in] */

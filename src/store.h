@@ -87,7 +87,8 @@ typedef struct store_ops {
     int (*del)(store *s, const void *key, size_t klen);
     void (*stats)(store *s, store_stats *out);
     /* Optional operations (chapter 5 on); NULL when unsupported. */
-    int (*apply)(store *s, store_change *changes, size_t n);
+    int (*apply)(store *s, store_change *changes,
+                 size_t n); /**< optional: see store_apply(); NULL if none */
 } store_ops;
 
 /** The part of a store every variant shares. */

@@ -29,22 +29,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/** The hamt store. */
 typedef struct hs {
-    store base;
-    _Atomic(hamt_node *) root; /* the published version */
-    ebr *ebr;
-    pthread_mutex_t wlock;     /* one writer at a time; guards what follows */
-    uint64_t token;            /* last edit token used */
-    hamt_edit edit;            /* reused by every write */
-    size_t node_bytes;         /* nodes and keys of the published version */
-    size_t val_bytes;          /* values of the published version */
-    size_t peak;
+    store base;                /**< the shared part */
+    _Atomic(hamt_node *) root; /**< the published version */
+    ebr *ebr;                  /**< where replaced objects wait */
+    pthread_mutex_t wlock;     /**< one writer at a time; guards the rest */
+    uint64_t token;            /**< last edit token used */
+    hamt_edit edit;            /**< reused by every write */
+    size_t node_bytes;         /**< nodes and keys of the published version */
+    size_t val_bytes;          /**< values of the published version */
+    size_t peak;               /**< most bytes held, garbage included */
 } hs;
 
+/** A reader of the hamt store. */
 typedef struct hs_reader {
-    store_reader base;
-    ebr_reader *er;
-    const hamt_node *snap; /* the version this section reads */
+    store_reader base;     /**< the shared part */
+    ebr_reader *er;        /**< this thread's epoch slot */
+    const hamt_node *snap; /**< the version this section reads */
 } hs_reader;
 
 static void free_value(void *p)
@@ -132,9 +134,10 @@ static size_t hs_count(store_reader *rb)
     return hamt_size(((hs_reader *)rb)->snap);
 }
 
+/** Adapts a store_iter_fn to a hamt_iter_fn. */
 typedef struct iter_ctx {
-    store_iter_fn *fn;
-    void *arg;
+    store_iter_fn *fn; /**< the caller's callback */
+    void *arg;         /**< its argument */
 } iter_ctx;
 
 static int iter_cb(const hamt_key *k, void *val, void *arg)
@@ -171,11 +174,11 @@ static void retire_one(void *ctx, const hamt_garbage *g)
     }
 }
 
-/* All the garbage of one write, retired as one object: one ebr_retire()
- * (one allocation, one lock) per write instead of one per node. */
+/** All the garbage of one write, retired as one object: one ebr_retire()
+ *  (one allocation, one lock) per write instead of one per node. */
 typedef struct bundle {
-    size_t n;
-    hamt_garbage g[];
+    size_t n;          /**< entries */
+    hamt_garbage g[];  /**< what the write replaced */
 } bundle;
 
 static void bundle_free(void *p)

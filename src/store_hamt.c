@@ -31,7 +31,8 @@
 #include <string.h>
 
 /** The hamt store. */
-/* Publishes between two attempts to advance the epoch (see publish()). */
+/* Changes published between two attempts to advance the epoch (see
+ * publish()); a batch counts all its changes. */
 #define RECLAIM_EVERY 16
 
 typedef struct hs {
@@ -47,7 +48,7 @@ typedef struct hs {
     size_t node_bytes;         /**< nodes and keys of the published version */
     size_t val_bytes;          /**< values of the published version */
     size_t peak;               /**< most bytes held, garbage included */
-    unsigned since_reclaim;    /**< publishes since the last ebr_reclaim */
+    size_t since_reclaim;      /**< changes since the last ebr_reclaim */
 } hs;
 
 /** A reader of the hamt store. */
@@ -230,7 +231,7 @@ static void retire_garbage(hs *s)
 }
 
 /* [ch05-publish] */
-static void publish(hs *s)
+static void publish(hs *s, size_t changes)
 {
     /* release: every node, key and value of the new version was written
      * before this store; a reader's acquire load of the root sees them. */
@@ -243,7 +244,8 @@ static void publish(hs *s)
     size_t held = s->node_bytes + s->val_bytes + pending_bytes;
     if (held > s->peak)
         s->peak = held;
-    bool reclaim = ++s->since_reclaim >= RECLAIM_EVERY;
+    s->since_reclaim += changes;
+    bool reclaim = s->since_reclaim >= RECLAIM_EVERY;
     if (reclaim)
         s->since_reclaim = 0;
     pthread_mutex_unlock(&s->wlock);
@@ -298,7 +300,7 @@ static int hs_set(store *st, const void *key, size_t klen, value *v)
     /* Published even on failure: the private version then holds the same
      * keys, but may already use copies of nodes that are on the garbage
      * list, so it must replace the old root before they are retired. */
-    publish(s);
+    publish(s, 1);
     return rc;
 }
 /* [ch05-set] */
@@ -308,7 +310,7 @@ static int hs_del(store *st, const void *key, size_t klen)
     hs *s = (hs *)st;
     write_begin(s);
     int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
-    publish(s);
+    publish(s, 1);
     return rc;
 }
 
@@ -324,7 +326,7 @@ static int hs_apply(store *st, store_change *ch, size_t n)
         if (ch[i].result < 0)
             status = -1;
     }
-    publish(s); /* readers see all n changes at once, or none */
+    publish(s, n); /* readers see all n changes at once, or none */
     if (status != 0)
         errno = ENOMEM;
     return status;

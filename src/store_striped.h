@@ -6,7 +6,11 @@
  * keeps it as a comparison point, because it shows what striping does not
  * fix: a reader still writes a lock word (now one of 16), so readers of the
  * same shard still bounce its cache line between cores, and with random
- * keys two readers meet on the same lines all the time.
+ * keys two readers meet on the same lines all the time.  And because a
+ * reader drops the shard lock after each lookup but keeps using the value,
+ * replaced values still go through epochs, one domain per shard.  A read
+ * section is therefore not a snapshot: two lookups of one key may return
+ * two values (each stays valid until read_end()).
  */
 #ifndef STORE_STRIPED_H
 #define STORE_STRIPED_H

@@ -30,11 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** The hamt store. */
 /* Changes published between two attempts to advance the epoch (see
  * publish()); a batch counts all its changes. */
 #define RECLAIM_EVERY 16
 
+/** The hamt store. */
 typedef struct hs {
     store base;                /**< the shared part */
     ebr *ebr;                  /**< where replaced objects wait */

@@ -204,7 +204,8 @@ DEMO_SRC := $(wildcard tests/demo/*.c)
 build/demo/%: tests/demo/%.c FORCE | deps
 	@$(MAKE) --no-print-directory MODE=$(firstword $(subst _, ,$*)) build/$(firstword $(subst _, ,$*))/libreplica.a
 	@mkdir -p $(dir $@)
-	clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
+	@echo "  DEMO    $@"
+	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
 	  -fsanitize=$(if $(filter tsan_%,$*),thread,address) $< \
 	  build/$(firstword $(subst _, ,$*))/libreplica.a -lm -o $@
 
@@ -225,7 +226,8 @@ build/solution/ch%: FORCE | deps
 ex-bin-ch%: $(LIB) $(UTIL_OBJ)
 	@mkdir -p build/$(KIND) build/gen
 	@tests/util/gen-main.sh "ex$*" $(sort $(wildcard tests/exercises/ch$*_*.c)) > build/gen/$(KIND)-ch$*.c
-	$(CC) $(CPPFLAGS) -Iexercises/ch$* $(CFLAGS) $(CHECK_CFLAGS) \
+	@echo "  LINK    build/$(KIND)/ch$* (tests/exercises/ch$*_*.c + $(DIR)/)"
+	$(Q)$(CC) $(CPPFLAGS) -Iexercises/ch$* $(CFLAGS) $(CHECK_CFLAGS) \
 	  build/gen/$(KIND)-ch$*.c $(wildcard tests/exercises/ch$*_*.c) $(wildcard $(DIR)/*.c) \
 	  $(UTIL_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) -o build/$(KIND)/ch$*
 

@@ -34,6 +34,7 @@ static inline uint64_t load_le64(const uint8_t *p)
         v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);  \
     } while (0)
 
+/* [ch01-siphash] */
 uint64_t hash_siphash(const uint8_t key[16], int c_rounds, int d_rounds,
                       const void *data, size_t len)
 {
@@ -61,6 +62,7 @@ uint64_t hash_siphash(const uint8_t key[16], int c_rounds, int d_rounds,
     for (int r = 0; r < d_rounds; r++) SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
 }
+/* [ch01-siphash] */
 
 static uint8_t process_key[16];
 static pthread_once_t process_key_once = PTHREAD_ONCE_INIT;

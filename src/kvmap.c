@@ -11,6 +11,7 @@ int kvmap_init(kvmap *kv, size_t expected)
     return map_init(&kv->m, expected, NULL);
 }
 
+/* [ch01-kvmap-put] */
 int kvmap_put(kvmap *kv, const void *key, size_t klen, value *v,
               value **replaced)
 {
@@ -38,6 +39,7 @@ int kvmap_put(kvmap *kv, const void *key, size_t klen, value *v,
     *replaced = NULL;
     return 0;
 }
+/* [ch01-kvmap-put] */
 
 bool kvmap_remove(kvmap *kv, const void *key, size_t klen, void **old_key,
                   value **old_val)

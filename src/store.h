@@ -70,26 +70,40 @@ typedef struct store_change {
     int result;             /**< out: what store_set()/store_del() return */
 } store_change;
 
+/* [ch01-store-ops] */
 /** The operations of one store variant.  See the store_* wrappers. */
 typedef struct store_ops {
     const char *name;    /**< short name: "naive", "rwlock", ... */
     const char *summary; /**< one line for help output */
+    /** see store_create() */
     store *(*create)(void);
+    /** see store_destroy() */
     void (*destroy)(store *s);
+    /** see store_reader_open() */
     store_reader *(*reader_open)(store *s);
+    /** see store_reader_close() */
     void (*reader_close)(store_reader *r);
+    /** see store_read_begin() */
     void (*read_begin)(store_reader *r);
+    /** see store_read_end() */
     void (*read_end)(store_reader *r);
+    /** see store_get() */
     const value *(*get)(store_reader *r, const void *key, size_t klen);
+    /** see store_count() */
     size_t (*count)(store_reader *r);
+    /** see store_iterate() */
     int (*iterate)(store_reader *r, store_iter_fn *fn, void *arg);
+    /** see store_set() */
     int (*set)(store *s, const void *key, size_t klen, value *v);
+    /** see store_del() */
     int (*del)(store *s, const void *key, size_t klen);
+    /** see store_stats_get() */
     void (*stats)(store *s, store_stats *out);
-    /* Optional operations (chapter 5 on); NULL when unsupported. */
-    int (*apply)(store *s, store_change *changes,
-                 size_t n); /**< optional: see store_apply(); NULL if none */
+    /* Optional operations (chapter 5 on): NULL when unsupported. */
+    /** see store_apply(); optional */
+    int (*apply)(store *s, store_change *changes, size_t n);
 } store_ops;
+/* [ch01-store-ops] */
 
 /** The part of a store every variant shares. */
 struct store {

@@ -30,6 +30,7 @@ typedef enum value_type {
     VALUE_STRING = 0, /**< a byte string (Redis "string") */
 } value_type;
 
+/* [ch01-value] */
 /** A stored value.  Immutable once handed to a store. */
 typedef struct value {
     value_type type;   /**< which member of u is valid */
@@ -42,6 +43,7 @@ typedef struct value {
         } str;
     } u;               /**< the payload, by type */
 } value;
+/* [ch01-value] */
 
 /**
  * Make a string value.

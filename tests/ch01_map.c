@@ -150,6 +150,7 @@ static uint64_t first_byte_hash(const void *k, size_t n)
     return n ? ((const unsigned char *)k)[0] : 0;
 }
 
+/* [ch01-test-wrapped-delete] */
 START_TEST(delete_in_wrapped_run)
 {
     map m;
@@ -169,6 +170,7 @@ START_TEST(delete_in_wrapped_run)
     map_release(&m);
 }
 END_TEST
+/* [ch01-test-wrapped-delete] */
 
 START_TEST(binary_keys)
 {

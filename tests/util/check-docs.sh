@@ -7,19 +7,26 @@
 #    twice in the file it names (Doxygen quotes the lines between the pair).
 # 3. Every marker comment /* [chNN-...] */ in the sources is used by some
 #    chapter, so no marker is left to rot.
+# 4. Every chapter has the same bones, so a learner always knows where to
+#    look: level-2 headings starting "What you will build", "The failing
+#    test", "Run it", "Exercises" and "What changed".
 set -uo pipefail
 status=0
 shopt -s nullglob
-chapters=(chapters/*.md)
+chapters=(chapters/*.md solutions/*/*.md)
 if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
   echo "check-docs: the lines above paste C into a chapter; use \\snippet"
   status=1
 fi
-find_file() {  # locate a \snippet file the way EXAMPLE_PATH does
-  for d in src tests bench exercises solutions; do
-    [ -f "$d/$1" ] && { echo "$d/$1"; return; }
-  done
-  [ -f "$1" ] && echo "$1"
+find_file() {  # locate a \snippet file as EXAMPLE_PATH (recursive) does
+  local hits
+  hits=$(find src tests bench exercises solutions -type f 2>/dev/null \
+         | grep -E "(^|/)$(sed 's/[.[\*^$]/\\&/g' <<<"$1")\$")
+  if [ "$(grep -c . <<<"$hits")" -gt 1 ]; then
+    echo "check-docs: \\snippet $1 is ambiguous: $(echo $hits)" >&2
+    return
+  fi
+  echo "$hits"
 }
 used=$(mktemp); trap 'rm -f "$used"' EXIT
 while read -r file id; do
@@ -40,5 +47,10 @@ while read -r id; do
   grep -qx "$id" "$used" || { echo "check-docs: marker [$id] is not used by any chapter"; status=1; }
 done < <(grep -rhoE '/\* \[ch[0-9]{2}-[A-Za-z0-9_-]+\] \*/' src tests bench exercises solutions 2>/dev/null \
          | sed -E 's#/\* \[(.*)\] \*/#\1#' | sort -u)
+for ch in chapters/[0-9][0-9]-*.md; do
+  for h in "What you will build" "The failing test" "Run it" "Exercises" "What changed"; do
+    grep -qiE "^## $h" "$ch" || { echo "check-docs: $ch has no '## $h...' section"; status=1; }
+  done
+done
 [ $status -eq 0 ] && echo "check-docs: chapters and snippet markers are consistent"
 exit $status

@@ -8,12 +8,12 @@
 # failure even if it printed nothing.  Exit status: non-zero on any failure.
 set -uo pipefail
 runner=$1; shift
-limit=${TEST_PROGRAM_TIMEOUT:-1800}
+limit=${TEST_PROGRAM_TIMEOUT:-900}
 [ $# -gt 0 ] || { echo "run-suites: no test programs selected"; exit 1; }
 total_p=0; total_f=0; status=0
 log_dir=build/test-logs; mkdir -p "$log_dir"
 for prog in "$@"; do
-  name=$(basename "$prog")
+  name=${prog#build/}
   log="$log_dir/$(echo "$prog" | tr / -).log"
   echo "== $prog"
   # shellcheck disable=SC2086

@@ -187,6 +187,7 @@ START_TEST(iterate_visits_each_key_once)
 }
 END_TEST
 
+/* [ch01-contract-expiry] */
 START_TEST(expiry_is_read_side)
 {
     store *s = mk(_i);
@@ -212,6 +213,7 @@ START_TEST(expiry_is_read_side)
     store_destroy(s);
 }
 END_TEST
+/* [ch01-contract-expiry] */
 
 START_TEST(value_pointer_valid_in_section)
 {

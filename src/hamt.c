@@ -84,10 +84,14 @@ static const hamt_slot *find_slot(const hamt_node *nd, uint64_t h,
                     return &nd->slots[i];
             return NULL;
         }
-        uint32_t bit = UINT32_C(1) << index_at(h, shift);
+        unsigned idx = index_at(h, shift);
+        uint32_t bit = UINT32_C(1) << idx;
         if ((nd->bitmap & bit) == 0)
             return NULL;
-        const hamt_slot *s = &nd->slots[slot_pos(nd->bitmap, bit)];
+        /* A full node (the root of any store over a few hundred keys) is a
+         * plain array: slot = index, no counting on the critical path. */
+        unsigned pos = nd->n == HAMT_FANOUT ? idx : slot_pos(nd->bitmap, bit);
+        const hamt_slot *s = &nd->slots[pos];
         if (s->key == NULL) { /* a subtree: go one level down */
             nd = s->u.child;
             shift += HAMT_BITS;

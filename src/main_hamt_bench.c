@@ -18,10 +18,10 @@
  *
  * Method: keys and values are built before timing; each cell is run seven
  * times, the variants taking turns within each round, and shows the
- * median [best]; ratios divide medians, except that the mix compares
- * copy-on-write's median with rwlock's best run (the conservative side: on
+ * median [best]; ratios divide medians.  The mix also compares
+ * copy-on-write's median with rwlock's best run, the conservative side: on
  * an oversubscribed machine rwlock's median suffers from preempted lock
- * holders, which would flatter copy-on-write).  ns per
+ * holders, which flatters copy-on-write.  ns per
  * operation is the thread's CPU time (clock_gettime's per-thread clock), so
  * time a thread spends descheduled while other programs run is not
  * counted; the mix alone reports wall-clock throughput, because there a
@@ -763,9 +763,12 @@ int main(int argc, char **argv)
             "against rwlock's best run%s%s%s\n", tcounts[t],
             tcounts[t] > 1 ? "s" : "", cmed / mixres[t][0].med,
             cmed / mixres[t][0].best,
-            tcounts[t] > 1 ? " (target >= 1.5x: " : "",
-            tcounts[t] > 1 ? verdict(cmed / mixres[t][0].best, 1.5, 0) : "",
-            tcounts[t] > 1 ? ")" : "");
+            tcounts[t] > 1 ? " (target >= 1.5x: medians " : "",
+            tcounts[t] > 1 ? verdict(cmed / mixres[t][0].med, 1.5, 0) : "",
+            tcounts[t] > 1 ? (cmed / mixres[t][0].best >= 1.5
+                                  ? ", against the best run met)"
+                                  : ", against the best run NOT met)")
+                           : "");
     }
     out("\n");
 
@@ -797,7 +800,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/ch05-verdict.md", dir);
     FILE *md = fopen(path, "w");
     if (md != NULL) {
-        fprintf(md, "| question | the seed | measured here (%s) | target |\n",
+        fprintf(md, "| question | the seed | measured here (%s) | target or "
+                    "expectation |\n",
                 model);
         fprintf(md, "|---|---|---|---|\n");
         for (int t = 0; t < 2; t++)
@@ -832,7 +836,7 @@ int main(int argc, char **argv)
                 inc[3][1].med);
         fprintf(md, "| lock striping (16 shards) | not measured | two "
                 "writers %.2fx rwlock's throughput; its readers %.2fx naive "
-                "at 2 threads (rwlock %.2fx) | fixes writers, not readers |\n",
+                "at 2 threads (rwlock %.2fx) | should help writers, not readers |\n",
                 wres[1].med / wres[0].med, rd[4][1].med / floor1,
                 rd[1][1].med / floor1);
         for (int t = 0; t < ntc; t++) {
@@ -845,10 +849,13 @@ int main(int argc, char **argv)
                     tcounts[t], tcounts[t] > 1 ? "s" : "",
                     cmed / mixres[t][0].best, cmed / mixres[t][0].med,
                     mixres[t][0].med, mixres[t][0].best, mixres[t][1].med,
-                    mixres[t][2].med, tcounts[t] == 1 ? "" : ">= 1.5x: ",
+                    mixres[t][2].med,
+                    tcounts[t] == 1 ? "" : ">= 1.5x: medians ",
                     tcounts[t] == 1 ? "(no contention: for reference)"
-                                    : verdict(cmed / mixres[t][0].best, 1.5,
-                                              0));
+                    : cmed / mixres[t][0].med < 1.5 ? "NOT met"
+                    : cmed / mixres[t][0].best >= 1.5
+                        ? "met, also against the best run"
+                        : "met; against the best run NOT met");
         }
         fclose(md);
     }

@@ -24,10 +24,12 @@
  *
  * Extending.  Later chapters add operations at the end of store_ops; a
  * variant that does not support one leaves it NULL and callers check.
+ * Chapter 5 adds apply: a batch of changes published at once.
  */
 #ifndef STORE_H
 #define STORE_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "value.h"
@@ -52,6 +54,21 @@ typedef struct store_stats {
     size_t retired_pending; /**< retired objects not yet freed (COW) */
     size_t retired_bytes;   /**< their bytes */
 } store_stats;
+
+/** What one change of a batch does (see store_apply()). */
+typedef enum store_change_kind {
+    STORE_CHANGE_SET, /**< store val under key, like store_set() */
+    STORE_CHANGE_DEL, /**< delete key, like store_del() */
+} store_change_kind;
+
+/** One change of a batch handed to store_apply(). */
+typedef struct store_change {
+    store_change_kind kind; /**< set or delete */
+    const void *key;        /**< key bytes (copied by the store) */
+    size_t klen;            /**< key length */
+    value *val;             /**< SET: the value (the store takes it) */
+    int result;             /**< out: what store_set()/store_del() return */
+} store_change;
 
 /* [ch01-store-ops] */
 /** The operations of one store variant.  See the store_* wrappers. */
@@ -82,6 +99,9 @@ typedef struct store_ops {
     int (*del)(store *s, const void *key, size_t klen);
     /** see store_stats_get() */
     void (*stats)(store *s, store_stats *out);
+    /* Optional operations (chapter 5 on): NULL when unsupported. */
+    /** see store_apply(); optional */
+    int (*apply)(store *s, store_change *changes, size_t n);
 } store_ops;
 /* [ch01-store-ops] */
 
@@ -232,6 +252,37 @@ static inline int store_del(store *s, const void *key, size_t klen)
 static inline void store_stats_get(store *s, store_stats *out)
 {
     s->ops->stats(s, out);
+}
+
+/**
+ * Apply a batch of changes so that readers see all of them or none.
+ *
+ * The changes are applied in order, as store_set() and store_del() would
+ * apply them one by one, to a private version that is published once at
+ * the end: a reader's section sees the store as it was before the batch or
+ * as it is after it, never in between.  A replica uses this to publish once
+ * per network read of the replication stream, or once per MULTI/EXEC.
+ *
+ * \param s       the store.
+ * \param changes the batch; for each, result receives what store_set()
+ *                (0 or -1) or store_del() (1, 0 or -1) would have returned.
+ *                Every SET value passes to the store, even when its change
+ *                fails; a failed change is skipped and the rest still apply.
+ * \param n       number of changes (0 publishes nothing).
+ * \return 0 when every change succeeded; -1 with errno ENOMEM when some
+ *         failed (see their result); -1 with errno ENOTSUP, changing
+ *         nothing and taking no value, when the variant has no batches
+ *         (its store_ops.apply is NULL).
+ *
+ * Thread-safety: like store_set(); must not be called inside a read section.
+ */
+static inline int store_apply(store *s, store_change *changes, size_t n)
+{
+    if (s->ops->apply == NULL) {
+        errno = ENOTSUP;
+        return -1;
+    }
+    return s->ops->apply(s, changes, n);
 }
 
 /** Every store variant, NULL-terminated, in the order chapters add them. */

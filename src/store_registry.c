@@ -7,6 +7,8 @@
 #include "store_cow.h"
 #include "store_naive.h"
 #include "store_rwlock.h"
+#include "store_hamt.h"
+#include "store_striped.h"
 
 #include <string.h>
 
@@ -15,6 +17,8 @@ const store_ops *const store_variants[] = {
     &store_rwlock_ops,
     &store_rwlock_rp_ops,
     &store_cow_ops,
+    &store_hamt_ops,
+    &store_striped_ops,
     NULL,
 };
 

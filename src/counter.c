@@ -1,0 +1,62 @@
+/* counter.c - per-thread counter slots, summed on demand. */
+#include "counter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+counter *counter_create(unsigned nslots, size_t stride)
+{
+    if (nslots == 0 || stride < sizeof(uint64_t) || stride > 4096 ||
+        (stride & (stride - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    counter *c = malloc(sizeof *c);
+    if (c == NULL)
+        return NULL;
+    /* Aligned to the stride, so that slot i starts at a line boundary. */
+    c->base = aligned_alloc(stride, (size_t)nslots * stride);
+    if (c->base == NULL) {
+        free(c);
+        errno = ENOMEM;
+        return NULL;
+    }
+    memset(c->base, 0, (size_t)nslots * stride);
+    c->stride = stride;
+    c->nslots = nslots;
+    atomic_init(&c->claimed, 0);
+    return c;
+}
+
+void counter_destroy(counter *c)
+{
+    if (c == NULL)
+        return;
+    free(c->base);
+    free(c);
+}
+
+int counter_claim(counter *c)
+{
+    /* relaxed: the slot index is all we need; the slot's memory was
+     * zeroed before the counter was shared with other threads. */
+    unsigned i = atomic_fetch_add_explicit(&c->claimed, 1,
+                                           memory_order_relaxed);
+    if (i >= c->nslots) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return (int)i;
+}
+
+uint64_t counter_sum(const counter *c)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < c->nslots; i++) {
+        _Atomic uint64_t *p =
+            (_Atomic uint64_t *)(void *)(c->base + (size_t)i * c->stride);
+        sum += atomic_load_explicit(p, memory_order_relaxed);
+    }
+    return sum;
+}

@@ -1,0 +1,370 @@
+/* store_hamt.c - lock-free reads of a persistent trie, epochs for memory.
+ *
+ * Readers: enter an epoch section, load the root with acquire, and read
+ * that version for the rest of the section.  The acquire load pairs with
+ * the writer's release store of the root, so every node, key and value the
+ * writer built before publishing is visible to a reader that sees the new
+ * root.  Nothing a reader can reach is ever modified, and nothing is freed
+ * until the reader leaves its section: that is the same contract as
+ * store_cow, only the snapshot is a tree instead of a table.
+ *
+ * Writers: one at a time, under a mutex (the replica has a single writer;
+ * the mutex only keeps the store correct if there are more).  A write is a
+ * hamt_edit of one change: path-copy, publish the new root, retire what
+ * the new version no longer reaches, and give the epoch a chance to move.
+ * store_apply() is the same with many changes in one edit.
+ *
+ * Memory accounting: bytes is the published version (nodes, keys, values);
+ * peak_bytes also counts what was retired and not yet freed, because that
+ * memory is still held: it is what a write costs beyond the live data.
+ */
+#include "store_hamt.h"
+#include "ebr.h"
+#include "hamt.h"
+#include "hash.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Changes published between two attempts to advance the epoch (see
+ * publish()); a batch counts all its changes. */
+#define RECLAIM_EVERY 16
+
+/** The hamt store. */
+typedef struct hs {
+    store base;                /**< the shared part */
+    ebr *ebr;                  /**< where replaced objects wait */
+    /** The published version, alone on its line pair: every reader loads
+     *  it, and the writer's own fields below change on every write. */
+    _Alignas(128) _Atomic(hamt_node *) root;
+    /** One writer at a time; guards the fields that follow. */
+    _Alignas(128) pthread_mutex_t wlock;
+    uint64_t token;            /**< last edit token used */
+    hamt_edit edit;            /**< reused by every write */
+    size_t node_bytes;         /**< nodes and keys of the published version */
+    size_t val_bytes;          /**< values of the published version */
+    size_t peak;               /**< most bytes held, garbage included */
+    size_t since_reclaim;      /**< changes since the last ebr_reclaim */
+} hs;
+
+/** A reader of the hamt store. */
+typedef struct hs_reader {
+    store_reader base;     /**< the shared part */
+    ebr_reader *er;        /**< this thread's epoch slot */
+    const hamt_node *snap; /**< the version this section reads */
+} hs_reader;
+
+static void free_value(void *p)
+{
+    value_free(p);
+}
+
+static store *hs_create(void)
+{
+    hs *s = aligned_alloc(128, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->ebr = ebr_create();
+    if (s->ebr == NULL) {
+        free(s);
+        return NULL;
+    }
+    /* Adaptive: a write holds the lock for well under a microsecond, so a
+     * second writer spins briefly instead of sleeping in the kernel. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&s->wlock, &ma);
+    pthread_mutexattr_destroy(&ma);
+    atomic_init(&s->root, NULL);
+    s->base.ops = &store_hamt_ops;
+    return &s->base;
+}
+
+static void hs_destroy(store *st)
+{
+    hs *s = (hs *)st;
+    /* No reader is open, so the published version is the only one left
+     * besides what is retired, which ebr_destroy() frees. */
+    hamt_free_tree(atomic_load_explicit(&s->root, memory_order_relaxed),
+                   free_value);
+    hamt_edit_release(&s->edit);
+    ebr_destroy(s->ebr);
+    pthread_mutex_destroy(&s->wlock);
+    free(s);
+}
+
+static store_reader *hs_reader_open(store *st)
+{
+    hs_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->er = ebr_register(((hs *)st)->ebr);
+    if (r->er == NULL) {
+        free(r);
+        return NULL;
+    }
+    r->base.owner = st;
+    return &r->base;
+}
+
+static void hs_reader_close(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    ebr_unregister(r->er);
+    free(r);
+}
+
+/* [ch05-read] */
+static void hs_read_begin(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    ebr_enter(r->er);
+    /* acquire: pairs with the writer's release store in publish(); the
+     * nodes of this version were all written before that store. */
+    r->snap = atomic_load_explicit(&((hs *)rb->owner)->root,
+                                   memory_order_acquire);
+}
+
+static void hs_read_end(store_reader *rb)
+{
+    hs_reader *r = (hs_reader *)rb;
+    r->snap = NULL;
+    ebr_exit(r->er);
+}
+
+static const value *hs_get(store_reader *rb, const void *key, size_t klen)
+{
+    hs_reader *r = (hs_reader *)rb;
+    return hamt_get(r->snap, hash_bytes(key, klen), key, klen);
+}
+/* [ch05-read] */
+
+static size_t hs_count(store_reader *rb)
+{
+    return hamt_size(((hs_reader *)rb)->snap);
+}
+
+/** Adapts a store_iter_fn to a hamt_iter_fn. */
+typedef struct iter_ctx {
+    store_iter_fn *fn; /**< the caller's callback */
+    void *arg;         /**< its argument */
+} iter_ctx;
+
+static int iter_cb(const hamt_key *k, void *val, void *arg)
+{
+    iter_ctx *c = arg;
+    return c->fn(k->bytes, k->len, val, c->arg);
+}
+
+static int hs_iterate(store_reader *rb, store_iter_fn *fn, void *arg)
+{
+    iter_ctx c = { fn, arg };
+    return hamt_iterate(((hs_reader *)rb)->snap, iter_cb, &c);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void write_begin(hs *s)
+{
+    pthread_mutex_lock(&s->wlock);
+    /* relaxed: only writers store the root, and the mutex orders us after
+     * the previous writer. */
+    hamt_edit_begin(&s->edit,
+                    atomic_load_explicit(&s->root, memory_order_relaxed),
+                    s->node_bytes, ++s->token, hash_bytes);
+}
+
+static void retire_one(void *ctx, const hamt_garbage *g)
+{
+    hs *s = ctx;
+    if (ebr_retire(s->ebr, g->p, g->free_fn, g->bytes) != 0) {
+        /* No memory to queue it: wait for a grace period, then free. */
+        ebr_synchronize(s->ebr);
+        g->free_fn(g->p);
+    }
+}
+
+/** All the garbage of one write, retired as one object: one ebr_retire()
+ *  (one allocation, one lock) per write instead of one per node. */
+typedef struct bundle {
+    size_t n;          /**< entries */
+    hamt_garbage g[];  /**< what the write replaced */
+} bundle;
+
+static void bundle_free(void *p)
+{
+    bundle *b = p;
+    for (size_t i = 0; i < b->n; i++)
+        b->g[i].free_fn(b->g[i].p);
+    free(b);
+}
+
+static void forget(void *ctx, const hamt_garbage *g)
+{
+    (void)ctx;
+    (void)g;
+}
+
+static void retire_garbage(hs *s)
+{
+    hamt_edit *e = &s->edit;
+    size_t n = e->ngarbage, bytes = 0;
+    bundle *b = n > 1 ? malloc(sizeof *b + n * sizeof b->g[0]) : NULL;
+    if (b != NULL) {
+        b->n = n;
+        memcpy(b->g, e->garbage, n * sizeof b->g[0]);
+        for (size_t i = 0; i < n; i++)
+            bytes += b->g[i].bytes;
+        if (ebr_retire(s->ebr, b, bundle_free, bytes) == 0) {
+            hamt_edit_end(e, forget, NULL); /* the bundle owns them now */
+            return;
+        }
+        free(b);
+    }
+    hamt_edit_end(e, retire_one, s); /* one at a time */
+}
+
+/* [ch05-publish] */
+static void publish(hs *s, size_t changes)
+{
+    /* release: every node, key and value of the new version was written
+     * before this store; a reader's acquire load of the root sees them. */
+    atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
+    s->node_bytes = s->edit.bytes;
+    /* Only now is the garbage unreachable for readers that enter. */
+    retire_garbage(s);
+    size_t pending_bytes;
+    ebr_stats(s->ebr, NULL, &pending_bytes);
+    size_t held = s->node_bytes + s->val_bytes + pending_bytes;
+    if (held > s->peak)
+        s->peak = held;
+    s->since_reclaim += changes;
+    bool reclaim = s->since_reclaim >= RECLAIM_EVERY;
+    if (reclaim)
+        s->since_reclaim = 0;
+    pthread_mutex_unlock(&s->wlock);
+    /* Non-blocking: frees what older versions left, if readers allow.  Not
+     * on every write: advancing the epoch writes the epoch counter, a line
+     * every reader loads on entry, so each advance costs every reader a
+     * cache miss.  Garbage waits a little longer instead. */
+    if (reclaim)
+        ebr_reclaim(s->ebr);
+}
+/* [ch05-publish] */
+
+/* One SET or DEL into the open edit; returns what store_set/del would.
+ * A replaced or removed value goes on the edit's garbage list. */
+static int edit_one(hs *s, store_change_kind kind, const void *key,
+                    size_t klen, value *v)
+{
+    /* Room for the nodes of one path and the value, reserved first, so
+     * that queuing the old value below cannot fail after the change. */
+    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0) {
+        value_free(v);
+        return -1;
+    }
+    void *old = NULL;
+    int rc;
+    if (kind == STORE_CHANGE_SET) {
+        rc = hamt_edit_set(&s->edit, key, klen, v, &old);
+        if (rc != 0) {
+            value_free(v);
+            return -1;
+        }
+        s->val_bytes += value_bytes(v);
+    } else {
+        rc = hamt_edit_del(&s->edit, key, klen, &old);
+        if (rc <= 0)
+            return rc;
+    }
+    if (old != NULL) {
+        size_t b = value_bytes(old);
+        s->val_bytes -= b;
+        hamt_edit_defer(&s->edit, old, free_value, b); /* room reserved */
+    }
+    return rc;
+}
+
+/* [ch05-set] */
+static int hs_set(store *st, const void *key, size_t klen, value *v)
+{
+    hs *s = (hs *)st;
+    write_begin(s);
+    int rc = edit_one(s, STORE_CHANGE_SET, key, klen, v);
+    /* Published even on failure: the private version then holds the same
+     * keys, but may already use copies of nodes that are on the garbage
+     * list, so it must replace the old root before they are retired. */
+    publish(s, 1);
+    return rc;
+}
+/* [ch05-set] */
+
+static int hs_del(store *st, const void *key, size_t klen)
+{
+    hs *s = (hs *)st;
+    write_begin(s);
+    int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
+    publish(s, 1);
+    return rc;
+}
+
+/* [ch05-apply] */
+static int hs_apply(store *st, store_change *ch, size_t n)
+{
+    hs *s = (hs *)st;
+    int status = 0;
+    write_begin(s);
+    for (size_t i = 0; i < n; i++) {
+        ch[i].result = edit_one(s, ch[i].kind, ch[i].key, ch[i].klen,
+                                ch[i].val);
+        if (ch[i].result < 0)
+            status = -1;
+    }
+    publish(s, n); /* readers see all n changes at once, or none */
+    if (status != 0)
+        errno = ENOMEM;
+    return status;
+}
+/* [ch05-apply] */
+
+static void hs_stats(store *st, store_stats *out)
+{
+    hs *s = (hs *)st;
+    pthread_mutex_lock(&s->wlock);
+    size_t pending, pending_bytes;
+    ebr_stats(s->ebr, &pending, &pending_bytes);
+    *out = (store_stats){
+        .keys = hamt_size(atomic_load_explicit(&s->root,
+                                               memory_order_relaxed)),
+        .bytes = s->node_bytes + s->val_bytes,
+        .peak_bytes = s->peak,
+        .retired_pending = pending,
+        .retired_bytes = pending_bytes,
+    };
+    pthread_mutex_unlock(&s->wlock);
+}
+
+const store_ops store_hamt_ops = {
+    .name = "hamt",
+    .summary = "persistent hash trie: lock-free reads, O(log n) path-copy "
+               "writes, batches",
+    .create = hs_create,
+    .destroy = hs_destroy,
+    .reader_open = hs_reader_open,
+    .reader_close = hs_reader_close,
+    .read_begin = hs_read_begin,
+    .read_end = hs_read_end,
+    .get = hs_get,
+    .count = hs_count,
+    .iterate = hs_iterate,
+    .set = hs_set,
+    .del = hs_del,
+    .stats = hs_stats,
+    .apply = hs_apply,
+};

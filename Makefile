@@ -80,7 +80,7 @@ DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
-        tsan-ch01 demos programs run-tests FORCE
+        tsan-ch01 demos demo-libs programs run-tests FORCE
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -201,8 +201,13 @@ valgrind:
 # make the sanitizer report, or the demonstration has silently stopped working.
 DEMO_SRC := $(wildcard tests/demo/*.c)
 
-build/demo/%: tests/demo/%.c FORCE | deps
-	@$(MAKE) --no-print-directory MODE=$(firstword $(subst _, ,$*)) build/$(firstword $(subst _, ,$*))/libreplica.a
+# Both sanitizer libraries are built once, before any demo, so that parallel
+# demo builds (make -j) never write the same archive at the same time.
+demo-libs: | deps
+	@$(MAKE) --no-print-directory MODE=tsan build/tsan/libreplica.a
+	@$(MAKE) --no-print-directory MODE=asan build/asan/libreplica.a
+
+build/demo/%: tests/demo/%.c FORCE | demo-libs
 	@mkdir -p $(dir $@)
 	@echo "  DEMO    $@"
 	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \

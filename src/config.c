@@ -15,16 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/** The live configuration. */
 struct config_live {
-    _Atomic(config *) cur;
-    ebr *ebr;
-    pthread_mutex_t lock; /* serialises publishers */
-    uint64_t generation;
+    _Atomic(config *) cur; /**< the published config */
+    ebr *ebr;              /**< where replaced configs wait */
+    pthread_mutex_t lock;  /**< serialises publishers */
+    uint64_t generation;   /**< of the published config */
 };
 
+/** One thread's reader. */
 struct config_reader {
-    config_live *cl;
-    ebr_reader *er;
+    config_live *cl; /**< the holder */
+    ebr_reader *er;  /**< this thread's epoch slot */
 };
 
 void config_defaults(config *c)

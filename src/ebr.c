@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Two 64-byte lines: the adjacent-line prefetcher pulls pairs of lines, so
  * 64-byte padding still lets two readers' slots share traffic. */
@@ -230,7 +231,7 @@ void ebr_synchronize(ebr *d)
      * the epoch reaches start + 2. */
     pthread_mutex_lock(&d->lock);
     uint64_t start = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-    for (;;) {
+    for (unsigned waits = 0;; waits++) {
         uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
         if (e >= start + 2 || try_advance(d)) {
             e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
@@ -239,9 +240,13 @@ void ebr_synchronize(ebr *d)
                 break;
             continue;
         }
-        /* A reader is still in an older section: let it run. */
+        /* A reader is still in an older section: let it run, yielding
+         * first, then sleeping 50 us at a time so a long wait burns no CPU. */
         pthread_mutex_unlock(&d->lock);
-        sched_yield();
+        if (waits < 64)
+            sched_yield();
+        else
+            nanosleep(&(struct timespec){ .tv_nsec = 50000 }, NULL);
         pthread_mutex_lock(&d->lock);
     }
     pthread_mutex_unlock(&d->lock);

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,10 +84,14 @@ static const hamt_slot *find_slot(const hamt_node *nd, uint64_t h,
                     return &nd->slots[i];
             return NULL;
         }
-        uint32_t bit = UINT32_C(1) << index_at(h, shift);
+        unsigned idx = index_at(h, shift);
+        uint32_t bit = UINT32_C(1) << idx;
         if ((nd->bitmap & bit) == 0)
             return NULL;
-        const hamt_slot *s = &nd->slots[slot_pos(nd->bitmap, bit)];
+        /* A full node (the root of any store over a few hundred keys) is a
+         * plain array: slot = index, no counting on the critical path. */
+        unsigned pos = nd->n == HAMT_FANOUT ? idx : slot_pos(nd->bitmap, bit);
+        const hamt_slot *s = &nd->slots[pos];
         if (s->key == NULL) { /* a subtree: go one level down */
             nd = s->u.child;
             shift += HAMT_BITS;
@@ -310,14 +313,15 @@ static void drop_new_nodes(hamt_edit *e, hamt_node *nd)
 
 /* ---- insert ------------------------------------------------------------- */
 
+/** What set_in() carries down the path, and what it reports back. */
 typedef struct set_args {
-    uint64_t h;
-    const void *key;
-    size_t klen;
-    void *val;
-    hamt_key *newkey; /* allocated up front when the key is new */
-    void *replaced;
-    int added;
+    uint64_t h;       /**< the key's hash */
+    const void *key;  /**< key bytes */
+    size_t klen;      /**< key length */
+    void *val;        /**< the new value */
+    hamt_key *newkey; /**< allocated up front when the key is new */
+    void *replaced;   /**< out: the value replaced, or NULL */
+    int added;        /**< out: 1 if the key was new */
 } set_args;
 
 /* A subtree at depth `shift` holding two keys with different hashes (or a
@@ -482,12 +486,13 @@ int hamt_edit_set(hamt_edit *e, const void *key, size_t klen, void *val,
 
 /* ---- delete ------------------------------------------------------------- */
 
+/** What del_in() carries down the path, and what it reports back. */
 typedef struct del_args {
-    uint64_t h;
-    const void *key;
-    size_t klen;
-    const hamt_key *oldkey;
-    void *oldval;
+    uint64_t h;             /**< the key's hash */
+    const void *key;        /**< key bytes */
+    size_t klen;            /**< key length */
+    const hamt_key *oldkey; /**< out: the removed key copy */
+    void *oldval;           /**< out: the removed value */
 } del_args;
 
 /* [ch05-del-in] */
@@ -570,89 +575,4 @@ void hamt_free_tree(hamt_node *nd, void (*val_free)(void *))
         }
     }
     free(nd);
-}
-
-static int check_node(const hamt_node *nd, unsigned shift, uint64_t prefix,
-                      bool is_root, char *err, size_t errlen)
-{
-    uint64_t mask = shift >= 64 ? UINT64_MAX : (UINT64_C(1) << shift) - 1;
-    if (!is_root && nd->size < 2) {
-        snprintf(err, errlen, "non-root node at shift %u holds %zu keys",
-                 shift, nd->size);
-        return -1;
-    }
-    if (is_collision(nd)) {
-        if (nd->n < 2 || nd->size != nd->n) {
-            snprintf(err, errlen, "collision node with n=%u size=%zu",
-                     nd->n, nd->size);
-            return -1;
-        }
-        for (uint32_t i = 0; i < nd->n; i++) {
-            const hamt_key *k = nd->slots[i].key;
-            if (k == NULL || k->hash != nd->slots[0].key->hash ||
-                (k->hash & mask) != prefix) {
-                snprintf(err, errlen, "collision node slot %u off its hash",
-                         i);
-                return -1;
-            }
-            for (uint32_t j = 0; j < i; j++)
-                if (key_is(nd->slots[j].key, k->hash, k->bytes, k->len)) {
-                    snprintf(err, errlen, "key twice in a collision node");
-                    return -1;
-                }
-        }
-        return 0;
-    }
-    if (shift >= 64 || popcount32(nd->bitmap) != nd->n) {
-        snprintf(err, errlen, "branch at shift %u: bitmap %08x, n=%u", shift,
-                 (unsigned)nd->bitmap, nd->n);
-        return -1;
-    }
-    if (!is_root && nd->n == 1 && nd->slots[0].key == NULL &&
-        is_collision(nd->slots[0].u.child)) {
-        snprintf(err, errlen, "branch at shift %u holds only a collision "
-                 "node", shift);
-        return -1;
-    }
-    size_t size = 0;
-    uint32_t bits = nd->bitmap;
-    for (uint32_t i = 0; i < nd->n; i++) {
-        unsigned idx = (unsigned)__builtin_ctz(bits);
-        bits &= bits - 1;
-        uint64_t p = prefix | ((uint64_t)idx << shift);
-        uint64_t m = shift + HAMT_BITS >= 64
-                         ? UINT64_MAX
-                         : (UINT64_C(1) << (shift + HAMT_BITS)) - 1;
-        const hamt_slot *s = &nd->slots[i];
-        if (s->key != NULL) {
-            if ((s->key->hash & m) != p) {
-                snprintf(err, errlen, "key at shift %u index %u is off its "
-                         "hash path", shift, idx);
-                return -1;
-            }
-            size++;
-        } else {
-            if (check_node(s->u.child, shift + HAMT_BITS, p, false, err,
-                           errlen) != 0)
-                return -1;
-            size += s->u.child->size;
-        }
-    }
-    if (size != nd->size) {
-        snprintf(err, errlen, "node at shift %u says size %zu, holds %zu",
-                 shift, nd->size, size);
-        return -1;
-    }
-    return 0;
-}
-
-int hamt_check(const hamt_node *root, char *err, size_t errlen)
-{
-    if (root == NULL)
-        return 0;
-    if (root->n == 0) {
-        snprintf(err, errlen, "empty root node (should be NULL)");
-        return -1;
-    }
-    return check_node(root, 0, 0, true, err, errlen);
 }

@@ -99,7 +99,8 @@ typedef struct store_ops {
     int (*del)(store *s, const void *key, size_t klen);
     /** see store_stats_get() */
     void (*stats)(store *s, store_stats *out);
-    /** see store_apply(); optional (chapter 5 on), NULL = unsupported */
+    /* Optional operations (chapter 5 on): NULL when unsupported. */
+    /** see store_apply(); optional */
     int (*apply)(store *s, store_change *changes, size_t n);
 } store_ops;
 /* [ch01-store-ops] */

@@ -26,24 +26,36 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
+/* Changes published between two attempts to advance the epoch (see
+ * publish()); a batch counts all its changes. */
+#define RECLAIM_EVERY 16
+
+/** The hamt store. */
 typedef struct hs {
-    store base;
-    _Atomic(hamt_node *) root; /* the published version */
-    ebr *ebr;
-    pthread_mutex_t wlock;     /* one writer at a time; guards what follows */
-    uint64_t token;            /* last edit token used */
-    hamt_edit edit;            /* reused by every write */
-    size_t node_bytes;         /* nodes and keys of the published version */
-    size_t val_bytes;          /* values of the published version */
-    size_t peak;
+    store base;                /**< the shared part */
+    ebr *ebr;                  /**< where replaced objects wait */
+    /** The published version, alone on its line pair: every reader loads
+     *  it, and the writer's own fields below change on every write. */
+    _Alignas(128) _Atomic(hamt_node *) root;
+    /** One writer at a time; guards the fields that follow. */
+    _Alignas(128) pthread_mutex_t wlock;
+    uint64_t token;            /**< last edit token used */
+    hamt_edit edit;            /**< reused by every write */
+    size_t node_bytes;         /**< nodes and keys of the published version */
+    size_t val_bytes;          /**< values of the published version */
+    size_t peak;               /**< most bytes held, garbage included */
+    size_t since_reclaim;      /**< changes since the last ebr_reclaim */
 } hs;
 
+/** A reader of the hamt store. */
 typedef struct hs_reader {
-    store_reader base;
-    ebr_reader *er;
-    const hamt_node *snap; /* the version this section reads */
+    store_reader base;     /**< the shared part */
+    ebr_reader *er;        /**< this thread's epoch slot */
+    const hamt_node *snap; /**< the version this section reads */
 } hs_reader;
 
 static void free_value(void *p)
@@ -53,15 +65,22 @@ static void free_value(void *p)
 
 static store *hs_create(void)
 {
-    hs *s = calloc(1, sizeof *s);
+    hs *s = aligned_alloc(128, sizeof *s);
     if (s == NULL)
         return NULL;
+    memset(s, 0, sizeof *s);
     s->ebr = ebr_create();
     if (s->ebr == NULL) {
         free(s);
         return NULL;
     }
-    pthread_mutex_init(&s->wlock, NULL);
+    /* Adaptive: a write holds the lock for well under a microsecond, so a
+     * second writer spins briefly instead of sleeping in the kernel. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&s->wlock, &ma);
+    pthread_mutexattr_destroy(&ma);
     atomic_init(&s->root, NULL);
     s->base.ops = &store_hamt_ops;
     return &s->base;
@@ -131,9 +150,10 @@ static size_t hs_count(store_reader *rb)
     return hamt_size(((hs_reader *)rb)->snap);
 }
 
+/** Adapts a store_iter_fn to a hamt_iter_fn. */
 typedef struct iter_ctx {
-    store_iter_fn *fn;
-    void *arg;
+    store_iter_fn *fn; /**< the caller's callback */
+    void *arg;         /**< its argument */
 } iter_ctx;
 
 static int iter_cb(const hamt_key *k, void *val, void *arg)
@@ -170,23 +190,71 @@ static void retire_one(void *ctx, const hamt_garbage *g)
     }
 }
 
+/** All the garbage of one write, retired as one object: one ebr_retire()
+ *  (one allocation, one lock) per write instead of one per node. */
+typedef struct bundle {
+    size_t n;          /**< entries */
+    hamt_garbage g[];  /**< what the write replaced */
+} bundle;
+
+static void bundle_free(void *p)
+{
+    bundle *b = p;
+    for (size_t i = 0; i < b->n; i++)
+        b->g[i].free_fn(b->g[i].p);
+    free(b);
+}
+
+static void forget(void *ctx, const hamt_garbage *g)
+{
+    (void)ctx;
+    (void)g;
+}
+
+static void retire_garbage(hs *s)
+{
+    hamt_edit *e = &s->edit;
+    size_t n = e->ngarbage, bytes = 0;
+    bundle *b = n > 1 ? malloc(sizeof *b + n * sizeof b->g[0]) : NULL;
+    if (b != NULL) {
+        b->n = n;
+        memcpy(b->g, e->garbage, n * sizeof b->g[0]);
+        for (size_t i = 0; i < n; i++)
+            bytes += b->g[i].bytes;
+        if (ebr_retire(s->ebr, b, bundle_free, bytes) == 0) {
+            hamt_edit_end(e, forget, NULL); /* the bundle owns them now */
+            return;
+        }
+        free(b);
+    }
+    hamt_edit_end(e, retire_one, s); /* one at a time */
+}
+
 /* [ch05-publish] */
-static void publish(hs *s)
+static void publish(hs *s, size_t changes)
 {
     /* release: every node, key and value of the new version was written
      * before this store; a reader's acquire load of the root sees them. */
     atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
     s->node_bytes = s->edit.bytes;
     /* Only now is the garbage unreachable for readers that enter. */
-    hamt_edit_end(&s->edit, retire_one, s);
+    retire_garbage(s);
     size_t pending_bytes;
     ebr_stats(s->ebr, NULL, &pending_bytes);
     size_t held = s->node_bytes + s->val_bytes + pending_bytes;
     if (held > s->peak)
         s->peak = held;
+    s->since_reclaim += changes;
+    bool reclaim = s->since_reclaim >= RECLAIM_EVERY;
+    if (reclaim)
+        s->since_reclaim = 0;
     pthread_mutex_unlock(&s->wlock);
-    /* Non-blocking: frees what older versions left, if readers allow. */
-    ebr_reclaim(s->ebr);
+    /* Non-blocking: frees what older versions left, if readers allow.  Not
+     * on every write: advancing the epoch writes the epoch counter, a line
+     * every reader loads on entry, so each advance costs every reader a
+     * cache miss.  Garbage waits a little longer instead. */
+    if (reclaim)
+        ebr_reclaim(s->ebr);
 }
 /* [ch05-publish] */
 
@@ -232,7 +300,7 @@ static int hs_set(store *st, const void *key, size_t klen, value *v)
     /* Published even on failure: the private version then holds the same
      * keys, but may already use copies of nodes that are on the garbage
      * list, so it must replace the old root before they are retired. */
-    publish(s);
+    publish(s, 1);
     return rc;
 }
 /* [ch05-set] */
@@ -242,7 +310,7 @@ static int hs_del(store *st, const void *key, size_t klen)
     hs *s = (hs *)st;
     write_begin(s);
     int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
-    publish(s);
+    publish(s, 1);
     return rc;
 }
 
@@ -258,7 +326,7 @@ static int hs_apply(store *st, store_change *ch, size_t n)
         if (ch[i].result < 0)
             status = -1;
     }
-    publish(s); /* readers see all n changes at once, or none */
+    publish(s, n); /* readers see all n changes at once, or none */
     if (status != 0)
         errno = ENOMEM;
     return status;

@@ -8,6 +8,7 @@
 #include "store_naive.h"
 #include "store_rwlock.h"
 #include "store_hamt.h"
+#include "store_striped.h"
 
 #include <string.h>
 
@@ -17,6 +18,7 @@ const store_ops *const store_variants[] = {
     &store_rwlock_rp_ops,
     &store_cow_ops,
     &store_hamt_ops,
+    &store_striped_ops,
     NULL,
 };
 

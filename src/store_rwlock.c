@@ -14,18 +14,21 @@
 #include "store_rwlock.h"
 #include "kvmap.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+/** A reader-writer lock store. */
 typedef struct rw {
-    store base;
-    pthread_rwlock_t lock;
-    kvmap kv;
-    size_t peak;
+    store base;            /**< the common part; must be first */
+    pthread_rwlock_t lock; /**< read lock for sections, write lock for writes */
+    kvmap kv;              /**< the keys and values, guarded by lock */
+    size_t peak;           /**< most bytes kv has held; guarded by lock */
 } rw;
 
+/** A reader: nothing of its own, the lock lives in the store. */
 typedef struct rw_reader {
-    store_reader base;
+    store_reader base; /**< the common part; must be first */
 } rw_reader;
 
 /* [ch02-create] */
@@ -185,3 +188,36 @@ const store_ops store_rwlock_rp_ops = {
     .create = rw_create_rp,
     RW_OPS_COMMON,
 };
+
+/* [ch02-try-read] */
+int store_rwlock_try_read_begin(store_reader *r)
+{
+    int rc = pthread_rwlock_tryrdlock(&((rw *)r->owner)->lock);
+    if (rc == 0)
+        return 1;
+    if (rc == EBUSY)
+        return 0;
+    errno = rc;
+    return -1;
+}
+/* [ch02-try-read] */
+
+/* [ch02-peek] */
+store_rwlock_word store_rwlock_peek_lock(pthread_rwlock_t *lock)
+{
+    /* glibc changes this word only with atomic instructions; a relaxed
+     * atomic load gives one consistent value of it, which is all a
+     * snapshot can promise. */
+    unsigned w = __atomic_load_n(&lock->__data.__readers, __ATOMIC_RELAXED);
+    return (store_rwlock_word){
+        .readers = w >> 3,
+        .writer_claimed = (w & 2u) != 0,
+        .write_phase = (w & 1u) != 0,
+    };
+}
+/* [ch02-peek] */
+
+store_rwlock_word store_rwlock_peek(store *s)
+{
+    return store_rwlock_peek_lock(&((rw *)s)->lock);
+}

@@ -150,6 +150,53 @@ START_TEST(readers_see_one_snapshot_per_section)
 }
 END_TEST
 
+/* --- several writers ----------------------------------------------------- */
+
+typedef struct mw {
+    store *s;
+    const char *key;
+    long n;
+} mw;
+
+static void *key_writer(void *p)
+{
+    mw *w = p;
+    for (long i = 1; i <= w->n; i++)
+        if (store_set(w->s, w->key, strlen(w->key), ver(w->key, i)) != 0)
+            return (void *)1;
+    return NULL;
+}
+
+START_TEST(two_writers_lose_nothing)
+{
+    /* Writers are serialised by the store's mutex: each copies the latest
+     * snapshot, so neither can publish a copy that drops the other's key. */
+    shared sh = { .s = store_create(&store_cow_ops) };
+    long n = test_scale(3000, 100);
+    mw w[2] = { { sh.s, "x", n }, { sh.s, "y", n } };
+    pthread_t t[2], rd;
+    ck_assert_int_eq(pthread_create(&rd, NULL, reader, &sh), 0);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, key_writer, &w[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        void *rc;
+        pthread_join(t[i], &rc);
+        ck_assert_ptr_null(rc);
+    }
+    atomic_store(&sh.stop, 1);
+    pthread_join(rd, NULL);
+    ck_assert_msg(!atomic_load(&sh.failed), "%s", sh.err);
+    store_reader *r = store_reader_open(sh.s);
+    store_read_begin(r);
+    ck_assert_int_eq(parse(store_get(r, "x", 1), "x"), n);
+    ck_assert_int_eq(parse(store_get(r, "y", 1), "y"), n);
+    ck_assert_uint_eq(store_count(r), 2);
+    store_read_end(r);
+    store_reader_close(r);
+    store_destroy(sh.s);
+}
+END_TEST
+
 /* --- memory accounting -------------------------------------------------- */
 
 /* [ch03-test-memory] */
@@ -212,6 +259,7 @@ Suite *ch03_stress_suite(void)
     Suite *s = suite_create("cow-stress");
     TCase *tc = test_tcase("snapshot", 120);
     tcase_add_test(tc, readers_see_one_snapshot_per_section);
+    tcase_add_test(tc, two_writers_lose_nothing);
     suite_add_tcase(s, tc);
     TCase *mc = test_tcase("memory", 30);
     tcase_add_test(mc, garbage_waits_for_reader_then_is_freed);

@@ -106,6 +106,7 @@ int batch_map_apply(batch_map *b, const batch_change *changes, size_t n)
         next = NULL;
         goto fail;
     }
+    /* [ch03-sol-batch] */
     next->data_bytes = old->data_bytes;
     for (; i < n; i++) {
         const batch_change *c = &changes[i];
@@ -134,6 +135,7 @@ int batch_map_apply(batch_map *b, const batch_change *changes, size_t n)
             gone[j].free_fn(gone[j].p);
         }
     }
+    /* [ch03-sol-batch] */
     pthread_mutex_unlock(&b->wlock);
     free(gone);
     ebr_reclaim(b->dom);

@@ -88,6 +88,7 @@ void hp_unregister(hp_slot *h)
     free(h);
 }
 
+/* [ch03-sol-protect] */
 void *hp_protect(hp_slot *h, void *_Atomic *src)
 {
     void *p = atomic_load_explicit(src, memory_order_relaxed);
@@ -107,6 +108,7 @@ void hp_clear(hp_slot *h)
      * NULL here, hence before the free. */
     atomic_store_explicit(&h->hazard, NULL, memory_order_release);
 }
+/* [ch03-sol-protect] */
 
 int hp_retire(hp_domain *d, void *p, void (*free_fn)(void *p))
 {
@@ -123,6 +125,7 @@ int hp_retire(hp_domain *d, void *p, void (*free_fn)(void *p))
     return 0;
 }
 
+/* [ch03-sol-scan] */
 static inline bool protected_by_any(hp_domain *d, void *p)
 {
     for (hp_slot *h = d->slots; h != NULL; h = h->next)
@@ -150,6 +153,7 @@ size_t hp_scan(hp_domain *d)
     pthread_mutex_unlock(&d->lock);
     return n;
 }
+/* [ch03-sol-scan] */
 
 size_t hp_pending(hp_domain *d)
 {

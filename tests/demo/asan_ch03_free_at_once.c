@@ -25,6 +25,7 @@
 static store *s;
 static sem_t loaded, freed;
 
+/* [ch03-free-at-once] */
 static void *reader(void *arg)
 {
     (void)arg;
@@ -41,9 +42,11 @@ static void *reader(void *arg)
     store_reader_close(r);
     return NULL;
 }
+/* [ch03-free-at-once] */
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0); /* print before ASan stops us */
     s = store_cow_create_unsafe_free();
     store_set(s, "k", 1, value_new_string("old", 3, VALUE_NO_EXPIRY));
     sem_init(&loaded, 0, 0);

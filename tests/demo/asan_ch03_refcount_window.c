@@ -40,6 +40,7 @@ static snap *snap_new(int v)
     return p;
 }
 
+/* [ch03-refcount-window] */
 static void snap_release(snap *p)
 {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1)
@@ -58,9 +59,11 @@ static void *reader(void *arg)
     snap_release(p);
     return NULL;
 }
+/* [ch03-refcount-window] */
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0); /* print before ASan stops us */
     atomic_init(&cur, snap_new(1));
     sem_init(&loaded, 0, 0);
     sem_init(&swapped, 0, 0);

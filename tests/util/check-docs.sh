@@ -13,7 +13,7 @@
 set -uo pipefail
 status=0
 shopt -s nullglob
-chapters=(chapters/*.md solutions/*/README.md)
+chapters=(chapters/*.md solutions/*/*.md)
 if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
   echo "check-docs: the lines above paste C into a chapter; use \\snippet"
   status=1

@@ -1,0 +1,462 @@
+/* ch07_rdb.c - chapter 7: the RDB reader on hand-made and damaged input.
+ *
+ * The corpus covers what real servers wrote; these tests cover what they
+ * did not (EXPIRETIME in seconds, RDB 1, the VALKEY magic, Redis 7.4 GA
+ * field-expiry types 24 and 25, a zipmap with a 5-byte length) and what a
+ * broken file or a hostile peer can send: truncation at every byte, wrong
+ * blob sizes, huge lengths, a bad checksum, unknown types and opcodes.
+ * Each must end in a clear error with an offset, never a crash, a hang or
+ * a huge allocation.  Files are built here byte by byte with a tiny writer
+ * (tests/util/rdb_builder.h).  Truncation, streaming and loading into a
+ * store are in ch07_stream.c.
+ */
+#include "rdb.h"
+#include "rdb_json.h"
+#include "rdb_builder.h"
+#include "test_util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* --- running the parser ------------------------------------------------- */
+
+typedef struct got {
+    int keys;
+    char first_key[64];
+    value *first;
+} got;
+
+static int keep_first(void *arg, const rdb_buf *key, value *v,
+                      const rdb_key_info *info)
+{
+    got *g = arg;
+    (void)info;
+    if (g->keys++ == 0) {
+        snprintf(g->first_key, sizeof g->first_key, "%s", key->p);
+        g->first = v;
+    } else {
+        value_free(v);
+    }
+    return 0;
+}
+
+/* Parse bytes from memory; keeps the first key's value in *g. */
+static int parse_mem(const bb *b, bool no_crc, got *g, rdb_result *res)
+{
+    rdb_reader r;
+    rdb_handler h = {.key = keep_first, .arg = g};
+    rdb_options opt = {.no_crc = no_crc, .quiet = true};
+    memset(g, 0, sizeof *g);
+    rdb_reader_init_mem(&r, b->p, b->len);
+    int rc = rdb_parse(&r, &h, &opt, res);
+    rdb_reader_free(&r);
+    return rc;
+}
+
+static void assert_error(const bb *b, const char *needle)
+{
+    got g;
+    rdb_result res;
+    int rc = parse_mem(b, false, &g, &res);
+    value_free(g.first);
+    ck_assert_msg(rc != 0, "parse succeeded; expected error \"%s\"", needle);
+    ck_assert_msg(strstr(res.error, needle) != NULL,
+                  "error \"%s\" does not contain \"%s\"", res.error, needle);
+    ck_assert_msg(strncmp(res.error, "offset ", 7) == 0,
+                  "error without an offset: %s", res.error);
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+START_TEST(expiretime_in_seconds_and_version_1)
+{
+    bb b = {0};
+    bb_header(&b, 1);
+    bb_u8(&b, 0xFD); /* EXPIRETIME, seconds, 4 bytes */
+    bb_le(&b, 2000000000u, 4); /* signed 32-bit, as Redis reads it */
+    bb_u8(&b, 0);
+    bb_str(&b, "k");
+    bb_str(&b, "v");
+    bb_eof(&b, 1);
+    got g;
+    rdb_result res;
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    ck_assert_int_eq(res.version, 1);
+    ck_assert_int_eq(res.crc, RDB_CRC_NONE);
+    ck_assert_ptr_nonnull(g.first);
+    ck_assert_int_eq(g.first->expire_ms, INT64_C(2000000000000));
+    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "v");
+    value_free(g.first);
+    free(b.p);
+}
+END_TEST
+
+START_TEST(valkey_magic_is_read)
+{
+    bb b = {0};
+    bb_raw(&b, "VALKEY080", 9);
+    bb_u8(&b, 0xFE);
+    bb_len(&b, 0);
+    bb_u8(&b, 0);
+    bb_str(&b, "k");
+    bb_str(&b, "valkey");
+    bb_eof(&b, 80);
+    got g;
+    rdb_result res;
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    ck_assert(res.valkey);
+    ck_assert_int_eq(res.version, 80);
+    ck_assert_int_eq(res.crc, RDB_CRC_OK);
+    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "valkey");
+    value_free(g.first);
+    /* Valkey's own hash-with-field-expiry type 22 is refused by name. */
+    b.len = 11;
+    bb_u8(&b, 22);
+    bb_str(&b, "h");
+    bb_eof(&b, 80);
+    assert_error(&b, "VALKEY magic");
+    free(b.p);
+}
+END_TEST
+
+START_TEST(hash_field_expiry_ga_types)
+{
+    /* Type 24: min expire, count, then (ttl relative + 1, field, value). */
+    bb b = {0};
+    bb_header(&b, 12);
+    bb_u8(&b, 24);
+    bb_str(&b, "h24");
+    bb_le(&b, 1000000, 8);
+    bb_len(&b, 2);
+    bb_len(&b, 0);
+    bb_str(&b, "f1");
+    bb_str(&b, "v1");
+    bb_len(&b, 501); /* expires at 1000000 + 501 - 1 */
+    bb_str(&b, "f2");
+    bb_str(&b, "v2");
+    bb_eof(&b, 12);
+    got g;
+    rdb_result res;
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    value *v = g.first;
+    ck_assert_int_eq(v->type, VALUE_HASH);
+    ck_assert_uint_eq(v->u.hash.count, 2);
+    ck_assert_ptr_nonnull(v->u.hash.field_expire_ms);
+    ck_assert_int_eq(v->u.hash.field_expire_ms[0], VALUE_NO_EXPIRY);
+    ck_assert_int_eq(v->u.hash.field_expire_ms[value_hash_find(v, "f2", 2)],
+                     1000500);
+    value_free(v);
+
+    /* Type 25: min expire, then a listpack of field, value, ttl. */
+    bb lp = {0};
+    const char *items[] = {"a", "x", "#0", "b", "y", "#99"};
+    lp_build(&lp, items, 6);
+    b.len = 0;
+    bb_header(&b, 12);
+    bb_u8(&b, 25);
+    bb_str(&b, "h25");
+    bb_le(&b, 99, 8);
+    bb_blob(&b, &lp);
+    bb_eof(&b, 12);
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    v = g.first;
+    ck_assert_uint_eq(v->u.hash.count, 2);
+    ck_assert_int_eq(v->u.hash.field_expire_ms[0], VALUE_NO_EXPIRY);
+    ck_assert_int_eq(v->u.hash.field_expire_ms[1], 99);
+    ck_assert_bytes_str(v->u.hash.fv[3].bytes, v->u.hash.fv[3].len, "y");
+    value_free(v);
+    free(lp.p);
+    free(b.p);
+}
+END_TEST
+
+START_TEST(zipmap_with_five_byte_length)
+{
+    bb zm = {0}, b = {0};
+    char big[300];
+    memset(big, 'z', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    bb_u8(&zm, 1);    /* one pair */
+    bb_u8(&zm, 1);    /* key length */
+    bb_raw(&zm, "k", 1);
+    bb_u8(&zm, 254);  /* 5-byte value length */
+    bb_le(&zm, 299, 4);
+    bb_u8(&zm, 2);    /* two free bytes after the value */
+    bb_raw(&zm, big, 299);
+    bb_raw(&zm, "..", 2);
+    bb_u8(&zm, 0xFF);
+    bb_header(&b, 3);
+    bb_u8(&b, 9);
+    bb_str(&b, "zm");
+    bb_blob(&b, &zm);
+    bb_eof(&b, 3);
+    got g;
+    rdb_result res;
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    ck_assert_uint_eq(g.first->u.hash.count, 1);
+    ck_assert_uint_eq(g.first->u.hash.fv[1].len, 299);
+    value_free(g.first);
+    free(zm.p);
+    free(b.p);
+}
+END_TEST
+
+/* One stream node: master ID 5-1, master field "f". */
+static void stream_record(bb *b, const char *const *lp_items, size_t n)
+{
+    bb lp = {0}, id = {0};
+    lp_build(&lp, lp_items, n);
+    for (int i = 7; i >= 0; i--)
+        bb_u8(&id, i == 0 ? 5 : 0); /* ms = 5, big-endian */
+    for (int i = 7; i >= 0; i--)
+        bb_u8(&id, i == 0 ? 1 : 0); /* seq = 1 */
+    b->len = 0;
+    bb_header(b, 11);
+    bb_u8(b, 21); /* STREAM_LISTPACKS_3 */
+    bb_str(b, "s");
+    bb_len(b, 1); /* one node */
+    bb_blob(b, &id);
+    bb_blob(b, &lp);
+    bb_len(b, 1);                 /* length */
+    bb_len(b, 5), bb_len(b, 2);   /* last ID 5-2 */
+    bb_len(b, 5), bb_len(b, 2);   /* first ID */
+    bb_len(b, 5), bb_len(b, 1);   /* max deleted ID */
+    bb_len(b, 2);                 /* entries added */
+    bb_len(b, 0);                 /* no groups */
+    bb_eof(b, 11);
+    free(lp.p);
+    free(id.p);
+}
+
+START_TEST(stream_built_by_hand)
+{
+    /* Master: 1 live, 1 deleted, fields [f], 0.  Entry 5-1 deleted (flags
+     * 1 | 2 same fields), entry 5-2 live with the master's fields, each
+     * ending with its lp-count (fields + 3). */
+    const char *items[] = {"#1", "#1", "#1", "f", "#0",
+                           "#3", "#0", "#0", "gone", "#4",
+                           "#2", "#0", "#1", "kept", "#4"};
+    bb b = {0};
+    stream_record(&b, items, 15);
+    got g;
+    rdb_result res;
+    ck_assert_msg(parse_mem(&b, false, &g, &res) == 0, "%s", res.error);
+    const value_stream *st = g.first->u.stream;
+    ck_assert_uint_eq(st->nentries, 1);
+    ck_assert_uint_eq(st->entries[0].id.ms, 5);
+    ck_assert_uint_eq(st->entries[0].id.seq, 2);
+    ck_assert_bytes_str(st->entries[0].fv[0].bytes, st->entries[0].fv[0].len,
+                        "f");
+    ck_assert_bytes_str(st->entries[0].fv[1].bytes, st->entries[0].fv[1].len,
+                        "kept");
+    ck_assert_uint_eq(st->max_deleted_id.seq, 1);
+    value_free(g.first);
+
+    /* A field count the listpack cannot hold is refused before any
+     * allocation is sized from it. */
+    const char *bogus[] = {"#1", "#0", "#1", "f", "#0",
+                           "#0", "#0", "#1", "#100", "x", "y", "#4"};
+    stream_record(&b, bogus, 12);
+    assert_error(&b, "field count 100 cannot fit");
+    /* A wrong lp-count. */
+    const char *badcount[] = {"#1", "#0", "#1", "f", "#0",
+                              "#2", "#0", "#1", "v", "#9"};
+    stream_record(&b, badcount, 10);
+    assert_error(&b, "lp-count 9 does not match");
+    free(b.p);
+}
+END_TEST
+
+START_TEST(unknown_types_and_opcodes_are_named)
+{
+    bb b = {0};
+    bb_header(&b, 11);
+    size_t body = b.len;
+    bb_u8(&b, 26);
+    bb_str(&b, "k");
+    assert_error(&b, "unknown opcode or value type 0x1a (26)");
+    b.len = body;
+    bb_u8(&b, 8);
+    assert_error(&b, "value type 0x08");
+    b.len = body;
+    bb_u8(&b, 0xF3);
+    assert_error(&b, "offset 11: unknown opcode 0xf3");
+    b.len = body;
+    bb_u8(&b, 6);
+    bb_str(&b, "m");
+    assert_error(&b, "MODULE_PRE_GA");
+    b.len = body;
+    bb_u8(&b, 0xF6);
+    assert_error(&b, "FUNCTION opcode 0xf6");
+    b.len = body;
+    bb_u8(&b, 0);
+    bb_str(&b, "k");
+    bb_u8(&b, 0xC5); /* string encoding 5 does not exist */
+    assert_error(&b, "unknown string encoding 5 (key \"k\")");
+    b.len = 0;
+    bb_raw(&b, "REDIS0013", 9);
+    assert_error(&b, "unsupported RDB version 13");
+    b.len = 0;
+    bb_raw(&b, "RUDIS0011", 9);
+    assert_error(&b, "not an RDB file");
+    free(b.p);
+}
+END_TEST
+
+START_TEST(wrong_blob_sizes_are_caught)
+{
+    bb lp = {0}, b = {0};
+    const char *items[] = {"a", "b"};
+    lp_build(&lp, items, 2);
+    /* Listpack total-bytes header one too big. */
+    lp.p[0]++;
+    bb_header(&b, 11);
+    bb_u8(&b, 20);
+    bb_str(&b, "s");
+    bb_blob(&b, &lp);
+    bb_eof(&b, 11);
+    assert_error(&b, "listpack header says");
+    /* Back-length of the second element wrong. */
+    lp.p[0]--;
+    lp.p[lp.len - 2] = 9;
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 20);
+    bb_str(&b, "s");
+    bb_blob(&b, &lp);
+    bb_eof(&b, 11);
+    assert_error(&b, "back-length does not match the element size (key "
+                     "\"s\")");
+    /* Element count wrong. */
+    lp.p[lp.len - 2] = 2;
+    lp.p[4] = 3;
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 20);
+    bb_str(&b, "s");
+    bb_blob(&b, &lp);
+    bb_eof(&b, 11);
+    assert_error(&b, "listpack header says 3 elements but it holds 2");
+    /* Intset whose size does not match its count. */
+    bb is = {0};
+    bb_le(&is, 2, 4);
+    bb_le(&is, 3, 4);
+    bb_le(&is, 1, 2);
+    bb_le(&is, 2, 2);
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 11);
+    bb_str(&b, "i");
+    bb_blob(&b, &is);
+    bb_eof(&b, 11);
+    assert_error(&b, "intset of 3 2-byte members needs 14 bytes");
+    /* Duplicate set members. */
+    const char *dup[] = {"a", "a"};
+    lp_build(&lp, dup, 2);
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 20);
+    bb_str(&b, "d");
+    bb_blob(&b, &lp);
+    bb_eof(&b, 11);
+    assert_error(&b, "duplicate set member");
+    free(is.p);
+    free(lp.p);
+    free(b.p);
+}
+END_TEST
+
+/* [ch07-huge-test] */
+START_TEST(huge_lengths_do_not_allocate)
+{
+    bb b = {0};
+    /* A 2^62-byte string with 3 bytes behind it. */
+    bb_header(&b, 11);
+    bb_u8(&b, 0);
+    bb_str(&b, "k");
+    bb_len(&b, UINT64_C(1) << 62);
+    bb_raw(&b, "abc", 3);
+    assert_error(&b, "unexpected end of input");
+    /* A list claiming 2^40 elements. */
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 1);
+    bb_str(&b, "l");
+    bb_len(&b, UINT64_C(1) << 40);
+    bb_str(&b, "x");
+    assert_error(&b, "unexpected end of input (needed 1 more bytes) (key "
+                     "\"l\")");
+    /* LZF claiming 2^40 bytes from 4: refused before any allocation. */
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 0);
+    bb_str(&b, "z");
+    bb_u8(&b, 0xC3);
+    bb_len(&b, 4);
+    bb_len(&b, UINT64_C(1) << 40);
+    bb_raw(&b, "\x01xx\x00", 4);
+    assert_error(&b, "impossible");
+    /* LZF whose output is shorter than declared. */
+    b.len = 0;
+    bb_header(&b, 11);
+    bb_u8(&b, 0);
+    bb_str(&b, "z");
+    bb_u8(&b, 0xC3);
+    bb_len(&b, 3);
+    bb_len(&b, 5);
+    bb_raw(&b, "\x01xy", 3);
+    bb_eof(&b, 11);
+    assert_error(&b, "output shorter than declared");
+    free(b.p);
+}
+END_TEST
+/* [ch07-huge-test] */
+
+START_TEST(checksum_is_verified_as_bytes_stream)
+{
+    bb b = {0};
+    bb_header(&b, 11);
+    bb_u8(&b, 0);
+    bb_str(&b, "key");
+    bb_str(&b, "value");
+    bb_eof(&b, 11);
+    got g;
+    rdb_result res;
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    ck_assert_int_eq(res.crc, RDB_CRC_OK);
+    value_free(g.first);
+    b.p[b.len - 10]++; /* one bit of the value: "valuf" */
+    assert_error(&b, "checksum mismatch");
+    ck_assert_int_eq(parse_mem(&b, true, &g, &res), 0);
+    ck_assert_int_eq(res.crc, RDB_CRC_MISMATCH);
+    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "valuf");
+    value_free(g.first);
+    memset(b.p + b.len - 8, 0, 8); /* stored 0: checking disabled */
+    ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
+    ck_assert_int_eq(res.crc, RDB_CRC_ZERO);
+    value_free(g.first);
+    free(b.p);
+}
+END_TEST
+
+Suite *ch07_rdb_suite(void)
+{
+    Suite *s = suite_create("ch07_rdb");
+    TCase *tc = test_tcase("synthetic", 30);
+    tcase_add_test(tc, expiretime_in_seconds_and_version_1);
+    tcase_add_test(tc, valkey_magic_is_read);
+    tcase_add_test(tc, hash_field_expiry_ga_types);
+    tcase_add_test(tc, zipmap_with_five_byte_length);
+    tcase_add_test(tc, stream_built_by_hand);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("bad input", 120);
+    tcase_add_test(tc, unknown_types_and_opcodes_are_named);
+    tcase_add_test(tc, wrong_blob_sizes_are_caught);
+    tcase_add_test(tc, huge_lengths_do_not_allocate);
+    tcase_add_test(tc, checksum_is_verified_as_bytes_stream);
+    suite_add_tcase(s, tc);
+    return s;
+}

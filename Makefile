@@ -120,6 +120,8 @@ help:
 	@echo "  make exercises-fail  check that each shipped exercise starter fails its tests"
 	@echo "  make bench           a short run of every benchmark (about a minute)"
 	@echo "  make bench-seed      the seed report's table at the seed's settings"
+	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
+	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make clean           remove build/"
 

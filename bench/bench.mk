@@ -3,7 +3,8 @@
 #   make bench         a short run of everything: the seed's table, every
 #                      variant, the ablation, the sweeps, the claims and
 #                      the plots (about a minute on 2 CPUs)
-#   make bench-seed    the seed's table at the seed's settings (3 s per run)
+#   make bench-seed    the seed's table at the seed's settings (3 s per run),
+#                      then the claims table from the quick profile
 #   make bench-full    everything at 0.5 s x 3 per point, sizes up to 1M keys
 #                      (several minutes)
 #   make bench-smoke   the smallest run that prints every table (seconds)
@@ -22,9 +23,14 @@ bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
 
+# The seed's table at the seed's settings, then the claims table (from the
+# quick profile's sweeps): both in under three minutes on 2 CPUs.
 bench-seed: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile seed
+	@echo
+	@echo "(claims from the quick profile's short runs; make bench-full for longer ones)"
+	@$(BUILD)/bench --profile quick --quiet | sed -n "/^### The seed's claims/,\$$p"
 
 bench-smoke: $(BUILD)/bench
 	@mkdir -p bench/results

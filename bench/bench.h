@@ -110,6 +110,10 @@ int bench_preload(store *st, size_t from, size_t to, double budget_s,
  */
 bool bench_is_floor(const store_ops *ops);
 
+/** The CPU model as /proc/cpuinfo names it, or "unknown".
+ *  \param buf filled in. \param n its size. */
+void bench_cpu_model(char *buf, size_t n);
+
 /** Median of n doubles (NANs ignored). \param v values (reordered).
  *  \param n count. \return the median, NAN if none. */
 double bench_median(double *v, size_t n);

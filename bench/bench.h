@@ -11,6 +11,8 @@
  *   report.c   the results files and the gnuplot plots
  *   cli.c      the command line (bench_main()), shared by build/bench and
  *              the chapter 4 test
+ *   hamt_*.c   chapter 5's build/hamt-bench (hamt_bench.h), which borrows
+ *              the clock, the median and the CPU model from here
  *
  * Every figure is reported with Go's definition for parallel benchmarks,
  * because that is what the seed printed: ns/op = wall time of the timed

@@ -88,7 +88,8 @@ double cell_mix(const char *variant, const cell_keys *ks, int threads,
 /** Everything the closing table quotes. */
 typedef struct hamt_figures {
     char model[256];          /**< the CPU */
-    cell_stat reads[5][2];    /**< naive rwlock cow hamt striped; 1, 2 threads */
+    cell_stat reads[5][2];    /**< naive rwlock cow hamt striped, 1 and 2
+                                   threads */
     cell_stat inc[4][2];      /**< increment alone, by enum cell_count */
     long sizes[8];            /**< store sizes of the write table */
     int nsizes;               /**< how many */

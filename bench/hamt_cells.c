@@ -47,7 +47,7 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- keys, values, stores ---------------------------------------------- */
+/* ---- keys, values, stores --------------------------------------------- */
 
 cell_keys cell_keys_make(long n)
 {
@@ -102,7 +102,7 @@ cell_stat cell_summarize(double *v, int n)
     return (cell_stat){ bench_median(v, (size_t)n), best };
 }
 
-/* ---- a team of threads ---------------------------------------------------- */
+/* ---- a team of threads ------------------------------------------------ */
 
 /* The first member of every cell's per-thread job: which CPU to pin to and
  * the barrier all threads of the cell start from. */
@@ -139,7 +139,7 @@ static void team_pin(const team *m)
     (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-/* ---- reads and counters -------------------------------------------------- */
+/* ---- reads and counters ----------------------------------------------- */
 
 typedef struct read_job {
     team t;
@@ -257,7 +257,7 @@ double cell_increment(int threads, enum cell_count mode, double secs)
     return sum / threads;
 }
 
-/* ---- writes ------------------------------------------------------------- */
+/* ---- writes ----------------------------------------------------------- */
 
 cell_stat cell_write(store *s, const cell_keys *ks, int batch,
                      double budget_s)
@@ -333,7 +333,7 @@ cell_stat cell_clone(long n, double budget_s)
     return cell_summarize(v, CELL_REPS);
 }
 
-/* ---- the mix ---------------------------------------------------------------- */
+/* ---- the mix ---------------------------------------------------------- */
 
 typedef struct mix_job {
     team t;

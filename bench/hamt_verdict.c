@@ -67,7 +67,8 @@ static void rows_counters_mix(const hamt_figures *f, FILE *md)
             f->inc[3][1].med);
     fprintf(md, "| lock striping (16 shards) | not measured | two "
             "writers %.2fx rwlock's throughput; its readers %.2fx naive "
-            "at 2 threads (rwlock %.2fx) | should help writers, not readers |\n",
+            "at 2 threads (rwlock %.2fx) | should help writers, not "
+            "readers |\n",
             f->writers[1].med / f->writers[0].med,
             f->reads[4][1].med / floor1, f->reads[1][1].med / floor1);
     for (int t = 0; t < f->ntc; t++) {

@@ -112,8 +112,9 @@ static void reads_section(hamt_figures *f, const cell_keys *ks,
         out("   %-6s / naive at 1 thread (medians): %.2fx at 1 thread, "
             "%.2fx at 2; vs naive at 2 threads: %.2fx%s\n",
             readers[v], a, b, rd[v][1].med / rd[0][1].med,
-            v == 1 || v == 4 ? "" : (a <= 2.0 && b <= 2.0 ? "  (target <= 2.0x: met)"
-                                                : "  (target <= 2.0x: NOT met)"));
+            v == 1 || v == 4 ? ""
+            : a <= 2.0 && b <= 2.0 ? "  (target <= 2.0x: met)"
+                                   : "  (target <= 2.0x: NOT met)");
     }
     out("\n");
 }

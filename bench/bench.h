@@ -11,6 +11,8 @@
  *   report.c   the results files and the gnuplot plots
  *   cli.c      the command line (bench_main()), shared by build/bench and
  *              the chapter 4 test
+ *   hamt_*.c   chapter 5's build/hamt-bench (hamt_bench.h), which borrows
+ *              the clock, the median and the CPU model from here
  *
  * Every figure is reported with Go's definition for parallel benchmarks,
  * because that is what the seed printed: ns/op = wall time of the timed
@@ -109,6 +111,10 @@ int bench_preload(store *st, size_t from, size_t to, double budget_s,
  * \param ops the variant.  \return true for "naive".
  */
 bool bench_is_floor(const store_ops *ops);
+
+/** The CPU model as /proc/cpuinfo names it, or "unknown".
+ *  \param buf filled in. \param n its size. */
+void bench_cpu_model(char *buf, size_t n);
 
 /** Median of n doubles (NANs ignored). \param v values (reordered).
  *  \param n count. \return the median, NAN if none. */

@@ -15,7 +15,11 @@
 # The compiler flags, recorded in every results file.
 $(BUILD)/obj/bench/report.o: CPPFLAGS += -DBENCH_CFLAGS="\"$(CC) $(STD) $(OPT) $(SAN) -pthread\""
 # The chapter 4 test calls the harness directly, so it links the bench code.
+# The bench objects come after the library on its link line, so the library
+# is named once more: what only they use (hamt_cells.o needs counter.o) is
+# then linked too.
 $(BUILD)/test-ch04: $(BENCH_OBJ)
+$(BUILD)/test-ch04: LDLIBS += $(LIB)
 $(BUILD)/obj/tests/ch04_%.o: CPPFLAGS += -Ibench
 
 .PHONY: bench bench-seed bench-smoke bench-full

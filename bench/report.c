@@ -37,7 +37,7 @@ void bench_report_free(bench_report *rep)
 }
 
 /* The CPU model as /proc/cpuinfo names it (what lscpu prints). */
-static void cpu_model(char *buf, size_t n)
+void bench_cpu_model(char *buf, size_t n)
 {
     snprintf(buf, n, "unknown");
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -59,7 +59,7 @@ static void header(FILE *f, const bench_report *rep, const bench_profile *p)
 {
     char host[256] = "unknown", model[256], date[64];
     gethostname(host, sizeof host - 1);
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
     struct utsname u;

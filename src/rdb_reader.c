@@ -63,6 +63,19 @@ ssize_t rdb_source_fd(void *ctx, void *buf, size_t cap)
     }
 }
 
+ssize_t rdb_source_mem(void *ctx, void *buf, size_t cap)
+{
+    rdb_mem_source *m = ctx;
+    size_t n = m->len - m->pos;
+    if (n > m->chunk)
+        n = m->chunk;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, m->p + m->pos, n);
+    m->pos += n;
+    return (ssize_t)n;
+}
+
 static int vfail(rdb_reader *r, uint64_t off, const char *fmt, va_list ap)
 {
     if (!r->failed) {

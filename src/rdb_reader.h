@@ -104,6 +104,29 @@ void rdb_reader_free(rdb_reader *r);
 ssize_t rdb_source_fd(void *ctx, void *buf, size_t cap);
 
 /**
+ * State of rdb_source_mem(): bytes in memory, handed out in pieces.
+ *
+ * Unlike rdb_reader_init_mem(), which lets the reader see the whole buffer
+ * at once, this goes through the reader's window refills; small chunks
+ * exercise the refill and big-read paths (tests and the fuzz target use it).
+ */
+typedef struct rdb_mem_source {
+    const unsigned char *p; /**< the bytes (not copied; must outlive it) */
+    size_t len;             /**< how many */
+    size_t pos;             /**< how many have been handed out so far */
+    size_t chunk;           /**< the most bytes one call returns (>= 1) */
+} rdb_mem_source;
+
+/**
+ * A source reading from memory, at most ctx->chunk bytes per call.
+ * \param ctx an rdb_mem_source (pos advances as bytes are handed out).
+ * \param buf destination.
+ * \param cap its size.
+ * \return as rdb_read_fn: the bytes copied, 0 at the end; never fails.
+ */
+ssize_t rdb_source_mem(void *ctx, void *buf, size_t cap);
+
+/**
  * Record an error (only the first one is kept), prefixed with the current
  * offset.
  * \param r   the reader.

@@ -69,6 +69,16 @@ static void assert_error(const bb *b, const char *needle)
                   "error without an offset: %s", res.error);
 }
 
+/* Start b afresh as an RDB file of the given version whose first record is
+ * a key of the given type byte and name; the test appends the value. */
+static void key_start(bb *b, int version, unsigned type, const char *key)
+{
+    b->len = 0;
+    bb_header(b, version);
+    bb_u8(b, type);
+    bb_str(b, key);
+}
+
 /* --- tests -------------------------------------------------------------- */
 
 START_TEST(expiretime_in_seconds_and_version_1)
@@ -126,9 +136,7 @@ START_TEST(hash_field_expiry_ga_types)
 {
     /* Type 24: min expire, count, then (ttl relative + 1, field, value). */
     bb b = {0};
-    bb_header(&b, 12);
-    bb_u8(&b, 24);
-    bb_str(&b, "h24");
+    key_start(&b, 12, 24, "h24");
     bb_le(&b, 1000000, 8);
     bb_len(&b, 2);
     bb_len(&b, 0);
@@ -154,10 +162,7 @@ START_TEST(hash_field_expiry_ga_types)
     bb lp = {0};
     const char *items[] = {"a", "x", "#0", "b", "y", "#99"};
     lp_build(&lp, items, 6);
-    b.len = 0;
-    bb_header(&b, 12);
-    bb_u8(&b, 25);
-    bb_str(&b, "h25");
+    key_start(&b, 12, 25, "h25");
     bb_le(&b, 99, 8);
     bb_blob(&b, &lp);
     bb_eof(&b, 12);
@@ -188,9 +193,7 @@ START_TEST(zipmap_with_five_byte_length)
     bb_raw(&zm, big, 299);
     bb_raw(&zm, "..", 2);
     bb_u8(&zm, 0xFF);
-    bb_header(&b, 3);
-    bb_u8(&b, 9);
-    bb_str(&b, "zm");
+    key_start(&b, 3, 9, "zm");
     bb_blob(&b, &zm);
     bb_eof(&b, 3);
     got g;
@@ -313,19 +316,14 @@ START_TEST(wrong_blob_sizes_are_caught)
     lp_build(&lp, items, 2);
     /* Listpack total-bytes header one too big. */
     lp.p[0]++;
-    bb_header(&b, 11);
-    bb_u8(&b, 20);
-    bb_str(&b, "s");
+    key_start(&b, 11, 20, "s");
     bb_blob(&b, &lp);
     bb_eof(&b, 11);
     assert_error(&b, "listpack header says");
     /* Back-length of the second element wrong. */
     lp.p[0]--;
     lp.p[lp.len - 2] = 9;
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 20);
-    bb_str(&b, "s");
+    key_start(&b, 11, 20, "s");
     bb_blob(&b, &lp);
     bb_eof(&b, 11);
     assert_error(&b, "back-length does not match the element size (key "
@@ -333,10 +331,7 @@ START_TEST(wrong_blob_sizes_are_caught)
     /* Element count wrong. */
     lp.p[lp.len - 2] = 2;
     lp.p[4] = 3;
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 20);
-    bb_str(&b, "s");
+    key_start(&b, 11, 20, "s");
     bb_blob(&b, &lp);
     bb_eof(&b, 11);
     assert_error(&b, "listpack header says 3 elements but it holds 2");
@@ -346,20 +341,14 @@ START_TEST(wrong_blob_sizes_are_caught)
     bb_le(&is, 3, 4);
     bb_le(&is, 1, 2);
     bb_le(&is, 2, 2);
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 11);
-    bb_str(&b, "i");
+    key_start(&b, 11, 11, "i");
     bb_blob(&b, &is);
     bb_eof(&b, 11);
     assert_error(&b, "intset of 3 2-byte members needs 14 bytes");
     /* Duplicate set members. */
     const char *dup[] = {"a", "a"};
     lp_build(&lp, dup, 2);
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 20);
-    bb_str(&b, "d");
+    key_start(&b, 11, 20, "d");
     bb_blob(&b, &lp);
     bb_eof(&b, 11);
     assert_error(&b, "duplicate set member");
@@ -374,36 +363,25 @@ START_TEST(huge_lengths_do_not_allocate)
 {
     bb b = {0};
     /* A 2^62-byte string with 3 bytes behind it. */
-    bb_header(&b, 11);
-    bb_u8(&b, 0);
-    bb_str(&b, "k");
+    key_start(&b, 11, 0, "k");
     bb_len(&b, UINT64_C(1) << 62);
     bb_raw(&b, "abc", 3);
     assert_error(&b, "unexpected end of input");
     /* A list claiming 2^40 elements. */
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 1);
-    bb_str(&b, "l");
+    key_start(&b, 11, 1, "l");
     bb_len(&b, UINT64_C(1) << 40);
     bb_str(&b, "x");
     assert_error(&b, "unexpected end of input (needed 1 more bytes) (key "
                      "\"l\")");
     /* LZF claiming 2^40 bytes from 4: refused before any allocation. */
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 0);
-    bb_str(&b, "z");
+    key_start(&b, 11, 0, "z");
     bb_u8(&b, 0xC3);
     bb_len(&b, 4);
     bb_len(&b, UINT64_C(1) << 40);
     bb_raw(&b, "\x01xx\x00", 4);
     assert_error(&b, "impossible");
     /* LZF whose output is shorter than declared. */
-    b.len = 0;
-    bb_header(&b, 11);
-    bb_u8(&b, 0);
-    bb_str(&b, "z");
+    key_start(&b, 11, 0, "z");
     bb_u8(&b, 0xC3);
     bb_len(&b, 3);
     bb_len(&b, 5);
@@ -418,9 +396,7 @@ END_TEST
 START_TEST(checksum_is_verified_as_bytes_stream)
 {
     bb b = {0};
-    bb_header(&b, 11);
-    bb_u8(&b, 0);
-    bb_str(&b, "key");
+    key_start(&b, 11, 0, "key");
     bb_str(&b, "value");
     bb_eof(&b, 11);
     got g;

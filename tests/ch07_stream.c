@@ -61,25 +61,6 @@ START_TEST(every_truncation_fails_cleanly)
 }
 END_TEST
 
-/* A source that hands out at most `chunk` bytes per call. */
-typedef struct trickle {
-    const unsigned char *p;
-    size_t len, pos, chunk;
-} trickle;
-
-static ssize_t trickle_read(void *ctx, void *buf, size_t cap)
-{
-    trickle *t = ctx;
-    size_t n = t->len - t->pos;
-    if (n > t->chunk)
-        n = t->chunk;
-    if (n > cap)
-        n = cap;
-    memcpy(buf, t->p + t->pos, n);
-    t->pos += n;
-    return (ssize_t)n;
-}
-
 static char *dump_with(rdb_reader *r, size_t *outlen)
 {
     char *out = NULL;
@@ -106,9 +87,9 @@ START_TEST(streaming_in_any_chunk_size_gives_the_same_result)
         char *ref = dump_with(&r, &reflen);
         rdb_reader_free(&r);
         for (size_t c = 0; c < 4; c++) {
-            trickle t = {(unsigned char *)data, len, 0, chunks[c]};
+            rdb_mem_source t = {(unsigned char *)data, len, 0, chunks[c]};
             size_t outlen;
-            ck_assert_int_eq(rdb_reader_init(&r, trickle_read, &t), 0);
+            ck_assert_int_eq(rdb_reader_init(&r, rdb_source_mem, &t), 0);
             char *out = dump_with(&r, &outlen);
             rdb_reader_free(&r);
             ck_assert_msg(outlen == reflen && memcmp(out, ref, reflen) == 0,
@@ -126,10 +107,10 @@ START_TEST(leftover_bytes_after_the_checksum_are_kept)
 {
     size_t len;
     char *data = read_file(corpus("valkey/rdb-preamble.aof"), &len);
-    trickle t = {(unsigned char *)data, len, 0, 1 << 20};
+    rdb_mem_source t = {(unsigned char *)data, len, 0, 1 << 20};
     rdb_reader r;
     rdb_result res;
-    ck_assert_int_eq(rdb_reader_init(&r, trickle_read, &t), 0);
+    ck_assert_int_eq(rdb_reader_init(&r, rdb_source_mem, &t), 0);
     ck_assert_int_eq(rdb_parse(&r, NULL, NULL, &res), 0);
     size_t n;
     const unsigned char *rest = rdb_reader_leftover(&r, &n);

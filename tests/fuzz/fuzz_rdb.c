@@ -16,35 +16,17 @@
 #include "rdb.h"
 #include "rdb_json.h"
 
-typedef struct chunks {
-    const unsigned char *p;
-    size_t len, pos, chunk;
-} chunks;
-
-static ssize_t chunk_read(void *ctx, void *buf, size_t cap)
-{
-    chunks *c = ctx;
-    size_t n = c->len - c->pos;
-    if (n > c->chunk)
-        n = c->chunk;
-    if (n > cap)
-        n = cap;
-    memcpy(buf, c->p + c->pos, n);
-    c->pos += n;
-    return (ssize_t)n;
-}
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-    chunks c = {data, size, 0, 1 + size % 13};
+    rdb_mem_source c = {data, size, 0, 1 + size % 13};
     rdb_reader r;
     rdb_result res;
     rdb_options opt = {.no_crc = true, .quiet = true};
     char *out = NULL;
     size_t outlen = 0;
-    if (rdb_reader_init(&r, chunk_read, &c) != 0)
+    if (rdb_reader_init(&r, rdb_source_mem, &c) != 0)
         return 0;
     FILE *mem = open_memstream(&out, &outlen);
     if (mem == NULL) {

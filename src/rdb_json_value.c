@@ -1,0 +1,172 @@
+/* rdb_json_value.c - one decoded value as JSON, per type (for rdb-dump).
+ *
+ * A value's JSON follows its type: a string is a JSON string, a list or
+ * set an array, a sorted set an array of [member, "score"] pairs, a hash
+ * an object, a stream an object with its entries and consumer groups, and
+ * a module value the ops its rdb_save callback wrote.  Scores are quoted
+ * strings so that inf and nan survive.  Stream metadata that only newer
+ * files carry (first_id, entries_read, active_time_ms) is written only
+ * when the value's RDB type has it, matching the corpus's expected files.
+ */
+#include "rdb_json_internal.h"
+
+#include <inttypes.h>
+
+static void elem(FILE *out, const value_elem *e)
+{
+    rdb_json_bytes(out, e->bytes, e->len);
+}
+
+static void stream_id(FILE *out, value_stream_id id)
+{
+    fprintf(out, "\"%" PRIu64 "-%" PRIu64 "\"", id.ms, id.seq);
+}
+
+void rdb_json_module_ops(FILE *out, const value_module *m)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < m->nops; i++) {
+        const value_module_op *o = &m->ops[i];
+        fputs(i ? ", " : "", out);
+        switch (o->kind) {
+        case VALUE_MOD_SINT:
+            fprintf(out, "[\"sint\", %" PRId64 "]", (int64_t)o->u);
+            break;
+        case VALUE_MOD_UINT:
+            fprintf(out, "[\"uint\", %" PRIu64 "]", o->u);
+            break;
+        case VALUE_MOD_FLOAT:
+            fputs("[\"float\", ", out);
+            rdb_json_float(out, (float)o->d);
+            fputc(']', out);
+            break;
+        case VALUE_MOD_DOUBLE:
+            fputs("[\"double\", ", out);
+            rdb_json_score(out, o->d);
+            fputc(']', out);
+            break;
+        case VALUE_MOD_STRING:
+            fputs("[\"string\", ", out);
+            elem(out, &o->str);
+            fputc(']', out);
+            break;
+        }
+    }
+    fputc(']', out);
+}
+
+static void stream_value(FILE *out, const value_stream *s, int rdb_type)
+{
+    fputs("{\"entries\": [", out);
+    for (size_t i = 0; i < s->nentries; i++) {
+        const value_stream_entry *e = &s->entries[i];
+        fputs(i ? ", [" : "[", out);
+        stream_id(out, e->id);
+        fputs(", [", out);
+        for (size_t f = 0; f < e->nfields; f++) {
+            fputs(f ? ", [" : "[", out);
+            elem(out, &e->fv[2 * f]);
+            fputs(", ", out);
+            elem(out, &e->fv[2 * f + 1]);
+            fputc(']', out);
+        }
+        fputs("]]", out);
+    }
+    fprintf(out, "], \"length\": %" PRIu64 ", \"last_id\": ", s->length);
+    stream_id(out, s->last_id);
+    if (rdb_type >= 19) {
+        fputs(", \"first_id\": ", out);
+        stream_id(out, s->first_id);
+        fputs(", \"max_deleted_id\": ", out);
+        stream_id(out, s->max_deleted_id);
+        fprintf(out, ", \"entries_added\": %" PRIu64, s->entries_added);
+    }
+    fputs(", \"groups\": [", out);
+    for (size_t g = 0; g < s->ngroups; g++) {
+        const value_stream_group *grp = &s->groups[g];
+        fputs(g ? ", {\"name\": " : "{\"name\": ", out);
+        elem(out, &grp->name);
+        fputs(", \"last_id\": ", out);
+        stream_id(out, grp->last_id);
+        if (rdb_type >= 19)
+            fprintf(out, ", \"entries_read\": %" PRIu64, grp->entries_read);
+        fputs(", \"pel\": [", out);
+        for (size_t i = 0; i < grp->npel; i++) {
+            fputs(i ? ", [" : "[", out);
+            stream_id(out, grp->pel[i].id);
+            fprintf(out, ", %" PRId64 ", %" PRIu64 "]",
+                    grp->pel[i].delivery_time_ms, grp->pel[i].delivery_count);
+        }
+        fputs("], \"consumers\": [", out);
+        for (size_t c = 0; c < grp->nconsumers; c++) {
+            const value_stream_consumer *cs = &grp->consumers[c];
+            fputs(c ? ", {\"name\": " : "{\"name\": ", out);
+            elem(out, &cs->name);
+            fprintf(out, ", \"seen_time_ms\": %" PRId64, cs->seen_time_ms);
+            if (rdb_type >= 21)
+                fprintf(out, ", \"active_time_ms\": %" PRId64,
+                        cs->active_time_ms);
+            fputs(", \"pel\": [", out);
+            for (size_t i = 0; i < cs->npel; i++) {
+                fputs(i ? ", " : "", out);
+                stream_id(out, cs->pel[i]);
+            }
+            fputs("]}", out);
+        }
+        fputs("]}", out);
+    }
+    fputs("]}", out);
+}
+
+void rdb_json_value(FILE *out, const value *v, int rdb_type)
+{
+    size_t i;
+    switch (v->type) {
+    case VALUE_STRING:
+        rdb_json_bytes(out, v->u.str.bytes, v->u.str.len);
+        break;
+    case VALUE_LIST:
+    case VALUE_SET: {
+        const value_elem *a = v->type == VALUE_LIST ? v->u.list.items
+                                                    : v->u.set.members;
+        fputc('[', out);
+        for (i = 0; i < value_count(v); i++) {
+            fputs(i ? ", " : "", out);
+            elem(out, &a[i]);
+        }
+        fputc(']', out);
+        break;
+    }
+    case VALUE_ZSET:
+        fputc('[', out);
+        for (i = 0; i < v->u.zset.count; i++) {
+            fputs(i ? ", [" : "[", out);
+            elem(out, &v->u.zset.entries[i].member);
+            fputs(", ", out);
+            rdb_json_score(out, v->u.zset.entries[i].score);
+            fputc(']', out);
+        }
+        fputc(']', out);
+        break;
+    case VALUE_HASH:
+        fputc('{', out);
+        for (i = 0; i < v->u.hash.count; i++) {
+            fputs(i ? ", " : "", out);
+            rdb_json_key(out, v->u.hash.fv[2 * i].bytes,
+                         v->u.hash.fv[2 * i].len);
+            fputs(": ", out);
+            elem(out, &v->u.hash.fv[2 * i + 1]);
+        }
+        fputc('}', out);
+        break;
+    case VALUE_STREAM:
+        stream_value(out, v->u.stream, rdb_type);
+        break;
+    case VALUE_MODULE:
+        fprintf(out, "{\"module\": \"%s\", \"encver\": %u, \"ops\": ",
+                v->u.module->name, v->u.module->encver);
+        rdb_json_module_ops(out, v->u.module);
+        fputc('}', out);
+        break;
+    }
+}

@@ -339,7 +339,7 @@ START_TEST(hash2_bad_values_are_refused)
     bb_len(&b, 1);
     hash2_field(&b, "f", "v", -2);
     bb_eof(&b, 80);
-    assert_error(&b, "offset 21: hash field expiry -2 is not a Unix time "
+    assert_error(&b, "offset 19: hash field expiry -2 is not a Unix time "
                      "in ms nor -1 (none) (key \"h\")");
     /* A field twice. */
     vk_header(&b, 80);
@@ -429,6 +429,7 @@ START_TEST(slot_import_bad_values_are_refused)
     bb_eof(&b, 80);
     assert_error(&b, "range 2: slots 9-3");
     /* The same opcode under the REDIS magic is not Valkey's. */
+    b.len = 0;
     bb_header(&b, 11);
     slot_import(&b, JOB, reversed, 1);
     bb_eof(&b, 11);
@@ -496,6 +497,7 @@ START_TEST(valkey_versions)
     bb_eof(&b, 81);
     assert_error(&b, "offset 6: unsupported Valkey RDB version 81");
     /* Valkey's numbers under the REDIS magic are not Redis versions. */
+    b.len = 0;
     bb_header(&b, 80);
     bb_eof(&b, 80);
     assert_error(&b, "offset 5: unsupported RDB version 80");

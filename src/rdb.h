@@ -7,9 +7,10 @@
  * handler directly (rdb-dump renders it as JSON); rdb_load_store() is the
  * handler a replica uses: it puts the keys of one database into a store.
  *
- * Versions: RDB 1 to 12 under the "REDIS" magic, and the "VALKEY" magic
- * (Valkey 9, RDB 80) where its types agree with Redis; anything newer is
- * refused by name rather than misread.  Every failure is reported with the
+ * Versions: RDB 1 to 12 under the "REDIS" magic, and RDB 80 under the
+ * "VALKEY" magic (Valkey 9.0 and 9.1), where type 22 is Valkey's HASH_2 and
+ * opcode 0xF3 its SLOT_IMPORT (rdb_valkey.c); anything newer is refused by
+ * name rather than misread.  Every failure is reported with the
  * byte offset where it was found and, inside a key, the key's name.
  */
 #ifndef RDB_H

@@ -92,8 +92,13 @@ static int tr_record(void *arg, uint64_t off, int op)
         [0xFD] = "EXPIRETIME", [0xFE] = "SELECTDB", [0xFF] = "EOF"};
     flush_record(t, off);
     t->start = off;
+    bool valkey = t->size >= 6 && memcmp(t->file, "VALKEY", 6) == 0;
     if (op >= 0xF4)
         snprintf(t->what, sizeof t->what, "opcode 0x%02x %s", op, ops[op]);
+    else if (op == 0xF3 && valkey)
+        snprintf(t->what, sizeof t->what, "opcode 0xf3 SLOT_IMPORT");
+    else if (op == 22 && valkey)
+        snprintf(t->what, sizeof t->what, "key, type 22 hash_2");
     else
         snprintf(t->what, sizeof t->what, "key, type %d %s", op,
                  rdb_type_name(op) ? rdb_type_name(op) : "?");

@@ -7,9 +7,10 @@
  * handler directly (rdb-dump renders it as JSON); rdb_load_store() is the
  * handler a replica uses: it puts the keys of one database into a store.
  *
- * Versions: RDB 1 to 12 under the "REDIS" magic, and the "VALKEY" magic
- * (Valkey 9, RDB 80) where its types agree with Redis; anything newer is
- * refused by name rather than misread.  Every failure is reported with the
+ * Versions: RDB 1 to 12 under the "REDIS" magic, and RDB 80 under the
+ * "VALKEY" magic (Valkey 9.0 and 9.1), where type 22 is Valkey's HASH_2 and
+ * opcode 0xF3 its SLOT_IMPORT (rdb_valkey.c); anything newer is refused by
+ * name rather than misread.  Every failure is reported with the
  * byte offset where it was found and, inside a key, the key's name.
  */
 #ifndef RDB_H
@@ -24,6 +25,15 @@
 
 /** The newest RDB version under the REDIS magic that this reader knows. */
 #define RDB_VERSION_MAX 12
+
+/** The newest RDB version under the VALKEY magic that this reader knows. */
+#define RDB_VALKEY_VERSION_MAX 80
+
+/** A range of cluster hash slots, both ends included (0..16383). */
+typedef struct rdb_slot_range {
+    uint16_t start; /**< first slot */
+    uint16_t end;   /**< last slot (>= start) */
+} rdb_slot_range;
 
 /** Facts about one key besides its value (what rdb-dump shows). */
 typedef struct rdb_key_info {
@@ -65,6 +75,11 @@ typedef struct rdb_handler {
     /** Cluster SLOT_INFO. */
     int (*slot_info)(void *arg, uint64_t slot, uint64_t size,
                      uint64_t expires);
+    /** Valkey SLOT_IMPORT: an atomic slot migration into this node that
+     *  was in progress (job name, n slot ranges; both valid during the call
+     *  only). */
+    int (*slot_import)(void *arg, const rdb_buf *name,
+                       const rdb_slot_range *ranges, size_t n);
     /** A non-open-source opcode that was skipped (Redis Enterprise 107). */
     int (*opaque)(void *arg, int opcode, uint64_t val);
     /** Start of every record: its offset and type/opcode byte (for

@@ -1,7 +1,8 @@
 /* rdb_internal.h - what the RDB decoder files share (not a public API).
  *
  * rdb_load.c reads opcodes and keys; rdb_value.c decodes one value of any
- * type; rdb_stream.c decodes streams; rdb_module.c module values.  They pass
+ * type; rdb_stream.c decodes streams; rdb_module.c module values;
+ * rdb_valkey.c what only Valkey writes.  They pass
  * one rdb_ctx around: the reader, the file's version and reusable scratch
  * buffers, so that decoding a million small keys allocates nothing but the
  * values themselves.
@@ -54,6 +55,23 @@ int rdb_read_stream(rdb_ctx *c, int type, value *v, rdb_key_info *info);
  * \return 0, or -1.
  */
 int rdb_read_module_ops(rdb_ctx *c, uint64_t id, value *v);
+
+/**
+ * Decode a Valkey HASH_2 value (type 22 under the VALKEY magic) into v:
+ * a count, then (field, value, 8-byte expiry in ms or -1) per field.
+ * \param c the context.
+ * \param v an empty VALUE_HASH.
+ * \return 0, or -1.
+ */
+int rdb_read_hash2(rdb_ctx *c, value *v);
+
+/**
+ * Read a Valkey SLOT_IMPORT record (opcode 0xF3, just consumed) and pass it
+ * to the handler's slot_import callback.
+ * \param c the context.
+ * \return 0, or -1.
+ */
+int rdb_read_slot_import(rdb_ctx *c);
 
 /**
  * Report a warning through the handler, prefixed with the offset.

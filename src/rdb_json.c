@@ -21,16 +21,16 @@ typedef struct json_ctx {
     uint64_t cur_db;
     size_t keys_in_db;
     /* Small sections, collected and written after "dbs". */
-    char *sec[7];
-    size_t seclen[7];
-    FILE *secf[7];
-    size_t seccount[7];
+    char *sec[8];
+    size_t seclen[8];
+    FILE *secf[8];
+    size_t seccount[8];
 } json_ctx;
 
-enum { S_AUX, S_RESIZE, S_FUNC, S_MODAUX, S_SLOT, S_ENT, S_NSEC };
+enum { S_AUX, S_RESIZE, S_FUNC, S_MODAUX, S_SLOT, S_IMPORT, S_ENT, S_NSEC };
 static const char *const sec_name[] = {"aux", "resizedb", "functions",
                                        "module_aux", "slot_info",
-                                       "enterprise_opcodes"};
+                                       "slot_imports", "enterprise_opcodes"};
 
 /* Start one more item of a section; returns its stream. */
 static FILE *item(json_ctx *j, int s)
@@ -79,6 +79,19 @@ static int on_slot(void *arg, uint64_t slot, uint64_t size, uint64_t exp)
 {
     fprintf(item(arg, S_SLOT), "{\"slot_id\": %" PRIu64 ", \"slot_size\": %"
             PRIu64 ", \"expires_slot_size\": %" PRIu64 "}", slot, size, exp);
+    return 0;
+}
+
+static int on_import(void *arg, const rdb_buf *name,
+                     const rdb_slot_range *r, size_t n)
+{
+    FILE *f = item(arg, S_IMPORT);
+    fputs("{\"name\": ", f);
+    rdb_json_bytes(f, name->p, name->len);
+    fputs(", \"ranges\": [", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s[%u, %u]", i ? ", " : "", r[i].start, r[i].end);
+    fputs("]}", f);
     return 0;
 }
 
@@ -191,7 +204,8 @@ int rdb_dump_json(rdb_reader *r, FILE *out, const rdb_options *opt,
     rdb_handler h = {.aux = on_aux, .selectdb = on_selectdb,
                      .resizedb = on_resize, .key = on_key,
                      .module_aux = on_module_aux, .function = on_function,
-                     .slot_info = on_slot, .opaque = on_opaque,
+                     .slot_info = on_slot, .slot_import = on_import,
+                     .opaque = on_opaque,
                      .warning = on_warning, .arg = &j};
     fputs("{\n \"dbs\": {", out);
     int rc = rdb_parse(r, &h, opt, res);

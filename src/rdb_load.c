@@ -8,6 +8,7 @@
  *   0xF9 FREQ (1 byte)            0xF8 IDLE seconds
  *   0xF7 MODULE_AUX id when data  0xF6 FUNCTION (7.0 rc, refused)
  *   0xF5 FUNCTION2 code           0xF4 SLOT_INFO slot size expires
+ *   0xF3 SLOT_IMPORT name ranges (Valkey 9, under its magic only)
  * and any other byte is the value type of a key record: type, key string,
  * value.  EXPIRETIME, IDLE and FREQ qualify the key record that follows.
  *
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 enum {
+    OP_SLOT_IMPORT = 0xF3, /* under the VALKEY magic only */
     OP_SLOT_INFO = 0xF4, OP_FUNCTION2 = 0xF5, OP_FUNCTION_PRE_GA = 0xF6,
     OP_MODULE_AUX = 0xF7, OP_IDLE = 0xF8, OP_FREQ = 0xF9, OP_AUX = 0xFA,
     OP_RESIZEDB = 0xFB, OP_EXPIRETIME_MS = 0xFC, OP_EXPIRETIME = 0xFD,
@@ -100,9 +102,16 @@ static int read_header(rdb_ctx *c)
     if (!res->valkey && (v < 1 || v > RDB_VERSION_MAX))
         return rdb_fail_at(c->r, 5, "unsupported RDB version %d (this reader "
                            "knows versions 1 to %d)", v, RDB_VERSION_MAX);
-    if (res->valkey && v != 80)
+    /* Valkey numbers its own formats from 80 and never puts a lower number
+     * after its magic (valkey-io/valkey src/rdb.c, rdbIsVersionAccepted);
+     * 81 (Valkey 9.2) adds encodings this reader does not know. */
+    if (res->valkey && v < 80)
+        return rdb_fail_at(c->r, 6, "VALKEY magic with version %d (Valkey "
+                           "writes its own formats from 80; 12 to 79 are "
+                           "reserved for other forks)", v);
+    if (res->valkey && v > RDB_VALKEY_VERSION_MAX)
         return rdb_fail_at(c->r, 6, "unsupported Valkey RDB version %d (this "
-                           "reader knows 80)", v);
+                           "reader knows 80, Valkey 9.0 and 9.1)", v);
     if (c->h != NULL && c->h->header != NULL &&
         c->h->header(c->h->arg, res->magic, v) != 0)
         return rdb_fail(c->r, "stopped by the handler");
@@ -290,6 +299,16 @@ static int parse_body(rdb_ctx *c, const rdb_options *opt)
             if (h != NULL && h->slot_info != NULL && h->slot_info(arg, a, b, s))
                 goto stopped;
             break;
+        case OP_SLOT_IMPORT:
+            if (!c->valkey) {
+                rdb_fail_at(r, at, "unknown opcode 0xf3 (Redis 8 KEY_META: "
+                            "newer than this reader; Valkey's SLOT_IMPORT "
+                            "needs the VALKEY magic)");
+                goto out;
+            }
+            if (rdb_read_slot_import(c) != 0)
+                goto out;
+            break;
         case OP_ENTERPRISE_RAM_LRU:
             if (rdb_read_len(r, &a, NULL) != 0)
                 goto out;
@@ -302,9 +321,9 @@ static int parse_body(rdb_ctx *c, const rdb_options *opt)
         default:
             if (op >= 0xF0) {
                 rdb_fail_at(r, at, "unknown opcode 0x%02x%s", op,
-                            op == 0xF3 ? " (Redis 8 KEY_META or Valkey slot "
-                                         "import: newer than this reader)"
-                                       : "");
+                            op == 0xF2 && c->valkey
+                                ? " (Valkey 9.2 UPDATE: newer than this "
+                                  "reader)" : "");
                 goto out;
             }
             if (rdb_type_name(op) == NULL || op == 8) {

@@ -319,6 +319,8 @@ static int read_collection(rdb_ctx *c, int type, value *v,
     case 14: case 18:
         return read_quicklist(c, type, v, info);
     case 22: case 24:
+        if (c->valkey) /* Valkey's HASH_2 (only 22 gets here) */
+            return rdb_read_hash2(c, v);
         return read_hash_metadata(c, type, v, info);
     case 15: case 19: case 21:
         return rdb_read_stream(c, type, v, info);
@@ -370,9 +372,12 @@ int rdb_read_object(rdb_ctx *c, int type, value **out, rdb_key_info *info)
         return rdb_fail_at(c->r, at, "module value of the Redis 4.0 release "
                            "candidates (type 6, MODULE_PRE_GA) cannot be "
                            "skipped without the module");
-    if (c->valkey && type >= 22)
-        return rdb_fail_at(c->r, at, "value type %d under the VALKEY magic "
-                           "(Valkey's own encodings) is not supported", type);
+    if (c->valkey && type >= 23) /* Valkey 9.0 ends at 22, HASH_2 */
+        return rdb_fail_at(c->r, info->offset, "value type %d is not defined "
+                           "under the VALKEY magic (Valkey 9.0 and 9.1 write "
+                           "types 0 to 22)", type);
+    if (c->valkey && type == 22)
+        info->encoding = "hash_2"; /* not Redis's 7.4 rc type 22 */
     if (info->encoding == NULL || type == 8)
         return rdb_fail_at(c->r, at, "unknown value type %d", type);
     value *v = value_new_collection(type_of(type), VALUE_NO_EXPIRY);

@@ -199,9 +199,11 @@ asan:
 # readers, ebr_synchronize() waiting for a grace period) can keep the thread
 # it waits for off the CPU for a long time.  The fair scheduler hands the CPU
 # round in order, which took chapter 5's stress suite from minutes to seconds.
+# --child-silent-after-fork=yes: a test that forks a child to watch it abort
+# (tests/ch02_preference.c) would otherwise print the dying child's heap.
 valgrind:
 	@$(MAKE) --no-print-directory run-tests MODE=release \
-	  RUNNER="env CK_FORK=no TEST_SCALE=0.02 valgrind -q --fair-sched=yes --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1"
+	  RUNNER="env CK_FORK=no TEST_SCALE=0.02 valgrind -q --fair-sched=yes --child-silent-after-fork=yes --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1"
 
 # --- deliberate bugs that a sanitizer must report ----------------------------
 # tests/demo/<mode>_<name>.c is built in <mode> (tsan or asan); running it must

@@ -9,6 +9,8 @@
 #   tests/util/*.c     helpers shared by all suites (assertions, runner, the
 #                      store contract suite, the redis-server launcher)
 #   tests/demo/*.c     deliberately broken programs that a sanitizer must catch
+#                      (a name ending in _clean: the fixed twin, must be silent)
+#   tests/litmus/*.c   litmus programs of the memory-model primer, build/litmus/
 #   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`)
 #   exercises/chNN/    starter files; solutions/chNN/ the same files, solved
 #   bench/main_<prog>.c a benchmark program, build/<prog>; the other
@@ -80,7 +82,7 @@ DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
-        tsan-ch01 demos demo-libs programs run-tests FORCE
+        tsan-ch01 demos demo-libs programs run-tests litmus FORCE
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -112,6 +114,7 @@ help:
 	@echo "  make tsan            all suites under ThreadSanitizer (clang); must be silent"
 	@echo "  make tsan-ch01       show the data race of chapter 1 under ThreadSanitizer"
 	@echo "  make demos           check that every deliberate bug is still caught"
+	@echo "  make litmus          the memory-model litmus tests of chapter 1b"
 	@echo "  make valgrind        all suites under Valgrind memcheck, leaks are errors"
 	@echo "  make asan            all suites under AddressSanitizer + UBSan"
 	@echo "  make docs            the Doxygen site in build/docs/html (warnings fail)"
@@ -199,9 +202,11 @@ asan:
 # readers, ebr_synchronize() waiting for a grace period) can keep the thread
 # it waits for off the CPU for a long time.  The fair scheduler hands the CPU
 # round in order, which took chapter 5's stress suite from minutes to seconds.
+# --child-silent-after-fork=yes: a test that forks a child to watch it abort
+# (tests/ch02_preference.c) would otherwise print the dying child's heap.
 valgrind:
 	@$(MAKE) --no-print-directory run-tests MODE=release \
-	  RUNNER="env CK_FORK=no TEST_SCALE=0.02 valgrind -q --fair-sched=yes --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1"
+	  RUNNER="env CK_FORK=no TEST_SCALE=0.02 valgrind -q --fair-sched=yes --child-silent-after-fork=yes --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1"
 
 # --- deliberate bugs that a sanitizer must report ----------------------------
 # tests/demo/<mode>_<name>.c is built in <mode> (tsan or asan); running it must
@@ -226,6 +231,21 @@ demos: $(patsubst tests/demo/%.c,build/demo/%,$(DEMO_SRC))
 
 tsan-ch01: build/demo/tsan_ch01_race
 	-TSAN_OPTIONS=halt_on_error=1 ./build/demo/tsan_ch01_race
+
+# --- litmus tests of the memory-model primer (chapter 1b) -------------------
+# tests/litmus/<name>.c is a self-contained program, build/litmus/<name>,
+# always built like the release build (gcc -O2): what it shows is what the
+# compiler and the hardware do, so no sanitizer may change the code.
+LITMUS_SRC := $(wildcard tests/litmus/*.c)
+LITMUS_BINS := $(patsubst tests/litmus/%.c,build/litmus/%,$(LITMUS_SRC))
+
+build/litmus/%: tests/litmus/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  LITMUS  $@"
+	$(Q)gcc $(STD) $(WARN) -O2 -g -pthread $< -o $@
+
+litmus: $(LITMUS_BINS)
+	@tests/util/run-litmus.sh $^
 
 # --- exercises and solutions -------------------------------------------------
 EX_CHAPTERS := $(sort $(patsubst exercises/ch%,%,$(wildcard exercises/ch[0-9][0-9])))

@@ -324,8 +324,10 @@ void rdb_buf_free(rdb_buf *b)
 static int read_into(rdb_reader *r, rdb_buf *b, uint64_t n)
 {
     while (n > 0) {
-        /* At most max(1 MiB, bytes already read) more: memory use stays
-         * within twice the bytes that really arrived. */
+        /* At most max(1 MiB, bytes already read) more, reserved before it
+         * is read; rdb_buf_reserve() rounds up to a power of two above the
+         * need.  So memory is 2 MiB until 1 MiB has arrived, then at most
+         * four times the bytes that really arrived. */
         size_t limit = b->len > RDB_GROW_STEP ? b->len : RDB_GROW_STEP;
         size_t step = n > limit ? limit : (size_t)n;
         if (rdb_buf_reserve(b, b->len + step) != 0)

@@ -195,7 +195,8 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
         if (p->num > max / 10 || (p->num == max / 10 && d > max % 10)) {
             if (p->hdr == ':')
                 return resp_fail(p, at, "integer does not fit in 64 bits");
-            return resp_fail(p, p->hdr_offset, "%s exceeds the limit of %llu",
+            /* Name the digit that crossed the limit, not the header. */
+            return resp_fail(p, at, "%s exceeds the limit of %llu",
                              hdr_name(p->hdr), (unsigned long long)max);
         }
         p->num = p->num * 10 + d;

@@ -14,8 +14,15 @@
  * announces the reader to the reclamation scheme and loads the current
  * snapshot.  A value pointer returned by store_get() is valid until
  * store_read_end(), never after: that is the promise that lets a writer
- * free what it replaced.  Sections must not nest, and a reader handle
- * belongs to one thread at a time.
+ * free what it replaced.  The nesting rule is per handle: a handle is in
+ * at most one section at a time (store_read_begin(r) twice without
+ * store_read_end(r) between is a bug, and an assertion in the wrappers
+ * below stops it), and a handle belongs to one thread at a time.  One
+ * thread may hold sections on several handles at once, as a test playing
+ * several readers does; with the rwlock stores, though, a thread inside a
+ * section that blocks for a second one can deadlock behind a waiting
+ * writer, so such a thread takes the second with
+ * store_rwlock_try_read_begin() (tests/ch02_preference.c does).
  *
  * Writers.  store_set() and store_del() take the store itself, not a reader:
  * a replica has one writer (the replication stream) but every store stays
@@ -29,6 +36,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 
@@ -112,7 +120,9 @@ struct store {
 
 /** The part of a reader every variant shares. */
 struct store_reader {
-    store *owner; /**< the store this reader reads */
+    store *owner;    /**< the store this reader reads */
+    int in_section;  /**< 1 between read_begin and read_end (the wrappers
+                          keep it, to catch a nested section) */
 };
 
 /**
@@ -149,19 +159,33 @@ static inline store_reader *store_reader_open(store *s)
 /** Close a reader (outside any read section).  \param r reader or NULL. */
 static inline void store_reader_close(store_reader *r)
 {
-    if (r != NULL)
+    if (r != NULL) {
+        assert(!r->in_section && "store_reader_close inside a read section");
         r->owner->ops->reader_close(r);
+    }
 }
 
-/** Enter a read-side critical section.  \param r the thread's reader. */
+/**
+ * Enter a read-side critical section.  Sections on one handle do not nest:
+ * calling this again before store_read_end() fails an assertion.
+ * \param r the thread's reader, not inside a section.
+ */
 static inline void store_read_begin(store_reader *r)
 {
+    assert(!r->in_section && "store_read_begin: this handle is already "
+                             "inside a section (sections do not nest)");
     r->owner->ops->read_begin(r);
+    r->in_section = 1;
 }
 
-/** Leave the read-side critical section.  \param r the thread's reader. */
+/**
+ * Leave the read-side critical section.
+ * \param r the thread's reader, inside a section (else an assertion fails).
+ */
 static inline void store_read_end(store_reader *r)
 {
+    assert(r->in_section && "store_read_end outside a read section");
+    r->in_section = 0;
     r->owner->ops->read_end(r);
 }
 

@@ -14,6 +14,7 @@
 #include "store_rwlock.h"
 #include "kvmap.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -192,9 +193,13 @@ const store_ops store_rwlock_rp_ops = {
 /* [ch02-try-read] */
 int store_rwlock_try_read_begin(store_reader *r)
 {
+    assert(!r->in_section && "store_rwlock_try_read_begin: this handle is "
+                             "already inside a section");
     int rc = pthread_rwlock_tryrdlock(&((rw *)r->owner)->lock);
-    if (rc == 0)
+    if (rc == 0) {
+        r->in_section = 1; /* as store_read_begin() would */
         return 1;
+    }
     if (rc == EBUSY)
         return 0;
     errno = rc;

@@ -154,6 +154,7 @@ typedef struct value {
             size_t len;           /**< length in bytes, NUL excluded */
             unsigned char *bytes; /**< points just past the struct */
         } str;
+        /* [ch01-value] */
         /* [ch07-value-union] */
         /** VALUE_LIST: items in list order (head first). */
         struct {
@@ -181,12 +182,11 @@ typedef struct value {
         } hash;
         value_stream *stream; /**< VALUE_STREAM */
         value_module *module; /**< VALUE_MODULE */
-        /* [ch07-value-union] */
     } u;               /**< the payload, by type */
     struct value_chunk *arena; /**< element bytes of collections */
     size_t cap;        /**< allocated slots of the main array (builders) */
 } value;
-/* [ch01-value] */
+/* [ch07-value-union] */
 
 /**
  * Make a string value.

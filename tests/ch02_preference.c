@@ -20,8 +20,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct writer_job {
     store *s;
@@ -238,6 +242,58 @@ START_TEST(try_read_begin_when_free_and_when_writing)
 }
 END_TEST
 
+/* The nesting rule is per handle, not per thread (src/store.h): one thread
+ * may be inside sections of two handles at once, but a second
+ * store_read_begin() on the same handle is a bug the wrapper's assertion
+ * stops.  The nested call runs in a child process, whose death by SIGABRT
+ * (and assertion message) the parent checks. */
+START_TEST(sections_nest_per_handle_not_per_thread)
+{
+    const char *variants[] = {"naive", "rwlock", "rwlock-rp", "cow"};
+    for (int i = 0; i < 4; i++) {
+        store *s = make_store(variants[i]);
+        store_reader *a = store_reader_open(s), *b = store_reader_open(s);
+        store_read_begin(a);                /* no writer: b may enter too */
+        store_read_begin(b);
+        assert_value(a, "old");
+        assert_value(b, "old");
+        store_read_end(b);
+        store_read_end(a);
+
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            dup2(fds[1], 2);
+            store_read_begin(a);
+            store_read_begin(a);            /* nested: must abort here */
+            _exit(0);
+        }
+        close(fds[1]);
+        char msg[512] = "";
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof msg - 1 &&
+               (n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0)
+            got += (size_t)n;
+        msg[got] = '\0';
+        close(fds[0]);
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+                      "%s: a nested store_read_begin() on one handle did "
+                      "not abort (status %d)", variants[i], st);
+        ck_assert_msg(strstr(msg, "sections do not nest") != NULL,
+                      "%s: assertion message: %s", variants[i], msg);
+        store_reader_close(a);
+        store_reader_close(b);
+        store_destroy(s);
+    }
+}
+END_TEST
+
 Suite *ch02_preference_suite(void)
 {
     Suite *s = suite_create("ch02_preference");
@@ -247,6 +303,7 @@ Suite *ch02_preference_suite(void)
     tcase_add_test(tc, raw_kinds_which_ones_prefer_writers);
     tcase_add_test(tc, every_reader_writes_the_lock_word);
     tcase_add_test(tc, try_read_begin_when_free_and_when_writing);
+    tcase_add_test(tc, sections_nest_per_handle_not_per_thread);
     suite_add_tcase(s, tc);
     return s;
 }

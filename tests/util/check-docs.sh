@@ -5,7 +5,8 @@
 #    Code enters a chapter only through \snippet or \include.
 # 2. Every snippet marker `[id]` used by a chapter's \snippet appears exactly
 #    twice in the file it names (Doxygen quotes the lines between the pair).
-# 3. Every marker comment /* [chNN-...] */ in the sources is used by some
+# 3. Every marker comment /* [chNN-...] */ (or [chNNx-...], for a chapter
+#    such as 01b between two numbered ones) in the sources is used by some
 #    chapter, so no marker is left to rot.
 # 4. Every chapter has the same bones, so a learner always knows where to
 #    look: level-2 headings starting "What you will build", "The failing
@@ -45,9 +46,9 @@ done < <(grep -ohE '\\snippet(\{[^}]*\})?\s+\S+\s+\S+' "${chapters[@]}" /dev/nul
          | sed -E 's/\\snippet(\{[^}]*\})?\s+//')
 while read -r id; do
   grep -qx "$id" "$used" || { echo "check-docs: marker [$id] is not used by any chapter"; status=1; }
-done < <(grep -rhoE '/\* \[ch[0-9]{2}-[A-Za-z0-9_-]+\] \*/' src tests bench exercises solutions 2>/dev/null \
+done < <(grep -rhoE '/\* \[ch[0-9]{2}[a-z]?-[A-Za-z0-9_-]+\] \*/' src tests bench exercises solutions 2>/dev/null \
          | sed -E 's#/\* \[(.*)\] \*/#\1#' | sort -u)
-for ch in chapters/[0-9][0-9]-*.md; do
+for ch in chapters/[0-9][0-9]-*.md chapters/[0-9][0-9][a-z]-*.md; do
   for h in "What you will build" "The failing test" "Run it" "Exercises" "What changed"; do
     grep -qiE "^## $h" "$ch" || { echo "check-docs: $ch has no '## $h...' section"; status=1; }
   done

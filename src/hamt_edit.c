@@ -14,6 +14,7 @@
  * depth: all their keys have the same full hash).
  */
 #include "hamt_private.h"
+#include "alloc.h"
 #include "hash.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@ int hamt_edit_reserve(hamt_edit *e, size_t more)
     size_t cap = e->capgarbage ? e->capgarbage * 2 : 32;
     while (cap - e->ngarbage < more)
         cap *= 2;
-    hamt_garbage *g = realloc(e->garbage, cap * sizeof *g);
+    hamt_garbage *g = xrealloc(e->garbage, cap * sizeof *g);
     if (g == NULL) {
         errno = ENOMEM;
         return -1;
@@ -85,7 +86,7 @@ void hamt_edit_release(hamt_edit *e)
 
 static hamt_node *node_new(hamt_edit *e, uint32_t n)
 {
-    hamt_node *nd = malloc(hamt_node_bytes(n));
+    hamt_node *nd = xmalloc(hamt_node_bytes(n));
     if (nd == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -137,7 +138,7 @@ static int insert_gap(hamt_edit *e, hamt_node **where, unsigned pos)
     uint32_t n = nd->n;
     hamt_node *c;
     if (nd->edit == e->token) {
-        c = realloc(nd, hamt_node_bytes(n + 1));
+        c = xrealloc(nd, hamt_node_bytes(n + 1));
         if (c == NULL) {
             errno = ENOMEM;
             return -1;
@@ -170,14 +171,14 @@ static void remove_slot(hamt_edit *e, hamt_node **where, unsigned pos)
             (nd->n - pos - 1) * sizeof(hamt_slot));
     nd->n--;
     e->bytes -= sizeof(hamt_slot);
-    hamt_node *c = realloc(nd, hamt_node_bytes(nd->n));
+    hamt_node *c = xrealloc(nd, hamt_node_bytes(nd->n));
     if (c != NULL)
         *where = c;
 }
 
 static hamt_key *key_new(uint64_t h, const void *key, size_t klen)
 {
-    hamt_key *k = malloc(sizeof *k + klen);
+    hamt_key *k = xmalloc(sizeof *k + klen);
     if (k == NULL) {
         errno = ENOMEM;
         return NULL;

@@ -24,6 +24,7 @@
  * what that costs, chapter 5 makes the copy O(log n).
  */
 #include "store_cow.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "kvmap.h"
 
@@ -74,7 +75,7 @@ static void free_value(void *p)
 /* A private copy of old's table, sharing its keys and values. */
 static snapshot *snapshot_copy(const snapshot *old)
 {
-    snapshot *sn = malloc(sizeof *sn);
+    snapshot *sn = xmalloc(sizeof *sn);
     if (sn == NULL)
         return NULL;
     if (map_clone(&sn->kv.m, &old->kv.m) != 0) {
@@ -87,10 +88,10 @@ static snapshot *snapshot_copy(const snapshot *old)
 
 static store *cow_create_policy(bool unsafe_free)
 {
-    cow *s = calloc(1, sizeof *s);
+    cow *s = xcalloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    snapshot *first = malloc(sizeof *first);
+    snapshot *first = xmalloc(sizeof *first);
     s->dom = ebr_create();
     if (first == NULL || s->dom == NULL || kvmap_init(&first->kv, 0) != 0) {
         free(first);
@@ -132,7 +133,7 @@ static void cow_destroy(store *st)
 
 static store_reader *cow_reader_open(store *st)
 {
-    cow_reader *r = calloc(1, sizeof *r);
+    cow_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->er = ebr_register(((cow *)st)->dom);

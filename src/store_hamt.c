@@ -19,6 +19,7 @@
  * memory is still held: it is what a write costs beyond the live data.
  */
 #include "store_hamt.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "hamt.h"
 #include "hash.h"
@@ -65,7 +66,7 @@ static void free_value(void *p)
 
 static store *hs_create(void)
 {
-    hs *s = aligned_alloc(128, sizeof *s);
+    hs *s = xaligned_alloc(128, sizeof *s);
     if (s == NULL)
         return NULL;
     memset(s, 0, sizeof *s);
@@ -101,7 +102,7 @@ static void hs_destroy(store *st)
 
 static store_reader *hs_reader_open(store *st)
 {
-    hs_reader *r = calloc(1, sizeof *r);
+    hs_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->er = ebr_register(((hs *)st)->ebr);
@@ -215,7 +216,7 @@ static void retire_garbage(hs *s)
 {
     hamt_edit *e = &s->edit;
     size_t n = e->ngarbage, bytes = 0;
-    bundle *b = n > 1 ? malloc(sizeof *b + n * sizeof b->g[0]) : NULL;
+    bundle *b = n > 1 ? xmalloc(sizeof *b + n * sizeof b->g[0]) : NULL;
     if (b != NULL) {
         b->n = n;
         memcpy(b->g, e->garbage, n * sizeof b->g[0]);

@@ -6,6 +6,7 @@
  * that breaks as soon as a second thread writes.
  */
 #include "store_naive.h"
+#include "alloc.h"
 #include "kvmap.h"
 
 #include <stdlib.h>
@@ -22,7 +23,7 @@ typedef struct naive_reader {
 
 static store *naive_create(void)
 {
-    naive *s = calloc(1, sizeof *s);
+    naive *s = xcalloc(1, sizeof *s);
     if (s == NULL || kvmap_init(&s->kv, 0) != 0) {
         free(s);
         return NULL;
@@ -40,7 +41,7 @@ static void naive_destroy(store *st)
 
 static store_reader *naive_reader_open(store *st)
 {
-    naive_reader *r = calloc(1, sizeof *r);
+    naive_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;

@@ -12,6 +12,7 @@
  * scale.
  */
 #include "store_rwlock.h"
+#include "alloc.h"
 #include "kvmap.h"
 
 #include <errno.h>
@@ -34,7 +35,7 @@ typedef struct rw_reader {
 /* [ch02-create] */
 static store *rw_create_kind(const store_ops *ops, int kind)
 {
-    rw *s = calloc(1, sizeof *s);
+    rw *s = xcalloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     pthread_rwlockattr_t attr;
@@ -78,7 +79,7 @@ static void rw_destroy(store *st)
 
 static store_reader *rw_reader_open(store *st)
 {
-    rw_reader *r = calloc(1, sizeof *r);
+    rw_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;

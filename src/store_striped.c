@@ -20,6 +20,7 @@
  * the hash down.
  */
 #include "store_striped.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "hash.h"
 #include "kvmap.h"
@@ -79,7 +80,7 @@ static void st_destroy(store *st)
 
 static store *st_create(void)
 {
-    striped *s = aligned_alloc(128, sizeof *s);
+    striped *s = xaligned_alloc(128, sizeof *s);
     if (s == NULL)
         return NULL;
     memset(s, 0, sizeof *s);
@@ -109,7 +110,7 @@ static void st_reader_close(store_reader *rb)
 
 static store_reader *st_reader_open(store *st)
 {
-    striped_reader *r = calloc(1, sizeof *r);
+    striped_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;

@@ -53,6 +53,8 @@ typedef struct store_stats {
     size_t peak_bytes;      /**< most bytes held at once since creation */
     size_t retired_pending; /**< retired objects not yet freed (COW) */
     size_t retired_bytes;   /**< their bytes */
+    size_t publishes;       /**< versions published since creation
+                                 (snapshot stores; 0 for the others) */
 } store_stats;
 
 /** What one change of a batch does (see store_apply()). */

@@ -46,6 +46,7 @@ typedef struct cow {
     ebr *dom;                /* where old snapshots wait for readers */
     bool unsafe_free;        /* free at once (the chapter's broken policy) */
     size_t peak;             /* most bytes held at once, garbage included */
+    size_t publishes;        /* snapshots published; guarded by wlock */
 } cow;
 
 typedef struct cow_reader {
@@ -224,6 +225,7 @@ static void publish(cow *s, snapshot *old, snapshot *next)
     /* release: everything written into next (the copied table, the new key
      * and value) happens before any reader's acquire load that sees it. */
     atomic_store_explicit(&s->cur, next, memory_order_release);
+    s->publishes++;
     /* old is now unreachable for readers that enter from here on; readers
      * already inside keep it until they leave. */
     retire(s, old, snapshot_free_table, map_table_bytes(&old->kv.m) + sizeof *old);
@@ -292,6 +294,7 @@ static void cow_stats(store *st, store_stats *out)
         .keys = cur->kv.m.count,
         .bytes = snapshot_bytes(cur),
         .peak_bytes = s->peak,
+        .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
     ebr_stats(s->dom, &out->retired_pending, &out->retired_bytes);

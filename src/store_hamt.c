@@ -50,6 +50,7 @@ typedef struct hs {
     size_t val_bytes;          /**< values of the published version */
     size_t peak;               /**< most bytes held, garbage included */
     size_t since_reclaim;      /**< changes since the last ebr_reclaim */
+    size_t publishes;          /**< versions published */
 } hs;
 
 /** A reader of the hamt store. */
@@ -237,6 +238,7 @@ static void publish(hs *s, size_t changes)
     /* release: every node, key and value of the new version was written
      * before this store; a reader's acquire load of the root sees them. */
     atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
+    s->publishes++;
     s->node_bytes = s->edit.bytes;
     /* Only now is the garbage unreachable for readers that enter. */
     retire_garbage(s);
@@ -347,8 +349,19 @@ static void hs_stats(store *st, store_stats *out)
         .peak_bytes = s->peak,
         .retired_pending = pending,
         .retired_bytes = pending_bytes,
+        .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
+}
+
+int store_hamt_check(store *st, char *err, size_t errlen)
+{
+    hs *s = (hs *)st;
+    pthread_mutex_lock(&s->wlock);
+    int rc = hamt_check(atomic_load_explicit(&s->root, memory_order_relaxed),
+                        err, errlen);
+    pthread_mutex_unlock(&s->wlock);
+    return rc;
 }
 
 const store_ops store_hamt_ops = {

@@ -54,6 +54,11 @@ bool kvmap_remove(kvmap *kv, const void *key, size_t klen, void **old_key,
     return true;
 }
 
+int kvmap_reserve(kvmap *kv, size_t more)
+{
+    return map_reserve(&kv->m, more);
+}
+
 value *kvmap_get(const kvmap *kv, const void *key, size_t klen)
 {
     map_entry *e = map_find(&kv->m, key, klen);

@@ -112,6 +112,18 @@ int map_insert(map *m, const void *key, size_t klen, void *val)
     return 0;
 }
 
+int map_reserve(map *m, size_t more)
+{
+    if (more > SIZE_MAX - m->count) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t need = m->count + more;
+    if (need <= m->cap - m->cap / 4)
+        return 0; /* map_insert grows only past this load */
+    return grow(m, need);
+}
+
 /* [ch01-map-remove] */
 bool map_remove(map *m, const void *key, size_t klen, map_entry *removed)
 {

@@ -285,6 +285,72 @@ static int cow_del(store *st, const void *key, size_t klen)
     return 1;
 }
 
+/* [ch03-apply] */
+/* The first change that needs a new snapshot: a SET, or a DEL of a key
+ * the old snapshot holds (with no SET before it, no other key can be
+ * there).  n when none does: the batch changes nothing. */
+static size_t first_change(const snapshot *old, const store_change *ch,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ch[i].kind == STORE_CHANGE_SET ||
+            kvmap_get(&old->kv, ch[i].key, ch[i].klen) != NULL)
+            return i;
+    return n;
+}
+
+/* One copy of the table for the whole batch, published once.  Every
+ * allocation is made before the copy changes (kvmap_batch.c), so on
+ * failure the private copy is dropped and the old snapshot stays. */
+static int cow_apply(store *st, store_change *ch, size_t n)
+{
+    cow *s = (cow *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0) /* key copies, outside the lock */
+        return -1;
+    pthread_mutex_lock(&s->wlock);
+    snapshot *old = atomic_load_explicit(&s->cur, memory_order_relaxed);
+    size_t first = first_change(old, ch, n);
+    if (first == n) { /* only deletes of absent keys: publish nothing */
+        pthread_mutex_unlock(&s->wlock);
+        for (size_t i = 0; i < n; i++)
+            ch[i].result = 0;
+        kvmap_batch_end(&b);
+        return 0;
+    }
+    snapshot *next = snapshot_copy(old); /* the one O(n) copy */
+    if (next == NULL || kvmap_reserve(&next->kv, b.sets) != 0) {
+        size_t failed = next == NULL ? first : kvmap_batch_first_set(&b);
+        if (next != NULL)
+            snapshot_free_table(next); /* never published: free at once */
+        pthread_mutex_unlock(&s->wlock);
+        kvmap_batch_abort(&b, failed);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        kvmap_batch_apply(&next->kv, &b, i);
+    publish(s, old, next);
+    /* What the batch replaced or removed may be in a reader's hands (or was
+     * made by this batch and never published: retiring it is merely late).
+     * A SET's unused key copy was never published: kvmap_batch_end frees. */
+    for (size_t i = 0; i < n; i++) {
+        kvmap_left *l = &b.left[i];
+        if (l->val != NULL)
+            retire(s, l->val, free_value, value_bytes(l->val));
+        if (ch[i].kind == STORE_CHANGE_DEL && l->key != NULL)
+            retire(s, l->key, free, ch[i].klen ? ch[i].klen : 1);
+        l->val = NULL;
+        if (ch[i].kind == STORE_CHANGE_DEL)
+            l->key = NULL;
+    }
+    note_peak(s);
+    pthread_mutex_unlock(&s->wlock);
+    kvmap_batch_end(&b);
+    ebr_reclaim(s->dom);
+    return 0;
+}
+/* [ch03-apply] */
+
 static void cow_stats(store *st, store_stats *out)
 {
     cow *s = (cow *)st;
@@ -320,4 +386,5 @@ const store_ops store_cow_ops = {
     .set = cow_set,
     .del = cow_del,
     .stats = cow_stats,
+    .apply = cow_apply,
 };

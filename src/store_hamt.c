@@ -262,24 +262,21 @@ static void publish(hs *s, size_t changes)
 /* [ch05-publish] */
 
 /* One SET or DEL into the open edit; returns what store_set/del would.
- * A replaced or removed value goes on the edit's garbage list. */
+ * A replaced or removed value goes on the edit's garbage list.  On failure
+ * the value stays the caller's. */
 static int edit_one(hs *s, store_change_kind kind, const void *key,
                     size_t klen, value *v)
 {
     /* Room for the nodes of one path and the value, reserved first, so
      * that queuing the old value below cannot fail after the change. */
-    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0) {
-        value_free(v);
+    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0)
         return -1;
-    }
     void *old = NULL;
     int rc;
     if (kind == STORE_CHANGE_SET) {
         rc = hamt_edit_set(&s->edit, key, klen, v, &old);
-        if (rc != 0) {
-            value_free(v);
+        if (rc != 0)
             return -1;
-        }
         s->val_bytes += value_bytes(v);
     } else {
         rc = hamt_edit_del(&s->edit, key, klen, &old);
@@ -294,17 +291,34 @@ static int edit_one(hs *s, store_change_kind kind, const void *key,
     return rc;
 }
 
+/* End a write that failed or changed nothing: drop the private version
+ * (the published one stays, and nothing is retired) and unlock. */
+static void write_cancel(hs *s, size_t val_bytes)
+{
+    hamt_edit_abort(&s->edit);
+    s->val_bytes = val_bytes;
+    pthread_mutex_unlock(&s->wlock);
+}
+
+/* True if the private version differs from the published one. */
+static bool edit_changed(const hs *s)
+{
+    return s->edit.root != s->edit.base || s->edit.ngarbage > 0;
+}
+
 /* [ch05-set] */
 static int hs_set(store *st, const void *key, size_t klen, value *v)
 {
     hs *s = (hs *)st;
     write_begin(s);
-    int rc = edit_one(s, STORE_CHANGE_SET, key, klen, v);
-    /* Published even on failure: the private version then holds the same
-     * keys, but may already use copies of nodes that are on the garbage
-     * list, so it must replace the old root before they are retired. */
+    size_t val_bytes = s->val_bytes;
+    if (edit_one(s, STORE_CHANGE_SET, key, klen, v) != 0) {
+        write_cancel(s, val_bytes); /* the old version stays published */
+        value_free(v);
+        return -1;
+    }
     publish(s, 1);
-    return rc;
+    return 0;
 }
 /* [ch05-set] */
 
@@ -312,8 +326,12 @@ static int hs_del(store *st, const void *key, size_t klen)
 {
     hs *s = (hs *)st;
     write_begin(s);
+    size_t val_bytes = s->val_bytes;
     int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
-    publish(s, 1);
+    if (rc <= 0) /* failed, or absent: nothing to publish */
+        write_cancel(s, val_bytes);
+    else
+        publish(s, 1);
     return rc;
 }
 
@@ -321,18 +339,29 @@ static int hs_del(store *st, const void *key, size_t klen)
 static int hs_apply(store *st, store_change *ch, size_t n)
 {
     hs *s = (hs *)st;
-    int status = 0;
     write_begin(s);
+    size_t val_bytes = s->val_bytes;
     for (size_t i = 0; i < n; i++) {
         ch[i].result = edit_one(s, ch[i].kind, ch[i].key, ch[i].klen,
                                 ch[i].val);
-        if (ch[i].result < 0)
-            status = -1;
-    }
-    publish(s, n); /* readers see all n changes at once, or none */
-    if (status != 0)
+        if (ch[i].result >= 0)
+            continue;
+        /* All or nothing: throw the private version away, the published
+         * one stays, and every value of the batch is freed. */
+        write_cancel(s, val_bytes);
+        for (size_t j = 0; j < n; j++) {
+            ch[j].result = j == i ? -1 : 0;
+            if (ch[j].kind == STORE_CHANGE_SET)
+                value_free(ch[j].val);
+        }
         errno = ENOMEM;
-    return status;
+        return -1;
+    }
+    if (edit_changed(s))
+        publish(s, n); /* readers see all n changes at once */
+    else
+        write_cancel(s, val_bytes); /* empty, or only absent deletes */
+    return 0;
 }
 /* [ch05-apply] */
 

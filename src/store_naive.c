@@ -115,6 +115,24 @@ static int naive_del(store *st, const void *key, size_t klen)
     return 1;
 }
 
+/* Prepare every allocation, then apply: nothing can fail half-way. */
+static int naive_apply(store *st, store_change *ch, size_t n)
+{
+    naive *s = (naive *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0)
+        return -1;
+    if (kvmap_reserve(&s->kv, b.sets) != 0) {
+        kvmap_batch_abort(&b, kvmap_batch_first_set(&b));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        kvmap_batch_apply(&s->kv, &b, i);
+    note_peak(s);
+    kvmap_batch_end(&b); /* nobody else can hold what it replaced */
+    return 0;
+}
+
 static void naive_stats(store *st, store_stats *out)
 {
     naive *s = (naive *)st;
@@ -140,4 +158,5 @@ const store_ops store_naive_ops = {
     .set = naive_set,
     .del = naive_del,
     .stats = naive_stats,
+    .apply = naive_apply,
 };

@@ -110,6 +110,7 @@ static void drop_ours(hamt_edit *e, hamt_node *nd)
     free(nd);
 }
 
+/* [ch05-abort] */
 void hamt_edit_abort(hamt_edit *e)
 {
     drop_ours(e, e->root);
@@ -124,6 +125,7 @@ void hamt_edit_abort(hamt_edit *e)
     e->root = e->base;
     e->bytes = e->base_bytes;
 }
+/* [ch05-abort] */
 
 void hamt_edit_release(hamt_edit *e)
 {

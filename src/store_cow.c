@@ -285,7 +285,7 @@ static int cow_del(store *st, const void *key, size_t klen)
     return 1;
 }
 
-/* [ch03-apply] */
+/* [ch05-cow-apply] */
 /* The first change that needs a new snapshot: a SET, or a DEL of a key
  * the old snapshot holds (with no SET before it, no other key can be
  * there).  n when none does: the batch changes nothing. */
@@ -349,7 +349,7 @@ static int cow_apply(store *st, store_change *ch, size_t n)
     ebr_reclaim(s->dom);
     return 0;
 }
-/* [ch03-apply] */
+/* [ch05-cow-apply] */
 
 static void cow_stats(store *st, store_stats *out)
 {

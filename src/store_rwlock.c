@@ -151,7 +151,7 @@ static int rw_del(store *st, const void *key, size_t klen)
     return found ? 1 : 0;
 }
 
-/* [ch02-apply] */
+/* [ch05-rwlock-apply] */
 /* A batch under one hold of the write lock.  All or nothing by
  * pre-allocation, not an undo log: the key copies are made before the
  * lock is taken, the table room right after, and from then on applying is
@@ -177,7 +177,7 @@ static int rw_apply(store *st, store_change *ch, size_t n)
     kvmap_batch_end(&b); /* as in rw_set: freed after unlocking */
     return 0;
 }
-/* [ch02-apply] */
+/* [ch05-rwlock-apply] */
 
 static void rw_stats(store *st, store_stats *out)
 {

@@ -7,6 +7,9 @@
  * longer reaches it.  Nodes are made writable top-down, before anything
  * below them changes, so that an allocation failure half-way leaves a
  * version with the same keys: a writable copy is equal to its original.
+ * A caller that wants none of an edit's changes after all (a batch whose
+ * later change failed) calls hamt_edit_abort(), which frees what the edit
+ * made and returns to the version it started from.
  *
  * Deletion keeps the tree canonical: a subtree left with one key is
  * replaced by that key, and a branch left holding only a collision node is

@@ -12,7 +12,10 @@
  * the mutex only keeps the store correct if there are more).  A write is a
  * hamt_edit of one change: path-copy, publish the new root, retire what
  * the new version no longer reaches, and give the epoch a chance to move.
- * store_apply() is the same with many changes in one edit.
+ * store_apply() is the same with many changes in one edit.  A write that
+ * fails, or changes nothing (a delete of an absent key, an empty batch),
+ * publishes nothing: hamt_edit_abort() drops the private version, and the
+ * published one stays as it was.
  *
  * Memory accounting: bytes is the published version (nodes, keys, values);
  * peak_bytes also counts what was retired and not yet freed, because that

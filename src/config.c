@@ -5,6 +5,7 @@
  * store_hamt safe makes this safe, with nothing else in the way.
  */
 #include "config.h"
+#include "alloc.h"
 #include "ebr.h"
 
 #include <errno.h>
@@ -106,8 +107,8 @@ config_live *config_live_create(const config *initial)
         errno = EINVAL;
         return NULL;
     }
-    config_live *cl = calloc(1, sizeof *cl);
-    config *c = malloc(sizeof *c);
+    config_live *cl = xcalloc(1, sizeof *cl);
+    config *c = xmalloc(sizeof *c);
     ebr *d = ebr_create();
     if (cl == NULL || c == NULL || d == NULL) {
         free(cl);
@@ -142,7 +143,7 @@ int config_live_publish(config_live *cl, const config *next, char *err,
         errno = EINVAL;
         return -1;
     }
-    config *c = malloc(sizeof *c);
+    config *c = xmalloc(sizeof *c);
     if (c == NULL)
         return -1;
     *c = *next;
@@ -175,7 +176,7 @@ void config_read_end(config_reader *r)
 
 config_reader *config_reader_open(config_live *cl)
 {
-    config_reader *r = malloc(sizeof *r);
+    config_reader *r = xmalloc(sizeof *r);
     if (r == NULL)
         return NULL;
     r->cl = cl;

@@ -1,5 +1,6 @@
 /* counter.c - per-thread counter slots, summed on demand. */
 #include "counter.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,11 +13,11 @@ counter *counter_create(unsigned nslots, size_t stride)
         errno = EINVAL;
         return NULL;
     }
-    counter *c = malloc(sizeof *c);
+    counter *c = xmalloc(sizeof *c);
     if (c == NULL)
         return NULL;
     /* Aligned to the stride, so that slot i starts at a line boundary. */
-    c->base = aligned_alloc(stride, (size_t)nslots * stride);
+    c->base = xaligned_alloc(stride, (size_t)nslots * stride);
     if (c->base == NULL) {
         free(c);
         errno = ENOMEM;

@@ -24,6 +24,7 @@
  * writer unlinked before that advance.
  */
 #include "ebr.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -62,7 +63,7 @@ struct ebr {
 
 ebr *ebr_create(void)
 {
-    ebr *d = aligned_alloc(EBR_LINE, sizeof *d);
+    ebr *d = xaligned_alloc(EBR_LINE, sizeof *d);
     if (d == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -106,7 +107,7 @@ void ebr_destroy(ebr *d)
 
 ebr_reader *ebr_register(ebr *d)
 {
-    ebr_reader *r = aligned_alloc(EBR_LINE, sizeof *r);
+    ebr_reader *r = xaligned_alloc(EBR_LINE, sizeof *r);
     if (r == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -188,7 +189,7 @@ static bool try_advance(ebr *d)
 
 int ebr_retire(ebr *d, void *p, void (*free_fn)(void *p), size_t bytes)
 {
-    ebr_garbage *g = malloc(sizeof *g);
+    ebr_garbage *g = xmalloc(sizeof *g);
     if (g == NULL) {
         errno = ENOMEM;
         return -1;

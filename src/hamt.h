@@ -94,6 +94,8 @@ typedef struct hamt_garbage {
 /** A private version under construction.  Fields are read-only outside. */
 typedef struct hamt_edit {
     hamt_node *root;       /**< the private version (NULL = empty) */
+    hamt_node *base;       /**< the version the edit started from */
+    size_t base_bytes;     /**< its bytes */
     uint64_t token;        /**< nodes with this edit value are ours */
     hamt_hash_fn *hash;    /**< key hash */
     size_t bytes;          /**< bytes of nodes and keys of the version */
@@ -161,7 +163,7 @@ void hamt_edit_begin(hamt_edit *e, hamt_node *root, size_t bytes,
  * \param replaced receives the old value (the caller's now: retire it
  *                 after publishing), or NULL if the key was new.
  * \return 0, or -1 with errno ENOMEM: the version then still holds the
- *         same keys and values (val stays the caller's).
+ *         same keys and values, in canonical form (val stays the caller's).
  */
 int hamt_edit_set(hamt_edit *e, const void *key, size_t klen, void *val,
                   void **replaced);
@@ -221,6 +223,19 @@ int hamt_edit_defer(hamt_edit *e, void *p, void (*free_fn)(void *),
 void hamt_edit_end(hamt_edit *e,
                    void (*retire)(void *ctx, const hamt_garbage *g),
                    void *ctx);
+
+/**
+ * Give up an edit instead of ending it: free every node and key copy the
+ * edit made, forget its garbage list (those objects still belong to the
+ * base version, or are the caller's, like deferred values) and make root
+ * the base version again.  This is how a batch that fails half-way leaves
+ * no trace: nothing was published, so nothing needs retiring.
+ *
+ * \param e the edit, begun and not ended.  The values the edit stored are
+ *          not touched: they are the caller's again.  e->bytes is reset
+ *          to the base version's.
+ */
+void hamt_edit_abort(hamt_edit *e);
 
 /**
  * Free the edit's garbage array (after hamt_edit_end()).

@@ -7,6 +7,9 @@
  * longer reaches it.  Nodes are made writable top-down, before anything
  * below them changes, so that an allocation failure half-way leaves a
  * version with the same keys: a writable copy is equal to its original.
+ * A caller that wants none of an edit's changes after all (a batch whose
+ * later change failed) calls hamt_edit_abort(), which frees what the edit
+ * made and returns to the version it started from.
  *
  * Deletion keeps the tree canonical: a subtree left with one key is
  * replaced by that key, and a branch left holding only a collision node is
@@ -14,6 +17,7 @@
  * depth: all their keys have the same full hash).
  */
 #include "hamt_private.h"
+#include "alloc.h"
 #include "hash.h"
 
 #include <errno.h>
@@ -28,6 +32,8 @@ void hamt_edit_begin(hamt_edit *e, hamt_node *root, size_t bytes,
     /* The garbage array survives from one edit to the next (the caller may
      * reuse a hamt_edit); a zeroed struct starts with none. */
     e->root = root;
+    e->base = root;
+    e->base_bytes = bytes;
     e->bytes = bytes;
     e->token = token;
     e->hash = hash != NULL ? hash : hash_bytes;
@@ -41,7 +47,7 @@ int hamt_edit_reserve(hamt_edit *e, size_t more)
     size_t cap = e->capgarbage ? e->capgarbage * 2 : 32;
     while (cap - e->ngarbage < more)
         cap *= 2;
-    hamt_garbage *g = realloc(e->garbage, cap * sizeof *g);
+    hamt_garbage *g = xrealloc(e->garbage, cap * sizeof *g);
     if (g == NULL) {
         errno = ENOMEM;
         return -1;
@@ -76,6 +82,54 @@ void hamt_edit_end(hamt_edit *e,
     e->ngarbage = 0;
 }
 
+/* How a removed key copy is freed: its own function, so that
+ * hamt_edit_abort() can tell key copies from nodes on the garbage list. */
+static void key_free(void *p)
+{
+    free(p);
+}
+
+/* True if k is a key copy of the base version (the same pointer). */
+static bool in_base(const hamt_edit *e, const hamt_key *k)
+{
+    const hamt_slot *s = hamt_find_slot(e->base, k->hash, k->bytes, k->len);
+    return s != NULL && s->key == k;
+}
+
+/* Free the nodes of ours below nd, and the key copies they hold that the
+ * base version does not: those are the edit's.  Shared nodes stop the
+ * walk, because everything under them belongs to the base version. */
+static void drop_ours(hamt_edit *e, hamt_node *nd)
+{
+    if (nd == NULL || nd->edit != e->token)
+        return;
+    for (uint32_t i = 0; i < nd->n; i++) {
+        const hamt_key *k = nd->slots[i].key;
+        if (k == NULL)
+            drop_ours(e, nd->slots[i].u.child);
+        else if (!in_base(e, k))
+            free((void *)k);
+    }
+    free(nd);
+}
+
+/* [ch05-abort] */
+void hamt_edit_abort(hamt_edit *e)
+{
+    drop_ours(e, e->root);
+    /* A key the edit inserted and then deleted waits on the garbage list;
+     * everything else there belongs to the base version or the caller. */
+    for (size_t i = 0; i < e->ngarbage; i++) {
+        hamt_garbage *g = &e->garbage[i];
+        if (g->free_fn == key_free && !in_base(e, g->p))
+            free(g->p);
+    }
+    e->ngarbage = 0;
+    e->root = e->base;
+    e->bytes = e->base_bytes;
+}
+/* [ch05-abort] */
+
 void hamt_edit_release(hamt_edit *e)
 {
     free(e->garbage);
@@ -85,7 +139,7 @@ void hamt_edit_release(hamt_edit *e)
 
 static hamt_node *node_new(hamt_edit *e, uint32_t n)
 {
-    hamt_node *nd = malloc(hamt_node_bytes(n));
+    hamt_node *nd = xmalloc(hamt_node_bytes(n));
     if (nd == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -137,7 +191,7 @@ static int insert_gap(hamt_edit *e, hamt_node **where, unsigned pos)
     uint32_t n = nd->n;
     hamt_node *c;
     if (nd->edit == e->token) {
-        c = realloc(nd, hamt_node_bytes(n + 1));
+        c = xrealloc(nd, hamt_node_bytes(n + 1));
         if (c == NULL) {
             errno = ENOMEM;
             return -1;
@@ -170,14 +224,14 @@ static void remove_slot(hamt_edit *e, hamt_node **where, unsigned pos)
             (nd->n - pos - 1) * sizeof(hamt_slot));
     nd->n--;
     e->bytes -= sizeof(hamt_slot);
-    hamt_node *c = realloc(nd, hamt_node_bytes(nd->n));
+    hamt_node *c = xrealloc(nd, hamt_node_bytes(nd->n));
     if (c != NULL)
         *where = c;
 }
 
 static hamt_key *key_new(uint64_t h, const void *key, size_t klen)
 {
-    hamt_key *k = malloc(sizeof *k + klen);
+    hamt_key *k = xmalloc(sizeof *k + klen);
     if (k == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -291,7 +345,16 @@ static int set_in_collision(hamt_edit *e, hamt_node **where, unsigned shift,
     b->slots[0] = (hamt_slot){ .key = NULL, .u.child = nd };
     b->size = nd->size;
     *where = b;
-    return set_in(e, where, shift, a);
+    if (set_in(e, where, shift, a) == 0)
+        return 0;
+    /* The insert below failed and left b as it was: one child, the
+     * collision node (a deeper push-down undid itself the same way).  A
+     * branch holding only a collision node is not canonical: take b out
+     * again, so the version is exactly what it was. */
+    b = *where;
+    *where = b->slots[0].u.child;
+    node_leave(e, b);
+    return -1;
 }
 
 /* [ch05-set-in] */
@@ -444,7 +507,7 @@ int hamt_edit_del(hamt_edit *e, const void *key, size_t klen, void **removed)
         e->root = NULL;
     }
     e->bytes -= key_bytes(a.oldkey);
-    garbage_push(e, (void *)a.oldkey, free, key_bytes(a.oldkey));
+    garbage_push(e, (void *)a.oldkey, key_free, key_bytes(a.oldkey));
     *removed = a.oldval;
     return 1;
 }

@@ -1,5 +1,6 @@
 /* kvmap.c - key copying, value swapping and byte counting over map.c. */
 #include "kvmap.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ int kvmap_put(kvmap *kv, const void *key, size_t klen, value *v,
     }
     /* malloc(0) may return NULL, and a NULL key marks an empty slot: always
      * allocate at least one byte, even for the empty key. */
-    unsigned char *copy = malloc(klen ? klen : 1);
+    unsigned char *copy = xmalloc(klen ? klen : 1);
     if (copy == NULL) {
         errno = ENOMEM;
         return -1;
@@ -51,6 +52,11 @@ bool kvmap_remove(kvmap *kv, const void *key, size_t klen, void **old_key,
     *old_val = e.val;
     kv->data_bytes -= e.klen + value_bytes(e.val);
     return true;
+}
+
+int kvmap_reserve(kvmap *kv, size_t more)
+{
+    return map_reserve(&kv->m, more);
 }
 
 value *kvmap_get(const kvmap *kv, const void *key, size_t klen)

@@ -6,6 +6,7 @@
  * therefore shifts entries back rather than leaving a hole.
  */
 #include "map.h"
+#include "alloc.h"
 #include "hash.h"
 
 #include <errno.h>
@@ -35,7 +36,7 @@ int map_init(map *m, size_t expected, map_hash_fn *hash)
     if (expected == 0)
         return 0;
     size_t cap = cap_for(expected);
-    m->slots = cap ? calloc(cap, sizeof *m->slots) : NULL;
+    m->slots = cap ? xcalloc(cap, sizeof *m->slots) : NULL;
     if (m->slots == NULL) {
         errno = ENOMEM;
         return -1;
@@ -87,7 +88,7 @@ static int grow(map *m, size_t need)
         errno = ENOMEM;
         return -1;
     }
-    map_entry *slots = calloc(cap, sizeof *slots);
+    map_entry *slots = xcalloc(cap, sizeof *slots);
     if (slots == NULL) {
         errno = ENOMEM;
         return -1;
@@ -109,6 +110,18 @@ int map_insert(map *m, const void *key, size_t klen, void *val)
     place(m->slots, m->cap, &e);
     m->count++;
     return 0;
+}
+
+int map_reserve(map *m, size_t more)
+{
+    if (more > SIZE_MAX - m->count) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t need = m->count + more;
+    if (need <= m->cap - m->cap / 4)
+        return 0; /* map_insert grows only past this load */
+    return grow(m, need);
 }
 
 /* [ch01-map-remove] */
@@ -148,7 +161,7 @@ int map_clone(map *dst, const map *src)
     dst->slots = NULL;
     if (src->cap == 0)
         return 0;
-    dst->slots = malloc(src->cap * sizeof *src->slots);
+    dst->slots = xmalloc(src->cap * sizeof *src->slots);
     if (dst->slots == NULL) {
         errno = ENOMEM;
         return -1;

@@ -92,6 +92,16 @@ map_entry *map_find(const map *m, const void *key, size_t klen);
 int map_insert(map *m, const void *key, size_t klen, void *val);
 
 /**
+ * Grow the table now, if needed, so that `more` inserts cannot fail: a
+ * writer that must not fail half-way (a batch) reserves first.
+ *
+ * \param m    the map.
+ * \param more inserts to make room for, beyond the present count.
+ * \return 0, or -1 with errno ENOMEM (the map is unchanged).
+ */
+int map_reserve(map *m, size_t more);
+
+/**
  * Remove a key, shifting the rest of its probe run back.
  *
  * \param m       the map.

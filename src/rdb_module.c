@@ -11,6 +11,7 @@
  * nobody but the module can parse -- that is why type 7 exists.
  */
 #include "rdb_internal.h"
+#include "alloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ int rdb_read_module_ops(rdb_ctx *c, uint64_t id, value *v)
                                PRIu64, m->name, op);
         }
         if ((m->nops & (m->nops - 1)) == 0) {
-            void *p = realloc(m->ops, (m->nops ? m->nops * 2 : 1) *
+            void *p = xrealloc(m->ops, (m->nops ? m->nops * 2 : 1) *
                                           sizeof *m->ops);
             if (p == NULL)
                 return rdb_fail(c->r, "out of memory");

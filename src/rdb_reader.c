@@ -8,6 +8,7 @@
  * for a large destination are read straight into it and checksummed there.
  */
 #include "rdb_reader.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,7 +30,7 @@ int rdb_reader_init(rdb_reader *r, rdb_read_fn *read, void *ctx)
     memset(r, 0, sizeof *r);
     r->read = read;
     r->ctx = ctx;
-    r->buf = malloc(RDB_WINDOW);
+    r->buf = xmalloc(RDB_WINDOW);
     if (r->buf == NULL)
         return -1;
     r->cap = RDB_WINDOW;
@@ -304,7 +305,7 @@ int rdb_buf_reserve(rdb_buf *b, size_t need)
             return -1;
         cap *= 2;
     }
-    unsigned char *p = realloc(b->p, cap);
+    unsigned char *p = xrealloc(b->p, cap);
     if (p == NULL)
         return -1;
     b->p = p;

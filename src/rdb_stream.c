@@ -18,6 +18,7 @@
  * type 15 broke on the first 7.0 dump with a stream in it.
  */
 #include "rdb_internal.h"
+#include "alloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -103,7 +104,7 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
     if (count < 0 || deleted < 0 || nmaster < 0 ||
         (uint64_t)nmaster > c->blob.len / 2)
         return rdb_fail_at(c->r, at, "stream listpack: bad master entry");
-    mfields = calloc((size_t)nmaster + 1, sizeof *mfields);
+    mfields = xcalloc((size_t)nmaster + 1, sizeof *mfields);
     if (mfields == NULL)
         return oom(c);
     for (int64_t i = 0; i < nmaster; i++)
@@ -152,7 +153,7 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
         value_stream_entry ent = {{master.ms + (uint64_t)msd,
                                    master.seq + (uint64_t)seqd}, (size_t)nf,
                                   NULL};
-        ent.fv = malloc(((size_t)nf * 2 + 1) * sizeof *ent.fv);
+        ent.fv = xmalloc(((size_t)nf * 2 + 1) * sizeof *ent.fv);
         if (ent.fv == NULL) {
             oom(c);
             goto out;
@@ -185,7 +186,7 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
         }
         if (s->nentries == v->cap) {
             size_t cap = v->cap ? v->cap * 2 : 16;
-            value_stream_entry *n = realloc(s->entries, cap * sizeof *n);
+            value_stream_entry *n = xrealloc(s->entries, cap * sizeof *n);
             if (n == NULL) {
                 oom(c);
                 goto fail_entry;
@@ -237,7 +238,7 @@ static int read_group(rdb_ctx *c, int type, value *v, value_stream_group *g)
         if (g->npel > 0 && id_cmp(g->pel[g->npel - 1].id, nack.id) >= 0)
             return rdb_fail_at(c->r, at, "group PEL IDs not ascending");
         if ((g->npel & (g->npel - 1)) == 0) { /* grow at powers of two */
-            void *p = realloc(g->pel, (g->npel ? g->npel * 2 : 1) *
+            void *p = xrealloc(g->pel, (g->npel ? g->npel * 2 : 1) *
                                           sizeof *g->pel);
             if (p == NULL)
                 return oom(c);
@@ -249,7 +250,7 @@ static int read_group(rdb_ctx *c, int type, value *v, value_stream_group *g)
         return -1;
     for (uint64_t i = 0; i < n; i++) {
         if ((g->nconsumers & (g->nconsumers - 1)) == 0) {
-            void *p = realloc(g->consumers, (g->nconsumers ? g->nconsumers * 2
+            void *p = xrealloc(g->consumers, (g->nconsumers ? g->nconsumers * 2
                                                            : 1) *
                                                 sizeof *g->consumers);
             if (p == NULL)
@@ -290,7 +291,7 @@ static int read_group(rdb_ctx *c, int type, value *v, value_stream_group *g)
                                    "-%" PRIu64 " is not in the group's PEL",
                                    id.ms, id.seq);
             if ((cs->npel & (cs->npel - 1)) == 0) {
-                void *p = realloc(cs->pel, (cs->npel ? cs->npel * 2 : 1) *
+                void *p = xrealloc(cs->pel, (cs->npel ? cs->npel * 2 : 1) *
                                                sizeof *cs->pel);
                 if (p == NULL)
                     return oom(c);
@@ -342,7 +343,7 @@ int rdb_read_stream(rdb_ctx *c, int type, value *v, rdb_key_info *info)
     if (rdb_read_len(c->r, &ngroups, NULL) != 0)
         return -1;
     for (uint64_t i = 0; i < ngroups; i++) {
-        void *p = realloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
+        void *p = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
         if (p == NULL)
             return oom(c);
         s->groups = p;

@@ -22,6 +22,7 @@
  * resynchronise, so the only cure is to drop the connection.
  */
 #include "resp.h"
+#include "alloc.h"
 #include "resp_private.h"
 
 #include <stdio.h>
@@ -40,7 +41,7 @@ static int finish(resp_parser *p, resp_value v)
         if (f->arr.len == f->cap) {
             size_t cap = f->cap ? f->cap * 2 : 8;
             if (cap > f->want) cap = (size_t)f->want;
-            resp_value *e = realloc(f->arr.elems, cap * sizeof *e);
+            resp_value *e = xrealloc(f->arr.elems, cap * sizeof *e);
             if (!e) { resp_value_clear(&v); return -1; }
             f->arr.elems = e;
             f->cap = cap;
@@ -90,7 +91,7 @@ static int split_inline(const char *s, size_t n, resp_value *v)
         while (i < n && !is_space(s[i])) i++;
         if (v->len == cap) {
             cap = cap ? cap * 2 : 4;
-            resp_value *e = realloc(v->elems, cap * sizeof *e);
+            resp_value *e = xrealloc(v->elems, cap * sizeof *e);
             if (!e) { resp_value_clear(v); return -1; }
             v->elems = e;
         }
@@ -98,7 +99,7 @@ static int split_inline(const char *s, size_t n, resp_value *v)
         memset(a, 0, sizeof *a);
         a->type = RESP_BULK;
         a->len = i - start;
-        a->str = malloc(a->len + 1);
+        a->str = xmalloc(a->len + 1);
         if (!a->str) { resp_value_clear(v); return -1; }
         memcpy(a->str, s + start, a->len);
         a->str[a->len] = '\0';
@@ -117,7 +118,7 @@ static int line_done(resp_parser *p, uint64_t at)
     case '-':
         v.type = p->hdr == '+' ? RESP_SIMPLE : RESP_ERROR;
         v.len = p->line_len;
-        v.str = malloc(v.len + 1);
+        v.str = xmalloc(v.len + 1);
         if (!v.str) return resp_oom(p, at), -2;
         if (v.len) memcpy(v.str, p->line, v.len);
         v.str[v.len] = '\0';
@@ -140,7 +141,7 @@ static int line_done(resp_parser *p, uint64_t at)
         p->bulk.len = 0;
         p->bulk_want = p->num;
         p->bulk_cap = p->num + 1 < 4096 ? (size_t)p->num + 1 : 4096;
-        p->bulk.str = malloc(p->bulk_cap);
+        p->bulk.str = xmalloc(p->bulk_cap);
         if (!p->bulk.str) return resp_oom(p, at), -2;
         p->state = p->num ? S_BULK : S_BULK_CR;
         return 0;
@@ -153,7 +154,7 @@ static int line_done(resp_parser *p, uint64_t at)
                              "the limit of %u", p->lim.max_depth), -2;
         if (p->depth == p->stack_cap) {
             unsigned cap = p->stack_cap ? p->stack_cap * 2 : 4;
-            resp_frame *s = realloc(p->stack, cap * sizeof *s);
+            resp_frame *s = xrealloc(p->stack, cap * sizeof *s);
             if (!s) return resp_oom(p, at), -2;
             p->stack = s;
             p->stack_cap = cap;
@@ -301,7 +302,7 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
                 size_t cap = p->bulk_cap * 2;
                 if (cap < p->bulk.len + n + 1) cap = p->bulk.len + n + 1;
                 if (cap > p->bulk_want + 1) cap = (size_t)p->bulk_want + 1;
-                char *nb = realloc(p->bulk.str, cap);
+                char *nb = xrealloc(p->bulk.str, cap);
                 if (!nb) { st = resp_oom(p, at); break; }
                 p->bulk.str = nb;
                 p->bulk_cap = cap;

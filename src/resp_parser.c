@@ -11,6 +11,7 @@
  * connection.
  */
 #include "resp.h"
+#include "alloc.h"
 #include "resp_private.h"
 
 #include <stdarg.h>
@@ -99,7 +100,7 @@ static int line_reserve(resp_parser *p, size_t want)
     if (want + 1 <= p->line_cap) return 0;
     size_t cap = p->line_cap ? p->line_cap : 64;
     while (cap < want + 1) cap *= 2;
-    char *n = realloc(p->line, cap);
+    char *n = xrealloc(p->line, cap);
     if (!n) return -1;
     p->line = n;
     p->line_cap = cap;

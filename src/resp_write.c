@@ -9,6 +9,7 @@
  * b->data[0..len) and resets len when the socket has taken it.
  */
 #include "resp.h"
+#include "alloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static int reserve(resp_buf *b, size_t more)
     if (more > SIZE_MAX / 2 - b->len) return -1;
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < more) cap *= 2;
-    char *d = realloc(b->data, cap);
+    char *d = xrealloc(b->data, cap);
     if (!d) return -1;
     b->data = d;
     b->cap = cap;

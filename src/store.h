@@ -31,13 +31,15 @@
  *
  * Extending.  Later chapters add operations at the end of store_ops; a
  * variant that does not support one leaves it NULL and callers check.
- * Chapter 5 adds apply: a batch of changes published at once.
+ * Chapter 5 adds apply: a batch of changes applied all or nothing, and
+ * published at once.
  */
 #ifndef STORE_H
 #define STORE_H
 
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "value.h"
@@ -61,6 +63,8 @@ typedef struct store_stats {
     size_t peak_bytes;      /**< most bytes held at once since creation */
     size_t retired_pending; /**< retired objects not yet freed (COW) */
     size_t retired_bytes;   /**< their bytes */
+    size_t publishes;       /**< versions published since creation
+                                 (snapshot stores; 0 for the others) */
 } store_stats;
 
 /** What one change of a batch does (see store_apply()). */
@@ -75,7 +79,8 @@ typedef struct store_change {
     const void *key;        /**< key bytes (copied by the store) */
     size_t klen;            /**< key length */
     value *val;             /**< SET: the value (the store takes it) */
-    int result;             /**< out: what store_set()/store_del() return */
+    int result;             /**< out: what store_set()/store_del() return,
+                                 or -1 for the change that failed */
 } store_change;
 
 /* [ch01-store-ops] */
@@ -279,24 +284,39 @@ static inline void store_stats_get(store *s, store_stats *out)
 }
 
 /**
- * Apply a batch of changes so that readers see all of them or none.
+ * Apply a batch of changes: all of them or none, and readers see all of
+ * them or none.
  *
  * The changes are applied in order, as store_set() and store_del() would
- * apply them one by one, to a private version that is published once at
- * the end: a reader's section sees the store as it was before the batch or
- * as it is after it, never in between.  A replica uses this to publish once
- * per network read of the replication stream, or once per MULTI/EXEC.
+ * apply them one by one, and the result is made visible at once: a
+ * snapshot store (cow, hamt) builds a private version and publishes it
+ * once; a locking store (naive, rwlock, striped) holds its write lock(s)
+ * for the whole batch.  A reader's section sees the store as it was before
+ * the batch or as it is after it, never in between (striped: per shard,
+ * since its sections are not snapshots).  A replica uses this to apply a
+ * MULTI/EXEC, or one network read of the replication stream, as a unit.
+ *
+ * If any change fails, none is applied: the store keeps exactly its old
+ * contents (a snapshot store keeps its old version published and publishes
+ * nothing), and frees everything the batch allocated.
+ *
+ * A batch that changes nothing (no changes, or only deletes of absent
+ * keys) publishes and retires nothing.
  *
  * \param s       the store.
- * \param changes the batch; for each, result receives what store_set()
- *                (0 or -1) or store_del() (1, 0 or -1) would have returned.
- *                Every SET value passes to the store, even when its change
- *                fails; a failed change is skipped and the rest still apply.
- * \param n       number of changes (0 publishes nothing).
- * \return 0 when every change succeeded; -1 with errno ENOMEM when some
- *         failed (see their result); -1 with errno ENOTSUP, changing
- *         nothing and taking no value, when the variant has no batches
- *         (its store_ops.apply is NULL).
+ * \param changes the batch.  Every SET value passes to the store, even
+ *                when the batch fails (it is then freed).  On success each
+ *                result receives what store_set() (0) or store_del() (1 or
+ *                0) would have returned; on failure the change that failed
+ *                gets -1 and every other one 0 (a failure of the batch as a
+ *                whole, such as copying the table, is charged to the first
+ *                change that needed it).
+ * \param n       number of changes (0 does nothing; changes may be NULL).
+ * \return 0 when the whole batch was applied; -1 with errno EINVAL when a
+ *         change is malformed (unknown kind, SET without a value, NULL key
+ *         with a non-zero length), ENOMEM when memory ran out; -1 with
+ *         errno ENOTSUP, changing nothing and taking no value, when the
+ *         variant has no batches (its store_ops.apply is NULL).
  *
  * Thread-safety: like store_set(); must not be called inside a read section.
  */
@@ -304,6 +324,22 @@ static inline int store_apply(store *s, store_change *changes, size_t n)
 {
     if (s->ops->apply == NULL) {
         errno = ENOTSUP;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const store_change *c = &changes[i];
+        bool bad = (c->kind != STORE_CHANGE_SET &&
+                    c->kind != STORE_CHANGE_DEL) ||
+                   (c->kind == STORE_CHANGE_SET && c->val == NULL) ||
+                   (c->key == NULL && c->klen > 0);
+        if (!bad)
+            continue;
+        for (size_t j = 0; j < n; j++) { /* reject the whole batch */
+            changes[j].result = j == i ? -1 : 0;
+            if (changes[j].kind == STORE_CHANGE_SET)
+                value_free(changes[j].val);
+        }
+        errno = EINVAL;
         return -1;
     }
     return s->ops->apply(s, changes, n);

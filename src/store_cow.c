@@ -24,6 +24,7 @@
  * what that costs, chapter 5 makes the copy O(log n).
  */
 #include "store_cow.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "kvmap.h"
 
@@ -45,6 +46,7 @@ typedef struct cow {
     ebr *dom;                /* where old snapshots wait for readers */
     bool unsafe_free;        /* free at once (the chapter's broken policy) */
     size_t peak;             /* most bytes held at once, garbage included */
+    size_t publishes;        /* snapshots published; guarded by wlock */
 } cow;
 
 typedef struct cow_reader {
@@ -74,7 +76,7 @@ static void free_value(void *p)
 /* A private copy of old's table, sharing its keys and values. */
 static snapshot *snapshot_copy(const snapshot *old)
 {
-    snapshot *sn = malloc(sizeof *sn);
+    snapshot *sn = xmalloc(sizeof *sn);
     if (sn == NULL)
         return NULL;
     if (map_clone(&sn->kv.m, &old->kv.m) != 0) {
@@ -87,10 +89,10 @@ static snapshot *snapshot_copy(const snapshot *old)
 
 static store *cow_create_policy(bool unsafe_free)
 {
-    cow *s = calloc(1, sizeof *s);
+    cow *s = xcalloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    snapshot *first = malloc(sizeof *first);
+    snapshot *first = xmalloc(sizeof *first);
     s->dom = ebr_create();
     if (first == NULL || s->dom == NULL || kvmap_init(&first->kv, 0) != 0) {
         free(first);
@@ -132,7 +134,7 @@ static void cow_destroy(store *st)
 
 static store_reader *cow_reader_open(store *st)
 {
-    cow_reader *r = calloc(1, sizeof *r);
+    cow_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->er = ebr_register(((cow *)st)->dom);
@@ -223,6 +225,7 @@ static void publish(cow *s, snapshot *old, snapshot *next)
     /* release: everything written into next (the copied table, the new key
      * and value) happens before any reader's acquire load that sees it. */
     atomic_store_explicit(&s->cur, next, memory_order_release);
+    s->publishes++;
     /* old is now unreachable for readers that enter from here on; readers
      * already inside keep it until they leave. */
     retire(s, old, snapshot_free_table, map_table_bytes(&old->kv.m) + sizeof *old);
@@ -282,6 +285,72 @@ static int cow_del(store *st, const void *key, size_t klen)
     return 1;
 }
 
+/* [ch05-cow-apply] */
+/* The first change that needs a new snapshot: a SET, or a DEL of a key
+ * the old snapshot holds (with no SET before it, no other key can be
+ * there).  n when none does: the batch changes nothing. */
+static size_t first_change(const snapshot *old, const store_change *ch,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ch[i].kind == STORE_CHANGE_SET ||
+            kvmap_get(&old->kv, ch[i].key, ch[i].klen) != NULL)
+            return i;
+    return n;
+}
+
+/* One copy of the table for the whole batch, published once.  Every
+ * allocation is made before the copy changes (kvmap_batch.c), so on
+ * failure the private copy is dropped and the old snapshot stays. */
+static int cow_apply(store *st, store_change *ch, size_t n)
+{
+    cow *s = (cow *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0) /* key copies, outside the lock */
+        return -1;
+    pthread_mutex_lock(&s->wlock);
+    snapshot *old = atomic_load_explicit(&s->cur, memory_order_relaxed);
+    size_t first = first_change(old, ch, n);
+    if (first == n) { /* only deletes of absent keys: publish nothing */
+        pthread_mutex_unlock(&s->wlock);
+        for (size_t i = 0; i < n; i++)
+            ch[i].result = 0;
+        kvmap_batch_end(&b);
+        return 0;
+    }
+    snapshot *next = snapshot_copy(old); /* the one O(n) copy */
+    if (next == NULL || kvmap_reserve(&next->kv, b.sets) != 0) {
+        size_t failed = next == NULL ? first : kvmap_batch_first_set(&b);
+        if (next != NULL)
+            snapshot_free_table(next); /* never published: free at once */
+        pthread_mutex_unlock(&s->wlock);
+        kvmap_batch_abort(&b, failed);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        kvmap_batch_apply(&next->kv, &b, i);
+    publish(s, old, next);
+    /* What the batch replaced or removed may be in a reader's hands (or was
+     * made by this batch and never published: retiring it is merely late).
+     * A SET's unused key copy was never published: kvmap_batch_end frees. */
+    for (size_t i = 0; i < n; i++) {
+        kvmap_left *l = &b.left[i];
+        if (l->val != NULL)
+            retire(s, l->val, free_value, value_bytes(l->val));
+        if (ch[i].kind == STORE_CHANGE_DEL && l->key != NULL)
+            retire(s, l->key, free, ch[i].klen ? ch[i].klen : 1);
+        l->val = NULL;
+        if (ch[i].kind == STORE_CHANGE_DEL)
+            l->key = NULL;
+    }
+    note_peak(s);
+    pthread_mutex_unlock(&s->wlock);
+    kvmap_batch_end(&b);
+    ebr_reclaim(s->dom);
+    return 0;
+}
+/* [ch05-cow-apply] */
+
 static void cow_stats(store *st, store_stats *out)
 {
     cow *s = (cow *)st;
@@ -291,6 +360,7 @@ static void cow_stats(store *st, store_stats *out)
         .keys = cur->kv.m.count,
         .bytes = snapshot_bytes(cur),
         .peak_bytes = s->peak,
+        .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
     ebr_stats(s->dom, &out->retired_pending, &out->retired_bytes);
@@ -316,4 +386,5 @@ const store_ops store_cow_ops = {
     .set = cow_set,
     .del = cow_del,
     .stats = cow_stats,
+    .apply = cow_apply,
 };

@@ -12,13 +12,17 @@
  * the mutex only keeps the store correct if there are more).  A write is a
  * hamt_edit of one change: path-copy, publish the new root, retire what
  * the new version no longer reaches, and give the epoch a chance to move.
- * store_apply() is the same with many changes in one edit.
+ * store_apply() is the same with many changes in one edit.  A write that
+ * fails, or changes nothing (a delete of an absent key, an empty batch),
+ * publishes nothing: hamt_edit_abort() drops the private version, and the
+ * published one stays as it was.
  *
  * Memory accounting: bytes is the published version (nodes, keys, values);
  * peak_bytes also counts what was retired and not yet freed, because that
  * memory is still held: it is what a write costs beyond the live data.
  */
 #include "store_hamt.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "hamt.h"
 #include "hash.h"
@@ -49,6 +53,7 @@ typedef struct hs {
     size_t val_bytes;          /**< values of the published version */
     size_t peak;               /**< most bytes held, garbage included */
     size_t since_reclaim;      /**< changes since the last ebr_reclaim */
+    size_t publishes;          /**< versions published */
 } hs;
 
 /** A reader of the hamt store. */
@@ -65,7 +70,7 @@ static void free_value(void *p)
 
 static store *hs_create(void)
 {
-    hs *s = aligned_alloc(128, sizeof *s);
+    hs *s = xaligned_alloc(128, sizeof *s);
     if (s == NULL)
         return NULL;
     memset(s, 0, sizeof *s);
@@ -101,7 +106,7 @@ static void hs_destroy(store *st)
 
 static store_reader *hs_reader_open(store *st)
 {
-    hs_reader *r = calloc(1, sizeof *r);
+    hs_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->er = ebr_register(((hs *)st)->ebr);
@@ -215,7 +220,7 @@ static void retire_garbage(hs *s)
 {
     hamt_edit *e = &s->edit;
     size_t n = e->ngarbage, bytes = 0;
-    bundle *b = n > 1 ? malloc(sizeof *b + n * sizeof b->g[0]) : NULL;
+    bundle *b = n > 1 ? xmalloc(sizeof *b + n * sizeof b->g[0]) : NULL;
     if (b != NULL) {
         b->n = n;
         memcpy(b->g, e->garbage, n * sizeof b->g[0]);
@@ -236,6 +241,7 @@ static void publish(hs *s, size_t changes)
     /* release: every node, key and value of the new version was written
      * before this store; a reader's acquire load of the root sees them. */
     atomic_store_explicit(&s->root, s->edit.root, memory_order_release);
+    s->publishes++;
     s->node_bytes = s->edit.bytes;
     /* Only now is the garbage unreachable for readers that enter. */
     retire_garbage(s);
@@ -259,24 +265,21 @@ static void publish(hs *s, size_t changes)
 /* [ch05-publish] */
 
 /* One SET or DEL into the open edit; returns what store_set/del would.
- * A replaced or removed value goes on the edit's garbage list. */
+ * A replaced or removed value goes on the edit's garbage list.  On failure
+ * the value stays the caller's. */
 static int edit_one(hs *s, store_change_kind kind, const void *key,
                     size_t klen, value *v)
 {
     /* Room for the nodes of one path and the value, reserved first, so
      * that queuing the old value below cannot fail after the change. */
-    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0) {
-        value_free(v);
+    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0)
         return -1;
-    }
     void *old = NULL;
     int rc;
     if (kind == STORE_CHANGE_SET) {
         rc = hamt_edit_set(&s->edit, key, klen, v, &old);
-        if (rc != 0) {
-            value_free(v);
+        if (rc != 0)
             return -1;
-        }
         s->val_bytes += value_bytes(v);
     } else {
         rc = hamt_edit_del(&s->edit, key, klen, &old);
@@ -291,17 +294,34 @@ static int edit_one(hs *s, store_change_kind kind, const void *key,
     return rc;
 }
 
+/* End a write that failed or changed nothing: drop the private version
+ * (the published one stays, and nothing is retired) and unlock. */
+static void write_cancel(hs *s, size_t val_bytes)
+{
+    hamt_edit_abort(&s->edit);
+    s->val_bytes = val_bytes;
+    pthread_mutex_unlock(&s->wlock);
+}
+
+/* True if the private version differs from the published one. */
+static bool edit_changed(const hs *s)
+{
+    return s->edit.root != s->edit.base || s->edit.ngarbage > 0;
+}
+
 /* [ch05-set] */
 static int hs_set(store *st, const void *key, size_t klen, value *v)
 {
     hs *s = (hs *)st;
     write_begin(s);
-    int rc = edit_one(s, STORE_CHANGE_SET, key, klen, v);
-    /* Published even on failure: the private version then holds the same
-     * keys, but may already use copies of nodes that are on the garbage
-     * list, so it must replace the old root before they are retired. */
+    size_t val_bytes = s->val_bytes;
+    if (edit_one(s, STORE_CHANGE_SET, key, klen, v) != 0) {
+        write_cancel(s, val_bytes); /* the old version stays published */
+        value_free(v);
+        return -1;
+    }
     publish(s, 1);
-    return rc;
+    return 0;
 }
 /* [ch05-set] */
 
@@ -309,8 +329,12 @@ static int hs_del(store *st, const void *key, size_t klen)
 {
     hs *s = (hs *)st;
     write_begin(s);
+    size_t val_bytes = s->val_bytes;
     int rc = edit_one(s, STORE_CHANGE_DEL, key, klen, NULL);
-    publish(s, 1);
+    if (rc <= 0) /* failed, or absent: nothing to publish */
+        write_cancel(s, val_bytes);
+    else
+        publish(s, 1);
     return rc;
 }
 
@@ -318,18 +342,29 @@ static int hs_del(store *st, const void *key, size_t klen)
 static int hs_apply(store *st, store_change *ch, size_t n)
 {
     hs *s = (hs *)st;
-    int status = 0;
     write_begin(s);
+    size_t val_bytes = s->val_bytes;
     for (size_t i = 0; i < n; i++) {
         ch[i].result = edit_one(s, ch[i].kind, ch[i].key, ch[i].klen,
                                 ch[i].val);
-        if (ch[i].result < 0)
-            status = -1;
-    }
-    publish(s, n); /* readers see all n changes at once, or none */
-    if (status != 0)
+        if (ch[i].result >= 0)
+            continue;
+        /* All or nothing: throw the private version away, the published
+         * one stays, and every value of the batch is freed. */
+        write_cancel(s, val_bytes);
+        for (size_t j = 0; j < n; j++) {
+            ch[j].result = j == i ? -1 : 0;
+            if (ch[j].kind == STORE_CHANGE_SET)
+                value_free(ch[j].val);
+        }
         errno = ENOMEM;
-    return status;
+        return -1;
+    }
+    if (edit_changed(s))
+        publish(s, n); /* readers see all n changes at once */
+    else
+        write_cancel(s, val_bytes); /* empty, or only absent deletes */
+    return 0;
 }
 /* [ch05-apply] */
 
@@ -346,8 +381,19 @@ static void hs_stats(store *st, store_stats *out)
         .peak_bytes = s->peak,
         .retired_pending = pending,
         .retired_bytes = pending_bytes,
+        .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
+}
+
+int store_hamt_check(store *st, char *err, size_t errlen)
+{
+    hs *s = (hs *)st;
+    pthread_mutex_lock(&s->wlock);
+    int rc = hamt_check(atomic_load_explicit(&s->root, memory_order_relaxed),
+                        err, errlen);
+    pthread_mutex_unlock(&s->wlock);
+    return rc;
 }
 
 const store_ops store_hamt_ops = {

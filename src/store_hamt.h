@@ -19,4 +19,14 @@
 /** Persistent-HAMT copy-on-write store ("hamt"). */
 extern const store_ops store_hamt_ops;
 
+/**
+ * Check the invariants of the published trie (hamt_check()), for tests.
+ * \param s      a store made from store_hamt_ops.
+ * \param err    receives the first violation found.
+ * \param errlen size of err.
+ * \return 0 if the trie is valid and canonical, -1 otherwise.
+ * Thread-safety: takes the writer lock; call outside read sections.
+ */
+int store_hamt_check(store *s, char *err, size_t errlen);
+
 #endif

@@ -6,6 +6,7 @@
  * that breaks as soon as a second thread writes.
  */
 #include "store_naive.h"
+#include "alloc.h"
 #include "kvmap.h"
 
 #include <stdlib.h>
@@ -22,7 +23,7 @@ typedef struct naive_reader {
 
 static store *naive_create(void)
 {
-    naive *s = calloc(1, sizeof *s);
+    naive *s = xcalloc(1, sizeof *s);
     if (s == NULL || kvmap_init(&s->kv, 0) != 0) {
         free(s);
         return NULL;
@@ -40,7 +41,7 @@ static void naive_destroy(store *st)
 
 static store_reader *naive_reader_open(store *st)
 {
-    naive_reader *r = calloc(1, sizeof *r);
+    naive_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;
@@ -114,6 +115,24 @@ static int naive_del(store *st, const void *key, size_t klen)
     return 1;
 }
 
+/* Prepare every allocation, then apply: nothing can fail half-way. */
+static int naive_apply(store *st, store_change *ch, size_t n)
+{
+    naive *s = (naive *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0)
+        return -1;
+    if (kvmap_reserve(&s->kv, b.sets) != 0) {
+        kvmap_batch_abort(&b, kvmap_batch_first_set(&b));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        kvmap_batch_apply(&s->kv, &b, i);
+    note_peak(s);
+    kvmap_batch_end(&b); /* nobody else can hold what it replaced */
+    return 0;
+}
+
 static void naive_stats(store *st, store_stats *out)
 {
     naive *s = (naive *)st;
@@ -139,4 +158,5 @@ const store_ops store_naive_ops = {
     .set = naive_set,
     .del = naive_del,
     .stats = naive_stats,
+    .apply = naive_apply,
 };

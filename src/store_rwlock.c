@@ -12,6 +12,7 @@
  * scale.
  */
 #include "store_rwlock.h"
+#include "alloc.h"
 #include "kvmap.h"
 
 #include <assert.h>
@@ -35,7 +36,7 @@ typedef struct rw_reader {
 /* [ch02-create] */
 static store *rw_create_kind(const store_ops *ops, int kind)
 {
-    rw *s = calloc(1, sizeof *s);
+    rw *s = xcalloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     pthread_rwlockattr_t attr;
@@ -79,7 +80,7 @@ static void rw_destroy(store *st)
 
 static store_reader *rw_reader_open(store *st)
 {
-    rw_reader *r = calloc(1, sizeof *r);
+    rw_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;
@@ -151,6 +152,34 @@ static int rw_del(store *st, const void *key, size_t klen)
     return found ? 1 : 0;
 }
 
+/* [ch05-rwlock-apply] */
+/* A batch under one hold of the write lock.  All or nothing by
+ * pre-allocation, not an undo log: the key copies are made before the
+ * lock is taken, the table room right after, and from then on applying is
+ * pointer moves that cannot fail.  An undo log would have to re-insert
+ * deleted keys on failure, which can itself need memory. */
+static int rw_apply(store *st, store_change *ch, size_t n)
+{
+    rw *s = (rw *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0)
+        return -1;
+    pthread_rwlock_wrlock(&s->lock);
+    if (kvmap_reserve(&s->kv, b.sets) != 0) {
+        pthread_rwlock_unlock(&s->lock);
+        kvmap_batch_abort(&b, kvmap_batch_first_set(&b));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        kvmap_batch_apply(&s->kv, &b, i);
+    if (kvmap_bytes(&s->kv) > s->peak)
+        s->peak = kvmap_bytes(&s->kv);
+    pthread_rwlock_unlock(&s->lock);
+    kvmap_batch_end(&b); /* as in rw_set: freed after unlocking */
+    return 0;
+}
+/* [ch05-rwlock-apply] */
+
 static void rw_stats(store *st, store_stats *out)
 {
     rw *s = (rw *)st;
@@ -174,7 +203,8 @@ static void rw_stats(store *st, store_stats *out)
     .iterate = rw_iterate,             \
     .set = rw_set,                     \
     .del = rw_del,                     \
-    .stats = rw_stats
+    .stats = rw_stats,                 \
+    .apply = rw_apply
 
 const store_ops store_rwlock_ops = {
     .name = "rwlock",

@@ -20,6 +20,7 @@
  * the hash down.
  */
 #include "store_striped.h"
+#include "alloc.h"
 #include "ebr.h"
 #include "hash.h"
 #include "kvmap.h"
@@ -79,7 +80,7 @@ static void st_destroy(store *st)
 
 static store *st_create(void)
 {
-    striped *s = aligned_alloc(128, sizeof *s);
+    striped *s = xaligned_alloc(128, sizeof *s);
     if (s == NULL)
         return NULL;
     memset(s, 0, sizeof *s);
@@ -109,7 +110,7 @@ static void st_reader_close(store_reader *rb)
 
 static store_reader *st_reader_open(store *st)
 {
-    striped_reader *r = calloc(1, sizeof *r);
+    striped_reader *r = xcalloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->base.owner = st;
@@ -225,6 +226,69 @@ static int st_del(store *st, const void *key, size_t klen)
     return found ? 1 : 0;
 }
 
+/* A batch locks every shard it touches, in index order (so two batches
+ * cannot deadlock), for the whole batch: a get() sees the batch's keys of
+ * its shard all changed or none.  Key copies are made before locking and
+ * table room reserved before changing anything (kvmap_batch.c), so a
+ * failure changes nothing. */
+static int st_apply(store *st, store_change *ch, size_t n)
+{
+    striped *s = (striped *)st;
+    kvmap_batch b;
+    if (kvmap_batch_prepare(&b, ch, n) != 0)
+        return -1;
+    uint32_t touched = 0;
+    size_t sets[SHARDS] = { 0 }, first_set[SHARDS] = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = shard_of(ch[i].key, ch[i].klen);
+        touched |= UINT32_C(1) << k;
+        if (ch[i].kind == STORE_CHANGE_SET && sets[k]++ == 0)
+            first_set[k] = i;
+    }
+    for (unsigned k = 0; k < SHARDS; k++)
+        if (touched & (UINT32_C(1) << k))
+            pthread_rwlock_wrlock(&s->shards[k].lock);
+    size_t failed = SIZE_MAX;
+    for (unsigned k = 0; k < SHARDS && failed == SIZE_MAX; k++)
+        if (sets[k] > 0 && kvmap_reserve(&s->shards[k].kv, sets[k]) != 0)
+            failed = first_set[k];
+    if (failed == SIZE_MAX)
+        for (size_t i = 0; i < n; i++)
+            kvmap_batch_apply(&s->shards[shard_of(ch[i].key, ch[i].klen)].kv,
+                              &b, i);
+    uint32_t reclaim = 0;
+    for (unsigned k = 0; k < SHARDS; k++) {
+        if (!(touched & (UINT32_C(1) << k)))
+            continue;
+        shard *sh = &s->shards[k];
+        if (failed == SIZE_MAX) {
+            if (kvmap_bytes(&sh->kv) > sh->peak)
+                sh->peak = kvmap_bytes(&sh->kv);
+            if (++sh->writes % RECLAIM_EVERY == 0)
+                reclaim |= UINT32_C(1) << k;
+        }
+        pthread_rwlock_unlock(&sh->lock);
+    }
+    if (failed != SIZE_MAX) {
+        kvmap_batch_abort(&b, failed);
+        return -1;
+    }
+    /* Keys are only read under a shard lock: kvmap_batch_end frees them.
+     * Values may still be in a reader's hands: retire those. */
+    for (size_t i = 0; i < n; i++) {
+        if (b.left[i].val == NULL)
+            continue;
+        retire_value(&s->shards[shard_of(ch[i].key, ch[i].klen)],
+                     b.left[i].val, false);
+        b.left[i].val = NULL;
+    }
+    for (unsigned k = 0; k < SHARDS; k++)
+        if (reclaim & (UINT32_C(1) << k))
+            ebr_reclaim(s->shards[k].dom);
+    kvmap_batch_end(&b);
+    return 0;
+}
+
 static void st_stats(store *st, store_stats *out)
 {
     striped *s = (striped *)st;
@@ -259,4 +323,5 @@ const store_ops store_striped_ops = {
     .set = st_set,
     .del = st_del,
     .stats = st_stats,
+    .apply = st_apply,
 };

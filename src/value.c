@@ -8,6 +8,7 @@
  * keep their own small structs, with all byte strings in the arena too.
  */
 #include "value.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ value *value_new_string(const void *bytes, size_t len, int64_t expire_ms)
 {
     if (len > SIZE_MAX - sizeof(value) - 1)
         return NULL;
-    value *v = malloc(sizeof *v + len + 1);
+    value *v = xmalloc(sizeof *v + len + 1);
     if (v == NULL)
         return NULL;
     v->type = VALUE_STRING;
@@ -50,21 +51,21 @@ value *value_new_collection(value_type type, int64_t expire_ms)
 {
     if (type == VALUE_STRING || type > VALUE_MODULE)
         return NULL;
-    value *v = calloc(1, sizeof *v);
+    value *v = xcalloc(1, sizeof *v);
     if (v == NULL)
         return NULL;
     v->type = type;
     v->expire_ms = expire_ms;
     if (type == VALUE_STREAM) {
-        v->u.stream = calloc(1, sizeof *v->u.stream);
+        v->u.stream = xcalloc(1, sizeof *v->u.stream);
         if (v->u.stream == NULL)
             goto fail;
     } else if (type == VALUE_MODULE) {
-        v->u.module = calloc(1, sizeof *v->u.module);
+        v->u.module = xcalloc(1, sizeof *v->u.module);
         if (v->u.module == NULL)
             goto fail;
     } else if (type != VALUE_LIST) {
-        struct map *m = malloc(sizeof *m);
+        struct map *m = xmalloc(sizeof *m);
         if (m == NULL || map_init(m, 0, NULL) != 0) {
             free(m);
             goto fail;
@@ -93,7 +94,7 @@ int value_intern(value *v, const void *bytes, size_t len, value_elem *out)
             cap = CHUNK_MAX;
         if (cap < len + 1)
             cap = len + 1;
-        struct value_chunk *n = malloc(sizeof *n + cap);
+        struct value_chunk *n = xmalloc(sizeof *n + cap);
         if (n == NULL)
             return -1;
         n->cap = cap;
@@ -126,7 +127,7 @@ static int grow(value *v, void **arr, size_t count, size_t elem_size)
     size_t cap = v->cap < 4 ? 4 : v->cap * 2;
     if (cap > SIZE_MAX / elem_size)
         return -1;
-    void *n = realloc(*arr, cap * elem_size);
+    void *n = xrealloc(*arr, cap * elem_size);
     if (n == NULL)
         return -1;
     *arr = n;
@@ -183,7 +184,7 @@ int value_hash_add(value *v, const void *f, size_t flen, const void *val,
         if (grow(v, (void **)&v->u.hash.fv, n, 2 * sizeof(value_elem)) != 0)
             return -1;
         if (v->u.hash.field_expire_ms != NULL) {
-            int64_t *ex = realloc(v->u.hash.field_expire_ms,
+            int64_t *ex = xrealloc(v->u.hash.field_expire_ms,
                                   v->cap * sizeof *ex);
             if (ex == NULL)
                 return -1;
@@ -191,7 +192,7 @@ int value_hash_add(value *v, const void *f, size_t flen, const void *val,
         }
     }
     if (expire_ms != VALUE_NO_EXPIRY && v->u.hash.field_expire_ms == NULL) {
-        int64_t *ex = malloc((v->cap ? v->cap : 1) * sizeof *ex);
+        int64_t *ex = xmalloc((v->cap ? v->cap : 1) * sizeof *ex);
         if (ex == NULL)
             return -1;
         for (size_t i = 0; i < n; i++)

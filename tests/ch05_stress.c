@@ -278,15 +278,16 @@ START_TEST(apply_results_and_unsupported)
     ck_assert_int_eq(ch[3].result, 0);
     ck_assert_int_eq(store_apply(s, ch, 0), 0);
     store_destroy(s);
-    /* A variant without batches says so and takes nothing. */
-    store *rw = store_create(store_variant("rwlock"));
+    /* A variant without batches (every store here has them; a new one
+     * may not yet) says so and takes nothing: only the ops table is read. */
+    store_ops no_batches = { .name = "no-batches", .apply = NULL };
+    store fake = { .ops = &no_batches };
     value *v = genval(1, 1);
     store_change one = { STORE_CHANGE_SET, "x", 1, v, 0 };
     errno = 0;
-    ck_assert_int_eq(store_apply(rw, &one, 1), -1);
+    ck_assert_int_eq(store_apply(&fake, &one, 1), -1);
     ck_assert_int_eq(errno, ENOTSUP);
     value_free(v);
-    store_destroy(rw);
 }
 END_TEST
 

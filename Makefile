@@ -29,11 +29,22 @@ MAKEFLAGS += --no-builtin-rules
 MODE     ?= release
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
-CH       ?= 99
+CH       ?=
 SRC_DIRS := src
 CHAPTERS := $(sort $(patsubst tests/ch%,%,$(foreach f,$(wildcard tests/ch[0-9][0-9]_*.c),$(firstword $(subst _, ,$(basename $(f)))))))
-# Chapters 01..CH (CH=2 and CH=02 both work).
-CH_SEL   := $(shell for c in $(CHAPTERS); do [ $$(expr $$c + 0) -le $$(expr $(CH) + 0) ] && echo $$c; done)
+# CH picks chapters: `make test CH=N` runs chapters 01..N, `make exercise
+# CH=N` chapter N's exercises.  CH=2 and CH=02 both work: CH_NUM is CH as two
+# digits, empty unless CH is one number.  No CH: every chapter.
+ch_not_digits = $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1)))))))))))
+CH_NUM   := $(if $(and $(filter 1,$(words $(CH))),$(if $(call ch_not_digits,$(CH)),,yes)),$(shell printf '%02d' "$$(expr $(CH) + 0 2>/dev/null)" 2>/dev/null))
+CH_SEL   := $(if $(CH),$(shell for c in $(CHAPTERS); do [ $$(expr $$c + 0) -le $$(expr 0$(CH_NUM) + 0) ] && echo $$c; done),$(CHAPTERS))
+# A CH that is not a chapter is an error naming the chapters there are; it
+# never runs fewer tests than asked for (CH beyond the last chapter, too).
+ifneq ($(and $(CH),$(filter test tsan asan valgrind run-tests,$(MAKECMDGOALS)),$(if $(CHAPTERS_ONLY),,yes)),)
+  ifeq ($(filter $(CH_NUM),$(CHAPTERS)),)
+    $(error CH=$(CH) is not a chapter: the chapters are $(firstword $(CHAPTERS))..$(lastword $(CHAPTERS)), and CH=N runs chapters 1..N (CH=$(lastword $(CHAPTERS)), or no CH, runs them all))
+  endif
+endif
 
 # --- toolchain per mode ------------------------------------------------------
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
@@ -107,10 +118,13 @@ help:
 	@echo "Build a Redis Replica in C - make targets"
 	@echo "  make                 build the library and programs (build/)"
 	@echo "  make deps            install the Debian packages the course needs"
-	@echo "  make test            run chapters 01..CH (default: all) and print scores"
+	@echo "  make test            run every chapter's suites and print scores"
 	@echo "  make test-chNN       run one chapter's suites (e.g. make test-ch02)"
 	@echo "  make test CH=N       run chapters 1..N, as a learner at chapter N does"
-	@echo "      SUITE=name CASE=name   run one Check suite / test case only"
+	@echo "                       (CH=2 or CH=02; CH=0, a CH past the last chapter"
+	@echo "                       or not a number is an error naming the chapters)"
+	@echo "      SUITE=name CASE=name   run one Check suite / test case only; a"
+	@echo "                       name that matches no test is an error listing them"
 	@echo "  make tsan            all suites under ThreadSanitizer (clang); must be silent"
 	@echo "  make tsan-ch01       show the data race of chapter 1 under ThreadSanitizer"
 	@echo "  make demos           check that every deliberate bug is still caught"
@@ -118,7 +132,8 @@ help:
 	@echo "  make valgrind        all suites under Valgrind memcheck, leaks are errors"
 	@echo "  make asan            all suites under AddressSanitizer + UBSan"
 	@echo "  make docs            the Doxygen site in build/docs/html (warnings fail)"
-	@echo "  make exercise CH=NN  chapter NN's exercise tests against exercises/chNN/"
+	@echo "  make exercise CH=N   chapter N's exercise tests against exercises/chNN/"
+	@echo "                       (CH is required and must be a chapter with exercises)"
 	@echo "  make solutions       every chapter's exercise tests against solutions/"
 	@echo "  make exercises-fail  check that each shipped exercise starter fails its tests"
 	@echo "  make bench           a short run of every benchmark (about a minute)"
@@ -249,6 +264,12 @@ litmus: $(LITMUS_BINS)
 
 # --- exercises and solutions -------------------------------------------------
 EX_CHAPTERS := $(sort $(patsubst exercises/ch%,%,$(wildcard exercises/ch[0-9][0-9])))
+# `make exercise` needs CH, and CH must name a chapter with exercises.
+ifneq ($(filter exercise,$(MAKECMDGOALS)),)
+  ifeq ($(filter $(CH_NUM),$(EX_CHAPTERS)),)
+    $(error $(if $(CH),CH=$(CH) has no exercises,make exercise needs CH=N); exercises/ has chapters $(EX_CHAPTERS) (CH=1 and CH=01 both work))
+  endif
+endif
 
 build/exercise/ch%: FORCE | deps
 	@$(MAKE) --no-print-directory ex-bin-ch$* KIND=exercise DIR=exercises/ch$*
@@ -263,8 +284,8 @@ ex-bin-ch%: $(LIB) $(UTIL_OBJ)
 	  build/gen/$(KIND)-ch$*.c $(wildcard tests/exercises/ch$*_*.c) $(wildcard $(DIR)/*.c) \
 	  $(UTIL_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) -o build/$(KIND)/ch$*
 
-exercise: build/exercise/ch$(CH)
-	@tests/util/run-suites.sh "" build/exercise/ch$(CH)
+exercise: build/exercise/ch$(CH_NUM)
+	@tests/util/run-suites.sh "" build/exercise/ch$(CH_NUM)
 
 solutions: $(addprefix build/solution/ch,$(EX_CHAPTERS))
 	@tests/util/run-suites.sh "" $^

@@ -1,7 +1,7 @@
 /* rdb_json.h - rendering an RDB file as JSON (what rdb-dump prints).
  *
  * The shape is the one the test corpus's expected files use (see
- * ../shared/rdb-corpus/README.md): magic, rdb_version, aux, dbs -> key ->
+ * tests/data/rdb/README.md): magic, rdb_version, aux, dbs -> key ->
  * {type, rdb_type, encoding, expiry_ms, ..., value}, checksum, and the
  * optional sections (resizedb, functions, module_aux, slot_info,
  * enterprise_opcodes, trailing_bytes).  Keys are written as they are

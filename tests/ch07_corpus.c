@@ -1,7 +1,8 @@
-/* ch07_corpus.c - chapter 7: every dump of the shared RDB corpus decodes to
- * its expected contents.
+/* ch07_corpus.c - chapter 7: every dump of the RDB corpus decodes to its
+ * expected contents.
  *
- * The corpus (../shared/rdb-corpus, or $RDB_CORPUS) holds real dumps from
+ * The corpus (tests/data/rdb, or $RDB_CORPUS; see tests/util/corpus.h and
+ * tests/data/rdb/README.md) holds real dumps from
  * Redis 2.2 to 7.4, Valkey and Redis Enterprise, each with an expected JSON
  * file written by an independent decoder and cross-checked against a real
  * server.  Each dump is parsed through the same path rdb-dump uses
@@ -13,6 +14,7 @@
  * its contents when CRC checking is off.  A missing corpus is a failure,
  * never a silent skip.
  */
+#include "corpus.h"
 #include "json.h"
 #include "rdb.h"
 #include "rdb_json.h"
@@ -28,7 +30,7 @@
 
 #define MAX_FILES 256
 
-static char corpus_dir[1024];
+static char corpus_root[1024];
 static char *files[MAX_FILES]; /* "<source>/<file>" relative to the corpus */
 static int nfiles;
 
@@ -40,11 +42,9 @@ static int cmp_str(const void *a, const void *b)
 /* List expected/<source>/<file>.json; returns the number found. */
 static int list_corpus(void)
 {
-    const char *env = getenv("RDB_CORPUS");
-    snprintf(corpus_dir, sizeof corpus_dir, "%s",
-             env && *env ? env : "../shared/rdb-corpus");
+    snprintf(corpus_root, sizeof corpus_root, "%s", corpus_dir());
     char path[1200];
-    snprintf(path, sizeof path, "%s/expected", corpus_dir);
+    snprintf(path, sizeof path, "%s/expected", corpus_root);
     DIR *d = opendir(path);
     if (d == NULL)
         return 0;
@@ -100,7 +100,7 @@ static int decode(const char *rel, bool no_crc, char **out, size_t *outlen,
                   rdb_result *res)
 {
     char path[1700];
-    snprintf(path, sizeof path, "%s/%s", corpus_dir, rel);
+    snprintf(path, sizeof path, "%s/%s", corpus_root, rel);
     int fd = open(path, O_RDONLY);
     ck_assert_msg(fd >= 0, "cannot open %s", path);
     rdb_reader r;
@@ -277,7 +277,7 @@ static json *load_expected(const char *rel)
 {
     char path[1700], err[200];
     size_t len;
-    snprintf(path, sizeof path, "%s/expected/%s.json", corpus_dir, rel);
+    snprintf(path, sizeof path, "%s/expected/%s.json", corpus_root, rel);
     char *text = slurp(path, &len);
     ck_assert_msg(text != NULL, "cannot read %s", path);
     json *j = json_parse(text, len, err, sizeof err);
@@ -342,11 +342,12 @@ END_TEST
 
 START_TEST(corpus_is_present)
 {
-    ck_assert_msg(nfiles > 0, "RDB corpus not found: looked for %s/expected/"
-                  "<source>/*.json (relative to the repository root; set "
-                  "RDB_CORPUS to override)", corpus_dir);
+    char where[1400];
+    ck_assert_msg(nfiles > 0, "RDB corpus not found: no expected/<source>/"
+                  "*.json under %s (run the tests from the repository root, "
+                  "or set RDB_CORPUS=dir)", corpus_where(where, sizeof where));
     ck_assert_msg(nfiles >= 80, "only %d corpus files under %s", nfiles,
-                  corpus_dir);
+                  corpus_root);
 }
 END_TEST
 

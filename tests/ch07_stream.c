@@ -6,6 +6,7 @@
  * and hand back bytes it read past the end.  Then the loader: a database
  * into a store, module values skipped, lookups on the loaded values.
  */
+#include "corpus.h"
 #include "rdb.h"
 #include "rdb_json.h"
 #include "store_naive.h"
@@ -18,8 +19,9 @@
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s (is ../shared/rdb-corpus "
-                  "there?)", path);
+    char where[1400];
+    ck_assert_msg(f != NULL, "cannot open %s (RDB corpus looked for in %s)",
+                  path, corpus_where(where, sizeof where));
     char *p = malloc(1 << 20);
     *len = fread(p, 1, 1 << 20, f);
     fclose(f);
@@ -29,11 +31,7 @@ static char *read_file(const char *path, size_t *len)
 static const char *corpus(const char *rel)
 {
     static char path[1024];
-    const char *env = getenv("RDB_CORPUS");
-    snprintf(path, sizeof path, "%s/%s", env && *env ? env
-                                                     : "../shared/rdb-corpus",
-             rel);
-    return path;
+    return corpus_path(path, sizeof path, rel);
 }
 
 START_TEST(every_truncation_fails_cleanly)

@@ -4,8 +4,9 @@
 # Usage: run-fuzz.sh SECONDS build/fuzz/NAME...
 # Seeds: tests/fuzz/corpus/NAME/ (kept in the repository: crashes found once
 # become regression inputs there) plus every directory listed, one per line,
-# in tests/fuzz/NAME.seeds (paths relative to the repository root; missing
-# ones are skipped with a note).  New inputs go to build/fuzz/NAME.corpus/.
+# in tests/fuzz/NAME.seeds (paths relative to the repository root; a listed
+# directory that is missing is an error, not a silent skip).  New inputs go
+# to build/fuzz/NAME.corpus/.
 set -uo pipefail
 secs=$1; shift
 status=0
@@ -16,7 +17,10 @@ for bin in "$@"; do
   if [ -f "tests/fuzz/$name.seeds" ]; then
     while read -r d; do
       [ -z "$d" ] || [[ $d == \#* ]] && continue
-      if [ -d "$d" ]; then seeds+=("$d"); else echo "fuzz $name: seed dir $d not found, skipped"; fi
+      if [ -d "$d" ]; then seeds+=("$d"); else
+        echo "!! fuzz $name: seed directory $d (listed in tests/fuzz/$name.seeds) not found in $(pwd)"
+        status=1; continue 2
+      fi
     done < "tests/fuzz/$name.seeds"
   fi
   echo "== fuzz $name for ${secs}s (seeds: ${seeds[*]})"

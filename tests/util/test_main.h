@@ -10,6 +10,9 @@
 
 #include <check.h>
 
+/** Exit status of a test program that ran no test at all (see test_main). */
+#define TEST_MAIN_NOTHING_RAN 2
+
 /** A function that builds one Check suite. */
 typedef Suite *suite_fn(void);
 
@@ -21,7 +24,10 @@ typedef Suite *suite_fn(void);
  *
  * \param label  chapter label printed in the score line, e.g. "ch01".
  * \param suites NULL-terminated array of suite constructors.
- * \return 0 if every test passed, 1 otherwise (for use as exit status).
+ * \return 0 if every test passed, 1 if any failed, TEST_MAIN_NOTHING_RAN (2)
+ *         if no test ran (every suite filtered out by CK_RUN_SUITE or
+ *         CK_RUN_CASE, or no suites): running nothing is never a pass.
+ *         For use as the exit status of main().
  */
 int test_main(const char *label, suite_fn *const suites[]);
 

@@ -76,7 +76,7 @@ UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
 
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
-            redis-server redis-tools gnuplot-nox libclang-rt-14-dev
+            redis-server redis-tools gnuplot-nox libclang-rt-14-dev python3
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
@@ -118,6 +118,8 @@ help:
 	@echo "  make exercise CH=NN  chapter NN's exercise tests against exercises/chNN/"
 	@echo "  make solutions       every chapter's exercise tests against solutions/"
 	@echo "  make exercises-fail  check that each shipped exercise starter fails its tests"
+	@echo "  make learn CH=N      build it yourself: chapter N's files into learn/, bodies stubbed"
+	@echo "  make learn-test CH=N chapters 1..N's suites with your learn/*.c (build/learn/)"
 	@echo "  make bench           a short run of every benchmark (about a minute)"
 	@echo "  make bench-seed      the seed report's table at the seed's settings"
 	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
@@ -278,6 +280,9 @@ fuzz: $(FUZZ_TARGETS)
 
 # --- benchmarks (chapter 4 adds bench/bench.mk) ----------------------------------
 -include bench/bench.mk
+
+# --- the build-it-yourself track (make learn, make learn-test) ---------------
+include tests/util/learn.mk
 
 clean:
 	rm -rf build

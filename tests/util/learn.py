@@ -20,11 +20,12 @@ The real code stays the one copy; Doxygen hides the marker lines
 
 Commands:
   learn.py list [--chapter N]      every marker: file, line, chapter, name
-  learn.py gen --chapter N --dir D [--real]
+  learn.py gen --chapter N --dir D [--real | --only NAME]
                                    write chapter N's files into D, each
                                    marked body replaced by a stub that
                                    aborts with a message naming the chapter
-                                   and section (--real: copy as they are);
+                                   and section (--real: copy as they are;
+                                   --only NAME: stub that function only);
                                    a file already in D is never overwritten
   learn.py check-chapters          each chapter's "What you write" list
                                    names exactly the functions marked for it
@@ -238,9 +239,12 @@ def cmd_gen(args):
         ch = int(args[args.index("--chapter") + 1])
         dest = args[args.index("--dir") + 1]
     except (ValueError, IndexError):
-        raise MarkerError("usage: learn.py gen --chapter N --dir DIR [--real]")
+        raise MarkerError("usage: learn.py gen --chapter N --dir DIR [--real | --only NAME]")
     real = "--real" in args
+    only = args[args.index("--only") + 1] if "--only" in args else None
     mine = [(p, v) for p, v in scan_all().items() if v[1][0]["chapter"] == ch]
+    if only is not None and not any(r["name"] == only for _, v in mine for r in v[1]):
+        raise MarkerError("--only %s: chapter %d marks no such function" % (only, ch))
     if not mine:
         print("learn: chapter %d has no functions for you to write; "
               "`make learn-test CH=%d` runs chapters 1..%d with your earlier files"
@@ -251,9 +255,12 @@ def cmd_gen(args):
         target = os.path.join(dest, os.path.basename(path))
         names = ", ".join(r["name"] + "()" for r in regions)
         if os.path.exists(target):
-            print("learn: kept    %s (already yours; %s replaces it)" % (target, path))
+            print("learn: kept    %s (already yours; it replaces %s)" % (target, path))
             continue
-        text = lines if real else stubbed(lines, regions)
+        todo = [r for r in regions if only is None or r["name"] == only]
+        if only is not None:
+            names = ", ".join(r["name"] + "()" for r in todo) or "nothing"
+        text = lines if real or not todo else stubbed(lines, todo)
         with open(target + ".tmp", "w", encoding="utf-8") as f:
             f.writelines(text)
         os.rename(target + ".tmp", target)

@@ -22,6 +22,11 @@ LEARN_PY    := python3 tests/util/learn.py
 learn_subst = $(foreach f,$(1),$(or $(wildcard $(LEARN_DIR)/$(notdir $(f))),$(f)))
 learn_need_ch = $(if $(filter command line environment,$(origin CH)),,$(error $@ needs a chapter: make $@ CH=N))
 
+define newline
+
+
+endef
+
 .PHONY: learn learn-test
 
 learn: | deps
@@ -33,6 +38,8 @@ learn: | deps
 learn-test: | deps
 	@$(learn_need_ch)
 	@echo "learn-test: your files: $(or $(wildcard $(LEARN_DIR)/*.c),none yet (make learn CH=$(CH)))"
+	$(foreach f,$(filter-out $(notdir $(wildcard src/*.c bench/*.c)),$(notdir $(wildcard $(LEARN_DIR)/*.c))),\
+	  @echo "learn-test: warning: $(LEARN_DIR)/$(f) replaces no file of src/ or bench/; it is not used"$(newline))
 	@rm -f $(LEARN_BUILD)/libreplica.a
 	@$(MAKE) --no-print-directory run-tests MODE=release BUILD=$(LEARN_BUILD) \
 	  LIB_SRC="$(call learn_subst,$(filter-out src/main_%.c,$(wildcard src/*.c)))" \

@@ -166,6 +166,12 @@ def scan_file(path):
 def scan_all():
     files, by_base = {}, {}
     for d in SOURCE_DIRS:
+        for path in sorted(glob.glob(os.path.join(d, "*.h"))):
+            with open(path, encoding="utf-8") as f:
+                for i, line in enumerate(f):
+                    if ANY.search(line):
+                        raise MarkerError("%s:%d: learn markers belong in .c files only"
+                                          % (path, i + 1))
         for path in sorted(glob.glob(os.path.join(d, "*.c"))):
             lines, regions = scan_file(path)
             if not regions:
@@ -242,7 +248,13 @@ def cmd_gen(args):
         raise MarkerError("usage: learn.py gen --chapter N --dir DIR [--real | --only NAME]")
     real = "--real" in args
     only = args[args.index("--only") + 1] if "--only" in args else None
-    mine = [(p, v) for p, v in scan_all().items() if v[1][0]["chapter"] == ch]
+    files = scan_all()
+    mine = [(p, v) for p, v in files.items() if v[1][0]["chapter"] == ch]
+    for path, (_, regions) in sorted(files.items(), key=lambda kv: kv[1][1][0]["chapter"]):
+        target = os.path.join(dest, os.path.basename(path))
+        if regions[0]["chapter"] < ch and not os.path.exists(target):
+            print("learn: note    %s is not in %s: the course's own is used"
+                  " (make learn CH=%d to write it)" % (path, dest, regions[0]["chapter"]))
     if only is not None and not any(r["name"] == only for _, v in mine for r in v[1]):
         raise MarkerError("--only %s: chapter %d marks no such function" % (only, ch))
     if not mine:

@@ -17,6 +17,7 @@
 LEARN_DIR   ?= learn
 LEARN_BUILD ?= build/learn
 LEARN_PY    := python3 tests/util/learn.py
+DEB_PKGS    += python3
 
 # $(call learn_subst,FILES): each file, or $(LEARN_DIR)/<its name> if that exists.
 learn_subst = $(foreach f,$(1),$(or $(wildcard $(LEARN_DIR)/$(notdir $(f))),$(f)))

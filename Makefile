@@ -136,6 +136,8 @@ help:
 	@echo "                       (CH is required and must be a chapter with exercises)"
 	@echo "  make solutions       every chapter's exercise tests against solutions/"
 	@echo "  make exercises-fail  check that each shipped exercise starter fails its tests"
+	@echo "  make learn CH=N      build it yourself: chapter N's files into learn/, bodies stubbed"
+	@echo "  make learn-test CH=N chapters 1..N's suites with your learn/*.c (build/learn/)"
 	@echo "  make bench           a short run of every benchmark (about a minute)"
 	@echo "  make bench-seed      the seed report's table at the seed's settings"
 	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
@@ -319,6 +321,9 @@ fuzz: $(FUZZ_TARGETS)
 
 # --- benchmarks (chapter 4 adds bench/bench.mk) ----------------------------------
 -include bench/bench.mk
+
+# --- the build-it-yourself track (make learn, make learn-test) ---------------
+include tests/util/learn.mk
 
 clean:
 	rm -rf build

@@ -243,13 +243,16 @@ static void *worker_main(void *arg)
 
 static int cmp_double(const void *a, const void *b)
 {
+    /* learn: ch04 cmp_double "How to benchmark honestly" */
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+    /* learn: end */
 }
 
 /* Nearest-rank percentile of the samples of all workers. */
 static double percentile(worker *ws, int n, bool reads, double p)
 {
+    /* learn: ch04 percentile "How to benchmark honestly" */
     size_t total = 0;
     for (int t = 0; t < n; t++) {
         size_t k = reads ? ws[t].nread : ws[t].nwrite;
@@ -272,6 +275,7 @@ static double percentile(worker *ws, int n, bool reads, double p)
     double v = all[rank > 0 ? rank - 1 : 0];
     free(all);
     return v;
+    /* learn: end */
 }
 
 static void sleep_s(double s)
@@ -358,6 +362,7 @@ int bench_run(const bench_config *cfg, bench_result *out)
 
 double bench_median(double *v, size_t n)
 {
+    /* learn: ch04 bench_median "How to benchmark honestly" */
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (!isnan(v[i]))
@@ -366,4 +371,5 @@ double bench_median(double *v, size_t n)
         return NAN;
     qsort(v, k, sizeof *v, cmp_double);
     return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+    /* learn: end */
 }

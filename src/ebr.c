@@ -140,6 +140,7 @@ void ebr_unregister(ebr_reader *r)
 /* [ch03-ebr-enter] */
 void ebr_enter(ebr_reader *r)
 {
+    /* learn: ch03 ebr_enter "The reader's side in C11 atomics" */
     ebr *d = r->domain;
     /* relaxed: only a first guess; the seq_cst re-read below decides. */
     uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
@@ -155,13 +156,16 @@ void ebr_enter(ebr_reader *r)
             return; /* announced the current epoch: we are protected */
         e = now;    /* the epoch moved under us: announce the newer one */
     }
+    /* learn: end */
 }
 
 void ebr_exit(ebr_reader *r)
 {
+    /* learn: ch03 ebr_exit "The reader's side in C11 atomics" */
     /* release: every read this reader made inside the section happens
      * before the writer's scan that sees 0, hence before any free. */
     atomic_store_explicit(&r->announced, 0, memory_order_release);
+    /* learn: end */
 }
 /* [ch03-ebr-enter] */
 
@@ -170,6 +174,7 @@ void ebr_exit(ebr_reader *r)
  * epoch.  Caller holds d->lock (so the epoch cannot move meanwhile). */
 static bool try_advance(ebr *d)
 {
+    /* learn: ch03 try_advance "The writer's side" */
     uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
     for (ebr_reader *r = d->readers; r != NULL; r = r->next) {
         /* seq_cst: pairs with the reader's seq_cst announce/re-read (see
@@ -184,11 +189,13 @@ static bool try_advance(ebr *d)
      * puts the store in the total order that ebr_enter relies on. */
     atomic_store_explicit(&d->epoch, e + 1, memory_order_seq_cst);
     return true;
+    /* learn: end */
 }
 /* [ch03-ebr-advance] */
 
 int ebr_retire(ebr *d, void *p, void (*free_fn)(void *p), size_t bytes)
 {
+    /* learn: ch03 ebr_retire "The writer's side" */
     ebr_garbage *g = xmalloc(sizeof *g);
     if (g == NULL) {
         errno = ENOMEM;
@@ -212,6 +219,7 @@ int ebr_retire(ebr *d, void *p, void (*free_fn)(void *p), size_t bytes)
     d->pending_bytes += bytes;
     pthread_mutex_unlock(&d->lock);
     return 0;
+    /* learn: end */
 }
 
 size_t ebr_reclaim(ebr *d)

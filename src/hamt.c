@@ -23,6 +23,7 @@ size_t hamt_node_bytes(size_t n)
 const hamt_slot *hamt_find_slot(const hamt_node *nd, uint64_t h,
                                 const void *key, size_t klen)
 {
+    /* learn: ch05 hamt_find_slot "Bitmaps and popcount" */
     unsigned shift = 0;
     while (nd != NULL) {
         if (nd->bitmap == 0) { /* a collision node (or the empty root) */
@@ -47,13 +48,16 @@ const hamt_slot *hamt_find_slot(const hamt_node *nd, uint64_t h,
         return key_is(s->key, h, key, klen) ? s : NULL;
     }
     return NULL;
+    /* learn: end */
 }
 
 void *hamt_get(const hamt_node *root, uint64_t hash, const void *key,
                size_t klen)
 {
+    /* learn: ch05 hamt_get "Bitmaps and popcount" */
     const hamt_slot *s = hamt_find_slot(root, hash, key, klen);
     return s != NULL ? s->u.val : NULL;
+    /* learn: end */
 }
 /* [ch05-get] */
 

@@ -361,6 +361,7 @@ static int set_in_collision(hamt_edit *e, hamt_node **where, unsigned shift,
 static int set_in(hamt_edit *e, hamt_node **where, unsigned shift,
                   set_args *a)
 {
+    /* learn: ch05 set_in "Path copying" */
     if (is_collision(*where))
         return set_in_collision(e, where, shift, a);
     uint32_t bit = UINT32_C(1) << index_at(a->h, shift);
@@ -399,6 +400,7 @@ static int set_in(hamt_edit *e, hamt_node **where, unsigned shift,
     nd->size++;
     a->added = 1;
     return 0;
+    /* learn: end */
 }
 /* [ch05-set-in] */
 
@@ -454,6 +456,7 @@ typedef struct del_args {
 static int del_in(hamt_edit *e, hamt_node **where, unsigned shift,
                   del_args *a)
 {
+    /* learn: ch05 del_in "Deleting, and keeping one shape per key set" */
     if (make_writable(e, where) != 0)
         return -1;
     hamt_node *nd = *where;
@@ -490,6 +493,7 @@ static int del_in(hamt_edit *e, hamt_node **where, unsigned shift,
     remove_slot(e, where, pos);
     (*where)->size--;
     return 0;
+    /* learn: end */
 }
 /* [ch05-del-in] */
 

@@ -38,6 +38,7 @@ static inline uint64_t load_le64(const uint8_t *p)
 uint64_t hash_siphash(const uint8_t key[16], int c_rounds, int d_rounds,
                       const void *data, size_t len)
 {
+    /* learn: ch01 hash_siphash "Choosing a hash function" */
     const uint8_t *in = data;
     uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
     uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
@@ -61,6 +62,7 @@ uint64_t hash_siphash(const uint8_t key[16], int c_rounds, int d_rounds,
     v2 ^= 0xff;
     for (int r = 0; r < d_rounds; r++) SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
+    /* learn: end */
 }
 /* [ch01-siphash] */
 

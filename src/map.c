@@ -56,6 +56,7 @@ void map_release(map *m)
 /* [ch01-map-find] */
 map_entry *map_find(const map *m, const void *key, size_t klen)
 {
+    /* learn: ch01 map_find "An open-addressing map" */
     if (m->count == 0)
         return NULL;
     uint64_t h = m->hash(key, klen);
@@ -68,6 +69,7 @@ map_entry *map_find(const map *m, const void *key, size_t klen)
             (klen == 0 || memcmp(e->key, key, klen) == 0))
             return e;
     }
+    /* learn: end */
 }
 /* [ch01-map-find] */
 
@@ -104,12 +106,14 @@ static int grow(map *m, size_t need)
 
 int map_insert(map *m, const void *key, size_t klen, void *val)
 {
+    /* learn: ch01 map_insert "An open-addressing map" */
     if (m->count + 1 > m->cap - m->cap / 4 && grow(m, m->count + 1) != 0)
         return -1;
     map_entry e = { m->hash(key, klen), key, klen, val };
     place(m->slots, m->cap, &e);
     m->count++;
     return 0;
+    /* learn: end */
 }
 
 int map_reserve(map *m, size_t more)
@@ -127,6 +131,7 @@ int map_reserve(map *m, size_t more)
 /* [ch01-map-remove] */
 bool map_remove(map *m, const void *key, size_t klen, map_entry *removed)
 {
+    /* learn: ch01 map_remove "Deletion: why the first idea fails" */
     map_entry *e = map_find(m, key, klen);
     if (e == NULL)
         return false;
@@ -150,6 +155,7 @@ bool map_remove(map *m, const void *key, size_t klen, map_entry *removed)
     m->slots[hole] = (map_entry){ 0 };
     m->count--;
     return true;
+    /* learn: end */
 }
 /* [ch01-map-remove] */
 

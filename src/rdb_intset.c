@@ -54,6 +54,7 @@ int rdb_intset_open(rdb_blob_iter *it, const unsigned char *p, size_t n)
 
 int rdb_intset_next(rdb_blob_iter *it, rdb_blob_entry *e)
 {
+    /* learn: ch07 rdb_intset_next "A history of encodings, and why parsers break" */
     if (it->index == it->declared)
         return 0;
     uint64_t u = le(it->p + it->pos, it->width);
@@ -72,6 +73,7 @@ int rdb_intset_next(rdb_blob_iter *it, rdb_blob_entry *e)
     it->pos += (size_t)it->width;
     it->index++;
     return 1;
+    /* learn: end */
 }
 
 int rdb_zipmap_open(rdb_blob_iter *it, const unsigned char *p, size_t n)

@@ -62,6 +62,7 @@ static size_t backlen_size(size_t l)
 
 int rdb_listpack_next(rdb_blob_iter *it, rdb_blob_entry *e)
 {
+    /* learn: ch07 rdb_listpack_next "A history of encodings, and why parsers break" */
     const unsigned char *p = it->p;
     size_t at = it->pos, left = it->n - at;
     if (it->done)
@@ -153,4 +154,5 @@ int rdb_listpack_next(rdb_blob_iter *it, rdb_blob_entry *e)
     it->pos = at + elen + bl;
     it->index++;
     return 1;
+    /* learn: end */
 }

@@ -18,6 +18,7 @@
 int rdb_lzf_decompress(const unsigned char *in, size_t in_len,
                        unsigned char *out, size_t out_len, const char **why)
 {
+    /* learn: ch07 rdb_lzf_decompress "The format from the bytes up" */
     size_t ip = 0, op = 0;
     while (ip < in_len) {
         unsigned c = in[ip++];
@@ -65,4 +66,5 @@ int rdb_lzf_decompress(const unsigned char *in, size_t in_len,
         return -1;
     }
     return 0;
+    /* learn: end */
 }

@@ -251,6 +251,7 @@ int rdb_read_uint_le(rdb_reader *r, int bytes, uint64_t *out)
 /* [ch07-read-len] */
 int rdb_read_len(rdb_reader *r, uint64_t *len, bool *special)
 {
+    /* learn: ch07 rdb_read_len "The format from the bytes up" */
     uint64_t at = rdb_offset(r);
     uint8_t b0, b1;
     if (special != NULL)
@@ -292,6 +293,7 @@ int rdb_read_len(rdb_reader *r, uint64_t *len, bool *special)
         *len = b0 & 0x3f;
         return 0;
     }
+    /* learn: end */
 }
 /* [ch07-read-len] */
 
@@ -345,6 +347,7 @@ static int read_into(rdb_reader *r, rdb_buf *b, uint64_t n)
 
 int rdb_read_string(rdb_reader *r, rdb_buf *out, rdb_str_enc *enc)
 {
+    /* learn: ch07 rdb_read_string "The format from the bytes up" */
     uint64_t at = rdb_offset(r);
     uint64_t len;
     bool special;
@@ -409,6 +412,7 @@ int rdb_read_string(rdb_reader *r, rdb_buf *out, rdb_str_enc *enc)
         return rdb_fail(r, "out of memory");
     out->p[out->len] = '\0';
     return 0;
+    /* learn: end */
 }
 
 int rdb_read_double_text(rdb_reader *r, double *out)

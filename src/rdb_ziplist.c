@@ -60,6 +60,7 @@ int rdb_ziplist_open(rdb_blob_iter *it, const unsigned char *p, size_t n)
 
 int rdb_ziplist_next(rdb_blob_iter *it, rdb_blob_entry *e)
 {
+    /* learn: ch07 rdb_ziplist_next "A history of encodings, and why parsers break" */
     const unsigned char *p = it->p;
     size_t at = it->pos, left = it->n - at;
     if (it->done)
@@ -167,4 +168,5 @@ int rdb_ziplist_next(rdb_blob_iter *it, rdb_blob_entry *e)
     it->pos = at + it->prev;
     it->index++;
     return 1;
+    /* learn: end */
 }

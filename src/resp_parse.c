@@ -36,6 +36,7 @@
  * out of memory (v is freed). */
 static int finish(resp_parser *p, resp_value v)
 {
+    /* learn: ch06 finish "The design: a byte-driven state machine" */
     while (p->depth > 0) {
         resp_frame *f = &p->stack[p->depth - 1];
         if (f->arr.len == f->cap) {
@@ -53,6 +54,7 @@ static int finish(resp_parser *p, resp_value v)
     }
     p->done = v;
     return 1;
+    /* learn: end */
 }
 /* [ch06-finish] */
 
@@ -171,6 +173,7 @@ static int line_done(resp_parser *p, uint64_t at)
 /* One byte of a ':', '$' or '*' header number. */
 static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
 {
+    /* learn: ch06 header_byte "The design: a byte-driven state machine" */
     char b[8];
     bool is_len = p->hdr != ':';
     if (++p->line_len > p->lim.max_line)
@@ -214,12 +217,14 @@ static resp_status header_byte(resp_parser *p, unsigned char c, uint64_t at)
     return resp_fail(p, at, p->neg ? "expected a digit in %s, got %s"
                                    : "expected a digit or '-' in %s, got %s",
                      hdr_name(p->hdr), resp_show(c, b));
+    /* learn: end */
 }
 /* [ch06-digit] */
 
 /* A type byte (state S_START).  Returns RESP_NEED_MORE to go on. */
 static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
 {
+    /* learn: ch06 type_byte "The design: a byte-driven state machine" */
     char b[8];
     if (p->depth > 0 && at - p->value_start > p->lim.max_value)
         return resp_fail(p, at, "value longer than the limit of %llu bytes",
@@ -244,12 +249,14 @@ static resp_status type_byte(resp_parser *p, unsigned char c, uint64_t at)
     return resp_fail(p, at, "expected a type byte ('+', '-', ':', '$' or "
                      "'*')%s, got %s", p->depth ? " for an array element" : "",
                      resp_show(c, b));
+    /* learn: end */
 }
 
 /* [ch06-feed] */
 resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
                        size_t *used, resp_value *out)
 {
+    /* learn: ch06 resp_parse "The design: a byte-driven state machine" */
     const unsigned char *s = buf;
     size_t i = 0;
     resp_status st = RESP_NEED_MORE;
@@ -376,4 +383,5 @@ resp_status resp_parse(resp_parser *p, const void *buf, size_t len,
     }
     return RESP_NEED_MORE;
     /* [ch06-done] */
+    /* learn: end */
 }

@@ -156,6 +156,7 @@ static void cow_reader_close(store_reader *rd)
 /* [ch03-read] */
 static void cow_read_begin(store_reader *rd)
 {
+    /* learn: ch03 cow_read_begin "Why lock-free reads are worth the trouble" */
     cow_reader *r = (cow_reader *)rd;
     cow *s = (cow *)rd->owner;
     ebr_enter(r->er); /* from here on, nothing we can load is freed */
@@ -163,13 +164,16 @@ static void cow_read_begin(store_reader *rd)
      * table, keys and values it built are all visible before we read them.
      * The pointer is kept for the whole section: one section, one snapshot. */
     r->snap = atomic_load_explicit(&s->cur, memory_order_acquire);
+    /* learn: end */
 }
 
 static void cow_read_end(store_reader *rd)
 {
+    /* learn: ch03 cow_read_end "Why lock-free reads are worth the trouble" */
     cow_reader *r = (cow_reader *)rd;
     r->snap = NULL; /* pointers from this section must not be used again */
     ebr_exit(r->er);
+    /* learn: end */
 }
 
 static const value *cow_get(store_reader *rd, const void *key, size_t klen)
@@ -222,6 +226,7 @@ static void note_peak(cow *s)
  * itself, after this call (they must be unreachable first). */
 static void publish(cow *s, snapshot *old, snapshot *next)
 {
+    /* learn: ch03 publish "Why lock-free reads are worth the trouble" */
     /* release: everything written into next (the copied table, the new key
      * and value) happens before any reader's acquire load that sees it. */
     atomic_store_explicit(&s->cur, next, memory_order_release);
@@ -229,10 +234,12 @@ static void publish(cow *s, snapshot *old, snapshot *next)
     /* old is now unreachable for readers that enter from here on; readers
      * already inside keep it until they leave. */
     retire(s, old, snapshot_free_table, map_table_bytes(&old->kv.m) + sizeof *old);
+    /* learn: end */
 }
 
 static int cow_set(store *st, const void *key, size_t klen, value *v)
 {
+    /* learn: ch03 cow_set "Why lock-free reads are worth the trouble" */
     cow *s = (cow *)st;
     pthread_mutex_lock(&s->wlock);
     /* relaxed: only writers store s->cur, and we hold their mutex. */
@@ -254,6 +261,7 @@ static int cow_set(store *st, const void *key, size_t klen, value *v)
     pthread_mutex_unlock(&s->wlock);
     ebr_reclaim(s->dom); /* free what earlier writes retired, if safe */
     return 0;
+    /* learn: end */
 }
 /* [ch03-publish] */
 

@@ -95,19 +95,25 @@ static void rw_reader_close(store_reader *r)
 /* [ch02-read-section] */
 static void rw_read_begin(store_reader *r)
 {
+    /* learn: ch02 rw_read_begin "The read section" */
     pthread_rwlock_rdlock(&((rw *)r->owner)->lock);
+    /* learn: end */
 }
 
 static void rw_read_end(store_reader *r)
 {
+    /* learn: ch02 rw_read_end "The read section" */
     pthread_rwlock_unlock(&((rw *)r->owner)->lock);
+    /* learn: end */
 }
 
 static const value *rw_get(store_reader *r, const void *key, size_t klen)
 {
+    /* learn: ch02 rw_get "The read section" */
     /* The caller holds the read lock: no writer can change the map, or free
      * the value we return, until it calls read_end(). */
     return kvmap_get(&((rw *)r->owner)->kv, key, klen);
+    /* learn: end */
 }
 /* [ch02-read-section] */
 
@@ -124,6 +130,7 @@ static int rw_iterate(store_reader *r, store_iter_fn *fn, void *arg)
 /* [ch02-set] */
 static int rw_set(store *st, const void *key, size_t klen, value *v)
 {
+    /* learn: ch02 rw_set "The write" */
     rw *s = (rw *)st;
     value *old = NULL;
     pthread_rwlock_wrlock(&s->lock);
@@ -136,11 +143,13 @@ static int rw_set(store *st, const void *key, size_t klen, value *v)
      * work that need not hold readers off. */
     value_free(rc == 0 ? old : v);
     return rc;
+    /* learn: end */
 }
 /* [ch02-set] */
 
 static int rw_del(store *st, const void *key, size_t klen)
 {
+    /* learn: ch02 rw_del "The write" */
     rw *s = (rw *)st;
     void *k = NULL;
     value *v = NULL;
@@ -150,6 +159,7 @@ static int rw_del(store *st, const void *key, size_t klen)
     free(k);
     value_free(v);
     return found ? 1 : 0;
+    /* learn: end */
 }
 
 /* [ch05-rwlock-apply] */

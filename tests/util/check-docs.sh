@@ -14,6 +14,9 @@
 set -uo pipefail
 status=0
 shopt -s nullglob
+# The build-it-yourself track: its markers are well formed, and a chapter
+# with marked bodies names exactly those in "## What you write".
+python3 tests/util/learn.py check-chapters || status=1
 chapters=(chapters/*.md solutions/*/*.md)
 if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
   echo "check-docs: the lines above paste C into a chapter; use \\snippet"

@@ -16,6 +16,7 @@
  */
 #include "rdb.h"
 #include "rdb_blob.h"
+#include "rdb_builder.h"
 #include "redis_server.h"
 #include "resp_client.h"
 #include "store_naive.h"
@@ -183,11 +184,362 @@ START_TEST(real_server_listpacks_at_every_boundary)
 }
 END_TEST
 
+/* --- built by hand, walked by the iterator -------------------------------- */
+
+/* A listpack writer for the tests, following Redis's rules (redis/redis
+ * src/listpack.c): the narrowest integer form that holds the value, the
+ * narrowest string header, and the back-length width of lpEncodeBacklen,
+ * which is one byte wider than needed at 16383, 2097151 and 268435455. */
+static size_t lpw_backlen_width(uint64_t l)
+{
+    if (l <= 127)
+        return 1;
+    if (l < 16383)
+        return 2;
+    if (l < 2097151)
+        return 3;
+    if (l < 268435455)
+        return 4;
+    return 5;
+}
+
+/* The back-length of an l-byte entry, w bytes: most significant 7 bits
+ * first, every byte after the first flagged 0x80 ("more before me"). */
+static void lpw_backlen(unsigned char *out, uint64_t l, size_t w)
+{
+    for (size_t i = 0; i < w; i++) {
+        unsigned b = (unsigned)(l >> (7 * (w - 1 - i))) & 127;
+        out[i] = (unsigned char)(i == 0 ? b : b | 128);
+    }
+}
+
+static void lpw_entry(bb *b, const unsigned char *hdr, size_t hl,
+                      const void *data, size_t dlen)
+{
+    unsigned char bl[5];
+    size_t w = lpw_backlen_width(hl + dlen);
+    lpw_backlen(bl, hl + dlen, w);
+    bb_raw(b, hdr, hl);
+    if (dlen > 0)
+        bb_raw(b, data, dlen);
+    bb_raw(b, bl, w);
+}
+
+static void lpw_str(bb *b, const char *s, size_t len)
+{
+    unsigned char h[5];
+    size_t hl;
+    if (len < 64) {
+        h[0] = (unsigned char)(0x80 | len);
+        hl = 1;
+    } else if (len < 4096) {
+        h[0] = (unsigned char)(0xE0 | len >> 8);
+        h[1] = (unsigned char)len;
+        hl = 2;
+    } else {
+        h[0] = 0xF0;
+        for (int i = 0; i < 4; i++)
+            h[1 + i] = (unsigned char)(len >> (8 * i));
+        hl = 5;
+    }
+    lpw_entry(b, h, hl, s, len);
+}
+
+/* Returns the encoded size (header + payload) so tests can check that the
+ * value sits in the width they meant. */
+static size_t lpw_int(bb *b, int64_t v)
+{
+    unsigned char h[9];
+    size_t hl;
+    uint64_t u = (uint64_t)v;
+    if (v >= 0 && v <= 127) {
+        h[0] = (unsigned char)v;
+        hl = 1;
+    } else if (v >= -4096 && v <= 4095) {
+        h[0] = (unsigned char)(0xC0 | ((u >> 8) & 0x1f));
+        h[1] = (unsigned char)u;
+        hl = 2;
+    } else {
+        int bytes = v >= -32768 && v <= 32767 ? 2
+                  : v >= -8388608 && v <= 8388607 ? 3
+                  : v >= INT32_MIN && v <= INT32_MAX ? 4 : 8;
+        h[0] = (unsigned char)(bytes == 2 ? 0xF1 : bytes == 3 ? 0xF2
+                               : bytes == 4 ? 0xF3 : 0xF4);
+        for (int i = 0; i < bytes; i++)
+            h[1 + i] = (unsigned char)(u >> (8 * i));
+        hl = 1 + (size_t)bytes;
+    }
+    lpw_entry(b, h, hl, NULL, 0);
+    return hl;
+}
+
+static void lpw_begin(bb *b)
+{
+    b->len = 0;
+    bb_le(b, 0, 6);
+}
+
+static void lpw_end(bb *b, size_t count)
+{
+    bb_u8(b, 0xFF);
+    for (int i = 0; i < 4; i++)
+        b->p[i] = (unsigned char)(b->len >> (8 * i));
+    b->p[4] = (unsigned char)(count < 65535 ? count : 65535);
+    b->p[5] = (unsigned char)((count < 65535 ? count : 65535) >> 8);
+}
+
+START_TEST(listpack_strings_at_every_width)
+{
+    bb lp = {0};
+    char *strs[N_STR_LENS];
+    lpw_begin(&lp);
+    for (size_t i = 0; i < N_STR_LENS; i++) {
+        strs[i] = make_str(str_lens[i]);
+        lpw_str(&lp, strs[i], str_lens[i]);
+    }
+    lpw_end(&lp, N_STR_LENS);
+    rdb_blob_iter it;
+    rdb_blob_entry e;
+    ck_assert_msg(rdb_listpack_open(&it, lp.p, lp.len) == 0, "%s", it.err);
+    for (size_t i = 0; i < N_STR_LENS; i++) {
+        ck_assert_msg(rdb_listpack_next(&it, &e) == 1, "length %zu: %s",
+                      str_lens[i], it.err);
+        ck_assert(!e.is_int);
+        ck_assert_msg(e.len == str_lens[i] &&
+                      memcmp(e.s, strs[i], e.len) == 0,
+                      "entry %zu: length %zu, want %zu", i, e.len,
+                      str_lens[i]);
+        free(strs[i]);
+    }
+    ck_assert_int_eq(rdb_listpack_next(&it, &e), 0);
+    free(lp.p);
+}
+END_TEST
+
+START_TEST(listpack_integers_at_every_width)
+{
+    /* The encoded size each value must get (header + payload). */
+    static const size_t want_size[N_INTS] = {
+        1, 1, 1, 2, 2, 2, 3, 2, 3, 3, 4, 3, 4, 4, 5, 4, 5, 5, 9, 5, 9, 9, 9,
+    };
+    bb lp = {0};
+    lpw_begin(&lp);
+    for (size_t i = 0; i < N_INTS; i++)
+        ck_assert_uint_eq(lpw_int(&lp, ints[i]), want_size[i]);
+    lpw_end(&lp, N_INTS);
+    rdb_blob_iter it;
+    rdb_blob_entry e;
+    ck_assert_msg(rdb_listpack_open(&it, lp.p, lp.len) == 0, "%s", it.err);
+    for (size_t i = 0; i < N_INTS; i++) {
+        ck_assert_msg(rdb_listpack_next(&it, &e) == 1, "%s", it.err);
+        ck_assert(e.is_int);
+        ck_assert_msg(e.ival == ints[i], "entry %zu: %" PRId64 ", want %"
+                      PRId64, i, e.ival, ints[i]);
+        char n[32];
+        snprintf(n, sizeof n, "%" PRId64, ints[i]);
+        ck_assert_bytes_eq(e.s, e.len, n, strlen(n));
+    }
+    ck_assert_int_eq(rdb_listpack_next(&it, &e), 0);
+    free(lp.p);
+}
+END_TEST
+
+/* The 4- and 5-byte back-lengths need entries of 256 MiB.  The blob is an
+ * anonymous mapping: only the header, the entry header and the tail are
+ * written, the data pages in between are never touched (the iterator does
+ * not read string data), so this costs a few pages of memory. */
+START_TEST(listpack_four_and_five_byte_backlen)
+{
+    static const size_t entry_sizes[] = {268435454, 268435455, 268435456};
+    for (size_t k = 0; k < 3; k++) {
+        size_t esize = entry_sizes[k], w = lpw_backlen_width(esize);
+        size_t dlen = esize - 5, total = 6 + esize + w + 1;
+        ck_assert_uint_eq(w, k == 0 ? 4 : 5);
+        unsigned char *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                                -1, 0);
+        ck_assert(p != MAP_FAILED);
+        for (int i = 0; i < 4; i++)
+            p[i] = (unsigned char)(total >> (8 * i));
+        p[4] = 1;
+        p[5] = 0;
+        p[6] = 0xF0;
+        for (int i = 0; i < 4; i++)
+            p[7 + i] = (unsigned char)(dlen >> (8 * i));
+        lpw_backlen(p + 6 + esize, esize, w);
+        p[total - 1] = 0xFF;
+        rdb_blob_iter it;
+        rdb_blob_entry e;
+        ck_assert_msg(rdb_listpack_open(&it, p, total) == 0, "%s", it.err);
+        ck_assert_msg(rdb_listpack_next(&it, &e) == 1, "entry of %zu bytes:"
+                      " %s", esize, it.err);
+        ck_assert_uint_eq(e.len, dlen);
+        ck_assert_int_eq(rdb_listpack_next(&it, &e), 0);
+        munmap(p, total);
+    }
+}
+END_TEST
+
+/* A back-length in the minimal width where Redis writes one byte more is
+ * not what Redis writes, and must be refused with a clear error. */
+START_TEST(listpack_minimal_backlen_at_16383_is_refused)
+{
+    bb lp = {0};
+    char *s = make_str(16378);
+    lpw_begin(&lp);
+    unsigned char h[5] = {0xF0};
+    for (int i = 0; i < 4; i++)
+        h[1 + i] = (unsigned char)(16378 >> (8 * i));
+    bb_raw(&lp, h, 5);
+    bb_raw(&lp, s, 16378);
+    unsigned char bl[2];
+    lpw_backlen(bl, 16383, 2);
+    bb_raw(&lp, bl, 2);
+    lpw_int(&lp, 7);
+    lpw_end(&lp, 2);
+    rdb_blob_iter it;
+    rdb_blob_entry e;
+    ck_assert_int_eq(rdb_listpack_open(&it, lp.p, lp.len), 0);
+    ck_assert_int_eq(rdb_listpack_next(&it, &e), -1);
+    ck_assert_msg(strstr(it.err, "listpack entry 0 at blob offset 6") &&
+                  strstr(it.err, "back-length"), "%s", it.err);
+    free(s);
+    free(lp.p);
+}
+END_TEST
+
+/* --- ziplists: prevlen 253/254 and every integer form ------------------------ */
+
+/* A ziplist writer for the tests (redis/redis src/ziplist.c rules). */
+typedef struct zlw {
+    bb b;
+    size_t prev;  /* size of the previous entry */
+    size_t last;  /* offset of the last entry */
+    size_t count;
+} zlw;
+
+static void zlw_prevlen(zlw *z, bool force_large)
+{
+    if (z->prev < 254 && !force_large) {
+        bb_u8(&z->b, (unsigned)z->prev);
+    } else {
+        bb_u8(&z->b, 0xFE);
+        bb_le(&z->b, z->prev, 4);
+    }
+}
+
+static void zlw_str(zlw *z, const char *s, size_t len, bool force_large)
+{
+    size_t at = z->b.len;
+    zlw_prevlen(z, force_large);
+    if (len < 64) {
+        bb_u8(&z->b, (unsigned)len);
+    } else if (len < 16384) {
+        bb_u8(&z->b, 0x40 | (unsigned)(len >> 8));
+        bb_u8(&z->b, (unsigned)len & 0xff);
+    } else {
+        bb_u8(&z->b, 0x80);
+        for (int i = 3; i >= 0; i--)
+            bb_u8(&z->b, (unsigned)(len >> (8 * i)) & 0xff);
+    }
+    bb_raw(&z->b, s, len);
+    z->last = at;
+    z->prev = z->b.len - at;
+    z->count++;
+}
+
+static void zlw_int(zlw *z, int64_t v)
+{
+    size_t at = z->b.len;
+    zlw_prevlen(z, false);
+    if (v >= 0 && v <= 12) {
+        bb_u8(&z->b, 0xF1 + (unsigned)v);
+    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+        bb_u8(&z->b, 0xFE);
+        bb_le(&z->b, (uint64_t)v, 1);
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+        bb_u8(&z->b, 0xC0);
+        bb_le(&z->b, (uint64_t)v, 2);
+    } else if (v >= -8388608 && v <= 8388607) {
+        bb_u8(&z->b, 0xF0);
+        bb_le(&z->b, (uint64_t)v, 3);
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        bb_u8(&z->b, 0xD0);
+        bb_le(&z->b, (uint64_t)v, 4);
+    } else {
+        bb_u8(&z->b, 0xE0);
+        bb_le(&z->b, (uint64_t)v, 8);
+    }
+    z->last = at;
+    z->prev = z->b.len - at;
+    z->count++;
+}
+
+static void zlw_end(zlw *z)
+{
+    bb_u8(&z->b, 0xFF);
+    unsigned char *p = z->b.p;
+    for (int i = 0; i < 4; i++) {
+        p[i] = (unsigned char)(z->b.len >> (8 * i));
+        p[4 + i] = (unsigned char)((z->count ? z->last : 10) >> (8 * i));
+    }
+    p[8] = (unsigned char)z->count;
+    p[9] = (unsigned char)(z->count >> 8);
+}
+
+START_TEST(ziplist_prevlen_and_integers_at_every_width)
+{
+    static const int64_t zints[] = {
+        0, 12, 13, -1, 127, 128, -128, -129, 32767, 32768, -32768, -32769,
+        8388607, 8388608, -8388608, -8388609, INT32_MAX, INT64_C(2147483648),
+        INT32_MIN, INT64_C(-2147483649), INT64_MAX, INT64_MIN,
+    };
+    /* Entry sizes 253 and 254 (1-byte prevlen, 2-byte header): the next
+     * entry's prevlen is 1 byte after the first, 5 after the second.  Then
+     * a 5-byte prevlen holding a small size, which Redis leaves behind
+     * rather than shrinking an entry during a cascade update. */
+    static const size_t zlens[] = {250, 251, 249, 10, 63, 64, 16383, 16384};
+    zlw z = {0};
+    bb_le(&z.b, 0, 10);
+    char *strs[8];
+    for (size_t i = 0; i < 8; i++) {
+        strs[i] = make_str(zlens[i]);
+        zlw_str(&z, strs[i], zlens[i], i == 4);
+    }
+    for (size_t i = 0; i < sizeof zints / sizeof zints[0]; i++)
+        zlw_int(&z, zints[i]);
+    zlw_end(&z);
+    rdb_blob_iter it;
+    rdb_blob_entry e;
+    ck_assert_msg(rdb_ziplist_open(&it, z.b.p, z.b.len) == 0, "%s", it.err);
+    for (size_t i = 0; i < 8; i++) {
+        ck_assert_msg(rdb_ziplist_next(&it, &e) == 1, "%s", it.err);
+        ck_assert_msg(!e.is_int && e.len == zlens[i] &&
+                      memcmp(e.s, strs[i], e.len) == 0, "string %zu", i);
+        free(strs[i]);
+    }
+    for (size_t i = 0; i < sizeof zints / sizeof zints[0]; i++) {
+        ck_assert_msg(rdb_ziplist_next(&it, &e) == 1, "%s", it.err);
+        ck_assert_msg(e.is_int && e.ival == zints[i], "integer %zu: %" PRId64
+                      ", want %" PRId64, i, e.ival, zints[i]);
+    }
+    ck_assert_msg(rdb_ziplist_next(&it, &e) == 0, "%s", it.err);
+    free(z.b.p);
+}
+END_TEST
+
 Suite *ch07_listpack_suite(void)
 {
     Suite *s = suite_create("ch07_listpack");
     TCase *tc = test_tcase("redis-server", 120);
     tcase_add_test(tc, real_server_listpacks_at_every_boundary);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("by-hand", 60);
+    tcase_add_test(tc, listpack_strings_at_every_width);
+    tcase_add_test(tc, listpack_integers_at_every_width);
+    tcase_add_test(tc, listpack_four_and_five_byte_backlen);
+    tcase_add_test(tc, listpack_minimal_backlen_at_16383_is_refused);
+    tcase_add_test(tc, ziplist_prevlen_and_integers_at_every_width);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -285,3 +285,15 @@ clean:
 # Header dependencies written by -MMD; never try to remake them.
 %.d: ;
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- soak: random datasets through a real redis-server (chapter 7) ----------
+# make soak-rdb SEEDS=N [FIRST=S]: seeds S..S+N-1 of tests/util/rdb_soak.c.
+SEEDS ?= 100
+FIRST ?= 1
+.PHONY: soak-rdb
+$(BUILD)/soak-rdb: $(BUILD)/obj/tests/soak/soak_rdb.o $(UTIL_OBJ) $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+soak-rdb: $(BUILD)/soak-rdb
+	@$(BUILD)/soak-rdb --seeds $(SEEDS) --first $(FIRST)

@@ -106,6 +106,8 @@ typedef struct soak {
     bool big;              /* 2 MiB elements allowed in this run */
     int bigs_left;         /* how many more */
     int64_t now_ms;
+    int ndbs;              /* databases in use: 0 .. ndbs-1 */
+    int cur_db;            /* the one being compared */
     /* the command being built */
     char **argv;
     size_t *lens;
@@ -344,6 +346,11 @@ static void draw_config(soak *s)
     config_set(s, "stream-node-max-entries", PICK(&s->rng, snode_entries));
     config_set(s, "stream-node-max-bytes", PICK(&s->rng, snode_bytes));
     config_set(s, "rdbcompression", PICK(&s->rng, yesno));
+    /* An LRU policy saves each key's idle time (IDLE), an LFU one its
+     * access frequency (FREQ); without maxmemory nothing is evicted. */
+    static const char *const policy[] = {"noeviction", "allkeys-lru",
+                                         "allkeys-lfu", "volatile-lfu"};
+    config_set(s, "maxmemory-policy", PICK(&s->rng, policy));
     drain(s);
 }
 
@@ -566,6 +573,18 @@ static void gen_stream(soak *s, const char *key, size_t klen)
             arg_str(s, ">");
             send_cmd(s);
         }
+        if (consumers > 0 && chance(&s->rng, 30)) {
+            /* Move a pending entry to another consumer, and set its
+             * delivery count. */
+            cmd_key(s, "XCLAIM", key, klen);
+            arg_str(s, gname);
+            arg_str(s, "c9");
+            arg_str(s, "0");
+            arg_id(s, ids[0], ids[1]);
+            arg_str(s, "RETRYCOUNT");
+            arg_fmt(s, "%" PRIu64, below(&s->rng, 100000));
+            send_cmd(s);
+        }
         if (consumers > 0 && chance(&s->rng, 50)) {
             cmd_key(s, "XACK", key, klen);
             arg_str(s, gname);
@@ -575,6 +594,16 @@ static void gen_stream(soak *s, const char *key, size_t klen)
                     arg_id(s, ids[2 * i], ids[2 * i + 1]);
             send_cmd(s);
         }
+    }
+    if (chance(&s->rng, 15)) {
+        /* Move the last ID on, and set the counters XSETID can set. */
+        cmd_key(s, "XSETID", key, klen);
+        arg_id(s, ms + 5, seq);
+        arg_str(s, "ENTRIESADDED");
+        arg_fmt(s, "%zu", n + below(&s->rng, 1000));
+        arg_str(s, "MAXDELETEDID");
+        arg_id(s, ms + 5, seq);
+        send_cmd(s);
     }
     free(ids);
 }
@@ -610,6 +639,14 @@ static void gen_dataset(soak *s)
     for (long i = 0; i < nkeys && !s->failed; i++) {
         size_t t = (size_t)i < COUNT_OF(types) ? (size_t)i
                                                : below(&s->rng, COUNT_OF(types));
+        /* Some keys go to other databases (SELECTDB in the file). */
+        int db = s->ndbs > 1 && chance(&s->rng, 30)
+                 ? 1 + (int)below(&s->rng, (uint64_t)s->ndbs - 1) : 0;
+        if (db != 0) {
+            arg_str(s, "SELECT");
+            arg_fmt(s, "%d", db);
+            send_cmd(s);
+        }
         arg_key(s, types[t], (size_t)i);
         char *key = s->argv[0];
         size_t klen = s->lens[0];
@@ -625,6 +662,19 @@ static void gen_dataset(soak *s)
         }
         gen_expiry(s, key, klen);
         free(key);
+        if (db != 0) {
+            arg_str(s, "SELECT");
+            arg_str(s, "0");
+            send_cmd(s);
+        }
+        drain(s);
+    }
+    if (chance(&s->rng, 30)) { /* a function library: the FUNCTION2 record */
+        arg_str(s, "FUNCTION");
+        arg_str(s, "LOAD");
+        arg_fmt(s, "#!lua name=lib%" PRIu64 "\nredis.register_function("
+                "'f', function() return 1 end)", s->o->seed);
+        send_cmd(s);
         drain(s);
     }
 }
@@ -665,7 +715,8 @@ static const char *kname(const loaded_key *k, char *buf, size_t sz)
     do {                                                                   \
         char kb_[96], msg_[700];                                           \
         snprintf(msg_, sizeof msg_, __VA_ARGS__);                          \
-        soak_fail((s), 1, "key \"%s\": %s", kname((k), kb_, sizeof kb_), msg_); \
+        soak_fail((s), 1, "db %d key \"%s\": %s", (s)->cur_db,           \
+                  kname((k), kb_, sizeof kb_), msg_);                      \
     } while (0)
 
 static bool is_str(const resp_value *r)
@@ -1125,30 +1176,40 @@ static void count_encodings(soak *s, const char *path)
     fclose(f);
 }
 
-static void compare(soak *s, const char *path)
+/* Compare one database of the dump with the server's. */
+static void compare(soak *s, const char *path, int db)
 {
     store *st = store_create(&store_naive_ops);
     if (st == NULL)
         abort();
     rdb_result res;
     rdb_options opt = {.quiet = true};
-    if (rdb_load_file(path, st, 0, &opt, &res) != 0) {
+    if (rdb_load_file(path, st, (uint64_t)db, &opt, &res) != 0) {
         soak_fail(s, 1, "our reader refused the dump: %s", res.error);
         store_destroy(st);
         return;
     }
+    char dbs[16];
+    snprintf(dbs, sizeof dbs, "%d", db);
+    s->cur_db = db;
+    resp_value r;
+    if (resp_client_calll(&s->c, &r, "SELECT", dbs, NULL) != 0 ||
+        r.type != RESP_SIMPLE)
+        soak_fail(s, -1, "SELECT %d failed: %s", db, s->c.err);
+    resp_value_clear(&r);
     store_reader *rd = store_reader_open(st);
     store_read_begin(rd);
     key_list keys = {0};
     store_iterate(rd, collect, &keys);
-    resp_value r;
-    if (resp_client_calll(&s->c, &r, "DBSIZE", NULL) != 0) {
+    if (s->failed) {
+        /* SELECT failed: nothing to compare against */
+    } else if (resp_client_calll(&s->c, &r, "DBSIZE", NULL) != 0) {
         soak_fail(s, -1, "%s", s->c.err);
     } else {
-        s->res->keys = r.type == RESP_INTEGER ? (size_t)r.integer : 0;
+        s->res->keys += r.type == RESP_INTEGER ? (size_t)r.integer : 0;
         if (r.type != RESP_INTEGER || (size_t)r.integer != keys.n)
-            soak_fail(s, 1, "the server holds %" PRId64 " keys, the file gave "
-                 "us %zu", r.integer, keys.n);
+            soak_fail(s, 1, "db %d: the server holds %" PRId64 " keys, the "
+                      "file gave us %zu", db, r.integer, keys.n);
         resp_value_clear(&r);
     }
     /* A few keys at a time: pipelined, but replies stay small. */
@@ -1172,6 +1233,7 @@ int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
     s.now_ms = value_now_ms();
     s.big = o->big && chance(&s.rng, 30);
     s.bigs_left = 3;
+    s.ndbs = 1 + (int)below(&s.rng, 3);
     /* rdbchecksum cannot be changed at run time: it is a start option. */
     const char *crc = chance(&s.rng, 50) ? "yes" : "no";
     const char *extra[] = {"--rdbchecksum", crc, NULL};
@@ -1198,8 +1260,8 @@ int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
         res->rdb_bytes = (uint64_t)sb.st_size;
     if (!s.failed)
         count_encodings(&s, path);
-    if (!s.failed)
-        compare(&s, path);
+    for (int db = 0; db < s.ndbs && !s.failed; db++)
+        compare(&s, path, db);
     arg_reset(&s);
     free(s.argv);
     free(s.lens);

@@ -500,7 +500,8 @@ START_TEST(ziplist_prevlen_and_integers_at_every_width)
      * rather than shrinking an entry during a cascade update. */
     static const size_t zlens[] = {250, 251, 249, 10, 63, 64, 16383, 16384};
     zlw z = {0};
-    bb_le(&z.b, 0, 10);
+    bb_le(&z.b, 0, 8); /* zlbytes, zltail, zllen: filled by zlw_end */
+    bb_le(&z.b, 0, 2);
     char *strs[8];
     for (size_t i = 0; i < 8; i++) {
         strs[i] = make_str(zlens[i]);

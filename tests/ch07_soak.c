@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 START_TEST(random_datasets_load_as_the_server_holds_them)
 {
@@ -30,11 +31,32 @@ START_TEST(random_datasets_load_as_the_server_holds_them)
 }
 END_TEST
 
+/* The comparison must notice a server that no longer matches the file;
+ * otherwise the soak above could pass without looking. */
+START_TEST(a_server_changed_after_save_is_a_difference)
+{
+    static const char *const want[] = {
+        "", "keys, the file gave us", "string value", "expiry",
+        "list length", "stream entries",
+    };
+    for (int m = 1; m <= 5; m++) {
+        rdb_soak_opts o = {.seed = 77, .scale = 0.2, .tamper = m};
+        rdb_soak_result res;
+        int rc = rdb_soak_run(&o, &res);
+        ck_assert_msg(rc == 1, "tamper %d: rc %d (%s)", m, rc, res.diff);
+        ck_assert_msg(strstr(res.diff, want[m]) != NULL &&
+                      strstr(res.diff, "seed 77") != NULL,
+                      "tamper %d: %s", m, res.diff);
+    }
+}
+END_TEST
+
 Suite *ch07_soak_suite(void)
 {
     Suite *s = suite_create("ch07_soak");
     TCase *tc = test_tcase("redis-server", 120);
     tcase_add_test(tc, random_datasets_load_as_the_server_holds_them);
+    tcase_add_test(tc, a_server_changed_after_save_is_a_difference);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -108,6 +108,10 @@ typedef struct soak {
     int64_t now_ms;
     int ndbs;              /* databases in use: 0 .. ndbs-1 */
     int cur_db;            /* the one being compared */
+    /* the first key of each type and its database, for tamper */
+    char *first_key[6];
+    size_t first_klen[6];
+    int first_db[6];
     /* the command being built */
     char **argv;
     size_t *lens;
@@ -661,7 +665,13 @@ static void gen_dataset(soak *s)
         default: gen_stream(s, key, klen); break;
         }
         gen_expiry(s, key, klen);
-        free(key);
+        if ((size_t)i < COUNT_OF(types)) {
+            s->first_key[t] = key;
+            s->first_klen[t] = klen;
+            s->first_db[t] = db;
+        } else {
+            free(key);
+        }
         if (db != 0) {
             arg_str(s, "SELECT");
             arg_str(s, "0");
@@ -705,15 +715,23 @@ static int collect(const void *key, size_t klen, const value *v, void *arg)
     return 0;
 }
 
-/* The key being compared, escaped, for messages. */
+/* The key being compared, escaped, for messages; a long one shows its
+ * head and its (distinguishing) tail. */
 static const char *kname(const loaded_key *k, char *buf, size_t sz)
 {
-    return test_escape(buf, sz, k->key, k->klen);
+    if (k->klen <= 48)
+        return test_escape(buf, sz, k->key, k->klen);
+    char head[40], tail[64];
+    test_escape(head, sizeof head, k->key, 12);
+    test_escape(tail, sizeof tail, k->key + k->klen - 20, 20);
+    if (snprintf(buf, sz, "%s...(%zu bytes)...%s", head, k->klen, tail) < 0)
+        buf[0] = '\0';
+    return buf;
 }
 
 #define DIFF(s, k, ...)                                                    \
     do {                                                                   \
-        char kb_[96], msg_[700];                                           \
+        char kb_[160], msg_[700];                                          \
         snprintf(msg_, sizeof msg_, __VA_ARGS__);                          \
         soak_fail((s), 1, "db %d key \"%s\": %s", (s)->cur_db,           \
                   kname((k), kb_, sizeof kb_), msg_);                      \
@@ -1226,6 +1244,42 @@ static void compare(soak *s, const char *path, int db)
     store_destroy(st);
 }
 
+/* Make the server differ from the file it just saved (opts.tamper). */
+static void tamper(soak *s)
+{
+    int m = s->o->tamper;
+    int t = m == 4 ? 1 : m == 5 ? 5 : 0; /* the list, the stream, a string */
+    arg_str(s, "SELECT");
+    arg_fmt(s, "%d", s->first_db[t]);
+    send_cmd(s);
+    const char *key = s->first_key[t];
+    size_t klen = s->first_klen[t];
+    if (m == 1) {
+        arg_str(s, "SET");
+        arg_str(s, "soak:added-after-save");
+        arg_str(s, "x");
+    } else if (m == 2) {
+        cmd_key(s, "APPEND", key, klen);
+        arg_str(s, "!");
+    } else if (m == 3) {
+        cmd_key(s, "PEXPIREAT", key, klen);
+        arg_fmt(s, "%" PRId64, s->now_ms + 86400000);
+    } else if (m == 4) {
+        cmd_key(s, "RPUSH", key, klen);
+        arg_str(s, "added-after-save");
+    } else {
+        cmd_key(s, "XADD", key, klen);
+        arg_str(s, "*");
+        arg_str(s, "added");
+        arg_str(s, "after-save");
+    }
+    send_cmd(s);
+    arg_str(s, "SELECT");
+    arg_str(s, "0");
+    send_cmd(s);
+    drain(s);
+}
+
 int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -1252,6 +1306,8 @@ int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
         arg_str(&s, "SAVE");
         send_cmd(&s);
         drain(&s);
+        if (o->tamper != 0 && !s.failed)
+            tamper(&s);
     }
     char path[400];
     snprintf(path, sizeof path, "%s/dump.rdb", rs.dir);
@@ -1266,6 +1322,8 @@ int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
     free(s.argv);
     free(s.lens);
     free(s.num_keys);
+    for (size_t t = 0; t < COUNT_OF(s.first_key); t++)
+        free(s.first_key[t]);
     resp_client_close(&s.c);
     redis_server_stop(&rs);
     return s.failed ? s.status : 0;

@@ -36,6 +36,10 @@ typedef struct rdb_soak_opts {
     double scale;  /**< multiplies the number of keys (TEST_SCALE) */
     bool big;      /**< allow elements of 2 MiB (the 3/4-byte back-length
                         boundary); off for slow runs */
+    int tamper;    /**< self-test: after SAVE change the server so that it
+                        no longer matches the file (1 add a key, 2 change a
+                        string, 3 change an expiry, 4 add a list element,
+                        5 add a stream entry); 0 in real runs */
 } rdb_soak_opts;
 
 /** How many keys of one RDB encoding a run saw. */

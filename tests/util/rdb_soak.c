@@ -285,8 +285,9 @@ static void arg_key(soak *s, const char *type, size_t i)
             }
         }
     } else if (k == 1) {
-        static const size_t klens[] = {63, 64, 65, 127, 128, 255, 256};
-        char name[300];
+        /* RDB length forms change at 64 and 16384 bytes. */
+        static const size_t klens[] = {50, 60, 63, 120, 250, 16370, 16380};
+        char name[16384 + 64];
         size_t len = PICK(&s->rng, klens);
         memset(name, 'k', len);
         int n = snprintf(name + len, 40, ":%s:%zu", type, i);
@@ -355,6 +356,20 @@ static void draw_config(soak *s)
     static const char *const policy[] = {"noeviction", "allkeys-lru",
                                          "allkeys-lfu", "volatile-lfu"};
     config_set(s, "maxmemory-policy", PICK(&s->rng, policy));
+    if (chance(&s->rng, 40)) {
+        /* List elements at least this big get a "plain" quicklist node of
+         * their own (QUICKLIST_2 container 1) instead of a listpack; the
+         * default, 1 GiB, is out of reach of a test. */
+        static const char *const plain[] = {"2", "64", "200", "5000"};
+        const char *v = PICK(&s->rng, plain);
+        arg_str(s, "DEBUG");
+        arg_str(s, "QUICKLIST-PACKED-THRESHOLD");
+        arg_str(s, v);
+        send_cmd(s);
+        size_t used = strlen(s->res->config);
+        snprintf(s->res->config + used, sizeof s->res->config - used,
+                 " quicklist-packed-threshold=%s", v);
+    }
     drain(s);
 }
 
@@ -598,6 +613,16 @@ static void gen_stream(soak *s, const char *key, size_t klen)
                     arg_id(s, ids[2 * i], ids[2 * i + 1]);
             send_cmd(s);
         }
+    }
+    if (groups > 0 && chance(&s->rng, 25)) {
+        /* Delete entries that may be pending: a PEL may name IDs that no
+         * longer exist. */
+        cmd_key(s, "XDEL", key, klen);
+        arg_id(s, ids[0], ids[1]);
+        for (size_t i = 1; i < n; i++)
+            if (chance(&s->rng, 20))
+                arg_id(s, ids[2 * i], ids[2 * i + 1]);
+        send_cmd(s);
     }
     if (chance(&s->rng, 15)) {
         /* Move the last ID on, and set the counters XSETID can set. */
@@ -1165,6 +1190,11 @@ static int count_encoding(void *arg, const rdb_buf *key, value *v,
     (void)key;
     value_free(v);
     const char *name = info->encoding ? info->encoding : "?";
+    char plain[48];
+    if (info->node_kinds != NULL && strchr(info->node_kinds, 'L') != NULL) {
+        snprintf(plain, sizeof plain, "%.24s+plain", name);
+        name = plain;
+    }
     for (size_t i = 0; i < res->nenc; i++)
         if (strcmp(res->enc[i].name, name) == 0) {
             res->enc[i].n++;
@@ -1290,7 +1320,8 @@ int rdb_soak_run(const rdb_soak_opts *o, rdb_soak_result *res)
     s.ndbs = 1 + (int)below(&s.rng, 3);
     /* rdbchecksum cannot be changed at run time: it is a start option. */
     const char *crc = chance(&s.rng, 50) ? "yes" : "no";
-    const char *extra[] = {"--rdbchecksum", crc, NULL};
+    const char *extra[] = {"--rdbchecksum", crc, "--enable-debug-command",
+                           "local", NULL};
     snprintf(res->config, sizeof res->config, "rdbchecksum=%s", crc);
     redis_server rs;
     char err[1024];

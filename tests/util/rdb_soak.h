@@ -44,7 +44,7 @@ typedef struct rdb_soak_opts {
 
 /** How many keys of one RDB encoding a run saw. */
 typedef struct rdb_soak_enc {
-    char name[32]; /**< e.g. "hash_listpack" */
+    char name[48]; /**< e.g. "hash_listpack" */
     unsigned n;    /**< keys */
 } rdb_soak_enc;
 

@@ -123,6 +123,7 @@ help:
 	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
 	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------

@@ -89,7 +89,7 @@ START_TEST(real_server_listpacks_at_every_boundary)
     /* Let every element, however big, stay in a listpack. */
     static const char *const cfg[][2] = {
         {"hash-max-listpack-value", "3000000"},
-        {"hash-max-listpack-entries", "1000"},
+        {"hash-max-listpack-entries", "100000"},
         {"zset-max-listpack-value", "3000000"},
         {"zset-max-listpack-entries", "1000"},
     };
@@ -125,11 +125,29 @@ START_TEST(real_server_listpacks_at_every_boundary)
         const char *b[] = {"XADD", "istream", "*", n, n};
         call_ok(&c, 5, b, NULL);
     }
+    /* 33000 fields, 66000 listpack elements: more than the header's
+     * 16-bit count holds, so it says 65535, "count them". */
+    for (int i = 0; i < 33000; i += 500) {
+        const char *argv[2 + 1000];
+        char buf[1000][12];
+        argv[0] = "HSET";
+        argv[1] = "bighash";
+        for (int j = 0; j < 500; j++) {
+            snprintf(buf[2 * j], sizeof buf[0], "f%d", i + j);
+            snprintf(buf[2 * j + 1], sizeof buf[0], "%d", i + j);
+            argv[2 + 2 * j] = buf[2 * j];
+            argv[3 + 2 * j] = buf[2 * j + 1];
+        }
+        call_ok(&c, 1002, argv, NULL);
+    }
     resp_value r;
-    ck_assert_int_eq(resp_client_calll(&c, &r, "OBJECT", "ENCODING", "hash",
-                                       NULL), 0);
-    ck_assert_str_eq(r.str, "listpack");
-    resp_value_clear(&r);
+    static const char *const lp_keys[] = {"hash", "bighash"};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(resp_client_calll(&c, &r, "OBJECT", "ENCODING",
+                                           lp_keys[i], NULL), 0);
+        ck_assert_str_eq(r.str, "listpack");
+        resp_value_clear(&r);
+    }
     const char *save[] = {"SAVE"};
     call_ok(&c, 1, save, NULL);
     resp_client_close(&c);
@@ -166,6 +184,12 @@ START_TEST(real_server_listpacks_at_every_boundary)
                       sc == (double)i, "zset member of length %zu", len);
         free(strs[i]);
     }
+    const value *bh = store_get(rd, "bighash", 7);
+    ck_assert_ptr_nonnull(bh);
+    ck_assert_uint_eq(bh->u.hash.count, 33000);
+    long pos = value_hash_find(bh, "f32999", 6);
+    ck_assert_int_ge(pos, 0);
+    assert_elem(&bh->u.hash.fv[2 * pos + 1], "32999", 5, "bighash", 32999);
     const value *il = store_get(rd, "ilist", 5);
     const value *is = store_get(rd, "istream", 7);
     ck_assert(il && is);

@@ -108,6 +108,7 @@ typedef struct soak {
     int64_t now_ms;
     int ndbs;              /* databases in use: 0 .. ndbs-1 */
     int cur_db;            /* the one being compared */
+    bool tiny;             /* the current key is huge: small elements only */
     unsigned char *dump;   /* the dump in memory when read in chunks */
     size_t dump_len;
     size_t chunk;          /* bytes per source call */
@@ -251,7 +252,7 @@ static int64_t pick_int(soak *s)
  * string, or a string of a boundary length. */
 static void arg_elem(soak *s)
 {
-    unsigned k = (unsigned)below(&s->rng, 100);
+    unsigned k = (unsigned)below(&s->rng, s->tiny ? 70 : 100);
     if (k < 30) {
         arg_fmt(s, "%" PRId64, pick_int(s));
     } else if (k < 38) {
@@ -312,6 +313,14 @@ static size_t pick_count(soak *s)
 {
     static const size_t counts[] = {1, 1, 2, 3, 4, 7, 8, 9, 16, 33, 64,
                                     127, 128, 129, 200, 513, 600};
+    s->tiny = false;
+    if (chance(&s->rng, 2)) {
+        /* Over 65535 listpack elements (a hash or zset has two per entry):
+         * the header's count then reads 65535, "unknown, count them".
+         * Small elements only, to stay quick. */
+        s->tiny = true;
+        return 32768 + below(&s->rng, 2000);
+    }
     return PICK(&s->rng, counts);
 }
 
@@ -693,6 +702,7 @@ static void gen_dataset(soak *s)
         default: gen_stream(s, key, klen); break;
         }
         gen_expiry(s, key, klen);
+        s->tiny = false;
         if ((size_t)i < COUNT_OF(types)) {
             s->first_key[t] = key;
             s->first_klen[t] = klen;

@@ -2,18 +2,18 @@
  * (see rdb_soak.h; chapter 7).
  *
  * One run is three phases.  Build (rdb_soak_gen.c): draw the server
- * settings, then keys of
- * random types whose elements come from tables of boundary lengths and
- * boundary integers; commands are pipelined per key and every reply is
- * checked, so a harness mistake shows as "could not run", never as a
- * difference.  Load: SAVE, then rdb_load_file() into a naive store, and a
- * second rdb_parse() pass only to count the encodings the file used; half
- * the runs load from memory in small chunks instead.  Compare
- * (rdb_soak_cmp.c): for every key we loaded, ask the server for its type, expiry and
- * contents and compare field by field; DBSIZE must equal our key count, so
- * a key the reader dropped is caught as well as one it misread.  The
- * server is the reference: whatever it holds after the commands is what
- * the dump must contain, so the generator never models Redis semantics.
+ * settings, then keys of random types whose elements come from tables of
+ * boundary lengths and boundary integers; commands are pipelined per key
+ * and every reply is checked, so a harness mistake shows as "could not
+ * run", never as a difference.  Load: SAVE, then rdb_load_file() into a
+ * naive store (half the runs load a copy from memory in small chunks
+ * instead), and a second rdb_parse() pass only to count the encodings the
+ * file used.  Compare (rdb_soak_cmp.c): for every key we loaded, ask the
+ * server for its type, expiry and contents and compare field by field;
+ * DBSIZE must equal our key count, so a key the reader dropped is caught
+ * as well as one it misread.  The server is the reference: whatever it
+ * holds after the commands is what the dump must contain, so the generator
+ * never models Redis semantics.
  */
 #include "rdb_soak_internal.h"
 

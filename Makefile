@@ -143,6 +143,7 @@ help:
 	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
 	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -331,3 +332,15 @@ clean:
 # Header dependencies written by -MMD; never try to remake them.
 %.d: ;
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- soak: random datasets through a real redis-server (chapter 7) ----------
+# make soak-rdb SEEDS=N [FIRST=S]: seeds S..S+N-1 of tests/util/rdb_soak.c.
+SEEDS ?= 100
+FIRST ?= 1
+.PHONY: soak-rdb
+$(BUILD)/soak-rdb: $(BUILD)/obj/tests/soak/soak_rdb.o $(UTIL_OBJ) $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+soak-rdb: $(BUILD)/soak-rdb
+	@$(BUILD)/soak-rdb --seeds $(SEEDS) --first $(FIRST)

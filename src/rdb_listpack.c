@@ -3,7 +3,9 @@
  * Layout: u32 total bytes | u16 element count (65535 = unknown) |
  * element... | 0xFF.  Each element is encoding+data followed by its
  * "back-length": the size of encoding+data written in 1..5 bytes, 7 bits
- * per byte, so the list can also be walked from the tail.  Read backwards
+ * per byte, so the list can also be walked from the tail (the width is
+ * Redis's, one more than needed at 16383, 2097151 and 268435455; see
+ * backlen_size()).  Read backwards
  * from its last byte, each byte gives 7 more bits and its high bit says
  * whether another byte precedes.  Encodings, by the first byte:
  *   0xxxxxxx             7-bit unsigned integer
@@ -54,11 +56,21 @@ int rdb_listpack_open(rdb_blob_iter *it, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Size of the back-length that encodes l. */
+/* [ch07-backlen-width] */
+/* Bytes of the back-length that Redis writes for an entry of l bytes.
+ * Seven bits per byte would fit 16383 in two bytes, but Redis's writer
+ * (lpEncodeBacklen in redis/redis src/listpack.c) compares with "<"
+ * against 16383, 2097151 and 268435455, so an entry of exactly 16383,
+ * 2097151 or 268435455 bytes gets one byte more than it needs (the extra
+ * byte is a leading 0).  The width is not stored anywhere: a reader walking
+ * forward must compute it the way the writer did, or it reads the wrong
+ * bytes as the back-length. */
 static size_t backlen_size(size_t l)
 {
-    return l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5;
+    return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3
+                                        : l < 268435455 ? 4 : 5;
 }
+/* [ch07-backlen-width] */
 
 int rdb_listpack_next(rdb_blob_iter *it, rdb_blob_entry *e)
 {

@@ -14,9 +14,22 @@
 #ifndef STORE_HAMT_H
 #define STORE_HAMT_H
 
+#include "ebr.h"
 #include "store.h"
 
 /** Persistent-HAMT copy-on-write store ("hamt"). */
 extern const store_ops store_hamt_ops;
+
+/**
+ * Set the alarm that reports garbage piling up behind a reader that stays
+ * inside its section (see ebr_set_alarm(); by default one stderr line at
+ * EBR_ALARM_BYTES).  Only for stores created from store_hamt_ops.
+ * \param s     the store.
+ * \param bytes the threshold in retired bytes; 0 turns the alarm off.
+ * \param fn    the callback, or NULL for the default line on stderr.
+ * \param arg   passed to fn.
+ */
+void store_hamt_set_alarm(store *s, size_t bytes, ebr_alarm_fn *fn,
+                          void *arg);
 
 #endif

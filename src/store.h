@@ -53,6 +53,7 @@ typedef struct store_stats {
     size_t peak_bytes;      /**< most bytes held at once since creation */
     size_t retired_pending; /**< retired objects not yet freed (COW) */
     size_t retired_bytes;   /**< their bytes */
+    size_t retired_peak;    /**< high-water mark of retired_bytes */
 } store_stats;
 
 /** What one change of a batch does (see store_apply()). */

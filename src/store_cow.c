@@ -334,7 +334,11 @@ static void cow_stats(store *st, store_stats *out)
         .peak_bytes = s->peak,
     };
     pthread_mutex_unlock(&s->wlock);
-    ebr_stats(s->dom, &out->retired_pending, &out->retired_bytes);
+    ebr_report rep;
+    ebr_report_get(s->dom, &rep);
+    out->retired_pending = rep.pending;
+    out->retired_bytes = rep.pending_bytes;
+    out->retired_peak = rep.peak_bytes;
 }
 
 void store_cow_synchronize(store *st)

@@ -364,15 +364,16 @@ static void hs_stats(store *st, store_stats *out)
 {
     hs *s = (hs *)st;
     pthread_mutex_lock(&s->wlock);
-    size_t pending, pending_bytes;
-    ebr_stats(s->ebr, &pending, &pending_bytes);
+    ebr_report rep;
+    ebr_report_get(s->ebr, &rep);
     *out = (store_stats){
         .keys = hamt_size(atomic_load_explicit(&s->root,
                                                memory_order_relaxed)),
         .bytes = s->node_bytes + s->val_bytes,
         .peak_bytes = s->peak,
-        .retired_pending = pending,
-        .retired_bytes = pending_bytes,
+        .retired_pending = rep.pending,
+        .retired_bytes = rep.pending_bytes,
+        .retired_peak = rep.peak_bytes,
     };
     pthread_mutex_unlock(&s->wlock);
 }

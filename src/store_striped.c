@@ -280,10 +280,11 @@ static void st_stats(store *st, store_stats *out)
         /* The sum of each shard's peak: an upper bound of the store's. */
         out->peak_bytes += sh->peak;
         pthread_rwlock_unlock(&sh->lock);
-        size_t n, b;
-        ebr_stats(sh->dom, &n, &b);
-        out->retired_pending += n;
-        out->retired_bytes += b;
+        ebr_report rep;
+        ebr_report_get(sh->dom, &rep);
+        out->retired_pending += rep.pending;
+        out->retired_bytes += rep.pending_bytes;
+        out->retired_peak += rep.peak_bytes; /* an upper bound, as above */
     }
 }
 

@@ -111,12 +111,14 @@ START_TEST(stalled_reader_is_reported_and_writer_goes_on)
     ck_assert_int_ge(a.calls, 1);
     ck_assert_uint_ge(a.last.pending_bytes, 64 * 1024);
     ck_assert_uint_le(a.last.pending_bytes, a.last.peak_bytes);
+    ck_assert_uint_ge(st.retired_peak, st.retired_bytes); /* in the stats */
     ck_assert(a.last.stalled_s >= 0.0);
     ck_assert_bytes_str(held->u.str.bytes, held->u.str.len, "v7");
     store_read_end(r);
     write_rounds(s, 200); /* the reader has left: garbage drains */
     store_stats_get(s, &st);
     ck_assert_uint_lt(st.retired_bytes, 64 * 1024);
+    ck_assert_uint_ge(st.retired_peak, 64 * 1024); /* the mark remains */
     store_reader_close(r);
     store_destroy(s);
 }

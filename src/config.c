@@ -141,12 +141,12 @@ void config_live_destroy(config_live *cl)
 {
     if (cl == NULL)
         return;
-    /* the config is the first member of its box */
-    free(atomic_load_explicit(&cl->cur, memory_order_relaxed));
     if (ebr_destroy(cl->ebr) != 0) {
         fprintf(stderr, "config_live_destroy: a reader is still open\n");
         abort();
     }
+    /* the config is the first member of its box */
+    free(atomic_load_explicit(&cl->cur, memory_order_relaxed));
     pthread_mutex_destroy(&cl->lock);
     free(cl);
 }

@@ -242,7 +242,7 @@ int ebr_unregister(ebr_reader *r)
 {
     if (r == NULL)
         return 0;
-    /* acquire: if the section was closed by another thread's exit (the
+    /* acquire: if the slot's thread closed the section by exiting (the
      * destructor), see that close before deciding. */
     if (atomic_load_explicit(&r->announced, memory_order_acquire) != 0) {
         errno = EBUSY; /* inside a section: the scan must keep seeing it */

@@ -214,15 +214,19 @@ static void bundle_free(ebr_node *node)
     free(b);
 }
 
-/* Give the spare bundle room for every garbage entry the edit can hold.
- * Called after hamt_edit_reserve() succeeded and before the change: the
- * garbage list then cannot outgrow its reserved capacity, so the bundle
- * cannot be too small at publish.  Returns 0 or -1 (ENOMEM, no change). */
+/* Give the spare bundle room for the edit's garbage so far plus what one
+ * more change can add (the room edit_one() reserves on the edit itself).
+ * Called before the change, so the bundle cannot be too small at publish.
+ * Sized to the write, not to the edit's reused array, which keeps the size
+ * of its largest batch.  Returns 0 or -1 (ENOMEM, nothing changed). */
 static int reserve_bundle(hs *s)
 {
-    size_t need = s->edit.capgarbage;
-    if (s->spare != NULL && s->spare->cap >= need)
+    size_t need = s->edit.ngarbage + HAMT_EDIT_RESERVE + 1;
+    size_t cap = s->spare != NULL ? s->spare->cap : 0;
+    if (cap >= need)
         return 0;
+    if (cap > 0 && need < 2 * cap)
+        need = 2 * cap; /* a batch grows it by doubling */
     bundle *b = realloc(s->spare, sizeof *b + need * sizeof b->g[0]);
     if (b == NULL)
         return -1;

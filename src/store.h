@@ -15,7 +15,10 @@
  * snapshot.  A value pointer returned by store_get() is valid until
  * store_read_end(), never after: that is the promise that lets a writer
  * free what it replaced.  Sections must not nest, and a reader handle
- * belongs to one thread at a time.
+ * belongs to one thread at a time.  For the epoch-reclaimed stores the
+ * thread that opened it must outlive its use: when that thread exits, a
+ * section the handle was left in is closed, so a thread that dies inside
+ * a section holds no memory back (another thread may then close it).
  *
  * Writers.  store_set() and store_del() take the store itself, not a reader:
  * a replica has one writer (the replication stream) but every store stays

@@ -178,8 +178,17 @@ $(BUILD)/gen/test-ch%.c: FORCE
 	@tests/util/gen-main.sh "ch$*" $(sort $(wildcard tests/ch$*_*.c)) > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
+# Test programs link a copy of ebr.c built with its test hook (see
+# src/ebr_private.h) ahead of the library, so the library's ebr.o, which has
+# no hook, is never pulled in.
+EBR_HOOKED := $(BUILD)/obj/hooks/ebr.o
+$(EBR_HOOKED): src/ebr.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (with test hook)"
+	$(Q)$(CC) $(CPPFLAGS) -DEBR_TEST_HOOKS $(CFLAGS) -c $< -o $@
+
 $(BUILD)/test-ch%: $$(foreach f,$$(wildcard tests/ch$$*_*.c),$(BUILD)/obj/$$(basename $$f).o) \
-                   $(BUILD)/obj/gen/test-ch%.o $(UTIL_OBJ) $(LIB)
+                   $(BUILD)/obj/gen/test-ch%.o $(UTIL_OBJ) $(EBR_HOOKED) $(LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
 

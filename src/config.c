@@ -24,6 +24,18 @@ struct config_live {
     uint64_t generation;   /**< of the published config */
 };
 
+/** A published config with the link that retires it (config first, so a
+ *  pointer to the config is a pointer to its box). */
+typedef struct config_box {
+    config c;      /**< what readers see */
+    ebr_node node; /**< the epoch domain's queue link */
+} config_box;
+
+static void config_box_free(ebr_node *n)
+{
+    free((char *)n - offsetof(config_box, node));
+}
+
 /** One thread's reader. */
 struct config_reader {
     config_live *cl; /**< the holder */
@@ -108,11 +120,12 @@ config_live *config_live_create(const config *initial)
         return NULL;
     }
     config_live *cl = xcalloc(1, sizeof *cl);
-    config *c = xmalloc(sizeof *c);
+    config_box *box = xmalloc(sizeof *box);
+    config *c = box != NULL ? &box->c : NULL;
     ebr *d = ebr_create();
     if (cl == NULL || c == NULL || d == NULL) {
         free(cl);
-        free(c);
+        free(box);
         ebr_destroy(d);
         errno = ENOMEM;
         return NULL;
@@ -129,8 +142,12 @@ void config_live_destroy(config_live *cl)
 {
     if (cl == NULL)
         return;
+    if (ebr_destroy(cl->ebr) != 0) {
+        fprintf(stderr, "config_live_destroy: a reader is still open\n");
+        abort();
+    }
+    /* the config is the first member of its box */
     free(atomic_load_explicit(&cl->cur, memory_order_relaxed));
-    ebr_destroy(cl->ebr);
     pthread_mutex_destroy(&cl->lock);
     free(cl);
 }
@@ -143,9 +160,10 @@ int config_live_publish(config_live *cl, const config *next, char *err,
         errno = EINVAL;
         return -1;
     }
-    config *c = xmalloc(sizeof *c);
-    if (c == NULL)
+    config_box *box = xmalloc(sizeof *box);
+    if (box == NULL)
         return -1;
+    config *c = &box->c;
     *c = *next;
     pthread_mutex_lock(&cl->lock);
     c->generation = ++cl->generation;
@@ -153,10 +171,8 @@ int config_live_publish(config_live *cl, const config *next, char *err,
      * with acquire; the old pointer comes back for retiring. */
     config *old = atomic_exchange_explicit(&cl->cur, c, memory_order_acq_rel);
     pthread_mutex_unlock(&cl->lock);
-    if (ebr_retire(cl->ebr, old, free, sizeof *old) != 0) {
-        ebr_synchronize(cl->ebr);
-        free(old);
-    }
+    ebr_retire(cl->ebr, &((config_box *)(void *)old)->node, config_box_free,
+               sizeof(config_box));
     ebr_reclaim(cl->ebr);
     return 0;
 }
@@ -192,6 +208,9 @@ void config_reader_close(config_reader *r)
 {
     if (r == NULL)
         return;
-    ebr_unregister(r->er);
+    if (ebr_unregister(r->er) != 0) {
+        fprintf(stderr, "config_reader_close: inside a read section\n");
+        abort();
+    }
     free(r);
 }

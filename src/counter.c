@@ -40,14 +40,19 @@ void counter_destroy(counter *c)
 
 int counter_claim(counter *c)
 {
-    /* relaxed: the slot index is all we need; the slot's memory was
-     * zeroed before the counter was shared with other threads. */
-    unsigned i = atomic_fetch_add_explicit(&c->claimed, 1,
-                                           memory_order_relaxed);
-    if (i >= c->nslots) {
-        errno = ENOSPC;
-        return -1;
-    }
+    /* A compare-and-swap loop, not fetch_add: a fetch_add would keep
+     * counting failed claims, wrap after 2^32 of them and hand out slot 0
+     * again.  Here claimed never passes nslots, and a failed claim writes
+     * nothing.  relaxed (success and failure): the slot index is all we
+     * need; the slot's memory was zeroed before the counter was shared. */
+    unsigned i = atomic_load_explicit(&c->claimed, memory_order_relaxed);
+    do {
+        if (i >= c->nslots) {
+            errno = ENOSPC;
+            return -1;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(
+        &c->claimed, &i, i + 1, memory_order_relaxed, memory_order_relaxed));
     return (int)i;
 }
 

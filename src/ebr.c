@@ -2,16 +2,20 @@
  *
  * Design.  Three kinds of shared state, each with one rule:
  *   - d->epoch: the global epoch.  Written only under d->lock (by an
- *     advance), read by readers on entry.
+ *     advance), read by readers on entry.  It sits alone on its 128-byte
+ *     line: writers take d->lock on every retire, and if the mutex shared
+ *     the epoch's line, every write would cost every reader a cache miss.
  *   - r->announced: a reader's slot.  Written only by its reader (the epoch
  *     it entered in, or 0 when outside a section), read by the writer's scan.
  *     Each slot sits alone on a 128-byte line: a reader entering and leaving
  *     writes only its own line, which is why epoch readers scale and
  *     reference counts do not.
  *   - the reader list and the retired list: plain data under d->lock.
- * Retired objects are kept in one FIFO list in retirement order; their
- * epoch tags never decrease along it, so freeing stops at the first object
- * that is not yet safe.
+ * Retired objects are kept in one FIFO list in retirement order, linked
+ * through the ebr_node inside each object; their epoch tags never decrease
+ * along it, so freeing stops at the first object that is not yet safe.
+ * Safe objects are cut off the list under the lock and freed after it is
+ * dropped, so a free function may call back into the domain.
  *
  * Why the retry loop in ebr_enter().  A reader reads the epoch and then
  * announces it; between the two, the writer may advance twice and free an
@@ -22,44 +26,109 @@
  * announces again.  Whatever epoch a reader finally announces, it read that
  * value from the store that set it, so it also sees every pointer the
  * writer unlinked before that advance.
+ *
+ * Threads that exit.  Every thread that registers a slot gets a
+ * thread-exit destructor (one process-wide pthread key).  It clears the
+ * announcement of each slot the thread still holds, so a thread that dies
+ * inside a section no longer holds the epoch back.  The per-thread lists
+ * are guarded by one process-wide mutex, taken only by register,
+ * unregister and thread exit, never by a section.
  */
-#include "ebr.h"
+#include "ebr_private.h"
 #include "alloc.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <inttypes.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-/* Two 64-byte lines: the adjacent-line prefetcher pulls pairs of lines, so
- * 64-byte padding still lets two readers' slots share traffic. */
-#define EBR_LINE 128
+#ifdef EBR_TEST_HOOKS
+void (*ebr_test_enter_hook)(ebr_reader *r, uint64_t seen);
+#endif
 
-struct ebr_reader {
-    /* 0 outside a critical section, else the epoch announced on entry. */
-    _Alignas(EBR_LINE) _Atomic uint64_t announced;
-    ebr *domain;
-    ebr_reader *next; /* in d->readers, under d->lock */
-};
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
-typedef struct ebr_garbage {
-    void *p;
-    void (*free_fn)(void *p);
-    size_t bytes;
-    uint64_t epoch; /* the global epoch when it was retired */
-    struct ebr_garbage *next;
-} ebr_garbage;
+/* ---- threads ------------------------------------------------------------ */
 
-struct ebr {
-    _Alignas(EBR_LINE) _Atomic uint64_t epoch;
-    pthread_mutex_t lock;
-    ebr_reader *readers;
-    ebr_garbage *head, *tail; /* retired, oldest first */
-    size_t pending, pending_bytes;
-};
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_key;
+static int key_err;
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The calling thread's list of slots.  Static TLS stays valid while the
+ * thread's key destructors run, so no allocation (and no leak) is needed. */
+static _Thread_local ebr_thread tls_self;
+
+/* Runs in the exiting thread, once per thread that registered a slot. */
+static void thread_exit(void *p)
+{
+    ebr_thread *t = p;
+    pthread_mutex_lock(&owners_lock);
+    for (ebr_reader *r = t->slots; r != NULL; r = r->tnext) {
+        /* release, as in ebr_exit: whatever this thread read inside the
+         * section happens before the scan that sees 0.  The thread will
+         * never use a pointer again, so closing its section is safe. */
+        uint64_t a = atomic_exchange_explicit(&r->announced, 0,
+                                              memory_order_release);
+        if (a != 0) {
+            /* relaxed: a statistic, read under no ordering promise. */
+            atomic_fetch_add_explicit(&r->domain->forced_exits, 1,
+                                      memory_order_relaxed);
+            fprintf(stderr, "ebr: a thread exited inside a read section "
+                            "(epoch %" PRIu64 "); the section was closed\n",
+                    a);
+        }
+        r->owner = NULL;
+    }
+    t->slots = NULL;
+    pthread_mutex_unlock(&owners_lock);
+}
+
+static void make_key(void)
+{
+    key_err = pthread_key_create(&thread_key, thread_exit);
+}
+
+/* Tie r to the calling thread.  Returns 0 or -1 (ENOMEM). */
+static int own_slot(ebr_reader *r)
+{
+    if (pthread_once(&key_once, make_key) != 0 || key_err != 0)
+        return -1;
+    if (pthread_getspecific(thread_key) == NULL &&
+        pthread_setspecific(thread_key, &tls_self) != 0)
+        return -1;
+    pthread_mutex_lock(&owners_lock);
+    r->owner = &tls_self;
+    r->tnext = tls_self.slots;
+    tls_self.slots = r;
+    pthread_mutex_unlock(&owners_lock);
+    return 0;
+}
+
+static void disown_slot(ebr_reader *r)
+{
+    pthread_mutex_lock(&owners_lock);
+    if (r->owner != NULL) {
+        for (ebr_reader **pp = &r->owner->slots; *pp != NULL;
+             pp = &(*pp)->tnext) {
+            if (*pp == r) {
+                *pp = r->tnext;
+                break;
+            }
+        }
+        r->owner = NULL;
+    }
+    pthread_mutex_unlock(&owners_lock);
+}
+
+/* ---- domains and slots -------------------------------------------------- */
 
 ebr *ebr_create(void)
 {
@@ -72,37 +141,79 @@ ebr *ebr_create(void)
     pthread_mutex_init(&d->lock, NULL);
     d->readers = NULL;
     d->head = d->tail = NULL;
-    d->pending = d->pending_bytes = 0;
+    atomic_init(&d->pending, 0);
+    atomic_init(&d->pending_bytes, 0);
+    d->peak_bytes = 0;
+    d->advanced_ns = now_ns();
+    d->alarm_bytes = d->alarm_next = EBR_ALARM_BYTES;
+    d->alarm_fn = NULL;
+    d->alarm_arg = NULL;
+    atomic_init(&d->forced_exits, 0);
     return d;
 }
 
-/* Free the retired objects at the head of the list whose tag is at least
- * two epochs old.  Caller holds d->lock. */
-static size_t free_safe(ebr *d, uint64_t epoch)
+/* Cut the retired objects whose tag is at least two epochs old off the
+ * head of the list and return them as a list.  Caller holds d->lock. */
+static ebr_node *detach_safe(ebr *d, uint64_t epoch)
+{
+    ebr_node *first = d->head, *last = NULL;
+    size_t n = 0, bytes = 0;
+    for (ebr_node *g = d->head; g != NULL && g->epoch + 2 <= epoch;
+         g = g->next) {
+        last = g;
+        n++;
+        bytes += g->bytes;
+    }
+    if (last == NULL)
+        return NULL;
+    d->head = last->next;
+    if (d->head == NULL)
+        d->tail = NULL;
+    last->next = NULL;
+    /* relaxed: written only under d->lock; lock-free readers of the
+     * figures (ebr_stats) need the values, not any memory with them. */
+    size_t left = atomic_load_explicit(&d->pending_bytes,
+                                       memory_order_relaxed) - bytes;
+    atomic_store_explicit(&d->pending, atomic_load_explicit(
+                              &d->pending, memory_order_relaxed) - n,
+                          memory_order_relaxed);
+    atomic_store_explicit(&d->pending_bytes, left, memory_order_relaxed);
+    if (left < d->alarm_bytes)
+        d->alarm_next = d->alarm_bytes; /* back under: re-arm the alarm */
+    return first;
+}
+
+/* Free a detached list.  Called with no lock held. */
+static size_t free_list(ebr_node *g)
 {
     size_t n = 0;
-    while (d->head != NULL && d->head->epoch + 2 <= epoch) {
-        ebr_garbage *g = d->head;
-        d->head = g->next;
-        if (d->head == NULL)
-            d->tail = NULL;
-        d->pending--;
-        d->pending_bytes -= g->bytes;
-        g->free_fn(g->p);
-        free(g);
+    while (g != NULL) {
+        ebr_node *next = g->next; /* read first: free_fn frees g */
+        g->free_fn(g);
+        g = next;
         n++;
     }
     return n;
 }
 
-void ebr_destroy(ebr *d)
+int ebr_destroy(ebr *d)
 {
     if (d == NULL)
-        return;
+        return 0;
+    pthread_mutex_lock(&d->lock);
+    bool busy = d->readers != NULL;
+    ebr_node *all = busy ? NULL : detach_safe(d, UINT64_MAX);
+    pthread_mutex_unlock(&d->lock);
+    if (busy) {
+        errno = EBUSY; /* a slot still points at d: freeing it would leave
+                        * that slot dangling */
+        return -1;
+    }
     /* No reader is registered, so everything is safe: free it all. */
-    free_safe(d, UINT64_MAX);
+    free_list(all);
     pthread_mutex_destroy(&d->lock);
     free(d);
+    return 0;
 }
 
 ebr_reader *ebr_register(ebr *d)
@@ -114,6 +225,13 @@ ebr_reader *ebr_register(ebr *d)
     }
     atomic_init(&r->announced, 0);
     r->domain = d;
+    r->owner = NULL;
+    r->tnext = NULL;
+    if (own_slot(r) != 0) {
+        free(r);
+        errno = ENOMEM;
+        return NULL;
+    }
     pthread_mutex_lock(&d->lock);
     r->next = d->readers;
     d->readers = r;
@@ -121,10 +239,16 @@ ebr_reader *ebr_register(ebr *d)
     return r;
 }
 
-void ebr_unregister(ebr_reader *r)
+int ebr_unregister(ebr_reader *r)
 {
     if (r == NULL)
-        return;
+        return 0;
+    /* acquire: if the slot's thread closed the section by exiting (the
+     * destructor), see that close before deciding. */
+    if (atomic_load_explicit(&r->announced, memory_order_acquire) != 0) {
+        errno = EBUSY; /* inside a section: the scan must keep seeing it */
+        return -1;
+    }
     ebr *d = r->domain;
     pthread_mutex_lock(&d->lock);
     for (ebr_reader **pp = &d->readers; *pp != NULL; pp = &(*pp)->next) {
@@ -134,8 +258,12 @@ void ebr_unregister(ebr_reader *r)
         }
     }
     pthread_mutex_unlock(&d->lock);
+    disown_slot(r);
     free(r);
+    return 0;
 }
+
+/* ---- sections ----------------------------------------------------------- */
 
 /* [ch03-ebr-enter] */
 void ebr_enter(ebr_reader *r)
@@ -145,6 +273,7 @@ void ebr_enter(ebr_reader *r)
     /* relaxed: only a first guess; the seq_cst re-read below decides. */
     uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
     for (;;) {
+        EBR_ENTER_HOOK(r, e); /* tests only: the epoch may move here */
         /* seq_cst: the announcement and the re-read must not be reordered
          * (a store followed by a load is the one reordering x86 does), and
          * both must be in one total order with the writer's seq_cst scan:
@@ -188,50 +317,97 @@ static bool try_advance(ebr *d)
      * unlinked before this advance (release would give that); seq_cst also
      * puts the store in the total order that ebr_enter relies on. */
     atomic_store_explicit(&d->epoch, e + 1, memory_order_seq_cst);
+    d->advanced_ns = now_ns();
     return true;
     /* learn: end */
 }
 /* [ch03-ebr-advance] */
 
-int ebr_retire(ebr *d, void *p, void (*free_fn)(void *p), size_t bytes)
+/* ---- retiring and reclaiming -------------------------------------------- */
+
+/* Fill rep from d.  Caller holds d->lock. */
+static void fill_report(ebr *d, ebr_report *rep)
+{
+    *rep = (ebr_report){
+        .pending = atomic_load_explicit(&d->pending, memory_order_relaxed),
+        .pending_bytes = atomic_load_explicit(&d->pending_bytes,
+                                              memory_order_relaxed),
+        .peak_bytes = d->peak_bytes,
+        .epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed),
+        .stalled_s = (double)(now_ns() - d->advanced_ns) / 1e9,
+        .forced_exits = atomic_load_explicit(&d->forced_exits,
+                                             memory_order_relaxed),
+    };
+}
+
+static void default_alarm(void *arg, const ebr_report *rep)
+{
+    (void)arg;
+    fprintf(stderr, "ebr: %.1f MB in %zu retired objects wait for readers "
+                    "(peak %.1f MB); epoch %" PRIu64 ", last advanced %.1f s "
+                    "ago\n",
+            (double)rep->pending_bytes / 1e6, rep->pending,
+            (double)rep->peak_bytes / 1e6, rep->epoch, rep->stalled_s);
+}
+
+/* [ch03-ebr-retire] */
+void ebr_retire(ebr *d, ebr_node *n, void (*free_fn)(ebr_node *n),
+                size_t bytes)
 {
     /* learn: ch03 ebr_retire "The writer's side" */
-    ebr_garbage *g = xmalloc(sizeof *g);
-    if (g == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    g->p = p;
-    g->free_fn = free_fn;
-    g->bytes = bytes;
-    g->next = NULL;
+    n->free_fn = free_fn;
+    n->bytes = bytes;
+    n->next = NULL;
+    ebr_report rep;
+    ebr_alarm_fn *fn = NULL;
+    void *arg = NULL;
+    bool alarm = false;
     pthread_mutex_lock(&d->lock);
-    /* Tag with the epoch read after p was unlinked (the caller unlinked it
-     * before calling us): readers of this epoch or the one before may
-     * still hold p, readers of epoch tag+1 and later cannot. */
-    g->epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+    /* Tag with the epoch read after the object was unlinked (the caller
+     * unlinked it before calling us): readers of this epoch or the one
+     * before may still hold it, readers of epoch tag+1 and later cannot. */
+    n->epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed);
     if (d->tail != NULL)
-        d->tail->next = g;
+        d->tail->next = n;
     else
-        d->head = g;
-    d->tail = g;
-    d->pending++;
-    d->pending_bytes += bytes;
+        d->head = n;
+    d->tail = n;
+    /* relaxed: see detach_safe(). */
+    atomic_store_explicit(&d->pending, atomic_load_explicit(
+                              &d->pending, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    size_t now = atomic_load_explicit(&d->pending_bytes,
+                                      memory_order_relaxed) + bytes;
+    atomic_store_explicit(&d->pending_bytes, now, memory_order_relaxed);
+    if (now > d->peak_bytes)
+        d->peak_bytes = now;
+    if (d->alarm_bytes != 0 && now >= d->alarm_next) {
+        /* Raise it once per doubling, not once per write. */
+        while (d->alarm_next <= now && d->alarm_next <= SIZE_MAX / 2)
+            d->alarm_next *= 2;
+        fill_report(d, &rep);
+        fn = d->alarm_fn != NULL ? d->alarm_fn : default_alarm;
+        arg = d->alarm_arg;
+        alarm = true;
+    }
     pthread_mutex_unlock(&d->lock);
-    return 0;
+    if (alarm)
+        fn(arg, &rep); /* no lock held: the callback may log, or read stats */
     /* learn: end */
 }
+/* [ch03-ebr-retire] */
 
 size_t ebr_reclaim(ebr *d)
 {
+    ebr_node *safe = NULL;
     pthread_mutex_lock(&d->lock);
-    size_t n = 0;
     if (d->head != NULL) { /* nothing retired: no reason to scan readers */
         try_advance(d);
-        n = free_safe(d, atomic_load_explicit(&d->epoch, memory_order_relaxed));
+        safe = detach_safe(d, atomic_load_explicit(&d->epoch,
+                                                   memory_order_relaxed));
     }
     pthread_mutex_unlock(&d->lock);
-    return n;
+    return free_list(safe);
 }
 
 void ebr_synchronize(ebr *d)
@@ -240,34 +416,53 @@ void ebr_synchronize(ebr *d)
      * the epoch reaches start + 2. */
     pthread_mutex_lock(&d->lock);
     uint64_t start = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-    for (unsigned waits = 0;; waits++) {
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned waits = 0;;) {
+        pthread_mutex_lock(&d->lock);
+        bool moved = atomic_load_explicit(&d->epoch, memory_order_relaxed) >=
+                         start + 2 ||
+                     try_advance(d);
         uint64_t e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-        if (e >= start + 2 || try_advance(d)) {
-            e = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-            free_safe(d, e);
-            if (e >= start + 2)
-                break;
+        ebr_node *safe = moved ? detach_safe(d, e) : NULL;
+        pthread_mutex_unlock(&d->lock);
+        free_list(safe);
+        if (e >= start + 2)
+            return;
+        if (moved)
             continue;
-        }
         /* A reader is still in an older section: let it run, yielding
          * first, then sleeping 50 us at a time so a long wait burns no CPU. */
-        pthread_mutex_unlock(&d->lock);
-        if (waits < 64)
+        if (waits++ < 64)
             sched_yield();
         else
             nanosleep(&(struct timespec){ .tv_nsec = 50000 }, NULL);
-        pthread_mutex_lock(&d->lock);
     }
-    pthread_mutex_unlock(&d->lock);
 }
 
 void ebr_stats(ebr *d, size_t *pending, size_t *pending_bytes)
 {
-    pthread_mutex_lock(&d->lock);
+    /* relaxed: figures only; see detach_safe().  No lock, so a writer that
+     * asks after every write touches none of the domain's shared lines. */
     if (pending != NULL)
-        *pending = d->pending;
+        *pending = atomic_load_explicit(&d->pending, memory_order_relaxed);
     if (pending_bytes != NULL)
-        *pending_bytes = d->pending_bytes;
+        *pending_bytes = atomic_load_explicit(&d->pending_bytes,
+                                              memory_order_relaxed);
+}
+
+void ebr_report_get(ebr *d, ebr_report *out)
+{
+    pthread_mutex_lock(&d->lock);
+    fill_report(d, out);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void ebr_set_alarm(ebr *d, size_t bytes, ebr_alarm_fn *fn, void *arg)
+{
+    pthread_mutex_lock(&d->lock);
+    d->alarm_bytes = d->alarm_next = bytes;
+    d->alarm_fn = fn;
+    d->alarm_arg = arg;
     pthread_mutex_unlock(&d->lock);
 }
 

@@ -80,7 +80,7 @@ int rdb_read_slot_import(rdb_ctx *c)
         }
         if (i == cap) { /* grow as ranges arrive, never from the count */
             cap = cap ? 2 * cap : 4;
-            rdb_slot_range *p = realloc(ranges, cap * sizeof *p);
+            rdb_slot_range *p = xrealloc(ranges, cap * sizeof *p);
             if (p == NULL) {
                 rdb_fail(c->r, "out of memory");
                 goto out;

@@ -23,6 +23,10 @@
  * section that blocks for a second one can deadlock behind a waiting
  * writer, so such a thread takes the second with
  * store_rwlock_try_read_begin() (tests/ch02_preference.c does).
+ * For the epoch-reclaimed stores the thread that opened a handle must
+ * outlive its use: when that thread exits, a section the handle was left
+ * in is closed, so a thread that dies inside a section holds no memory
+ * back (another thread may then close the handle).
  *
  * Writers.  store_set() and store_del() take the store itself, not a reader:
  * a replica has one writer (the replication stream) but every store stays
@@ -65,6 +69,7 @@ typedef struct store_stats {
     size_t retired_bytes;   /**< their bytes */
     size_t publishes;       /**< versions published since creation
                                  (snapshot stores; 0 for the others) */
+    size_t retired_peak;    /**< high-water mark of retired_bytes */
 } store_stats;
 
 /** What one change of a batch does (see store_apply()). */

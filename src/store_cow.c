@@ -11,7 +11,10 @@
  *   then retire what the new snapshot no longer references: always the old
  *   table, plus the replaced value (set) or the removed key and value (del).
  *   Keys and values that survive into the new snapshot are shared by both,
- *   so they must not be retired.
+ *   so they must not be retired.  The old snapshot carries the key and value
+ *   only it still references, so one ebr_retire() per write retires all of
+ *   it; the snapshot's embedded ebr_node means retiring allocates nothing
+ *   and cannot fail, so no write ever waits for readers.
  *
  * Reclamation policy.  The normal store retires to an ebr domain and frees
  * after a grace period.  store_cow_create_unsafe_free() makes a store that
@@ -32,11 +35,29 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* A reader handle is written at every begin and end: each one gets its own
+ * 128-byte line pair, like the epoch slots (ebr_private.h). */
+#define READER_LINE 128
 
 /* One immutable version of the whole store. */
 typedef struct snapshot {
     kvmap kv;
+    /* Writer-only, set when the snapshot is retired: what it alone still
+     * references (the replaced value, the removed key), freed with it. */
+    ebr_node node;
+    void *dead_key;
+    size_t dead_klen;
+    value *dead_val;
+    /* The same for a batch (cow_apply): the left[] array of its kvmap_batch,
+     * handed over whole, holding the removed keys and the replaced or
+     * removed values; dead_bytes is what they add up to. */
+    kvmap_left *dead_left;
+    size_t dead_n;
+    size_t dead_bytes;
 } snapshot;
 
 typedef struct cow {
@@ -50,7 +71,7 @@ typedef struct cow {
 } cow;
 
 typedef struct cow_reader {
-    store_reader base;
+    _Alignas(READER_LINE) store_reader base;
     ebr_reader *er;
     snapshot *snap; /* the section's snapshot; NULL outside a section */
 } cow_reader;
@@ -60,23 +81,44 @@ static size_t snapshot_bytes(const snapshot *sn)
     return sizeof *sn + kvmap_bytes(&sn->kv);
 }
 
-/* Free a snapshot's table only: its keys and values are shared. */
-static void snapshot_free_table(void *p)
+/* Free a snapshot's table, and what it alone referenced: its other keys
+ * and values are shared with the snapshot that replaced it. */
+static void snapshot_free_table(snapshot *sn)
 {
-    snapshot *sn = p;
     map_release(&sn->kv.m);
+    free(sn->dead_key);
+    if (sn->dead_val != NULL)
+        value_free(sn->dead_val);
+    for (size_t i = 0; i < sn->dead_n; i++) {
+        free(sn->dead_left[i].key);
+        value_free(sn->dead_left[i].val);
+    }
+    free(sn->dead_left);
     free(sn);
 }
 
-static void free_value(void *p)
+/* The ebr free function: the node is inside a snapshot. */
+static void snapshot_reclaim(ebr_node *n)
 {
-    value_free(p);
+    snapshot_free_table((snapshot *)(void *)((char *)n -
+                                             offsetof(snapshot, node)));
+}
+
+/* What freeing a retired snapshot gives back, for the statistics. */
+static size_t snapshot_garbage_bytes(const snapshot *sn)
+{
+    size_t b = sizeof *sn + map_table_bytes(&sn->kv.m);
+    if (sn->dead_key != NULL)
+        b += sn->dead_klen ? sn->dead_klen : 1;
+    if (sn->dead_val != NULL)
+        b += value_bytes(sn->dead_val);
+    return b + sn->dead_bytes;
 }
 
 /* A private copy of old's table, sharing its keys and values. */
 static snapshot *snapshot_copy(const snapshot *old)
 {
-    snapshot *sn = xmalloc(sizeof *sn);
+    snapshot *sn = xcalloc(1, sizeof *sn);
     if (sn == NULL)
         return NULL;
     if (map_clone(&sn->kv.m, &old->kv.m) != 0) {
@@ -92,7 +134,7 @@ static store *cow_create_policy(bool unsafe_free)
     cow *s = xcalloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    snapshot *first = xmalloc(sizeof *first);
+    snapshot *first = xcalloc(1, sizeof *first);
     s->dom = ebr_create();
     if (first == NULL || s->dom == NULL || kvmap_init(&first->kv, 0) != 0) {
         free(first);
@@ -122,21 +164,26 @@ store *store_cow_create_unsafe_free(void)
 static void cow_destroy(store *st)
 {
     cow *s = (cow *)st;
-    /* No reader is open: the current snapshot owns its keys and values;
-     * everything retired is owned by the domain, which frees it. */
+    /* Everything retired is owned by the domain, which frees it, unless a
+     * reader is still open: then its slot would point into freed memory. */
+    if (ebr_destroy(s->dom) != 0) {
+        fprintf(stderr, "store_destroy(cow): a reader is still open\n");
+        abort();
+    }
+    /* No reader is open: the current snapshot owns its keys and values. */
     snapshot *cur = atomic_load_explicit(&s->cur, memory_order_relaxed);
     kvmap_free_all(&cur->kv);
     free(cur);
-    ebr_destroy(s->dom);
     pthread_mutex_destroy(&s->wlock);
     free(s);
 }
 
 static store_reader *cow_reader_open(store *st)
 {
-    cow_reader *r = xcalloc(1, sizeof *r);
+    cow_reader *r = xaligned_alloc(READER_LINE, sizeof *r);
     if (r == NULL)
         return NULL;
+    memset(r, 0, sizeof *r);
     r->er = ebr_register(((cow *)st)->dom);
     if (r->er == NULL) {
         free(r);
@@ -149,7 +196,11 @@ static store_reader *cow_reader_open(store *st)
 static void cow_reader_close(store_reader *rd)
 {
     cow_reader *r = (cow_reader *)rd;
-    ebr_unregister(r->er);
+    if (ebr_unregister(r->er) != 0) { /* EBUSY: inside a read section */
+        fprintf(stderr, "store_reader_close(cow): the reader is inside a "
+                        "read section\n");
+        abort();
+    }
     free(r);
 }
 
@@ -192,20 +243,18 @@ static int cow_iterate(store_reader *rd, store_iter_fn *fn, void *arg)
     return kvmap_iterate(&((cow_reader *)rd)->snap->kv, fn, arg);
 }
 
-/* Free p once no reader can hold it (or at once, for the unsafe policy).
- * Caller holds s->wlock. */
-static void retire(cow *s, void *p, void (*free_fn)(void *), size_t bytes)
+/* Free old once no reader can hold it (or at once, for the unsafe policy).
+ * Caller holds s->wlock.  Cannot fail and never waits: the queue link is
+ * inside the snapshot. */
+static void retire(cow *s, snapshot *old)
 {
     if (s->unsafe_free) {
-        free_fn(p); /* WRONG on purpose: a reader may still be inside p */
+        snapshot_free_table(old); /* WRONG on purpose: a reader may still
+                                   * be inside old */
         return;
     }
-    if (ebr_retire(s->dom, p, free_fn, bytes) != 0) {
-        /* No memory to queue it: wait out a grace period instead.  Slow,
-         * but correct, and we are out of memory anyway. */
-        ebr_synchronize(s->dom);
-        free_fn(p);
-    }
+    ebr_retire(s->dom, &old->node, snapshot_reclaim,
+               snapshot_garbage_bytes(old));
 }
 
 /* Record the peak: the live snapshot plus the garbage waiting for readers,
@@ -221,10 +270,11 @@ static void note_peak(cow *s)
 }
 
 /* [ch03-publish] */
-/* Make next the current snapshot and retire old's table.  Caller holds
- * s->wlock, built next privately, and retires replaced keys and values
- * itself, after this call (they must be unreachable first). */
-static void publish(cow *s, snapshot *old, snapshot *next)
+/* Make next the current snapshot and retire old's table, together with
+ * the key (dead_key, klen bytes) and value that next no longer references.
+ * Caller holds s->wlock and built next privately. */
+static void publish(cow *s, snapshot *old, snapshot *next, void *dead_key,
+                    size_t klen, value *dead_val)
 {
     /* learn: ch03 publish "Why lock-free reads are worth the trouble" */
     /* release: everything written into next (the copied table, the new key
@@ -232,8 +282,12 @@ static void publish(cow *s, snapshot *old, snapshot *next)
     atomic_store_explicit(&s->cur, next, memory_order_release);
     s->publishes++;
     /* old is now unreachable for readers that enter from here on; readers
-     * already inside keep it until they leave. */
-    retire(s, old, snapshot_free_table, map_table_bytes(&old->kv.m) + sizeof *old);
+     * already inside keep it until they leave.  The dead_* fields are
+     * writer-only: readers of old read its table, never these. */
+    old->dead_key = dead_key;
+    old->dead_klen = klen;
+    old->dead_val = dead_val;
+    retire(s, old);
     /* learn: end */
 }
 
@@ -254,9 +308,9 @@ static int cow_set(store *st, const void *key, size_t klen, value *v)
         errno = ENOMEM;
         return -1;
     }
-    publish(s, old, next);
-    if (replaced != NULL) /* the key itself lives on, shared with next */
-        retire(s, replaced, free_value, value_bytes(replaced));
+    /* the key itself lives on, shared with next; the value it replaced
+     * leaves with old */
+    publish(s, old, next, NULL, 0, replaced);
     note_peak(s);
     pthread_mutex_unlock(&s->wlock);
     ebr_reclaim(s->dom); /* free what earlier writes retired, if safe */
@@ -283,10 +337,8 @@ static int cow_del(store *st, const void *key, size_t klen)
     void *old_key = NULL;
     value *old_val = NULL;
     kvmap_remove(&next->kv, key, klen, &old_key, &old_val);
-    publish(s, old, next);
-    /* Neither is in next: both go once the readers of old have left. */
-    retire(s, old_key, free, klen ? klen : 1);
-    retire(s, old_val, free_value, value_bytes(old_val));
+    /* Neither is in next: both go with old, once its readers have left. */
+    publish(s, old, next, old_key, klen, old_val);
     note_peak(s);
     pthread_mutex_unlock(&s->wlock);
     ebr_reclaim(s->dom);
@@ -337,20 +389,28 @@ static int cow_apply(store *st, store_change *ch, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         kvmap_batch_apply(&next->kv, &b, i);
-    publish(s, old, next);
-    /* What the batch replaced or removed may be in a reader's hands (or was
-     * made by this batch and never published: retiring it is merely late).
-     * A SET's unused key copy was never published: kvmap_batch_end frees. */
+    /* What the batch replaced or removed may be in a reader's hands: it
+     * goes with the old snapshot, left[] handed over whole, so retiring
+     * still allocates nothing.  A SET's unused key copy (the key existed)
+     * was never published and is freed at once. */
+    size_t dead = 0;
     for (size_t i = 0; i < n; i++) {
         kvmap_left *l = &b.left[i];
-        if (l->val != NULL)
-            retire(s, l->val, free_value, value_bytes(l->val));
-        if (ch[i].kind == STORE_CHANGE_DEL && l->key != NULL)
-            retire(s, l->key, free, ch[i].klen ? ch[i].klen : 1);
-        l->val = NULL;
-        if (ch[i].kind == STORE_CHANGE_DEL)
+        if (ch[i].kind == STORE_CHANGE_SET) {
+            free(l->key);
             l->key = NULL;
+        } else if (l->key != NULL) {
+            dead += ch[i].klen ? ch[i].klen : 1;
+        }
+        if (l->val != NULL)
+            dead += value_bytes(l->val);
     }
+    old->dead_left = b.left;
+    old->dead_n = n;
+    old->dead_bytes = dead;
+    b.left = NULL;
+    b.n = 0;
+    publish(s, old, next, NULL, 0, NULL);
     note_peak(s);
     pthread_mutex_unlock(&s->wlock);
     kvmap_batch_end(&b);
@@ -371,12 +431,22 @@ static void cow_stats(store *st, store_stats *out)
         .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
-    ebr_stats(s->dom, &out->retired_pending, &out->retired_bytes);
+    ebr_report rep;
+    ebr_report_get(s->dom, &rep);
+    out->retired_pending = rep.pending;
+    out->retired_bytes = rep.pending_bytes;
+    out->retired_peak = rep.peak_bytes;
 }
 
 void store_cow_synchronize(store *st)
 {
     ebr_synchronize(((cow *)st)->dom);
+}
+
+void store_cow_set_alarm(store *st, size_t bytes, ebr_alarm_fn *fn,
+                         void *arg)
+{
+    ebr_set_alarm(((cow *)st)->dom, bytes, fn, arg);
 }
 
 const store_ops store_cow_ops = {

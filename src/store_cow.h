@@ -11,6 +11,7 @@
 #ifndef STORE_COW_H
 #define STORE_COW_H
 
+#include "ebr.h"
 #include "store.h"
 
 /** Copy-on-write snapshots reclaimed by epochs ("cow"). */
@@ -32,5 +33,16 @@ store *store_cow_create_unsafe_free(void);
  * \param s the store.
  */
 void store_cow_synchronize(store *s);
+
+/**
+ * Set the alarm that reports garbage piling up behind a reader that stays
+ * inside its section (see ebr_set_alarm(); by default one stderr line at
+ * EBR_ALARM_BYTES).  Only for stores created from store_cow_ops.
+ * \param s     the store.
+ * \param bytes the threshold in retired bytes; 0 turns the alarm off.
+ * \param fn    the callback, or NULL for the default line on stderr.
+ * \param arg   passed to fn.
+ */
+void store_cow_set_alarm(store *s, size_t bytes, ebr_alarm_fn *fn, void *arg);
 
 #endif

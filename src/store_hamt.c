@@ -27,10 +27,13 @@
 #include "hamt.h"
 #include "hash.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,11 +57,13 @@ typedef struct hs {
     size_t peak;               /**< most bytes held, garbage included */
     size_t since_reclaim;      /**< changes since the last ebr_reclaim */
     size_t publishes;          /**< versions published */
+    struct bundle *spare;      /**< room to retire the open edit's garbage */
 } hs;
 
-/** A reader of the hamt store. */
+/** A reader of the hamt store: written at every begin and end, so each
+ *  handle is alone on a 128-byte line pair, like its epoch slot. */
 typedef struct hs_reader {
-    store_reader base;     /**< the shared part */
+    _Alignas(128) store_reader base; /**< the shared part */
     ebr_reader *er;        /**< this thread's epoch slot */
     const hamt_node *snap; /**< the version this section reads */
 } hs_reader;
@@ -94,21 +99,27 @@ static store *hs_create(void)
 static void hs_destroy(store *st)
 {
     hs *s = (hs *)st;
-    /* No reader is open, so the published version is the only one left
-     * besides what is retired, which ebr_destroy() frees. */
+    /* ebr_destroy() frees what is retired, unless a reader is still open:
+     * then its slot would point into freed memory. */
+    if (ebr_destroy(s->ebr) != 0) {
+        fprintf(stderr, "store_destroy(hamt): a reader is still open\n");
+        abort();
+    }
+    /* No reader is open, so the published version is the only one left. */
     hamt_free_tree(atomic_load_explicit(&s->root, memory_order_relaxed),
                    free_value);
     hamt_edit_release(&s->edit);
-    ebr_destroy(s->ebr);
+    free(s->spare);
     pthread_mutex_destroy(&s->wlock);
     free(s);
 }
 
 static store_reader *hs_reader_open(store *st)
 {
-    hs_reader *r = xcalloc(1, sizeof *r);
+    hs_reader *r = xaligned_alloc(128, sizeof *r);
     if (r == NULL)
         return NULL;
+    memset(r, 0, sizeof *r);
     r->er = ebr_register(((hs *)st)->ebr);
     if (r->er == NULL) {
         free(r);
@@ -121,7 +132,11 @@ static store_reader *hs_reader_open(store *st)
 static void hs_reader_close(store_reader *rb)
 {
     hs_reader *r = (hs_reader *)rb;
-    ebr_unregister(r->er);
+    if (ebr_unregister(r->er) != 0) { /* EBUSY: inside a read section */
+        fprintf(stderr, "store_reader_close(hamt): the reader is inside a "
+                        "read section\n");
+        abort();
+    }
     free(r);
 }
 
@@ -185,29 +200,44 @@ static void write_begin(hs *s)
                     s->node_bytes, ++s->token, hash_bytes);
 }
 
-static void retire_one(void *ctx, const hamt_garbage *g)
-{
-    hs *s = ctx;
-    if (ebr_retire(s->ebr, g->p, g->free_fn, g->bytes) != 0) {
-        /* No memory to queue it: wait for a grace period, then free. */
-        ebr_synchronize(s->ebr);
-        g->free_fn(g->p);
-    }
-}
-
 /** All the garbage of one write, retired as one object: one ebr_retire()
- *  (one allocation, one lock) per write instead of one per node. */
+ *  (one lock) per write instead of one per node.  The bundle is allocated
+ *  before the change it will carry (reserve_bundle()), so retiring it at
+ *  publish cannot fail, and no write ever waits for readers. */
 typedef struct bundle {
-    size_t n;          /**< entries */
+    ebr_node node;     /**< the domain's queue link */
+    size_t cap;        /**< entries allocated */
+    size_t n;          /**< entries used */
     hamt_garbage g[];  /**< what the write replaced */
 } bundle;
 
-static void bundle_free(void *p)
+static void bundle_free(ebr_node *node)
 {
-    bundle *b = p;
+    bundle *b = (bundle *)(void *)((char *)node - offsetof(bundle, node));
     for (size_t i = 0; i < b->n; i++)
         b->g[i].free_fn(b->g[i].p);
     free(b);
+}
+
+/* Give the spare bundle room for the edit's garbage so far plus what one
+ * more change can add (the room edit_one() reserves on the edit itself).
+ * Called before the change, so the bundle cannot be too small at publish.
+ * Sized to the write, not to the edit's reused array, which keeps the size
+ * of its largest batch.  Returns 0 or -1 (ENOMEM, nothing changed). */
+static int reserve_bundle(hs *s)
+{
+    size_t need = s->edit.ngarbage + HAMT_EDIT_RESERVE + 1;
+    size_t cap = s->spare != NULL ? s->spare->cap : 0;
+    if (cap >= need)
+        return 0;
+    if (cap > 0 && need < 2 * cap)
+        need = 2 * cap; /* a batch grows it by doubling */
+    bundle *b = xrealloc(s->spare, sizeof *b + need * sizeof b->g[0]);
+    if (b == NULL)
+        return -1;
+    b->cap = need;
+    s->spare = b;
+    return 0;
 }
 
 static void forget(void *ctx, const hamt_garbage *g)
@@ -220,19 +250,19 @@ static void retire_garbage(hs *s)
 {
     hamt_edit *e = &s->edit;
     size_t n = e->ngarbage, bytes = 0;
-    bundle *b = n > 1 ? xmalloc(sizeof *b + n * sizeof b->g[0]) : NULL;
-    if (b != NULL) {
-        b->n = n;
-        memcpy(b->g, e->garbage, n * sizeof b->g[0]);
-        for (size_t i = 0; i < n; i++)
-            bytes += b->g[i].bytes;
-        if (ebr_retire(s->ebr, b, bundle_free, bytes) == 0) {
-            hamt_edit_end(e, forget, NULL); /* the bundle owns them now */
-            return;
-        }
-        free(b);
+    if (n == 0) {
+        hamt_edit_end(e, forget, NULL);
+        return;
     }
-    hamt_edit_end(e, retire_one, s); /* one at a time */
+    bundle *b = s->spare;
+    assert(b != NULL && b->cap >= n); /* reserve_bundle() made the room */
+    s->spare = NULL;
+    b->n = n;
+    memcpy(b->g, e->garbage, n * sizeof b->g[0]);
+    for (size_t i = 0; i < n; i++)
+        bytes += b->g[i].bytes;
+    hamt_edit_end(e, forget, NULL); /* the bundle owns them now */
+    ebr_retire(s->ebr, &b->node, bundle_free, bytes);
 }
 
 /* [ch05-publish] */
@@ -272,7 +302,8 @@ static int edit_one(hs *s, store_change_kind kind, const void *key,
 {
     /* Room for the nodes of one path and the value, reserved first, so
      * that queuing the old value below cannot fail after the change. */
-    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0)
+    if (hamt_edit_reserve(&s->edit, HAMT_EDIT_RESERVE + 1) != 0 ||
+        reserve_bundle(s) != 0)
         return -1;
     void *old = NULL;
     int rc;
@@ -372,15 +403,16 @@ static void hs_stats(store *st, store_stats *out)
 {
     hs *s = (hs *)st;
     pthread_mutex_lock(&s->wlock);
-    size_t pending, pending_bytes;
-    ebr_stats(s->ebr, &pending, &pending_bytes);
+    ebr_report rep;
+    ebr_report_get(s->ebr, &rep);
     *out = (store_stats){
         .keys = hamt_size(atomic_load_explicit(&s->root,
                                                memory_order_relaxed)),
         .bytes = s->node_bytes + s->val_bytes,
         .peak_bytes = s->peak,
-        .retired_pending = pending,
-        .retired_bytes = pending_bytes,
+        .retired_pending = rep.pending,
+        .retired_bytes = rep.pending_bytes,
+        .retired_peak = rep.peak_bytes,
         .publishes = s->publishes,
     };
     pthread_mutex_unlock(&s->wlock);
@@ -394,6 +426,12 @@ int store_hamt_check(store *st, char *err, size_t errlen)
                         err, errlen);
     pthread_mutex_unlock(&s->wlock);
     return rc;
+}
+
+void store_hamt_set_alarm(store *st, size_t bytes, ebr_alarm_fn *fn,
+                          void *arg)
+{
+    ebr_set_alarm(((hs *)st)->ebr, bytes, fn, arg);
 }
 
 const store_ops store_hamt_ops = {

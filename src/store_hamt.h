@@ -14,6 +14,7 @@
 #ifndef STORE_HAMT_H
 #define STORE_HAMT_H
 
+#include "ebr.h"
 #include "store.h"
 
 /** Persistent-HAMT copy-on-write store ("hamt"). */
@@ -28,5 +29,17 @@ extern const store_ops store_hamt_ops;
  * Thread-safety: takes the writer lock; call outside read sections.
  */
 int store_hamt_check(store *s, char *err, size_t errlen);
+
+/**
+ * Set the alarm that reports garbage piling up behind a reader that stays
+ * inside its section (see ebr_set_alarm(); by default one stderr line at
+ * EBR_ALARM_BYTES).  Only for stores created from store_hamt_ops.
+ * \param s     the store.
+ * \param bytes the threshold in retired bytes; 0 turns the alarm off.
+ * \param fn    the callback, or NULL for the default line on stderr.
+ * \param arg   passed to fn.
+ */
+void store_hamt_set_alarm(store *s, size_t bytes, ebr_alarm_fn *fn,
+                          void *arg);
 
 #endif

@@ -12,6 +12,8 @@
  * a shard's domain the first time its section touches that shard, and a
  * writer retires replaced values to it instead of freeing them.  Keys are
  * compared only under the shard lock, so a deleted key is freed at once.
+ * The queue link for a retired value is allocated before the write takes
+ * the shard lock, so retiring cannot fail and no write waits for readers.
  * One domain per shard keeps writers of different shards apart, which is
  * the whole point of striping.
  *
@@ -25,9 +27,12 @@
 #include "hash.h"
 #include "kvmap.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,9 +55,10 @@ typedef struct striped {
     shard shards[SHARDS]; /**< the shards, by top hash bits */
 } striped;
 
-/** A reader: one epoch slot per shard, and which ones it entered. */
+/** A reader: one epoch slot per shard, and which ones it entered.  Written
+ *  at every begin and end, so each handle is alone on its 128 bytes. */
 typedef struct striped_reader {
-    store_reader base;      /**< the shared part */
+    _Alignas(128) store_reader base; /**< the shared part */
     uint32_t entered;       /**< bit i: inside shard i's epoch section */
     ebr_reader *er[SHARDS]; /**< this thread's slot in each shard's domain */
 } striped_reader;
@@ -62,18 +68,32 @@ static unsigned shard_of(const void *key, size_t klen)
     return (unsigned)(hash_bytes(key, klen) >> (64 - SHARD_BITS));
 }
 
-static void free_value(void *p)
+/** A replaced value on its way through a shard's epoch domain. */
+typedef struct retired_value {
+    ebr_node node; /**< the domain's queue link */
+    value *v;      /**< the value, freed with the box */
+} retired_value;
+
+static void retired_value_free(ebr_node *n)
 {
-    value_free(p);
+    retired_value *rv =
+        (retired_value *)(void *)((char *)n - offsetof(retired_value, node));
+    value_free(rv->v);
+    free(rv);
 }
 
 static void st_destroy(store *st)
 {
     striped *s = (striped *)st;
     for (unsigned i = 0; i < SHARDS; i++) {
+        /* frees the retired values, unless a reader is still open */
+        if (ebr_destroy(s->shards[i].dom) != 0) {
+            fprintf(stderr, "store_destroy(striped): a reader is still "
+                            "open\n");
+            abort();
+        }
         kvmap_free_all(&s->shards[i].kv);
         pthread_rwlock_destroy(&s->shards[i].lock);
-        ebr_destroy(s->shards[i].dom); /* frees the retired values */
     }
     free(s);
 }
@@ -103,16 +123,22 @@ static store *st_create(void)
 static void st_reader_close(store_reader *rb)
 {
     striped_reader *r = (striped_reader *)rb;
-    for (unsigned i = 0; i < SHARDS; i++)
-        ebr_unregister(r->er[i]);
+    for (unsigned i = 0; i < SHARDS; i++) {
+        if (ebr_unregister(r->er[i]) != 0) { /* EBUSY: inside a section */
+            fprintf(stderr, "store_reader_close(striped): the reader is "
+                            "inside a read section\n");
+            abort();
+        }
+    }
     free(r);
 }
 
 static store_reader *st_reader_open(store *st)
 {
-    striped_reader *r = xcalloc(1, sizeof *r);
+    striped_reader *r = xaligned_alloc(128, sizeof *r);
     if (r == NULL)
         return NULL;
+    memset(r, 0, sizeof *r);
     r->base.owner = st;
     for (unsigned i = 0; i < SHARDS; i++) {
         r->er[i] = ebr_register(((striped *)st)->shards[i].dom);
@@ -182,13 +208,18 @@ static int st_iterate(store_reader *rb, store_iter_fn *fn, void *arg)
     return 0;
 }
 
-/* Hand a replaced value to the shard's domain; called without the lock. */
-static void retire_value(shard *sh, value *old, bool reclaim)
+/* Hand a replaced value to the shard's domain in the box allocated before
+ * the write (freed unused if nothing was replaced); called without the
+ * lock.  Cannot fail. */
+static void retire_value(shard *sh, retired_value *box, value *old,
+                         bool reclaim)
 {
-    if (old != NULL &&
-        ebr_retire(sh->dom, old, free_value, value_bytes(old)) != 0) {
-        ebr_synchronize(sh->dom);
-        value_free(old);
+    if (old != NULL) {
+        box->v = old;
+        ebr_retire(sh->dom, &box->node, retired_value_free,
+                   value_bytes(old));
+    } else {
+        free(box);
     }
     if (reclaim)
         ebr_reclaim(sh->dom);
@@ -198,6 +229,12 @@ static int st_set(store *st, const void *key, size_t klen, value *v)
 {
     shard *sh = &((striped *)st)->shards[shard_of(key, klen)];
     value *old = NULL;
+    retired_value *box = xmalloc(sizeof *box); /* before any change */
+    if (box == NULL) {
+        value_free(v);
+        errno = ENOMEM;
+        return -1;
+    }
     pthread_rwlock_wrlock(&sh->lock);
     int rc = kvmap_put(&sh->kv, key, klen, v, &old);
     if (rc == 0 && kvmap_bytes(&sh->kv) > sh->peak)
@@ -206,9 +243,10 @@ static int st_set(store *st, const void *key, size_t klen, value *v)
     pthread_rwlock_unlock(&sh->lock);
     if (rc != 0) {
         value_free(v); /* never stored: nobody can hold it */
+        free(box);
         return rc;
     }
-    retire_value(sh, old, reclaim);
+    retire_value(sh, box, old, reclaim);
     return 0;
 }
 
@@ -217,12 +255,17 @@ static int st_del(store *st, const void *key, size_t klen)
     shard *sh = &((striped *)st)->shards[shard_of(key, klen)];
     void *k = NULL;
     value *v = NULL;
+    retired_value *box = xmalloc(sizeof *box); /* before any change */
+    if (box == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
     pthread_rwlock_wrlock(&sh->lock);
     bool found = kvmap_remove(&sh->kv, key, klen, &k, &v);
     bool reclaim = ++sh->writes % RECLAIM_EVERY == 0;
     pthread_rwlock_unlock(&sh->lock);
     free(k); /* keys are only read under the shard lock */
-    retire_value(sh, v, reclaim);
+    retire_value(sh, box, v, reclaim);
     return found ? 1 : 0;
 }
 
@@ -301,10 +344,11 @@ static void st_stats(store *st, store_stats *out)
         /* The sum of each shard's peak: an upper bound of the store's. */
         out->peak_bytes += sh->peak;
         pthread_rwlock_unlock(&sh->lock);
-        size_t n, b;
-        ebr_stats(sh->dom, &n, &b);
-        out->retired_pending += n;
-        out->retired_bytes += b;
+        ebr_report rep;
+        ebr_report_get(sh->dom, &rep);
+        out->retired_pending += rep.pending;
+        out->retired_bytes += rep.pending_bytes;
+        out->retired_peak += rep.peak_bytes; /* an upper bound, as above */
     }
 }
 

@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -69,12 +70,40 @@ START_TEST(slots_run_out_and_bad_arguments)
 }
 END_TEST
 
+
+/* [ch05-test-counter-wrap] */
+START_TEST(failed_claims_never_wrap)
+{
+    /* A claim that fails must leave the counter as it was.  Counting
+     * failures too (a fetch_add) wraps the 32-bit count after 2^32 of
+     * them and then hands out slot 0 again, to a second thread. */
+    counter *c = counter_create(2, COUNTER_STRIDE);
+    ck_assert_int_eq(counter_claim(c), 0);
+    ck_assert_int_eq(counter_claim(c), 1);
+    for (int i = 0; i < 1000; i++)
+        ck_assert_int_eq(counter_claim(c), -1);
+    unsigned claimed = atomic_load(&c->claimed);
+    ck_assert_uint_eq(claimed, 2); /* the failures left no trace */
+    /* Start the count where 2^32 - 2 failed claims would have left a
+     * counting implementation, and claim on past the wrap. */
+    atomic_store(&c->claimed, UINT_MAX - 1);
+    for (int i = 0; i < 4; i++) {
+        errno = 0;
+        ck_assert_int_eq(counter_claim(c), -1);
+        ck_assert_int_eq(errno, ENOSPC);
+    }
+    counter_destroy(c);
+}
+END_TEST
+/* [ch05-test-counter-wrap] */
+
 Suite *ch05_counter_suite(void)
 {
     Suite *s = suite_create("ch05-counter");
     TCase *tc = test_tcase("counter", 60);
     tcase_add_loop_test(tc, threads_sum_exactly, 0, 2);
     tcase_add_test(tc, slots_run_out_and_bad_arguments);
+    tcase_add_test(tc, failed_claims_never_wrap);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 struct batch_map {
@@ -29,11 +30,37 @@ struct batch_map {
     unsigned long publishes; /* under wlock */
 };
 
-static void table_free(void *p)
+/* What a snapshot displaced, freed together with it. */
+typedef struct displaced {
+    void *p;
+    void (*free_fn)(void *);
+    size_t klen; /* for keys */
+} displaced;
+
+/* One published version.  The kvmap comes first, so a pointer to it is a
+ * pointer to the snapshot.  Once retired, the snapshot also carries what
+ * only it still referenced (gone), and ebr_node is its queue link: retiring
+ * allocates nothing and cannot fail. */
+typedef struct snap {
+    kvmap kv;
+    ebr_node node;
+    displaced *gone; /* malloc'd, or NULL */
+    size_t ngone;
+} snap;
+
+static void table_free(kvmap *kv)
 {
-    kvmap *kv = p;
+    snap *sn = (snap *)(void *)kv;
+    for (size_t i = 0; i < sn->ngone; i++)
+        sn->gone[i].free_fn(sn->gone[i].p);
+    free(sn->gone);
     map_release(&kv->m);
-    free(kv);
+    free(sn);
+}
+
+static void snap_reclaim(ebr_node *n)
+{
+    table_free(&((snap *)(void *)((char *)n - offsetof(snap, node)))->kv);
 }
 
 static void value_free_fn(void *p)
@@ -44,7 +71,8 @@ static void value_free_fn(void *p)
 batch_map *batch_map_create(void)
 {
     batch_map *b = calloc(1, sizeof *b);
-    kvmap *kv = malloc(sizeof *kv);
+    snap *sn = calloc(1, sizeof *sn);
+    kvmap *kv = sn != NULL ? &sn->kv : NULL;
     if (b == NULL || kv == NULL || kvmap_init(kv, 0) != 0 ||
         (b->dom = ebr_create()) == NULL) {
         free(kv);
@@ -98,7 +126,8 @@ static int apply_one(batch_map *b, const batch_change *c)
 {
     pthread_mutex_lock(&b->wlock);
     kvmap *old = atomic_load_explicit(&b->cur, memory_order_relaxed);
-    kvmap *next = malloc(sizeof *next);
+    snap *nsn = calloc(1, sizeof *nsn);
+    kvmap *next = nsn != NULL ? &nsn->kv : NULL;
     if (next == NULL || map_clone(&next->m, &old->m) != 0) {
         free(next);
         pthread_mutex_unlock(&b->wlock);
@@ -121,11 +150,16 @@ static int apply_one(batch_map *b, const batch_change *c)
     }
     atomic_store_explicit(&b->cur, next, memory_order_release);
     b->publishes++;
-    ebr_retire(b->dom, old, table_free, 0); /* (ENOMEM ignored: a starter) */
-    if (gone_v != NULL)
-        ebr_retire(b->dom, gone_v, value_free_fn, 0);
-    if (gone_k != NULL)
-        ebr_retire(b->dom, gone_k, free, 0);
+    /* old leaves with what only it still references */
+    snap *osn = (snap *)(void *)old;
+    osn->gone = malloc(2 * sizeof *osn->gone);
+    if (osn->gone != NULL) { /* (out of memory: leaked; a starter) */
+        if (gone_v != NULL)
+            osn->gone[osn->ngone++] = (displaced){ gone_v, value_free_fn, 0 };
+        if (gone_k != NULL)
+            osn->gone[osn->ngone++] = (displaced){ gone_k, free, c->klen };
+    }
+    ebr_retire(b->dom, &osn->node, snap_reclaim, 0);
     pthread_mutex_unlock(&b->wlock);
     ebr_reclaim(b->dom);
     return 0;

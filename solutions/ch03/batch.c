@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 struct batch_map {
@@ -22,11 +23,37 @@ struct batch_map {
     unsigned long publishes; /* under wlock */
 };
 
-static void table_free(void *p)
+/* What a snapshot displaced, freed together with it. */
+typedef struct displaced {
+    void *p;
+    void (*free_fn)(void *);
+    size_t klen; /* for keys */
+} displaced;
+
+/* One published version.  The kvmap comes first, so a pointer to it is a
+ * pointer to the snapshot.  Once retired, the snapshot also carries what
+ * only it still referenced (gone), and ebr_node is its queue link: retiring
+ * allocates nothing and cannot fail. */
+typedef struct snap {
+    kvmap kv;
+    ebr_node node;
+    displaced *gone; /* malloc'd, or NULL */
+    size_t ngone;
+} snap;
+
+static void table_free(kvmap *kv)
 {
-    kvmap *kv = p;
+    snap *sn = (snap *)(void *)kv;
+    for (size_t i = 0; i < sn->ngone; i++)
+        sn->gone[i].free_fn(sn->gone[i].p);
+    free(sn->gone);
     map_release(&kv->m);
-    free(kv);
+    free(sn);
+}
+
+static void snap_reclaim(ebr_node *n)
+{
+    table_free(&((snap *)(void *)((char *)n - offsetof(snap, node)))->kv);
 }
 
 static void value_free_fn(void *p)
@@ -37,7 +64,8 @@ static void value_free_fn(void *p)
 batch_map *batch_map_create(void)
 {
     batch_map *b = calloc(1, sizeof *b);
-    kvmap *kv = malloc(sizeof *kv);
+    snap *sn = calloc(1, sizeof *sn);
+    kvmap *kv = sn != NULL ? &sn->kv : NULL;
     if (b == NULL || kv == NULL || kvmap_init(kv, 0) != 0 ||
         (b->dom = ebr_create()) == NULL) {
         free(kv);
@@ -86,18 +114,12 @@ unsigned long batch_map_publishes(batch_map *b)
     return n;
 }
 
-/* What a batch displaced: retired after the publish. */
-typedef struct displaced {
-    void *p;
-    void (*free_fn)(void *);
-    size_t klen; /* for keys */
-} displaced;
-
 int batch_map_apply(batch_map *b, const batch_change *changes, size_t n)
 {
     pthread_mutex_lock(&b->wlock);
     kvmap *old = atomic_load_explicit(&b->cur, memory_order_relaxed);
-    kvmap *next = malloc(sizeof *next);
+    snap *nsn = calloc(1, sizeof *nsn);
+    kvmap *next = nsn != NULL ? &nsn->kv : NULL;
     /* at most one displaced key and one value per change */
     displaced *gone = malloc((2 * n + 1) * sizeof *gone);
     size_t ngone = 0, i = 0;
@@ -128,16 +150,14 @@ int batch_map_apply(batch_map *b, const batch_change *changes, size_t n)
     /* release: the whole batch is visible to any reader that sees next */
     atomic_store_explicit(&b->cur, next, memory_order_release);
     b->publishes++;
-    gone[ngone++] = (displaced){ old, table_free, 0 };
-    for (size_t j = 0; j < ngone; j++) {
-        if (ebr_retire(b->dom, gone[j].p, gone[j].free_fn, 0) != 0) {
-            ebr_synchronize(b->dom);
-            gone[j].free_fn(gone[j].p);
-        }
-    }
+    /* What the batch displaced leaves with old: one retire, which cannot
+     * fail (the queue link is inside the snapshot). */
+    snap *osn = (snap *)(void *)old;
+    osn->gone = gone;
+    osn->ngone = ngone;
+    ebr_retire(b->dom, &osn->node, snap_reclaim, 0);
     /* [ch03-sol-batch] */
     pthread_mutex_unlock(&b->wlock);
-    free(gone);
     ebr_reclaim(b->dom);
     return 0;
 

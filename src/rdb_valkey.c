@@ -20,6 +20,7 @@
  * nothing is allocated from a count, only as elements actually arrive.
  */
 #include "rdb_internal.h"
+#include "alloc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

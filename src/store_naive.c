@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "kvmap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct naive {
@@ -50,6 +51,13 @@ static store_reader *naive_reader_open(store *st)
 
 static void naive_reader_close(store_reader *r)
 {
+    /* A section left open here would never end: for the rwlock its read
+     * lock would be held for ever.  Nothing closes it for us. */
+    if (r->in_section) {
+        fprintf(stderr, "store_reader_close(naive): the reader is inside a "
+                        "read section\n");
+        abort();
+    }
     free(r);
 }
 

@@ -18,6 +18,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /** A reader-writer lock store. */
@@ -89,6 +90,13 @@ static store_reader *rw_reader_open(store *st)
 
 static void rw_reader_close(store_reader *r)
 {
+    /* A section left open here would never end: for the rwlock its read
+     * lock would be held for ever.  Nothing closes it for us. */
+    if (r->in_section) {
+        fprintf(stderr, "store_reader_close(rwlock): the reader is inside a "
+                        "read section\n");
+        abort();
+    }
     free(r);
 }
 

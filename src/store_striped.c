@@ -280,6 +280,20 @@ static int st_apply(store *st, store_change *ch, size_t n)
     kvmap_batch b;
     if (kvmap_batch_prepare(&b, ch, n) != 0)
         return -1;
+    /* One retire box per change, before any lock or change: whatever a
+     * change replaces or removes can then be retired without allocating. */
+    retired_value **boxes = n > 0 ? xcalloc(n, sizeof *boxes) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (boxes != NULL)
+            boxes[i] = xmalloc(sizeof *boxes[i]);
+        if (boxes == NULL || boxes[i] == NULL) {
+            for (size_t j = 0; boxes != NULL && j < i; j++)
+                free(boxes[j]);
+            free(boxes);
+            kvmap_batch_abort(&b, i);
+            return -1;
+        }
+    }
     uint32_t touched = 0;
     size_t sets[SHARDS] = { 0 }, first_set[SHARDS] = { 0 };
     for (size_t i = 0; i < n; i++) {
@@ -313,18 +327,20 @@ static int st_apply(store *st, store_change *ch, size_t n)
         pthread_rwlock_unlock(&sh->lock);
     }
     if (failed != SIZE_MAX) {
+        for (size_t i = 0; i < n; i++)
+            free(boxes[i]);
+        free(boxes);
         kvmap_batch_abort(&b, failed);
         return -1;
     }
     /* Keys are only read under a shard lock: kvmap_batch_end frees them.
      * Values may still be in a reader's hands: retire those. */
     for (size_t i = 0; i < n; i++) {
-        if (b.left[i].val == NULL)
-            continue;
-        retire_value(&s->shards[shard_of(ch[i].key, ch[i].klen)],
-                     b.left[i].val, false);
+        retire_value(&s->shards[shard_of(ch[i].key, ch[i].klen)], boxes[i],
+                     b.left[i].val, false); /* frees an unused box */
         b.left[i].val = NULL;
     }
+    free(boxes);
     for (unsigned k = 0; k < SHARDS; k++)
         if (reclaim & (UINT32_C(1) << k))
             ebr_reclaim(s->shards[k].dom);

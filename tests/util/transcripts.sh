@@ -50,11 +50,12 @@ root=$(pwd -P)
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
-names=(); builds=(); modes=(); cmds=()
+names=(); builds=(); modes=(); cmds=(); declare -A listed=()
 while IFS='|' read -r n b m c; do
   n=$(trim "$n")
   [[ -z $n || $n == \#* ]] && continue
   names+=("$n"); builds+=("$(trim "$b")"); modes+=("$(trim "$m")"); cmds+=("$(trim "$c")")
+  listed[$n]=1
 done < "$list"
 
 want=("$@")
@@ -65,7 +66,7 @@ selected() {
 }
 status=0
 for w in "${want[@]}"; do
-  printf '%s\n' "${names[@]}" | grep -qxF "$w" \
+  [ -n "${listed[$w]:-}" ] \
     || { echo "transcripts: no transcript named '$w' in $list"; status=1; }
 done
 for i in "${!names[@]}"; do
@@ -77,7 +78,7 @@ done
 for f in "$dir"/*.txt; do
   [ -e "$f" ] || continue
   n=$(basename "$f" .txt)
-  printf '%s\n' "${names[@]}" | grep -qxF "$n" \
+  [ -n "${listed[$n]:-}" ] \
     || { echo "transcripts: $f is not in $list (remove it or add its command)"; status=1; }
 done
 [ $status -eq 0 ] || exit $status

@@ -18,8 +18,9 @@
 #    fenced block (```text, a bare ```) is allowed only directly below a line
 #    `<!-- not-output: WHY -->`, for material that no program prints
 #    (a diagram, a layout drawn by hand).
-# 6. Every \verbinclude names an existing transcript or result, and every
-#    transcript in docs/transcripts/ is included by some chapter.
+# 6. Every \verbinclude (a line of its own) names an existing transcript or
+#    result, and every transcript in docs/transcripts/ is included by some
+#    chapter.
 set -uo pipefail
 status=0
 shopt -s nullglob
@@ -85,9 +86,9 @@ while read -r inc; do
   [ -f "docs/transcripts/$inc" ] || [ -f "bench/results/$inc" ] || {
     echo "check-docs: \\verbinclude $inc: no such file in docs/transcripts or bench/results"
     status=1; }
-done < <(grep -ohE '\\verbinclude\s+\S+' "${docs_md[@]}" /dev/null | awk '{print $2}' | sort -u)
+done < <(grep -hE '^\s*\\verbinclude\s+\S+' "${docs_md[@]}" /dev/null | awk '{print $2}' | sort -u)
 for t in docs/transcripts/*.txt; do
-  grep -qE "\\\\verbinclude\s+$(basename "$t")\s*$" "${docs_md[@]}" /dev/null \
+  grep -qE "^\s*\\\\verbinclude\s+$(basename "$t")\s*$" "${docs_md[@]}" /dev/null \
     || { echo "check-docs: $t is not included by any chapter (\\verbinclude $(basename "$t"))"; status=1; }
 done
 [ $status -eq 0 ] && echo "check-docs: chapters and snippet markers are consistent"

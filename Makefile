@@ -123,6 +123,7 @@ help:
 	@echo "                       first checks every transcript against a fresh run"
 	@echo "  make transcripts     rewrite docs/transcripts/*.txt, the output chapters quote,"
 	@echo "                       from their commands (T=\"name...\" for some only)"
+	@echo "  make check-transcripts  compare each transcript with a fresh run (in make docs)"
 	@echo "  make broken-chNN_bug a chapter's test program with one bug put back (fails)"
 	@echo "  make exercise CH=NN  chapter NN's exercise tests against exercises/chNN/"
 	@echo "  make solutions       every chapter's exercise tests against solutions/"

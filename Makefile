@@ -11,6 +11,10 @@
 #   tests/demo/*.c     deliberately broken programs that a sanitizer must catch
 #                      (a name ending in _clean: the fixed twin, must be silent)
 #   tests/litmus/*.c   litmus programs of the memory-model primer, build/litmus/
+#   tests/broken/chNN_<bug>.c  one library file with one bug put back, for a
+#                      chapter's "failing test" (build/broken/chNN_<bug>)
+#   docs/transcripts/  the output chapters quote: `list` names each command,
+#                      NAME.txt its output (make transcripts)
 #   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`)
 #   exercises/chNN/    starter files; solutions/chNN/ the same files, solved
 #   bench/main_<prog>.c a benchmark program, build/<prog>; the other
@@ -89,11 +93,12 @@ UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
 
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
-            redis-server redis-tools gnuplot-nox libclang-rt-14-dev
+            redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
-        tsan-ch01 demos demo-libs programs run-tests litmus FORCE
+        tsan-ch01 demos demo-libs programs run-tests litmus transcripts \
+        check-transcripts FORCE
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -131,7 +136,12 @@ help:
 	@echo "  make litmus          the memory-model litmus tests of chapter 1b"
 	@echo "  make valgrind        all suites under Valgrind memcheck, leaks are errors"
 	@echo "  make asan            all suites under AddressSanitizer + UBSan"
-	@echo "  make docs            the Doxygen site in build/docs/html (warnings fail)"
+	@echo "  make docs            the Doxygen site in build/docs/html (warnings fail);"
+	@echo "                       first checks every transcript against a fresh run"
+	@echo "  make transcripts     rewrite docs/transcripts/*.txt, the output chapters quote,"
+	@echo "                       from their commands (T=\"name...\" for some only)"
+	@echo "  make check-transcripts  compare each transcript with a fresh run (in make docs)"
+	@echo "  make broken-chNN_bug a chapter's test program with one bug put back (fails)"
 	@echo "  make exercise CH=N   chapter N's exercise tests against exercises/chNN/"
 	@echo "                       (CH is required and must be a chapter with exercises)"
 	@echo "  make solutions       every chapter's exercise tests against solutions/"
@@ -274,6 +284,26 @@ build/litmus/%: tests/litmus/%.c | deps
 litmus: $(LITMUS_BINS)
 	@tests/util/run-litmus.sh $^
 
+# --- bugs put back on purpose, for the chapters' failing tests ---------------
+# tests/broken/chNN_<bug>.c compiles one library file (#include "file.c")
+# with one bug put back; build/broken/chNN_<bug> is chapter NN's test program
+# linked with it ahead of libreplica.a, so the library's correct copy of that
+# file is never pulled in.  `make broken-chNN_<bug>` runs it, and it must
+# fail: the chapters quote that failure (docs/transcripts), and
+# `make check-transcripts` notices when it stops failing the same way.
+broken_ch = $(firstword $(subst _, ,$(1)))
+build/broken/%: tests/broken/%.c $$(wildcard tests/$$(call broken_ch,$$*)_*.c) \
+                $(LIB_SRC) $(UTIL_OBJ) $(LIB) | deps
+	@mkdir -p build/broken build/gen
+	@tests/util/gen-main.sh "$(call broken_ch,$*)" $(sort $(wildcard tests/$(call broken_ch,$*)_*.c)) > build/gen/broken-$*.c
+	@echo "  LINK    $@"
+	$(Q)$(CC) -Isrc -Itests/util $(CFLAGS) $(CHECK_CFLAGS) build/gen/broken-$*.c \
+	  $(sort $(wildcard tests/$(call broken_ch,$*)_*.c)) $< $(UTIL_OBJ) $(LIB) \
+	  $(CHECK_LIBS) $(LDLIBS) -o $@
+
+broken-%: build/broken/%
+	@$(RUN_ENV) tests/util/run-suites.sh "$(RUNNER)" $<
+
 # --- exercises and solutions -------------------------------------------------
 EX_CHAPTERS := $(sort $(patsubst exercises/ch%,%,$(wildcard exercises/ch[0-9][0-9])))
 # `make exercise` needs CH, and CH must name a chapter with exercises.
@@ -309,7 +339,15 @@ exercises-fail: $(addprefix build/exercise/ch,$(EX_CHAPTERS))
 check-docs:
 	@tests/util/check-docs.sh
 
-docs: check-docs | deps
+# Every output a chapter quotes is docs/transcripts/NAME.txt, made by the
+# command that docs/transcripts/list gives it (tests/util/transcripts.sh).
+transcripts: | deps
+	@tests/util/transcripts.sh write $(T)
+
+check-transcripts: | deps
+	@tests/util/transcripts.sh check $(T)
+
+docs: check-docs check-transcripts | deps
 	@mkdir -p build/docs
 	@doxygen docs/Doxyfile > build/docs/doxygen.log
 	@echo "docs: build/docs/html/index.html"

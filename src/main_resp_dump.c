@@ -79,6 +79,9 @@ int main(int argc, char **argv)
             resp_status st = resp_parse(&p, buf + off, (size_t)got - off, &used, &v);
             off += used;
             if (st == RESP_ERR) {
+                /* The values before the error come first, also when stdout
+                 * is a pipe (fully buffered) and stderr is not. */
+                fflush(stdout);
                 fprintf(stderr, "resp-dump: %s\n", resp_parser_error(&p));
                 status = 1;
                 break;
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
         }
     }
     if (status == 0 && p.offset != p.value_start) {
+        fflush(stdout);
         fprintf(stderr, "resp-dump: input ends inside a value (%llu bytes "
                 "pending)\n", (unsigned long long)(p.offset - p.value_start));
         status = 1;

@@ -11,6 +11,17 @@
 # 4. Every chapter has the same bones, so a learner always knows where to
 #    look: level-2 headings starting "What you will build", "The failing
 #    test", "Run it", "Exercises" and "What changed".
+# 5. Chapters contain no pasted program output.  Output enters a chapter only
+#    through `\verbinclude NAME.txt` of a transcript (docs/transcripts/, made
+#    by a command: tests/util/transcripts.sh) or of a benchmark result
+#    (bench/results/).  The rule: a fenced block is ```sh, and holds commands
+#    only (no "$ " prompt lines, which mark a pasted session); any other
+#    fenced block (```text, a bare ```) is allowed only directly below a line
+#    `<!-- not-output: WHY -->`, for material that no program prints
+#    (a diagram, a layout drawn by hand).
+# 6. Every \verbinclude (a line of its own) names an existing transcript or
+#    result, and every transcript in docs/transcripts/ is included by some
+#    chapter.
 set -uo pipefail
 status=0
 shopt -s nullglob
@@ -55,6 +66,34 @@ for ch in chapters/[0-9][0-9]-*.md chapters/[0-9][0-9][a-z]-*.md; do
   for h in "What you will build" "The failing test" "Run it" "Exercises" "What changed"; do
     grep -qiE "^## $h" "$ch" || { echo "check-docs: $ch has no '## $h...' section"; status=1; }
   done
+done
+fences=$(awk '
+  FNR == 1 { inblk = 0; prev = "" }
+  {
+    if (!inblk && match($0, /^[ \t]*```+[ \t]*/)) {
+      info = substr($0, RLENGTH + 1); sub(/[ \t]+$/, "", info)
+      inblk = 1; lang = info
+      if (info != "sh" && prev !~ /^[ \t]*<!-- not-output: .+-->[ \t]*$/)
+        printf "%s:%d: a ```%s block: program output must be \\verbinclude of a transcript (docs/transcripts/list); other material needs <!-- not-output: WHY --> on the line above\n", FILENAME, FNR, info
+    } else if (inblk && $0 ~ /^[ \t]*```+[ \t]*$/) {
+      inblk = 0
+    } else if (inblk && lang == "sh" && $0 ~ /^[ \t]*\$ /) {
+      printf "%s:%d: a \"$ \" prompt in a ```sh block looks like a pasted session; put commands only, output in a transcript\n", FILENAME, FNR
+    }
+    if ($0 !~ /^[ \t]*$/) prev = $0
+  }' "${chapters[@]}" /dev/null)
+if [ -n "$fences" ]; then
+  printf '%s\n' "$fences"; status=1
+fi
+docs_md=("${chapters[@]}" README.md docs/*.md)
+while read -r inc; do
+  [ -f "docs/transcripts/$inc" ] || [ -f "bench/results/$inc" ] || {
+    echo "check-docs: \\verbinclude $inc: no such file in docs/transcripts or bench/results"
+    status=1; }
+done < <(grep -hE '^\s*\\verbinclude\s+\S+' "${docs_md[@]}" /dev/null | awk '{print $2}' | sort -u)
+for t in docs/transcripts/*.txt; do
+  grep -qE "^\s*\\\\verbinclude\s+$(basename "$t")\s*$" "${docs_md[@]}" /dev/null \
+    || { echo "check-docs: $t is not included by any chapter (\\verbinclude $(basename "$t"))"; status=1; }
 done
 [ $status -eq 0 ] && echo "check-docs: chapters and snippet markers are consistent"
 exit $status

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 static const bench_profile profiles[] = {
-    {.name = "seed", .seconds = 3, .warmup = 0.5, .repeats = 3,
+    {.name = "seed", .seconds = 3, .warmup = 0.5, .repeats = 5,
      .budget_s = 170, .full = false, .preload_budget = 5,
      .grow_cap = 1000000, .plots = false},
-    {.name = "quick", .seconds = 0.04, .warmup = 0.01, .repeats = 3,
+    {.name = "quick", .seconds = 0.04, .warmup = 0.01, .repeats = 5,
      .full = true, .sizes = {10, 100, 1000, 10000, 100000},
      .shares = {50, 80, 90, 95, 99, 99.9, 100, -1},
      .rates = {0, 1, 10, 100, 1000, 10000, 100000, -1},

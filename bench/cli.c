@@ -95,6 +95,10 @@ static int single(const char *name, int threads, double reads, size_t keys,
                 r.thread_ns, r.ops_per_s, r.read_p50, r.read_p99,
                 r.write_p50, r.write_p99, r.writes_per_s, r.keys_end,
                 (unsigned long long)r.misses);
+        fprintf(out, "ops=%llu vcsw=%llu ivcsw=%llu (context switches of "
+                "the workers in the timed phase: voluntary, involuntary)\n",
+                (unsigned long long)r.ops, (unsigned long long)r.vcsw,
+                (unsigned long long)r.ivcsw);
     } else {
         fprintf(stderr, "bench: run failed (out of memory or threads)\n");
     }

@@ -34,12 +34,15 @@
  * table as Markdown in <out>/ch05-verdict.md (hamt_verdict.c; the chapter
  * includes it), and every cell in <out>/ch05-hamt-bench.csv.
  *
- * Usage: hamt-bench [-q] [-o dir] [-n max_keys] [-t threads]
+ * Usage: hamt-bench [-q] [-o dir] [-n max_keys] [-t threads] [-m variant]
  *   -q  quick: shorter cells, up to 100K keys (about 10 s)
  *   -o  output directory (default bench/results)
  *   -n  largest store for the write and memory tables (default 1000000)
  *   -t  a third thread count for the mix, after 1 and 2 (default: the
  *       CPUs online, when more than 2)
+ *   -m  run one cell of the mix (95/5, 2 threads, 1 s) on this variant,
+ *       print its throughput and context switches, write no file (for
+ *       make bench-futex, which runs it under strace)
  */
 #include "hamt_bench.h"
 
@@ -368,7 +371,8 @@ int main(int argc, char **argv)
     const char *dir = "bench/results";
     long max_keys = 1000000;
     int quick = 0, opt, mix_threads = 0;
-    while ((opt = getopt(argc, argv, "qo:n:t:")) != -1) {
+    const char *one_mix = NULL;
+    while ((opt = getopt(argc, argv, "qo:n:t:m:")) != -1) {
         if (opt == 'q')
             quick = 1;
         else if (opt == 'o')
@@ -377,11 +381,28 @@ int main(int argc, char **argv)
             max_keys = atol(optarg);
         else if (opt == 't')
             mix_threads = atoi(optarg);
+        else if (opt == 'm')
+            one_mix = optarg;
         else {
             fprintf(stderr, "usage: hamt-bench [-q] [-o dir] [-n max_keys] "
-                            "[-t threads]\n");
+                            "[-t threads] [-m variant]\n");
             return 2;
         }
+    }
+    if (one_mix != NULL) {
+        if (store_variant(one_mix) == NULL) {
+            fprintf(stderr, "hamt-bench: no store variant named \"%s\"\n",
+                    one_mix);
+            return 2;
+        }
+        cell_keys ks = cell_keys_make(CELL_READ_KEYS);
+        cell_csw c;
+        double mops = cell_mix(one_mix, &ks, 2, 5, 0.5, &c);
+        printf("mix 95/5, 2 threads, %s: %.2f Mops/s, %.3g voluntary and "
+               "%.3g involuntary context switches per 1,000 ops\n", one_mix,
+               mops, c.vol, c.invol);
+        cell_keys_free(&ks);
+        return 0;
     }
     if (quick) {
         cell_s = 0.03;

@@ -389,10 +389,14 @@ int bench_claims(bench_report *rep)
         r1 = rt->nrows - 1;
     char w6[64];
     snprintf(w6, sizeof w6, "%s writes/s", orr.why_row);
+    char upto[64] = "at no write rate";
+    if (!isnan(wr))
+        snprintf(upto, sizeof upto, "up to %s writes/s", N(wr));
     snprintf(m, sizeof m, "cow readers faster than rwlock readers in every "
-             "repeat, with cow's writer keeping up, up to %s writes/s; "
-             "there cow read / rwlock read %s, cow wrote %s/s with p99 %s "
-             "ns, rwlock %s/s with p99 %s ns", isnan(wr) ? "no" : N(wr),
+             "repeat, with cow's writer keeping up, %s; at %s writes/s cow "
+             "read / rwlock read %s, cow wrote %s/s with p99 %s ns, rwlock "
+             "%s/s with p99 %s ns", upto,
+             rt != NULL && r1 >= 0 ? rt->rows[r1][0] : "n/a",
              RS(rngi(rt, r1, "cow read / rwlock")),
              N(numi(rt, r1, "cow writes/s")),
              N(numi(rt, r1, "cow write p99 ns")),
@@ -420,9 +424,12 @@ int bench_claims(bench_report *rep)
         snprintf(w, sizeof w, "%s%% reads", sh->rows[r][0]);
         over_add(&os, pct >= 99 ? at_most(x, 1) : above(x, 1), x, w);
     }
-    snprintf(m, sizeof m, "cow faster in every repeat from %s%% reads up; "
-             "cow / rwlock %s at 95%%, %s at 99%%",
-             isnan(lowest) ? "no share: never" : N(lowest),
+    char from[64] = "cow faster in every repeat at no read share";
+    if (!isnan(lowest))
+        snprintf(from, sizeof from, "cow faster in every repeat from %s%% "
+                 "reads up", N(lowest));
+    snprintf(m, sizeof m, "%s; cow / rwlock %s at 95%% reads, %s at 99%%",
+             from,
              RS(rng(rep, "shares", "95", "cow / rwlock")),
              RS(rng(rep, "shares", "99", "cow / rwlock")));
     rc |= add(&cl, "Use atomic.Value only with 99%+ reads (not 95%)", m,

@@ -61,7 +61,7 @@ bench-futex: $(BUILD)/bench $(BUILD)/hamt-bench
 	for v in rwlock rwlock-rp; do \
 	  echo; echo "## $$v, 2 threads, 95% reads, 1,000 keys, 2 s (+0.5 s warm-up)"; \
 	  echo "plain run:"; \
-	  $(BUILD)/bench --variant $$v --threads 2 --reads 95 --seconds 2 | tail -1 || exit 1; \
+	  $(BUILD)/bench --variant $$v --threads 2 --reads 95 --seconds 2 || exit 1; \
 	  echo "under strace --seccomp-bpf -f -c -e trace=futex (the whole process, warm-up included):"; \
 	  strace --seccomp-bpf -f -c -e trace=futex -o $(BUILD)/futex-$$v.txt \
 	    $(BUILD)/bench --variant $$v --threads 2 --reads 95 --seconds 2 | tail -1 || exit 1; \

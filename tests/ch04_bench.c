@@ -291,6 +291,47 @@ START_TEST(claims_have_verdicts)
 }
 END_TEST
 
+/* A report holding one table, counters, whose 2-thread row has the given
+ * shared / per-thread range; returns claim C9's verdict (static copy). */
+static const char *c9_verdict(const char *range)
+{
+    static bench_report rep;
+    static char v[200];
+    memset(&rep, 0, sizeof rep);
+    rep.nproc = 2;
+    static const char *const head[] = {"threads", "shared ns/op per thread",
+                                       "per-thread ns/op per thread",
+                                       "shared / per-thread",
+                                       "shared / per-thread range"};
+    bench_table_init(&rep.t[rep.n++], "counters", "counters", 5, head);
+    const char *row[] = {"2", "10", "5", "2", range};
+    ck_assert_int_eq(bench_table_add(&rep.t[0], row), 0);
+    ck_assert_int_eq(bench_claims(&rep), 0);
+    const bench_table *cl = bench_find(&rep, "claims");
+    ck_assert_ptr_nonnull(cl);
+    ck_assert_int_ge(cl->nrows, 9);
+    ck_assert_str_eq(cl->rows[8][0], "C9");
+    snprintf(v, sizeof v, "%s", cl->rows[8][4]);
+    /* Claims whose tables are missing are untested, never guessed. */
+    ck_assert_str_eq(cl->rows[0][4], "untested");
+    bench_report_free(&rep);
+    return v;
+}
+
+/* The rule behind every verdict: the whole range on one side of the
+ * criterion, or "unstable here".  The median (2.00 above) is the same in
+ * all three cases; only the spread differs. */
+START_TEST(verdicts_follow_the_range)
+{
+    ck_assert_str_eq(c9_verdict("1.20\u20131.90"), "holds");
+    ck_assert_str_eq(c9_verdict("2.10\u20132.90"),
+                     "depends (on update rate: contended at full speed, "
+                     "fine when rare)");
+    ck_assert_str_eq(c9_verdict("1.50\u20132.50"),
+                     "unstable here (ratio 1.50\u20132.50)");
+}
+END_TEST
+
 START_TEST(single_run_and_bad_arguments)
 {
     char *buf = NULL;
@@ -330,6 +371,7 @@ Suite *ch04_bench_suite(void)
     Suite *s = suite_create("ch04_bench");
     TCase *tc = test_tcase("harness", 120);
     tcase_add_test(tc, percentiles_and_medians);
+    tcase_add_test(tc, verdicts_follow_the_range);
     tcase_add_test(tc, single_run_and_bad_arguments);
     tcase_add_test(tc, seed_table_shape);
     tcase_add_test(tc, claims_have_verdicts);

@@ -6,8 +6,9 @@
  * starts.  Reads, increments and writes are charged in CPU time of the
  * thread doing them (CLOCK_THREAD_CPUTIME_ID), so time a thread spends
  * descheduled while other programs run is not counted; the mix reports
- * wall-clock throughput, because there a thread waiting for a preempted
- * lock holder is part of the cost.  The threads of a cell are pinned to
+ * wall-clock throughput, because there a thread waiting for the lock
+ * (asleep in the kernel or not) is part of the cost, and counts each
+ * thread's context switches to say which kind of waiting it was.  The threads of a cell are pinned to
  * CPUs 0..n-1 when the machine allows, and wait at a barrier so that they
  * start together.  main_hamt_bench.c decides which cells to run and in
  * what order.

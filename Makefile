@@ -93,7 +93,7 @@ UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
 
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
-            redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd
+            redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd strace
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \

@@ -80,6 +80,9 @@ typedef struct bench_result {
     size_t keys_end;     /**< keys in the store afterwards */
     size_t bytes_end;    /**< store_stats bytes afterwards */
     size_t peak_bytes;   /**< store_stats peak since creation */
+    uint64_t vcsw;       /**< voluntary context switches of all workers in
+                              the timed phase (sleeps: futex waits) */
+    uint64_t ivcsw;      /**< involuntary ones (preempted by the kernel) */
 } bench_result;
 
 /**
@@ -126,7 +129,7 @@ double bench_median(double *v, size_t n);
 typedef struct bench_table {
     char id[32];      /**< short name, first CSV column */
     char title[160];  /**< Markdown heading */
-    char note[512];   /**< a line printed under it, may be empty */
+    char note[1024];  /**< a line printed under it, may be empty */
     int ncols;        /**< number of columns */
     char **head;      /**< ncols column names */
     int nrows;        /**< rows so far */
@@ -178,6 +181,7 @@ typedef struct bench_report {
     bench_table t[16];    /**< the tables, in print order */
     int n;                /**< how many */
     int nproc;            /**< online CPUs */
+    int repeats;          /**< repeats per point actually run */
     char plot_dir[512];   /**< where plots and their data go */
 } bench_report;
 

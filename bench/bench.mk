@@ -4,10 +4,13 @@
 #                      variant, the ablation, the sweeps, the claims and
 #                      the plots (about a minute on 2 CPUs)
 #   make bench-seed    the seed's table at the seed's settings (3 s per run),
-#                      then the claims table from the quick profile
+#                      then the quick profile (every table, the claims, the
+#                      plots): every file chapter 4 includes, about 4 min
 #   make bench-full    everything at 0.5 s x 3 per point, sizes up to 1M keys
 #                      (several minutes)
 #   make bench-smoke   the smallest run that prints every table (seconds)
+#   make bench-futex   cross-checks the voluntary context switches the
+#                      tables count against futex calls counted by strace
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
 # bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
@@ -22,13 +25,14 @@ $(BUILD)/test-ch04: $(BENCH_OBJ)
 $(BUILD)/test-ch04: LDLIBS += $(LIB)
 $(BUILD)/obj/tests/ch04_%.o: CPPFLAGS += -Ibench
 
-.PHONY: bench bench-seed bench-smoke bench-full
+.PHONY: bench bench-seed bench-smoke bench-full bench-futex
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
 
-# The seed's table at the seed's settings, then the claims table (from the
-# quick profile's sweeps): both in under three minutes on 2 CPUs.
+# The seed's table at the seed's settings, then the quick profile, which
+# writes latest-quick.* (every table and the claims) and the plots: every
+# results file chapter 4 includes, in about four minutes on 2 CPUs.
 bench-seed: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile seed
@@ -43,3 +47,30 @@ bench-smoke: $(BUILD)/bench
 bench-full: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile full
+
+# A worker of build/bench sleeps only when a lock makes it wait, and on
+# Linux that wait is a futex: so the voluntary context switches the tables
+# count (vcsw) should be about the futex calls strace counts.  Each variant
+# runs once plain (the vcsw to compare) and once under strace, which stops
+# the thread at every futex call, so that run is not a speed measurement;
+# its own vcsw include those stops.
+bench-futex: $(BUILD)/bench $(BUILD)/hamt-bench
+	@command -v strace >/dev/null || $(MAKE) deps
+	@mkdir -p bench/results
+	@{ echo "# make bench-futex: $$(date -u '+%Y-%m-%d %H:%M UTC'), $$(nproc) CPUs, load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	for v in rwlock rwlock-rp; do \
+	  echo; echo "## $$v, 2 threads, 95% reads, 1,000 keys, 2 s (+0.5 s warm-up)"; \
+	  echo "plain run:"; \
+	  $(BUILD)/bench --variant $$v --threads 2 --reads 95 --seconds 2 || exit 1; \
+	  echo "under strace --seccomp-bpf -f -c -e trace=futex (the whole process, warm-up included):"; \
+	  strace --seccomp-bpf -f -c -e trace=futex -o $(BUILD)/futex-$$v.txt \
+	    $(BUILD)/bench --variant $$v --threads 2 --reads 95 --seconds 2 | tail -1 || exit 1; \
+	  cat $(BUILD)/futex-$$v.txt; \
+	done; \
+	for v in rwlock hamt; do \
+	  echo; echo "## chapter 5's mix, $$v: plain, then under strace"; \
+	  $(BUILD)/hamt-bench -m $$v || exit 1; \
+	  strace --seccomp-bpf -f -c -e trace=futex -o $(BUILD)/futex-mix-$$v.txt \
+	    $(BUILD)/hamt-bench -m $$v || exit 1; \
+	  cat $(BUILD)/futex-mix-$$v.txt; \
+	done; } | tee bench/results/futex-strace.txt

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 static const bench_profile profiles[] = {
-    {.name = "seed", .seconds = 3, .warmup = 0.5, .repeats = 3,
+    {.name = "seed", .seconds = 3, .warmup = 0.5, .repeats = 5,
      .budget_s = 170, .full = false, .preload_budget = 5,
      .grow_cap = 1000000, .plots = false},
-    {.name = "quick", .seconds = 0.04, .warmup = 0.01, .repeats = 3,
+    {.name = "quick", .seconds = 0.04, .warmup = 0.01, .repeats = 5,
      .full = true, .sizes = {10, 100, 1000, 10000, 100000},
      .shares = {50, 80, 90, 95, 99, 99.9, 100, -1},
      .rates = {0, 1, 10, 100, 1000, 10000, 100000, -1},
@@ -95,6 +95,10 @@ static int single(const char *name, int threads, double reads, size_t keys,
                 r.thread_ns, r.ops_per_s, r.read_p50, r.read_p99,
                 r.write_p50, r.write_p99, r.writes_per_s, r.keys_end,
                 (unsigned long long)r.misses);
+        fprintf(out, "ops=%llu vcsw=%llu ivcsw=%llu (context switches of "
+                "the workers in the timed phase: voluntary, involuntary)\n",
+                (unsigned long long)r.ops, (unsigned long long)r.vcsw,
+                (unsigned long long)r.ivcsw);
     } else {
         fprintf(stderr, "bench: run failed (out of memory or threads)\n");
     }

@@ -28,11 +28,27 @@ typedef struct cell_keys {
     unsigned char *len;    /**< their lengths */
 } cell_keys;
 
-/** Median and best of CELL_REPS runs (lower is better). */
+/** Median, best and worst of CELL_REPS runs (lower is better), and the
+ *  runs themselves in the order they ran. */
 typedef struct cell_stat {
     double med;            /**< the median run */
     double best;           /**< the lowest */
+    double worst;          /**< the highest */
+    double v[CELL_REPS];   /**< every run, in order (repeat r is v[r]) */
+    int n;                 /**< how many of v are filled */
 } cell_stat;
+
+/** A range of ratios, lo <= hi (NAN when there is none). */
+typedef struct cell_range {
+    double lo;             /**< smallest ratio */
+    double hi;             /**< largest */
+} cell_range;
+
+/** Context switches of a mix run's threads, per 1,000 operations. */
+typedef struct cell_csw {
+    double vol;            /**< voluntary: the thread slept (futex waits) */
+    double invol;          /**< involuntary: the kernel preempted it */
+} cell_csw;
 
 /** What a read cell counts besides reading. */
 enum cell_count {
@@ -53,9 +69,19 @@ void cell_keys_free(cell_keys *ks);
 /** Fill a store with every key of ks, in batches where the store has
  *  them (exits on failure). \param s store. \param ks keys. */
 void cell_fill(store *s, const cell_keys *ks);
-/** Median and best of n samples. \param v samples (reordered).
- *  \param n count. \return both. */
+/** Median, best and worst of n samples (n <= CELL_REPS), keeping the
+ *  samples in order. \param v samples (reordered). \param n count.
+ *  \return the summary. */
 cell_stat cell_summarize(double *v, int n);
+/** The range of a / b taken repeat by repeat (a.v[r] / b.v[r]): for cells
+ *  that ran in the same rounds, the variants taking turns, so that each
+ *  ratio compares two runs made one right after the other.
+ *  \param a numerator.  \param b denominator.  \return the range. */
+cell_range cell_paired(const cell_stat *a, const cell_stat *b);
+/** The widest range of a / b for cells that did not take turns (each
+ *  ran all its repeats on its own): [a.best / b.worst, a.worst / b.best].
+ *  \param a numerator.  \param b denominator.  \return the range. */
+cell_range cell_unpaired(const cell_stat *a, const cell_stat *b);
 
 /** One read run: ns per read (thread CPU time), averaged over threads.
  *  \param s filled store. \param ks its keys. \param order CELL_ORDER key
@@ -81,9 +107,11 @@ cell_stat cell_clone(long n, double budget_s);
 /** One run of a mix on a fresh, filled store of the variant, every thread
  *  reading and writing. \param variant store name. \param ks keys.
  *  \param threads threads. \param write_pct writes per 100 operations.
- *  \param secs half the length of the run. \return total Mops/s. */
+ *  \param secs half the length of the run. \param csw if not NULL, set
+ *  to the threads' context switches per 1,000 operations (getrusage
+ *  RUSAGE_THREAD around each thread's timed loop). \return total Mops/s. */
 double cell_mix(const char *variant, const cell_keys *ks, int threads,
-                int write_pct, double secs);
+                int write_pct, double secs, cell_csw *csw);
 
 /** Everything the closing table quotes. */
 typedef struct hamt_figures {
@@ -93,20 +121,27 @@ typedef struct hamt_figures {
     cell_stat inc[4][2];      /**< increment alone, by enum cell_count */
     long sizes[8];            /**< store sizes of the write table */
     int nsizes;               /**< how many */
-    double wr[8], wc[8];      /**< ns/write by size: rwlock, cow */
-    double wh[8], whb[8];     /**< hamt, hamt in batches */
+    cell_stat wr[8], wc[8];   /**< ns/write by size: rwlock, cow */
+    cell_stat wh[8], whb[8];  /**< hamt, hamt in batches */
     int tcounts[3];           /**< thread counts of the mix */
     int ntc;                  /**< how many */
     cell_stat mix[3][4];      /**< Mops/s: rwlock cow hamt striped */
+    cell_csw mixcsw[3][4];    /**< their context switches (medians) */
     cell_stat writers[3];     /**< two writers: rwlock striped hamt */
 } hamt_figures;
 
 /** "met" or "NOT met". \param x measured. \param target the target.
  *  \param le 1: x must be <= target, 0: >=. \return the word. */
 const char *hamt_met(double x, double target, int le);
-/** A write figure at 1,000 keys (0 when none was measured).
+/** The verdict for a range: "met" when the whole range meets the target,
+ *  "NOT met" when none of it does, else "unstable here (ratio lo–hi)".
+ *  \param r the range. \param target the target. \param le 1: must be
+ *  <= target, 0: >=. \param buf room for the unstable text (64 bytes).
+ *  \return the verdict (buf or a constant). */
+const char *hamt_judge(cell_range r, double target, int le, char *buf);
+/** A write figure at 1,000 keys (a zero cell when none was measured).
  *  \param f figures. \param w one of f's by-size arrays. \return it. */
-double hamt_at_1k(const hamt_figures *f, const double *w);
+cell_stat hamt_at_1k(const hamt_figures *f, const cell_stat *w);
 /** Write the closing table as Markdown. \param f figures. \param path
  *  file. \return 0, or -1 when it cannot be written. */
 int hamt_verdict_write(const hamt_figures *f, const char *path);

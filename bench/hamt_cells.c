@@ -6,8 +6,9 @@
  * starts.  Reads, increments and writes are charged in CPU time of the
  * thread doing them (CLOCK_THREAD_CPUTIME_ID), so time a thread spends
  * descheduled while other programs run is not counted; the mix reports
- * wall-clock throughput, because there a thread waiting for a preempted
- * lock holder is part of the cost.  The threads of a cell are pinned to
+ * wall-clock throughput, because there a thread waiting for the lock
+ * (asleep in the kernel or not) is part of the cost, and counts each
+ * thread's context switches to say which kind of waiting it was.  The threads of a cell are pinned to
  * CPUs 0..n-1 when the machine allows, and wait at a barrier so that they
  * start together.  main_hamt_bench.c decides which cells to run and in
  * what order.
@@ -19,11 +20,14 @@
 #include "map.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,10 +100,35 @@ void cell_fill(store *s, const cell_keys *ks)
 
 cell_stat cell_summarize(double *v, int n)
 {
-    double best = v[0];
-    for (int i = 1; i < n; i++)
-        best = v[i] < best ? v[i] : best;
-    return (cell_stat){ bench_median(v, (size_t)n), best };
+    cell_stat st = { .best = v[0], .worst = v[0] };
+    st.n = n < CELL_REPS ? n : CELL_REPS;
+    for (int i = 0; i < st.n; i++)
+        st.v[i] = v[i];
+    for (int i = 1; i < n; i++) {
+        st.best = v[i] < st.best ? v[i] : st.best;
+        st.worst = v[i] > st.worst ? v[i] : st.worst;
+    }
+    st.med = bench_median(v, (size_t)n);
+    return st;
+}
+
+cell_range cell_paired(const cell_stat *a, const cell_stat *b)
+{
+    cell_range r = { NAN, NAN };
+    int n = a->n < b->n ? a->n : b->n;
+    for (int i = 0; i < n; i++) {
+        double x = a->v[i] / b->v[i];
+        if (isnan(x) || isinf(x))
+            continue;
+        r.lo = isnan(r.lo) || x < r.lo ? x : r.lo;
+        r.hi = isnan(r.hi) || x > r.hi ? x : r.hi;
+    }
+    return r;
+}
+
+cell_range cell_unpaired(const cell_stat *a, const cell_stat *b)
+{
+    return (cell_range){ a->best / b->worst, a->worst / b->best };
 }
 
 /* ---- a team of threads ------------------------------------------------ */
@@ -343,7 +372,18 @@ typedef struct mix_job {
     double secs;
     long ops;
     double wall;
+    long vcsw, ivcsw; /* context switches during the timed loop */
 } mix_job;
+
+/* The calling thread's context switches so far (Linux RUSAGE_THREAD). */
+static void thread_csw(long *vol, long *invol)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        memset(&ru, 0, sizeof ru);
+    *vol = ru.ru_nvcsw;
+    *invol = ru.ru_nivcsw;
+}
 
 /* [ch05-bench-mix] */
 static void *mix_thread(void *arg)
@@ -360,7 +400,8 @@ static void *mix_thread(void *arg)
     long nv = 0;
     size_t sink = 0;
     pthread_barrier_wait(j->t.bar);
-    long ops = 0;
+    long ops = 0, v0, i0;
+    thread_csw(&v0, &i0);
     double t0 = now_s(), t1;
     do {
         for (int i = 0; i < 1000; i++) {
@@ -377,6 +418,9 @@ static void *mix_thread(void *arg)
         ops += 1000;
         t1 = now_s();
     } while (t1 - t0 < j->secs * 2 && nv < NV);
+    thread_csw(&j->vcsw, &j->ivcsw);
+    j->vcsw -= v0; /* voluntary: slept, i.e. waited on a futex */
+    j->ivcsw -= i0;
     j->ops = ops + (long)(sink & 0);
     j->wall = t1 - t0;
     for (long i = nv; i < NV; i++)
@@ -388,7 +432,7 @@ static void *mix_thread(void *arg)
 /* [ch05-bench-mix] */
 
 double cell_mix(const char *variant, const cell_keys *ks, int threads,
-                int write_pct, double secs)
+                int write_pct, double secs, cell_csw *csw)
 {
     store *s = store_create(store_variant(variant));
     cell_fill(s, ks);
@@ -397,9 +441,16 @@ double cell_mix(const char *variant, const cell_keys *ks, int threads,
         jobs[i] = (mix_job){ .s = s, .ks = ks, .write_pct = write_pct,
                              .secs = secs };
     team_run(jobs, sizeof jobs[0], threads, mix_thread);
-    double total = 0;
-    for (int i = 0; i < threads; i++)
+    double total = 0, ops = 0, vol = 0, invol = 0;
+    for (int i = 0; i < threads; i++) {
         total += (double)jobs[i].ops / jobs[i].wall;
+        ops += (double)jobs[i].ops;
+        vol += (double)jobs[i].vcsw;
+        invol += (double)jobs[i].ivcsw;
+    }
+    if (csw != NULL)
+        *csw = (cell_csw){ ops > 0 ? 1000 * vol / ops : NAN,
+                           ops > 0 ? 1000 * invol / ops : NAN };
     store_destroy(s);
     return total / 1e6;
 }

@@ -11,6 +11,13 @@
  * latency percentiles (timing every operation would cost more than a
  * lookup).
  *
+ * Each worker also reads its own context-switch counts (getrusage() with
+ * RUSAGE_THREAD) when it sees the timed phase start and when it sees it
+ * stop.  Voluntary switches are the thread going to sleep, which for a
+ * worker that never sleeps on purpose means waiting in the kernel for a
+ * lock (a futex); involuntary ones are the scheduler taking its CPU away.
+ * They are the evidence for or against "the lock holder was preempted".
+ *
  * The seed's harness factors are applied here, not in the stores: key
  * formatting with snprintf() inside the loop, writes that insert a new key
  * every time, and a shared atomic counter bumped by every read.
@@ -23,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 enum { PH_WARM = 0, PH_MEASURE = 1, PH_STOP = 2 };
@@ -38,6 +46,7 @@ typedef struct worker {
     int id;
     bool writer;                  /* the dedicated writer of a rate run */
     uint64_t ops, reads, writes, misses, errors, sink;
+    uint64_t vcsw, ivcsw;         /* context switches in the timed phase */
     size_t nread, nwrite;         /* samples taken (ring buffers) */
     double rsamp[NSAMPLES], wsamp[NSAMPLES];
     /* The counter of BENCH_COUNTER_PRIVATE, alone on its lines. */
@@ -97,6 +106,34 @@ int bench_preload(store *st, size_t from, size_t to, double budget_s,
 static bool is_write(uint64_t i, uint64_t write_ppm)
 {
     return (i + 1) * write_ppm / 1000000 > i * write_ppm / 1000000;
+}
+
+/* The calling thread's voluntary and involuntary context switches so far
+ * (Linux: RUSAGE_THREAD).  Zero when the call fails. */
+static void thread_csw(uint64_t *vol, uint64_t *invol)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        memset(&ru, 0, sizeof ru);
+    *vol = (uint64_t)ru.ru_nvcsw;
+    *invol = (uint64_t)ru.ru_nivcsw;
+}
+
+/* Called when a worker sees the phase change from `was` to `now`: keeps the
+ * switch counts of the timed phase (those at its end minus its start). */
+static void phase_csw(worker *w, int was, int now)
+{
+    uint64_t v, i;
+    if (was == PH_MEASURE || now == PH_MEASURE) {
+        thread_csw(&v, &i);
+        if (now == PH_MEASURE) {
+            w->vcsw = v;
+            w->ivcsw = i;
+        } else {
+            w->vcsw = v - w->vcsw;
+            w->ivcsw = i - w->ivcsw;
+        }
+    }
 }
 
 static void sample(double *ring, size_t *n, double ns)
@@ -171,9 +208,12 @@ static void writer_loop(worker *w)
     const bench_config *c = w->cfg;
     uint64_t period = (uint64_t)(1e9 / c->write_rate);
     uint64_t next = bench_now_ns(), wi = (uint64_t)w->id * 7919;
-    int ph;
+    int ph, last = PH_WARM;
     while ((ph = atomic_load_explicit(&w->rn->phase,
                                       memory_order_relaxed)) != PH_STOP) {
+        if (ph != last)
+            phase_csw(w, last, ph);
+        last = ph;
         uint64_t now = bench_now_ns();
         if (now < next) {
             uint64_t d = next - now;
@@ -191,6 +231,7 @@ static void writer_loop(worker *w)
         if (ph == PH_MEASURE)
             w->writes++;
     }
+    phase_csw(w, last, PH_STOP);
 }
 
 static void *worker_main(void *arg)
@@ -211,10 +252,13 @@ static void *worker_main(void *arg)
      * seed's goroutines all started at key0. */
     uint64_t i = c->m.format_keys ? 0 : (uint64_t)w->id * 7919;
     uint64_t wi = 0, ops = 0, reads = 0, writes = 0;
-    int ph;
+    int ph, last = PH_WARM;
     while ((ph = atomic_load_explicit(&w->rn->phase,
                                       memory_order_relaxed)) != PH_STOP) {
         bool m = ph == PH_MEASURE;
+        if (ph != last) /* twice per run: start and (below) end */
+            phase_csw(w, last, ph);
+        last = ph;
         if (c->kind == BENCH_COUNTER_SHARED) {
             atomic_fetch_add_explicit(&shared_counter, 1,
                                       memory_order_relaxed);
@@ -234,6 +278,7 @@ static void *worker_main(void *arg)
         ops += m; /* counted in registers, stored once at the end */
         i++;
     }
+    phase_csw(w, last, PH_STOP);
     w->ops = ops;
     w->reads = reads;
     w->writes = writes;
@@ -338,6 +383,8 @@ int bench_run(const bench_config *cfg, bench_result *out)
         out->writes += ws[t].writes;
         out->misses += ws[t].misses;
         out->errors += ws[t].errors;
+        out->vcsw += ws[t].vcsw;
+        out->ivcsw += ws[t].ivcsw;
     }
     double ops = out->ops ? (double)out->ops : NAN;
     out->ns_per_op = (double)(t1 - t0) / ops;

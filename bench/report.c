@@ -10,6 +10,7 @@
  */
 #include "bench.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -82,6 +83,23 @@ static void header(FILE *f, const bench_report *rep, const bench_profile *p)
             p->seconds, p->warmup, ru.ru_maxrss / 1024);
     fprintf(f, "- ns/op = wall time / total operations of all threads "
             "(Go's definition for parallel benchmarks)\n");
+    /* The load average says how much else ran: on a shared machine a
+     * ratio's range is only as narrow as the neighbours allow. */
+    double la[3] = {NAN, NAN, NAN};
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf == NULL || fscanf(lf, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3)
+        la[0] = la[1] = la[2] = NAN;
+    if (lf != NULL)
+        fclose(lf);
+    fprintf(f, "- repeats: %d per point, interleaved (the variants of a row "
+            "take turns, repeat by repeat); ranges are min\u2013max of "
+            "per-repeat ratios\n", rep->repeats);
+    fprintf(f, "- machine load when written: load average %.2f %.2f %.2f "
+            "(1, 5, 15 min) on %d CPUs; %s\n", la[0], la[1], la[2],
+            rep->nproc,
+            la[1] > 0.5 * rep->nproc
+                ? "the machine was shared with other work during this run"
+                : "little else was running");
 }
 
 /* One SVG: x from column 0, one line per "... ns/op" column. */

@@ -154,6 +154,12 @@ int suite_run_jobs(suite *s, job *jobs, int n)
     }
     for (int j = 0; j < n; j++) {
         bench_result *rs = &all[j * R];
+        /* Keep the repeats in the order they ran (for per-repeat ratios),
+         * then sort a copy of them for the median. */
+        jobs[j].nruns = R < SUITE_MAXR ? R : SUITE_MAXR;
+        memcpy(jobs[j].runs, rs, (size_t)jobs[j].nruns * sizeof *rs);
+        for (int r = 0; jobs[j].skip && r < jobs[j].nruns; r++)
+            jobs[j].runs[r].ns_per_op = NAN;
         qsort(rs, (size_t)R, sizeof *rs, cmp_res);
         jobs[j].res = rs[(R - 1) / 2];
         if (jobs[j].skip)
@@ -161,6 +167,49 @@ int suite_run_jobs(suite *s, job *jobs, int n)
     }
     free(all);
     return 0;
+}
+
+/* [ch04-ratio-range] */
+int suite_ratio_range(const job *num, const job *den, double *lo,
+                      double *hi)
+{
+    int used = 0;
+    *lo = *hi = NAN;
+    int n = num->nruns < den->nruns ? num->nruns : den->nruns;
+    for (int r = 0; r < n; r++) {
+        /* Repeat r of num and repeat r of den ran in the same round, one
+         * shortly after the other: their ratio cancels whatever the
+         * machine was doing to both. */
+        double x = num->runs[r].ns_per_op / den->runs[r].ns_per_op;
+        if (isnan(x) || isinf(x))
+            continue;
+        if (used++ == 0 || x < *lo)
+            *lo = x;
+        if (used == 1 || x > *hi)
+            *hi = x;
+    }
+    return used;
+}
+/* [ch04-ratio-range] */
+
+char *suite_range_fmt(char *buf, double lo, double hi)
+{
+    char a[32], b[32];
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, 48, "n/a");
+    else
+        snprintf(buf, 48, "%s\u2013%s", bench_num(a, lo), bench_num(b, hi));
+    return buf;
+}
+
+char *suite_range_cell(char *buf, const job *num, const job *den)
+{
+    double lo, hi;
+    if (num->skip || den->skip)
+        lo = hi = NAN;
+    else
+        suite_ratio_range(num, den, &lo, &hi);
+    return suite_range_fmt(buf, lo, hi);
 }
 
 bench_table *suite_table(suite *s, const char *id, const char *title,
@@ -242,17 +291,21 @@ static int seed_table(suite *s)
     const store_ops *rw = find(s, "rwlock"), *cow = find(s, "cow");
     static const char *const head[] = {
         "Operation", "rwlock ns/op", "cow ns/op", "Winner", "Ratio",
-        "seed RWMutex", "seed atomic", "seed winner", "seed ratio", "Agrees",
-        "floor ns/op", "rwlock x floor", "cow x floor"};
+        "cow/rwlock range", "seed RWMutex", "seed atomic", "seed winner",
+        "seed ratio", "Agrees", "floor ns/op", "rwlock x floor",
+        "cow x floor"};
     bench_table *t = suite_table(s, "seed", "The seed's table, this machine",
-                                 13, head);
+                                 14, head);
     if (t == NULL || rw == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
              "Seed harness (key formatting in the loop, growing keys, shared "
              "read counter on cow), T = %d threads = nproc, 1,000 keys, %.3g s "
              "per run, median of %d interleaved runs. ns/op = wall / total "
-             "ops (Go). floor = naive map, pure reads, same harness.",
+             "ops (Go). cow/rwlock range: min\u2013max over the repeats of "
+             "cow's run over the rwlock run of the same round; a winner is "
+             "named only when the whole range is on one side of 1. floor = "
+             "naive map, pure reads, same harness.",
              s->nproc, s->p->seconds, s->repeats);
     read_seed_csv(s->p->seed_csv);
     double floor_ns = NAN;
@@ -271,25 +324,32 @@ static int seed_table(suite *s)
         if (r == 0 && n == 3)
             floor_ns = jobs[2].res.ns_per_op;
         double a = jobs[0].res.ns_per_op, b = jobs[1].res.ns_per_op;
-        const char *win = isnan(a) || isnan(b) ? "n/a"
-                          : a <= b             ? "rwlock" : "cow";
+        double lo, hi;
+        if (jobs[1].skip || suite_ratio_range(&jobs[1], &jobs[0], &lo,
+                                              &hi) == 0)
+            lo = hi = NAN;
+        const char *win = isnan(lo) ? "n/a"
+                          : lo > 1  ? "rwlock"
+                          : hi < 1  ? "cow" : "unstable here";
         const char *seedwin = strstr(sr->winner, "RWMutex") ? "rwlock"
                               : sr->winner[0] ? "cow" : "n/a";
-        char c[13][32];
+        char c[14][48];
         bench_num(c[1], a);
         bench_num(c[2], b);
         cell_ratio(c[4], a > b ? a : b, a > b ? b : a);
-        bench_num(c[5], sr->rw);
-        bench_num(c[6], sr->at);
-        bench_num(c[8], sr->ratio);
-        bench_num(c[10], floor_ns);
-        cell_ratio(c[11], a, floor_ns);
-        cell_ratio(c[12], b, floor_ns);
-        const char *cells[13] = {
-            sr->name, c[1], c[2], win, c[4], c[5], c[6], seedwin, c[8],
-            strcmp(win, "n/a") == 0 ? "n/a"
+        suite_range_fmt(c[5], lo, hi);
+        bench_num(c[6], sr->rw);
+        bench_num(c[7], sr->at);
+        bench_num(c[9], sr->ratio);
+        bench_num(c[11], floor_ns);
+        cell_ratio(c[12], a, floor_ns);
+        cell_ratio(c[13], b, floor_ns);
+        const char *cells[14] = {
+            sr->name, c[1], c[2], win, c[4], c[5], c[6], c[7], seedwin, c[9],
+            strcmp(win, "n/a") == 0 || strcmp(win, "unstable here") == 0
+                ? "n/a"
                 : strcmp(win, seedwin) == 0 ? "yes" : "no",
-            c[10], c[11], c[12]};
+            c[11], c[12], c[13]};
         if (bench_table_add(t, cells) != 0)
             return -1;
     }
@@ -356,11 +416,11 @@ static int ablation(suite *s)
     const store_ops *rw = find(s, "rwlock"), *cow = find(s, "cow");
     static const char *const head[] = {
         "Workload", "Harness", "rwlock ns/op", "cow ns/op", "cow / rwlock",
-        "rwlock share %", "cow share %", "rwlock keys at end",
-        "cow keys at end", "floor ns/op"};
+        "cow / rwlock range", "rwlock share %", "cow share %",
+        "rwlock keys at end", "cow keys at end", "floor ns/op"};
     bench_table *t = suite_table(s, "ablation",
                                  "Ablation: the seed's harness factors one "
-                                 "at a time", 10, head);
+                                 "at a time", 11, head);
     if (t == NULL || rw == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
@@ -417,23 +477,24 @@ static int ablation(suite *s)
         for (size_t m = 0; m < 5; m++) {
             double a = jobs[2 * m].res.ns_per_op;
             double b = jobs[2 * m + 1].res.ns_per_op;
-            char c[10][32];
+            char c[11][48];
             bench_num(c[2], a);
             bench_num(c[3], b);
             cell_ratio(c[4], b, a);
-            bench_num(c[5], fabs(rs - rc) >= 0.2 * rc
+            suite_range_cell(c[5], &jobs[2 * m + 1], &jobs[2 * m]);
+            bench_num(c[6], fabs(rs - rc) >= 0.2 * rc
                                 ? 100 * (a - rc) / (rs - rc) : NAN);
-            bench_num(c[6], fabs(cs - cc) >= 0.2 * cc
+            bench_num(c[7], fabs(cs - cc) >= 0.2 * cc
                                 ? 100 * (b - cc) / (cs - cc) : NAN);
-            bench_num(c[7], isnan(a) ? NAN
+            bench_num(c[8], isnan(a) ? NAN
                                      : (double)jobs[2 * m].res.keys_end);
-            bench_num(c[8], isnan(b) ? NAN
+            bench_num(c[9], isnan(b) ? NAN
                                      : (double)jobs[2 * m + 1].res.keys_end);
-            bench_num(c[9], jobs[methods[m].m.format_keys ? 11 : 10]
-                                .res.ns_per_op);
-            const char *cells[10] = {workloads[wl[w]].name, methods[m].name,
+            bench_num(c[10], jobs[methods[m].m.format_keys ? 11 : 10]
+                                 .res.ns_per_op);
+            const char *cells[11] = {workloads[wl[w]].name, methods[m].name,
                                      c[2], c[3], c[4], c[5], c[6], c[7],
-                                     c[8], c[9]};
+                                     c[8], c[9], c[10]};
             if (bench_table_add(t, cells) != 0)
                 return -1;
         }
@@ -456,9 +517,10 @@ int bench_suite(const bench_profile *p, bench_report *rep, FILE *log)
     /* Repeats: as many as the profile asks, but the seed table's runs
      * (3 rows of 2 variants, plus the floor) must fit the time budget. */
     double per = 7 * (p->seconds + p->warmup + 0.05);
-    s.repeats = p->repeats;
+    s.repeats = p->repeats < SUITE_MAXR ? p->repeats : SUITE_MAXR;
     if (p->budget_s > 0 && s.repeats * per > p->budget_s)
         s.repeats = (int)(p->budget_s / per) > 1 ? (int)(p->budget_s / per) : 1;
+    rep->repeats = s.repeats;
     int rc = suite_names(&s, 1000);
     if (rc == 0)
         rc = seed_table(&s);

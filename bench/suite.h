@@ -5,6 +5,12 @@
  * (A B C A B C ...) and the median of the repeats is reported, so slow
  * drift on a shared machine hits every variant alike and the ratios
  * between them stay meaningful even when absolute times wander.
+ *
+ * Every repeat is also kept, in the order it ran, so that a ratio between
+ * two jobs can be taken repeat by repeat (A's r-th run over B's r-th run:
+ * two runs made one right after the other) and reported as the range of
+ * those per-repeat ratios, min to max.  The claims judge that range, not
+ * one number.
  */
 #ifndef BENCH_SUITE_H
 #define BENCH_SUITE_H
@@ -13,6 +19,8 @@
 
 /** Most variants a table compares. */
 #define SUITE_MAXV 12
+/** Most repeats a job keeps (more are clamped to this). */
+#define SUITE_MAXR 16
 
 /** The suite's state. */
 typedef struct suite {
@@ -37,6 +45,8 @@ typedef struct job {
     size_t preload;       /**< keys a fresh store is loaded with */
     bool skip;            /**< do not run (reported as n/a) */
     bench_result res;     /**< the median run */
+    bench_result runs[SUITE_MAXR]; /**< every repeat, in the order run */
+    int nruns;            /**< how many of them */
 } job;
 
 /**
@@ -46,6 +56,31 @@ typedef struct job {
  * \param s suite.  \param jobs jobs.  \param n count.  \return 0 or -1.
  */
 int suite_run_jobs(suite *s, job *jobs, int n);
+
+/**
+ * The range of a ratio between two jobs of one suite_run_jobs() call,
+ * taken repeat by repeat: min and max over r of num's r-th ns/op divided
+ * by den's r-th ns/op (repeats where either is missing are left out).
+ * \param num numerator job.  \param den denominator job.
+ * \param lo set to the smallest ratio.  \param hi set to the largest.
+ * \return the number of repeats used (0: lo and hi are NAN).
+ */
+int suite_ratio_range(const job *num, const job *den, double *lo,
+                      double *hi);
+
+/**
+ * The same range as a table cell, "lo–hi" (3 significant digits each),
+ * or "n/a".  \param buf 48 bytes.  \param num numerator job.
+ * \param den denominator job.  \return buf.
+ */
+char *suite_range_cell(char *buf, const job *num, const job *den);
+
+/**
+ * Format a range for a cell: "lo–hi", or "n/a" when either is NAN.
+ * \param buf 48 bytes.  \param lo low end.  \param hi high end.
+ * \return buf.
+ */
+char *suite_range_fmt(char *buf, double lo, double hi);
 
 /** A clean workload config: prebuilt keys, fixed key set, no counter.
  *  \param s suite. \param threads threads. \param keys key space.

@@ -66,35 +66,58 @@ static job prep_job(suite *s, const prep *pr, int v, int threads, size_t n,
     return j;
 }
 
-/* Header: label, floor ns/op, then "<v> ns/op" and "<v> x floor". */
+/* The index of the rwlock variant (the seed's baseline), or -1. */
+static int rwlock_index(const suite *s)
+{
+    for (int v = 0; v < s->nv; v++)
+        if (strcmp(s->v[v]->name, "rwlock") == 0)
+            return v;
+    return -1;
+}
+
+/* Header: label, floor ns/op, then per variant "<v> ns/op" (the median
+ * run), "<v> x floor" and, except for rwlock itself, "<v> / rwlock": the
+ * last two are ranges of per-repeat ratios (suite_ratio_range()). */
 static bench_table *cmp_table(suite *s, const char *id, const char *title,
                               const char *label)
 {
-    const char *head[2 + 2 * SUITE_MAXV];
-    static char hb[2 * SUITE_MAXV][48];
-    head[0] = label;
-    head[1] = "floor ns/op";
+    const char *head[2 + 3 * SUITE_MAXV];
+    static char hb[3 * SUITE_MAXV][48];
+    int n = 0, rw = rwlock_index(s);
+    head[n++] = label;
+    head[n++] = "floor ns/op";
     for (int v = 0; v < s->nv; v++) {
-        snprintf(hb[2 * v], 48, "%s ns/op", s->v[v]->name);
-        snprintf(hb[2 * v + 1], 48, "%s x floor", s->v[v]->name);
-        head[2 + 2 * v] = hb[2 * v];
-        head[3 + 2 * v] = hb[2 * v + 1];
+        snprintf(hb[3 * v], 48, "%s ns/op", s->v[v]->name);
+        snprintf(hb[3 * v + 1], 48, "%s x floor", s->v[v]->name);
+        snprintf(hb[3 * v + 2], 48, "%s / rwlock", s->v[v]->name);
+        head[n++] = hb[3 * v];
+        head[n++] = hb[3 * v + 1];
+        if (rw >= 0 && v != rw)
+            head[n++] = hb[3 * v + 2];
     }
-    return suite_table(s, id, title, 2 + 2 * s->nv, head);
+    return suite_table(s, id, title, n, head);
 }
 
-/* One row of a cmp_table: jobs[0..nv-1] are the variants. */
+/* One row of a cmp_table: jobs[0..nv-1] are the variants, fl the floor. */
 static int cmp_row(suite *s, bench_table *t, const char *label,
-                   const job *jobs, double floor_ns)
+                   const job *jobs, const job *fl)
 {
-    char c[2 + 2 * SUITE_MAXV][32];
-    const char *cells[2 + 2 * SUITE_MAXV];
-    cells[0] = label;
-    cells[1] = bench_num(c[1], floor_ns);
+    char c[2 + 3 * SUITE_MAXV][48];
+    const char *cells[2 + 3 * SUITE_MAXV];
+    int n = 0, rw = rwlock_index(s);
+    cells[n] = label;
+    n++;
+    cells[n] = bench_num(c[n], fl->skip ? NAN : fl->res.ns_per_op);
+    n++;
     for (int v = 0; v < s->nv; v++) {
-        double x = jobs[v].res.ns_per_op;
-        cells[2 + 2 * v] = bench_num(c[2 + 2 * v], x);
-        cells[3 + 2 * v] = bench_num(c[3 + 2 * v], x / floor_ns);
+        cells[n] = bench_num(c[n], jobs[v].res.ns_per_op);
+        n++;
+        cells[n] = suite_range_cell(c[n], &jobs[v], fl);
+        n++;
+        if (rw >= 0 && v != rw) {
+            cells[n] = suite_range_cell(c[n], &jobs[v], &jobs[rw]);
+            n++;
+        }
     }
     return bench_table_add(t, cells);
 }
@@ -102,9 +125,39 @@ static int cmp_row(suite *s, bench_table *t, const char *label,
 static void note(bench_table *t, const suite *s, const char *what)
 {
     snprintf(t->note, sizeof t->note,
-             "Clean harness, %s, %.3g s per run, median of %d. ns/op = wall "
-             "/ total ops (Go); x floor = ns/op over the naive map's pure-read "
-             "ns/op at the same threads.", what, s->p->seconds, s->repeats);
+             "Clean harness, %s, %.3g s per run, median of %d interleaved "
+             "runs. ns/op = wall / total ops (Go). x floor and / rwlock are "
+             "ranges, min\u2013max over the repeats of the ratio of two runs "
+             "of the same round (floor = the naive map's pure reads at the "
+             "same threads).", what, s->p->seconds, s->repeats);
+}
+
+/* Context switches per 1,000 operations of a job, median over repeats:
+ * voluntary (the thread slept: a futex wait) or involuntary (preempted). */
+static double csw_per_kop(const job *j, bool voluntary)
+{
+    double v[SUITE_MAXR];
+    for (int r = 0; r < j->nruns; r++) {
+        const bench_result *b = &j->runs[r];
+        v[r] = b->ops == 0 || j->skip ? NAN
+               : 1000.0 * (double)(voluntary ? b->vcsw : b->ivcsw)
+                     / (double)b->ops;
+    }
+    return bench_median(v, (size_t)j->nruns);
+}
+
+/* The switch counts of one row of the 95% thread sweep. */
+static int csw_row(suite *s, bench_table *t, const char *label,
+                   const job *jobs)
+{
+    char c[1 + 2 * SUITE_MAXV][32];
+    const char *cells[1 + 2 * SUITE_MAXV] = {label};
+    for (int v = 0; v < s->nv; v++) {
+        cells[1 + 2 * v] = bench_num(c[1 + 2 * v], csw_per_kop(&jobs[v], true));
+        cells[2 + 2 * v] = bench_num(c[2 + 2 * v],
+                                     csw_per_kop(&jobs[v], false));
+    }
+    return bench_table_add(t, cells);
 }
 
 /* [ch04-threads] */
@@ -114,8 +167,26 @@ static int sweep_threads(suite *s)
                                 "Pure reads vs threads", "threads");
     bench_table *tm = cmp_table(s, "threads-mixed",
                                 "95% reads vs threads", "threads");
-    if (tr == NULL || tm == NULL)
+    const char *head[1 + 2 * SUITE_MAXV];
+    static char hb[2 * SUITE_MAXV][48];
+    head[0] = "threads";
+    for (int v = 0; v < s->nv; v++) {
+        snprintf(hb[2 * v], 48, "%s vcsw/kop", s->v[v]->name);
+        snprintf(hb[2 * v + 1], 48, "%s ivcsw/kop", s->v[v]->name);
+        head[1 + 2 * v] = hb[2 * v];
+        head[2 + 2 * v] = hb[2 * v + 1];
+    }
+    bench_table *tc = suite_table(s, "csw-mixed", "Context switches, 95% "
+                                  "reads vs threads", 1 + 2 * s->nv, head);
+    if (tr == NULL || tm == NULL || tc == NULL)
         return -1;
+    snprintf(tc->note, sizeof tc->note,
+             "The runs of the table above: context switches of all worker "
+             "threads in the timed phase per 1,000 operations (getrusage "
+             "RUSAGE_THREAD), median of %d. vcsw = voluntary: the thread "
+             "slept, which a worker only does when a lock sends it to wait "
+             "in the kernel (futex); ivcsw = involuntary: the kernel took "
+             "its CPU away (preemption, time slice over).", s->repeats);
     note(tr, s, "1,000 keys, 100% reads");
     note(tm, s, "1,000 keys, 95% reads (every 20th op overwrites a key)");
     prep pr;
@@ -139,11 +210,12 @@ static int sweep_threads(suite *s)
         rc = suite_run_jobs(s, jobs, 2 * nv + 1);
         char label[16];
         snprintf(label, sizeof label, "%d", list[i]);
-        double fl = jobs[2 * nv].res.ns_per_op;
         if (rc == 0)
-            rc = cmp_row(s, tr, label, jobs, fl);
+            rc = cmp_row(s, tr, label, jobs, &jobs[2 * nv]);
         if (rc == 0)
-            rc = cmp_row(s, tm, label, jobs + nv, fl);
+            rc = cmp_row(s, tm, label, jobs + nv, &jobs[2 * nv]);
+        if (rc == 0)
+            rc = csw_row(s, tc, label, jobs + nv);
     }
     prep_free(&pr);
     return rc;
@@ -193,11 +265,10 @@ static int sweep_sizes(suite *s)
         rc = suite_run_jobs(s, jobs, 2 * nv + 1);
         char label[24], c[1 + SUITE_MAXV][32];
         snprintf(label, sizeof label, "%zu", n);
-        double fl = jobs[2 * nv].res.ns_per_op;
         if (rc == 0)
-            rc = cmp_row(s, t95, label, jobs, fl);
+            rc = cmp_row(s, t95, label, jobs, &jobs[2 * nv]);
         if (rc == 0)
-            rc = cmp_row(s, t999, label, jobs + nv, fl);
+            rc = cmp_row(s, t999, label, jobs + nv, &jobs[2 * nv]);
         const char *cells[1 + SUITE_MAXV] = {label};
         for (int v = 0; v < nv; v++)
             cells[1 + v] = bench_num(c[1 + v], pr.load_s[v]);
@@ -229,7 +300,7 @@ static int sweep_shares(suite *s)
         char label[24];
         snprintf(label, sizeof label, "%g", s->p->shares[i]);
         if (rc == 0)
-            rc = cmp_row(s, t, label, jobs, jobs[s->nv].res.ns_per_op);
+            rc = cmp_row(s, t, label, jobs, &jobs[s->nv]);
     }
     prep_free(&pr);
     return rc;
@@ -238,28 +309,33 @@ static int sweep_shares(suite *s)
 /* [ch04-rates] */
 static int sweep_rates(suite *s)
 {
-    const char *head[2 + 4 * SUITE_MAXV];
-    static char hb[4 * SUITE_MAXV][48];
-    static const char *const col[] = {"read ns/op", "write p50 ns",
-                                      "write p99 ns", "writes/s"};
-    head[0] = "target writes/s";
+    const char *head[2 + 5 * SUITE_MAXV];
+    static char hb[5 * SUITE_MAXV][48];
+    static const char *const col[] = {"read ns/op", "read / rwlock",
+                                      "write p50 ns", "write p99 ns",
+                                      "writes/s"};
+    int n = 0, rw = rwlock_index(s);
+    head[n++] = "target writes/s";
     for (int v = 0; v < s->nv; v++)
-        for (int k = 0; k < 4; k++) {
-            snprintf(hb[4 * v + k], 48, "%s %s", s->v[v]->name, col[k]);
-            head[1 + 4 * v + k] = hb[4 * v + k];
+        for (int k = 0; k < 5; k++) {
+            if (k == 1 && (rw < 0 || v == rw))
+                continue; /* rwlock over itself */
+            snprintf(hb[5 * v + k], 48, "%s %s", s->v[v]->name, col[k]);
+            head[n++] = hb[5 * v + k];
         }
-    head[1 + 4 * s->nv] = "floor read ns/op";
+    head[n++] = "floor read ns/op";
     bench_table *t = suite_table(s, "rates",
                                  "Full-speed readers and one paced writer",
-                                 2 + 4 * s->nv, head);
+                                 n, head);
     if (t == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
              "Clean harness, %d reader threads at full speed plus one writer "
              "thread overwriting keys at the target rate, 1,000 keys, %.3g s "
-             "per run. read ns/op = wall / reads; write latencies from every "
+             "per run, median of %d. read ns/op = wall / reads; read / rwlock "
+             "= range of the per-repeat ratio; write latencies from every "
              "write; floor = naive map, the same readers, no writer.",
-             s->nproc, s->p->seconds);
+             s->nproc, s->p->seconds, s->repeats);
     prep pr;
     if (prep_make(s, &pr, 1000) != 0)
         return -1;
@@ -272,20 +348,29 @@ static int sweep_rates(suite *s)
         }
         jobs[s->nv] = prep_job(s, &pr, -1, s->nproc, 1000, 100);
         rc = suite_run_jobs(s, jobs, s->nv + 1);
-        char c[2 + 4 * SUITE_MAXV][32];
-        const char *cells[2 + 4 * SUITE_MAXV];
-        snprintf(c[0], sizeof c[0], "%g", s->p->rates[i]);
-        cells[0] = c[0];
+        char c[2 + 5 * SUITE_MAXV][48];
+        const char *cells[2 + 5 * SUITE_MAXV];
+        n = 0;
+        snprintf(c[n], sizeof c[n], "%g", s->p->rates[i]);
+        cells[n] = c[n];
+        n++;
         for (int v = 0; v < s->nv; v++) {
             const bench_result *r = &jobs[v].res;
             bool w = s->p->rates[i] > 0;
-            cells[1 + 4 * v] = bench_num(c[1 + 4 * v], r->ns_per_op);
-            cells[2 + 4 * v] = bench_num(c[2 + 4 * v], w ? r->write_p50 : NAN);
-            cells[3 + 4 * v] = bench_num(c[3 + 4 * v], w ? r->write_p99 : NAN);
-            cells[4 + 4 * v] = bench_num(c[4 + 4 * v], r->writes_per_s);
+            cells[n] = bench_num(c[n], r->ns_per_op);
+            n++;
+            if (rw >= 0 && v != rw) {
+                cells[n] = suite_range_cell(c[n], &jobs[v], &jobs[rw]);
+                n++;
+            }
+            cells[n] = bench_num(c[n], w ? r->write_p50 : NAN);
+            n++;
+            cells[n] = bench_num(c[n], w ? r->write_p99 : NAN);
+            n++;
+            cells[n] = bench_num(c[n], r->writes_per_s);
+            n++;
         }
-        cells[1 + 4 * s->nv] = bench_num(c[1 + 4 * s->nv],
-                                         jobs[s->nv].res.ns_per_op);
+        cells[n] = bench_num(c[n], jobs[s->nv].res.ns_per_op);
         if (rc == 0)
             rc = bench_table_add(t, cells);
     }
@@ -297,8 +382,9 @@ static int sweep_rates(suite *s)
 static int sweep_memory(suite *s)
 {
     static const char *const head[] = {"variant", "keys", "bytes",
-                                       "peak bytes", "peak / bytes"};
-    bench_table *t = suite_table(s, "memory", "Memory while writing", 5, head);
+                                       "peak bytes", "peak / bytes",
+                                       "peak / bytes range"};
+    bench_table *t = suite_table(s, "memory", "Memory while writing", 6, head);
     if (t == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
@@ -318,14 +404,25 @@ static int sweep_memory(suite *s)
         for (int v = 0; v < s->nv && rc == 0; v++) {
             const bench_result *r = &jobs[v].res;
             bool ok = !jobs[v].skip;
-            char c[5][32];
-            const char *cells[5] = {
+            /* Each repeat's peak (since the store was made) over its
+             * final bytes. */
+            double lo = NAN, hi = NAN;
+            for (int k = 0; ok && k < jobs[v].nruns; k++) {
+                const bench_result *q = &jobs[v].runs[k];
+                double x = q->bytes_end ? (double)q->peak_bytes
+                                              / (double)q->bytes_end : NAN;
+                lo = isnan(lo) || x < lo ? x : lo;
+                hi = isnan(hi) || x > hi ? x : hi;
+            }
+            char c[6][48];
+            suite_range_fmt(c[5], lo, hi);
+            const char *cells[6] = {
                 s->v[v]->name, bench_num(c[1], (double)n),
                 bench_num(c[2], ok ? (double)r->bytes_end : NAN),
                 bench_num(c[3], ok ? (double)r->peak_bytes : NAN),
                 bench_num(c[4], ok && r->bytes_end
                                     ? (double)r->peak_bytes / r->bytes_end
-                                    : NAN)};
+                                    : NAN), c[5]};
             rc = bench_table_add(t, cells);
         }
         prep_free(&pr);
@@ -337,10 +434,11 @@ static int sweep_counters(suite *s)
 {
     static const char *const head[] = {"threads", "shared ns/op per thread",
                                        "per-thread ns/op per thread",
-                                       "shared / per-thread"};
+                                       "shared / per-thread",
+                                       "shared / per-thread range"};
     bench_table *t = suite_table(s, "counters",
                                  "A statistics counter: one shared atomic "
-                                 "or one per thread", 4, head);
+                                 "or one per thread", 5, head);
     if (t == NULL)
         return -1;
     snprintf(t->note, sizeof t->note,
@@ -358,11 +456,12 @@ static int sweep_counters(suite *s)
         }
         if (suite_run_jobs(s, jobs, 2) != 0)
             return -1;
-        char c[4][32];
+        char c[5][48];
         double a = jobs[0].res.thread_ns, b = jobs[1].res.thread_ns;
         snprintf(c[0], sizeof c[0], "%d", list[i]);
-        const char *cells[4] = {c[0], bench_num(c[1], a),
-                                bench_num(c[2], b), bench_num(c[3], a / b)};
+        const char *cells[5] = {c[0], bench_num(c[1], a),
+                                bench_num(c[2], b), bench_num(c[3], a / b),
+                                suite_range_cell(c[4], &jobs[0], &jobs[1])};
         if (bench_table_add(t, cells) != 0)
             return -1;
     }

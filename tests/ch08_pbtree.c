@@ -145,6 +145,8 @@ static void m_insert(model *m, size_t i, el *e)
 
 static void m_delete_range(model *m, size_t i, size_t j)
 {
+    if (m->a == NULL) /* never grown: empty */
+        return;
     for (size_t k = i; k < j; k++)
         el_put(m->a[k]);
     memmove(&m->a[i], &m->a[j], (m->n - j) * sizeof *m->a);

@@ -301,6 +301,10 @@ static pbtree *header_fork(pbtree *t)
 
 pbtree *pbtree_edit_begin(pbtree *t)
 {
+    if (t->edit != 0) { /* two transients would share nodes one owns */
+        errno = EINVAL;
+        return NULL;
+    }
     return header_fork(t);
 }
 

@@ -4,7 +4,7 @@
  * chapter 7 is flat and immutable, so changing one element of a big list,
  * sorted set or stream copies all of it.  This tree gives those types a
  * persistent representation: an edit copies only the nodes on one
- * root-to-leaf path (about 4 nodes for a million elements) and the new
+ * root-to-leaf path (4 or 5 nodes for a million elements) and the new
  * version shares every other node with the old one, which stays intact
  * for the readers that still hold it.
  *
@@ -30,8 +30,8 @@
  * children): a positional descent reads only the counts, 256 bytes = 4
  * lines, and the one child pointer it picks; an ordered descent binary
  * searches the first elements (5 comparisons).  With nodes between 16 and
- * 32 full, a million elements is 4 levels, a path copy is about 2.5 KiB of
- * memcpy.  64 slots would save one level but double every copy (an edit
+ * 32 full, a million elements is 4 or 5 levels, and a path copy is 3 to
+ * 4 KiB of memcpy.  64 slots would save one level but double every copy (an edit
  * copies whole nodes), 16 would add a level of misses: 32 is the balance.
  *
  * Elements.  The tree stores opaque pointers and never looks inside them:
@@ -258,8 +258,10 @@ int pbtree_remove(pbtree *t, const void *key, pbtree **out);
 /**
  * Start a batch of edits on a version.  The transient shares every node
  * with t; each node an edit copies is copied once for the whole batch.
- * \param t the version (not modified; still the caller's).
- * \return the transient, or NULL with errno ENOMEM.
+ * \param t the version (not modified; still the caller's; it may be
+ *          released while the transient lives).
+ * \return the transient, or NULL with errno ENOMEM, or EINVAL when t is
+ *         itself a transient.
  */
 pbtree *pbtree_edit_begin(pbtree *t);
 

@@ -30,6 +30,14 @@ static int fail(walk *w, unsigned depth, const char *what, size_t a, size_t b)
     return -1;
 }
 
+/* A failure that names a slot rather than comparing two numbers. */
+static int fail_at(walk *w, unsigned depth, const char *what, unsigned slot)
+{
+    snprintf(w->err, w->errlen, "depth %u, after %zu elements: %s %u", depth,
+             w->seen, what, slot);
+    return -1;
+}
+
 /* Check the subtree nd at depth (0 = root); *count receives its size. */
 static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
                       size_t *count)
@@ -54,7 +62,7 @@ static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
         for (unsigned i = 0; i < nd->n; i++) {
             if (t->ops.compare != NULL && w->seen > 0 &&
                 t->ops.compare(w->prev, lf->elems[i]) >= 0)
-                return fail(w, depth, "elements out of order at slot", i, i);
+                return fail_at(w, depth, "elements out of order at slot", i);
             w->prev = lf->elems[i];
             w->seen++;
         }
@@ -66,15 +74,14 @@ static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
     for (unsigned i = 0; i < nd->n; i++) {
         size_t c = 0;
         if (in->kids[i] == NULL)
-            return fail(w, depth, "NULL child at slot", i, i);
+            return fail_at(w, depth, "NULL child at slot", i);
         if (check_node(w, in->kids[i], depth + 1, &c) != 0)
             return -1;
         if (c != in->counts[i])
             return fail(w, depth, "child count differs from the subtree",
                         in->counts[i], c);
         if (in->mins[i] != pbtree_node_first(in->kids[i]))
-            return fail(w, depth, "first-element pointer wrong at slot", i,
-                        i);
+            return fail_at(w, depth, "first-element pointer wrong at slot", i);
         total += c;
     }
     *count = total;

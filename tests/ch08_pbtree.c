@@ -9,6 +9,7 @@
  * scale with TEST_SCALE (test_scale()), so Valgrind runs stay short.
  */
 #include "pbtree.h"
+#include "pbtree_private.h" /* check_catches_damage breaks nodes */
 #include "alloc.h"
 #include "test_util.h"
 
@@ -827,6 +828,9 @@ START_TEST(edges_and_errors)
 
     /* The same element stored many times is retained once per slot. */
     pbtree *t = pbtree_edit_begin(v);
+    errno = 0; /* a transient of a transient would share its nodes */
+    ck_assert_ptr_null(pbtree_edit_begin(t));
+    REQ_INT_EQ(errno, EINVAL);
     pbtree_release(v);
     for (int i = 0; i < 1000; i++)
         REQ_INT_EQ(pbtree_push_front(t, e, &next), 0);
@@ -861,6 +865,32 @@ START_TEST(check_catches_damage)
     ck_assert_ptr_nonnull(strstr(err, "order"));
     a->v = av;
     check_tree(v);
+    /* A wrong count, a wrong first element, a wrong length. */
+    pbtree_inner *in = pbtree_as_inner(v->root);
+    in->counts[1]++;
+    REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "child count"));
+    in->counts[1]--;
+    void *m1 = in->mins[1];
+    in->mins[1] = in->mins[0];
+    REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "first-element"));
+    in->mins[1] = m1;
+    v->len++;
+    REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "length"));
+    v->len--;
+    /* A node a transient owns must not be shared. */
+    pbtree *t = pbtree_edit_begin(v), *next;
+    REQ_INT_EQ(pbtree_delete(t, 0, &next), 0);
+    m_delete_range(&m, 0, 1);
+    t->root->refs++;
+    REQ_INT_EQ(pbtree_check(t, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "shared"));
+    t->root->refs--;
+    expect_model(t, &m);
+    pbtree_release(t);
+    check_tree(v);
     pbtree_release(v);
     m_free(&m);
     expect_all_released();
@@ -869,7 +899,7 @@ END_TEST
 
 Suite *ch08_pbtree_suite(void)
 {
-    Suite *s = suite_create("ch08-pbtree");
+    Suite *s = suite_create("ch08_pbtree");
     TCase *tc = test_tcase("pbtree", 120);
     tcase_add_test(tc, edges_and_errors);
     tcase_add_test(tc, check_catches_damage);

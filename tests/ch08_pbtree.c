@@ -342,13 +342,13 @@ static void positional_run(uint64_t seed, long steps, size_t maxn)
     saved keep[NSAVED];
     size_t nkeep = 0;
     long every = steps / NSAVED > 0 ? steps / NSAVED : 1;
-    int grow = 1;
+    int grow = 1, emptied = 0;
     size_t peak = 0;
     for (long s = 0; s < steps; s++) {
         if (grow && m.n >= maxn)
             grow = 0;
         else if (!grow && m.n == 0)
-            grow = 1;
+            grow = 1, emptied++;
         pbtree *next;
         if (below(50) == 0) { /* a batch of edits in one transient */
             pbtree *t = pbtree_edit_begin(v);
@@ -377,6 +377,7 @@ static void positional_run(uint64_t seed, long steps, size_t maxn)
         }
     }
     ck_assert_uint_ge(peak, maxn);
+    ck_assert_int_ge(emptied, 1); /* up to maxn and back down to 0 */
     expect_model(v, &m);
     REQ_UINT_EQ(nkeep, NSAVED);
     release_saved(keep, nkeep);
@@ -400,10 +401,18 @@ static int ord_edit(pbtree *t, model *m, long range, int grow, pbtree **out)
 {
     long key = (long)below((size_t)range);
     unsigned r = (unsigned)below(100);
+    if (!grow && m->n > 0 && r >= 25) /* shrinking: mostly keys present */
+        key = m->a[below(m->n)]->v;
     size_t at = m_lower(m, key);
     bool present = at < m->n && m->a[at]->v == key;
     int rc;
-    if (r < (grow ? 60u : 30u)) {
+    if (!grow && r < 5) { /* ZREMRANGEBYRANK */
+        size_t i = below(m->n + 1), j = i + below(70);
+        j = j > m->n ? m->n : j;
+        rc = pbtree_delete_range(t, i, j, out);
+        if (rc == 0)
+            m_delete_range(m, i, j);
+    } else if (r < (grow ? 80u : 25u)) {
         el *e = el_new(key);
         bool replace = below(2) == 0;
         rc = pbtree_add(t, e, replace, out);
@@ -456,19 +465,19 @@ START_TEST(ordered_random)
     rng_state = 0x5eed0002;
     long steps = test_scale(120000, 3000);
     size_t maxn = (size_t)test_scale(40000, 500);
-    long range = (long)maxn * 2;
+    long range = (long)maxn * 4;
     pbtree *v = pbtree_new(&sorted_ops);
     ck_assert_ptr_nonnull(v);
     model m = { 0 };
     saved keep[50];
     size_t nkeep = 0;
-    int grow = 1;
+    int grow = 1, emptied = 0;
     size_t peak = 0;
     for (long s = 0; s < steps; s++) {
         if (grow && m.n >= maxn)
             grow = 0;
         else if (!grow && m.n == 0)
-            grow = 1;
+            grow = 1, emptied++;
         pbtree *next;
         if (below(50) == 0) {
             pbtree *t = pbtree_edit_begin(v);
@@ -491,6 +500,7 @@ START_TEST(ordered_random)
         }
     }
     ck_assert_uint_ge(peak, maxn);
+    ck_assert_int_ge(emptied, 1); /* up to maxn and back down to 0 */
     expect_model(v, &m);
     release_saved(keep, nkeep);
     pbtree_release(v);

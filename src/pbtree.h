@@ -208,9 +208,11 @@ int pbtree_set(pbtree *t, size_t i, void *elem, pbtree **out);
 int pbtree_delete(pbtree *t, size_t i, pbtree **out);
 
 /**
- * Delete the positions [i, j) (LTRIM, ZREMRANGEBYRANK).  Costs
- * O(min(k, n - k) log n) for k = j - i: short ranges are deleted one by
- * one, and when most of the tree goes, the rest is copied into a new tree.
+ * Delete the positions [i, j) (LTRIM, ZREMRANGEBYRANK) in O(k + log^2 n)
+ * for k = j - i: a subtree wholly inside the range is dropped with one
+ * release (freeing it is the O(k), and costs nothing while another version
+ * still shares it), and only the nodes on the paths to the range's two
+ * ends are copied and rebalanced.
  * \param t   the tree.
  * \param i   first position deleted.
  * \param j   first position kept after them; i <= j <= length.

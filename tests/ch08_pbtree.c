@@ -509,6 +509,60 @@ START_TEST(ordered_random)
 }
 END_TEST
 
+/* Range deletes of every size, from every place, on versions and on a
+ * transient: the cut and the repair along both ends of the range meet
+ * under-full nodes at every level, single-child chains and root collapses. */
+static pbtree *build_mixed(model *m, size_t n, const pbtree_ops *ops);
+
+START_TEST(range_delete_all_shapes)
+{
+    counters_reset();
+    rng_state = 0x5eed0003;
+    size_t sizes[] = { 40, 700, 5000, (size_t)test_scale(30000, 5000) };
+    long rounds = test_scale(300, 40);
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        model m = { 0 };
+        pbtree *v = build_mixed(&m, sizes[z], &list_ops), *next;
+        for (long r = 0; r < rounds; r++) {
+            size_t n = m.n;
+            /* a length of any magnitude: 1, 10, 100, ... up to n */
+            size_t k = below(n + 1) >> below(16);
+            size_t i = below(n - k + 1);
+            model mr = m_copy(&m);
+            REQ_INT_EQ(pbtree_delete_range(v, i, i + k, &next), 0);
+            m_delete_range(&mr, i, i + k);
+            expect_model(next, &mr);
+            expect_model(v, &m);
+            if (r % 3 == 0) { /* the same on a transient */
+                pbtree *t = pbtree_edit_begin(v), *same;
+                REQ_INT_EQ(pbtree_delete_range(t, i, i + k, &same), 0);
+                REQ_PTR_EQ(same, t);
+                expect_model(t, &mr);
+                pbtree_release(t);
+            }
+            pbtree_release(v);
+            m_free(&m);
+            v = next;
+            m = mr;
+            /* keep the tree big: append as many as went */
+            pbtree *t = pbtree_edit_begin(v);
+            pbtree_release(v);
+            for (size_t e = 0; e < k; e++) {
+                el *x = el_new((long)rnd());
+                REQ_INT_EQ(pbtree_push_back(t, x, &next), 0);
+                m_insert(&m, m.n, x);
+                el_put(x);
+            }
+            v = pbtree_edit_end(t);
+        }
+        expect_model(v, &m);
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
 /* ---- transients --------------------------------------------------------- */
 
 /* Allocations an action makes, counted with the hook armed far away. */
@@ -915,6 +969,7 @@ Suite *ch08_pbtree_suite(void)
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, positional_random);
     tcase_add_test(tc, ordered_random);
+    tcase_add_test(tc, range_delete_all_shapes);
     tcase_add_test(tc, batch_equals_one_by_one);
     tcase_add_test(tc, allocation_failure_leaves_version_intact);
     tcase_add_test(tc, allocation_failure_in_a_batch);

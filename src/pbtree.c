@@ -1,6 +1,6 @@
 /* pbtree.c - the persistent B+tree: versions, reads, edits, iterators.
  *
- * Chapter 8.  Every edit runs in three steps.  First it walks down without
+ * Chapter 8.  Every one-element edit runs in three steps.  First it walks down without
  * changing anything and records the path, and from what it sees (which
  * nodes on the path the edit owns, which are full, which siblings a
  * delete will borrow from) it counts exactly the nodes it will allocate.
@@ -12,6 +12,9 @@
  * for a delete, and refreshing each parent's count and first element.
  * That third step cannot fail, which is what makes failure atomic for
  * versions and transients alike.
+ *
+ * A range delete is the exception: it cannot know its allocations before
+ * it starts, so it works on a private fork instead (see below).
  *
  * An edit of a version is an edit of a one-edit transient: a new header
  * with a fresh token shares the old root, the edit copies the path under

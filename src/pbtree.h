@@ -48,9 +48,10 @@
  * k edits copies each node at most once; pbtree_edit_end() freezes it into
  * a version.  This is chapter 5's edit token, applied to a B+tree.
  *
- * Failure.  Every edit allocates what it needs before it changes anything,
- * so on ENOMEM it returns -1 and the tree it was given (version or
- * transient) holds exactly what it held, with nothing leaked.
+ * Failure.  Every edit allocates what it needs before it changes anything
+ * (a range delete, which cannot know that in advance, works on a private
+ * fork and drops it), so on ENOMEM it returns -1 and the tree it was given
+ * (version or transient) holds exactly what it held, with nothing leaked.
  *
  * Thread-safety.  One writer thread makes every edit and every
  * retain/release; reference counts are plain integers because only that

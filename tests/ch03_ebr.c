@@ -234,7 +234,6 @@ static void *chaser(void *p)
 {
     chase *c = p;
     ebr_reader *r = ebr_register(c->d);
-    long reads = 0;
     uint64_t last = 0;
     while (!atomic_load(&c->stop)) {
         ebr_enter(r);
@@ -248,9 +247,8 @@ static void *chaser(void *p)
             atomic_fetch_add(&c->bad, 1);
         last = b->serial;
         ebr_exit(r);
-        reads++;
+        atomic_fetch_add(&c->reads, 1); /* the writer waits for some */
     }
-    atomic_fetch_add(&c->reads, reads);
     ebr_unregister(r);
     return NULL;
 }
@@ -264,11 +262,18 @@ START_TEST(concurrent_readers_never_see_freed)
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, chaser, &c), 0);
     long n = test_scale(20000, 500);
-    for (long i = 1; i <= n; i++) {
+    /* At least n replacements, and more until the readers have made a few
+     * reads between them: on a busy machine the readers may not run at all
+     * during the first n, and a chase nobody ran proves nothing. */
+    for (long i = 1; i <= n || atomic_load(&c.reads) < 30; i++) {
         box *old = atomic_exchange_explicit(&c.cur, box_new((uint64_t)i),
                                             memory_order_acq_rel);
         ebr_retire(c.d, &old->node, box_free, sizeof *old);
         ebr_reclaim(c.d);
+        if (i >= n) {
+            n = i; /* freed_count below counts every replacement */
+            sched_yield();
+        }
     }
     atomic_store(&c.stop, 1);
     for (int i = 0; i < 3; i++)

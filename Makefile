@@ -1,8 +1,8 @@
 # Makefile - every entry point of the course (`make help` lists them).
 #
 # Layout the rules rely on, so that a new chapter only adds files:
-#   src/*.c            the library (build/<mode>/libreplica.a); a file named
-#                      src/main_<prog>.c is a program, built as build/<prog>
+#   src/*.c            the library (build/<mode>/libreplica.a)
+#   src/cli/main_<prog>.c  a program on the library, built as build/<prog>
 #                      (underscores become hyphens)
 #   tests/chNN_*.c     chapter NN's Check suites; each file defines
 #                      `Suite *chNN_<topic>_suite(void)` named after the file
@@ -79,9 +79,9 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 LDLIBS   := -lm
 
-LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
-PROG_SRC := $(wildcard src/main_*.c)
-PROGS    := $(patsubst src/main_%.c,%,$(PROG_SRC))
+LIB_SRC  := $(wildcard src/*.c)
+PROG_SRC := $(wildcard src/cli/main_*.c)
+PROGS    := $(patsubst src/cli/main_%.c,%,$(PROG_SRC))
 BENCH_PROG_SRC := $(wildcard bench/main_*.c)
 BENCH_PROGS    := $(patsubst bench/main_%.c,%,$(BENCH_PROG_SRC))
 BENCH_OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out bench/main_%.c,$(wildcard bench/*.c)))
@@ -178,7 +178,7 @@ $(BUILD)/$(subst _,-,$(2)): $(BUILD)/obj/$(1)/main_$(2).o $(3) $(LIB)
 	@echo "  LINK    $$@"
 	$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
-$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,src,$(p),)))
+$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,src/cli,$(p),)))
 $(foreach p,$(BENCH_PROGS),$(eval $(call PROGRAM_RULE,bench,$(p),$(BENCH_OBJ))))
 
 # One test program per chapter; its main() is generated from the file names,

@@ -4,8 +4,9 @@
 #   src/*.c            the library (build/<mode>/libreplica.a)
 #   src/cli/main_<prog>.c  a program on the library, built as build/<prog>
 #                      (underscores become hyphens)
-#   tests/chNN_*.c     chapter NN's Check suites; each file defines
-#                      `Suite *chNN_<topic>_suite(void)` named after the file
+#   tests/chNN_*.c     chapter NN's Check suites; tests/chNN_<topic>.c defines
+#                      `Suite *chNN_<topic>_suite(void)`, building the suite
+#                      "chNN_<topic>" (tests/util/layout.py checks the names)
 #   tests/util/*.c     helpers shared by all suites (assertions, runner, the
 #                      store contract suite, the redis-server launcher)
 #   tests/demo/*.c     deliberately broken programs that a sanitizer must catch
@@ -15,7 +16,8 @@
 #                      chapter's "failing test" (build/broken/chNN_<bug>)
 #   docs/transcripts/  the output chapters quote: `list` names each command,
 #                      NAME.txt its output (make transcripts)
-#   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`)
+#   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`,
+#                      the suite "exNN_<topic>")
 #   exercises/chNN/    starter files; solutions/chNN/ the same files, solved
 #   bench/main_<prog>.c a benchmark program, build/<prog>; the other
 #                      bench/*.c files are linked into every one of them
@@ -154,6 +156,8 @@ help:
 	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
+	@echo "  make demo            the replica following a live redis-server (chapter 11);"
+	@echo "                       until then it says so and runs make bench-seed"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -347,8 +351,11 @@ transcripts: | deps
 check-transcripts: | deps
 	@tests/util/transcripts.sh check $(T)
 
+# build/docs/files.md, the chapter -> files page, is written from the
+# opening comments of src/ (tests/util/layout.py) on every run.
 docs: check-docs check-transcripts | deps
 	@mkdir -p build/docs
+	@python3 tests/util/layout.py map build/docs/files.md
 	@doxygen docs/Doxyfile > build/docs/doxygen.log
 	@echo "docs: build/docs/html/index.html"
 
@@ -372,6 +379,18 @@ fuzz: $(FUZZ_TARGETS)
 
 # --- the build-it-yourself track (make learn, make learn-test) ---------------
 include tests/util/learn.mk
+
+# --- the demo ------------------------------------------------------------------
+# Chapter 11 makes this the course's main job: start a redis-server, follow
+# it with build/replica, and read the copy through redis-cli.  Until the
+# replica program exists it says so, then runs today's main job.
+demo:
+	@echo "demo: the demo arrives with chapter 11 (serving reads).  It will start a"
+	@echo "demo: redis-server on a loopback port, follow it with build/replica, write"
+	@echo "demo: to the master and read the same keys back from the replica with"
+	@echo "demo: redis-cli.  build/replica does not exist yet, so this runs today's"
+	@echo "demo: main job instead: make bench-seed (the seed report's table, measured here)."
+	@$(MAKE) --no-print-directory bench-seed
 
 clean:
 	rm -rf build

@@ -193,7 +193,7 @@ def write_map(files, out):
         for ch in ext:
             by_ch.setdefault(ch, {"new": [], "ext": []})["ext"].append((path, intro))
     cell = lambda s: s.replace("|", "\\|")
-    text = ["# Files by chapter {#files}", "",
+    text = ["# Files by chapter {#files_by_chapter}", "",
             "Which chapter introduces each file of `src/`, and which chapters",
             "extend it.  `make docs` writes this page from the opening comment of",
             "every file (`tests/util/layout.py`), so it cannot drift from the code.",

@@ -16,9 +16,8 @@ the suite "exNN_topic".  `make test-chNN SUITE=chNN_topic` then always
 names a file a learner can open.
 
 Commands:
-  layout.py check       every rule above, plus: each chapter named exists
-                        (chapters/NN-*.md), extensions come later than the
-                        introduction, and a file's learn markers
+  layout.py check       every rule above, plus: extensions come later
+                        than the introduction, and a file's learn markers
                         (/* learn: chNN ... */, see learn.py) name its
                         introducing chapter or one that extends it
   layout.py map OUT     check, then write OUT: the Markdown page "Files by
@@ -120,10 +119,8 @@ def scan_sources(errors):
         if m.group(2) and (len(ext) > 1) != m.group(0).count("chapters ") > 0:
             errors.append('%s: write "extended in chapter N" for one chapter and'
                           ' "extended in chapters N, M" for more' % where)
-        for ch in [intro] + ext:
-            if chapter_md(ch) is None:
-                n, letter = chapter_key(ch)
-                errors.append("%s: chapter %s has no chapters/%02d%s-*.md" % (where, ch, n, letter))
+        # A chapter may name files before its text is written; the files
+        # page then says so.  "Chapter 01." is malformed (NEAR_MISS above).
         keys = [chapter_key(c) for c in [intro] + ext]
         if keys != sorted(set(keys)):
             errors.append("%s: list the chapters that extend a file after the one that"
@@ -200,7 +197,9 @@ def write_map(files, out):
             "Programs live in `src/cli/` (`src/cli/main_<prog>.c` is `build/<prog>`);",
             "tests are in `tests/chNN_*.c`, exercise tests in `tests/exercises/`.", ""]
     for ch in sorted(by_ch, key=chapter_key):
-        title, anchor = chapter_title(chapter_md(ch))
+        md = chapter_md(ch)
+        title, anchor = (chapter_title(md) if md else
+                         ("Chapter %s (its text is not written yet)" % ch, None))
         text.append("## %s" % title)
         text.append("")
         if anchor:

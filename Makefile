@@ -194,9 +194,11 @@ $(BUILD)/gen/test-ch%.c: FORCE
 
 # Test programs link a copy of ebr.c built with its test hook (see
 # src/ebr_private.h) ahead of the library, so the library's ebr.o, which has
-# no hook, is never pulled in.
+# no hook, is never pulled in.  EBR_SRC is the ebr.c to build (make
+# learn-test passes the learner's copy).
+EBR_SRC    ?= src/ebr.c
 EBR_HOOKED := $(BUILD)/obj/hooks/ebr.o
-$(EBR_HOOKED): src/ebr.c | deps
+$(EBR_HOOKED): $(EBR_SRC) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (with test hook)"
 	$(Q)$(CC) $(CPPFLAGS) -DEBR_TEST_HOOKS $(CFLAGS) -c $< -o $@

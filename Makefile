@@ -1,11 +1,12 @@
 # Makefile - every entry point of the course (`make help` lists them).
 #
 # Layout the rules rely on, so that a new chapter only adds files:
-#   src/*.c            the library (build/<mode>/libreplica.a); a file named
-#                      src/main_<prog>.c is a program, built as build/<prog>
+#   src/*.c            the library (build/<mode>/libreplica.a)
+#   src/cli/main_<prog>.c  a program on the library, built as build/<prog>
 #                      (underscores become hyphens)
-#   tests/chNN_*.c     chapter NN's Check suites; each file defines
-#                      `Suite *chNN_<topic>_suite(void)` named after the file
+#   tests/chNN_*.c     chapter NN's Check suites; tests/chNN_<topic>.c defines
+#                      `Suite *chNN_<topic>_suite(void)`, building the suite
+#                      "chNN_<topic>" (tests/util/layout.py checks the names)
 #   tests/util/*.c     helpers shared by all suites (assertions, runner, the
 #                      store contract suite, the redis-server launcher)
 #   tests/demo/*.c     deliberately broken programs that a sanitizer must catch
@@ -15,7 +16,8 @@
 #                      chapter's "failing test" (build/broken/chNN_<bug>)
 #   docs/transcripts/  the output chapters quote: `list` names each command,
 #                      NAME.txt its output (make transcripts)
-#   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`)
+#   tests/exercises/chNN_*.c  exercise tests (`Suite *exNN_<topic>_suite`,
+#                      the suite "exNN_<topic>")
 #   exercises/chNN/    starter files; solutions/chNN/ the same files, solved
 #   bench/main_<prog>.c a benchmark program, build/<prog>; the other
 #                      bench/*.c files are linked into every one of them
@@ -79,9 +81,9 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 LDLIBS   := -lm
 
-LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
-PROG_SRC := $(wildcard src/main_*.c)
-PROGS    := $(patsubst src/main_%.c,%,$(PROG_SRC))
+LIB_SRC  := $(wildcard src/*.c)
+PROG_SRC := $(wildcard src/cli/main_*.c)
+PROGS    := $(patsubst src/cli/main_%.c,%,$(PROG_SRC))
 BENCH_PROG_SRC := $(wildcard bench/main_*.c)
 BENCH_PROGS    := $(patsubst bench/main_%.c,%,$(BENCH_PROG_SRC))
 BENCH_OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out bench/main_%.c,$(wildcard bench/*.c)))
@@ -154,6 +156,8 @@ help:
 	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
+	@echo "  make demo            the replica following a live redis-server (chapter 11);"
+	@echo "                       until then it says so and runs make bench-seed"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -178,7 +182,7 @@ $(BUILD)/$(subst _,-,$(2)): $(BUILD)/obj/$(1)/main_$(2).o $(3) $(LIB)
 	@echo "  LINK    $$@"
 	$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
-$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,src,$(p),)))
+$(foreach p,$(PROGS),$(eval $(call PROGRAM_RULE,src/cli,$(p),)))
 $(foreach p,$(BENCH_PROGS),$(eval $(call PROGRAM_RULE,bench,$(p),$(BENCH_OBJ))))
 
 # One test program per chapter; its main() is generated from the file names,
@@ -190,9 +194,11 @@ $(BUILD)/gen/test-ch%.c: FORCE
 
 # Test programs link a copy of ebr.c built with its test hook (see
 # src/ebr_private.h) ahead of the library, so the library's ebr.o, which has
-# no hook, is never pulled in.
+# no hook, is never pulled in.  EBR_SRC is the ebr.c to build (make
+# learn-test passes the learner's copy).
+EBR_SRC    ?= src/ebr.c
 EBR_HOOKED := $(BUILD)/obj/hooks/ebr.o
-$(EBR_HOOKED): src/ebr.c | deps
+$(EBR_HOOKED): $(EBR_SRC) | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (with test hook)"
 	$(Q)$(CC) $(CPPFLAGS) -DEBR_TEST_HOOKS $(CFLAGS) -c $< -o $@
@@ -347,8 +353,11 @@ transcripts: | deps
 check-transcripts: | deps
 	@tests/util/transcripts.sh check $(T)
 
+# build/docs/files.md, the chapter -> files page, is written from the
+# opening comments of src/ (tests/util/layout.py) on every run.
 docs: check-docs check-transcripts | deps
 	@mkdir -p build/docs
+	@python3 tests/util/layout.py map build/docs/files.md
 	@doxygen docs/Doxyfile > build/docs/doxygen.log
 	@echo "docs: build/docs/html/index.html"
 
@@ -372,6 +381,18 @@ fuzz: $(FUZZ_TARGETS)
 
 # --- the build-it-yourself track (make learn, make learn-test) ---------------
 include tests/util/learn.mk
+
+# --- the demo ------------------------------------------------------------------
+# Chapter 11 makes this the course's main job: start a redis-server, follow
+# it with build/replica, and read the copy through redis-cli.  Until the
+# replica program exists it says so, then runs today's main job.
+demo:
+	@echo "demo: the demo arrives with chapter 11 (serving reads).  It will start a"
+	@echo "demo: redis-server on a loopback port, follow it with build/replica, write"
+	@echo "demo: to the master and read the same keys back from the replica with"
+	@echo "demo: redis-cli.  build/replica does not exist yet, so this runs today's"
+	@echo "demo: main job instead: make bench-seed (the seed report's table, measured here)."
+	@$(MAKE) --no-print-directory bench-seed
 
 clean:
 	rm -rf build

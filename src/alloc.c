@@ -1,6 +1,7 @@
 /* alloc.c - the counting half of the allocation hook (see alloc.h).
+ * Chapter 5.
  *
- * Introduced in chapter 5.  Arming stores the target first and the flag
+ * Arming stores the target first and the flag
  * last, with release; alloc_fault_hit() reads the flag again with acquire
  * before it reads the target, so a thread that counts an allocation sees
  * the target that goes with the flag it saw.  The counter itself is one

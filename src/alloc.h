@@ -1,6 +1,7 @@
 /* alloc.h - the library's allocator, with a switch that makes one fail.
+ * Chapter 5.
  *
- * Introduced in chapter 5, used by every chapter after it.  Every
+ * Every chapter after it uses it.  Every
  * allocation the library makes (store writes, trie edits, maps, values,
  * epochs, parsers) goes through xmalloc(), xcalloc(), xrealloc() or
  * xaligned_alloc() instead of the C library directly.  They behave exactly

@@ -1,4 +1,5 @@
 /* config.c - an immutable config behind an atomic pointer, epoch-reclaimed.
+ * Chapter 5.
  *
  * The holder is the smallest copy-on-write structure in the course: one
  * pointer, one epoch domain, one mutex for writers.  Everything that makes

@@ -1,4 +1,5 @@
 /* config.h - settings that can change while readers use them.
+ * Chapter 5.
  *
  * Later chapters read limits on every request: the longest bulk string a
  * RESP parser accepts, the most elements in one array, the longest inline

@@ -1,4 +1,6 @@
-/* counter.c - per-thread counter slots, summed on demand. */
+/* counter.c - per-thread counter slots, summed on demand.
+ * Chapter 5.
+ */
 #include "counter.h"
 #include "alloc.h"
 

@@ -1,4 +1,5 @@
 /* counter.h - statistics counters that readers can bump without sharing.
+ * Chapter 5.
  *
  * A server wants to count its reads.  The obvious counter, one atomic
  * integer incremented by every read, puts a write to one shared cache line

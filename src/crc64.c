@@ -1,4 +1,5 @@
 /* crc64.c - CRC-64 (Jones, reflected), slicing by 8.
+ * Chapter 7.
  *
  * A reflected CRC shifts right and feeds each byte into the low end, so one
  * table lookup per byte is enough: table[0][i] is the CRC of the byte i

@@ -1,4 +1,5 @@
 /* crc64.h - the CRC-64 that ends every RDB file since version 5.
+ * Chapter 7.
  *
  * Redis uses the "Jones" CRC-64: polynomial 0xad93d23594c935a9, processed
  * reflected (least significant bit first), initial value 0, no final xor.

@@ -1,4 +1,5 @@
 /* ebr.c - epoch-based reclamation in C11 atomics (see ebr.h for the idea).
+ * Chapter 3.
  *
  * Design.  Three kinds of shared state, each with one rule:
  *   - d->epoch: the global epoch.  Written only under d->lock (by an

@@ -1,4 +1,5 @@
 /* ebr.h - epoch-based reclamation: free memory once no reader can hold it.
+ * Chapter 3.
  *
  * The problem.  A copy-on-write writer publishes a new snapshot and wants to
  * free the old one, but a reader that loaded the old pointer a moment ago

@@ -1,4 +1,5 @@
 /* ebr_private.h - the layout of an ebr domain and a reader slot; not an API.
+ * Chapter 3.
  *
  * ebr.c is the only code that touches these fields.  They are in a header
  * so that the chapter-3 tests can check the layout the design depends on

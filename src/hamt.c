@@ -1,4 +1,5 @@
 /* hamt.c - a persistent hash array mapped trie: reading and whole trees.
+ * Chapter 5.
  *
  * A version is a tree of nodes that never change once published, so a
  * reader walks it with plain loads and takes no lock.

@@ -1,4 +1,5 @@
 /* hamt.h - a persistent hash array mapped trie: copy-on-write in O(log n).
+ * Chapter 5.
  *
  * Chapter 3's copy-on-write store copies its whole table on every write, so
  * a write costs O(n).  A persistent trie shares almost everything between

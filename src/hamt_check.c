@@ -1,4 +1,5 @@
 /* hamt_check.c - the trie's invariants, checked the slow, obvious way.
+ * Chapter 5.
  *
  * Every test in tests/ch05_hamt.c calls hamt_check() after every change.
  * It walks the whole version and re-derives what the fast code assumes:

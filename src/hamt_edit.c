@@ -1,4 +1,5 @@
 /* hamt_edit.c - building a new hamt version by path copying.
+ * Chapter 5.
  *
  * Every write walks from the root to the key and makes each node on the way
  * "writable" first: a node that belongs to the current edit (its edit field

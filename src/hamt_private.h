@@ -1,4 +1,5 @@
 /* hamt_private.h - what hamt.c and hamt_edit.c share; not an API.
+ * Chapter 5.
  *
  * The trie is split in two files: reading and whole-tree walks (hamt.c)
  * and the path-copying edits (hamt_edit.c).  Both need the same small

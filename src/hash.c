@@ -1,4 +1,5 @@
 /* hash.c - SipHash-c-d and the process-wide keyed hash_bytes().
+ * Chapter 1.
  *
  * Written from the SipHash paper's description: the state is four 64-bit
  * words initialised from the key and four constants ("somepseudorandomly

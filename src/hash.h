@@ -1,4 +1,5 @@
 /* hash.h - SipHash, the keyed hash every map in the course uses.
+ * Chapter 1.
  *
  * A replica stores keys chosen by whoever writes to the master, and a server
  * built on it answers keys chosen by its clients.  With a fixed, public hash

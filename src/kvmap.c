@@ -1,4 +1,6 @@
-/* kvmap.c - key copying, value swapping and byte counting over map.c. */
+/* kvmap.c - key copying, value swapping and byte counting over map.c.
+ * Chapter 1; extended in chapter 5.
+ */
 #include "kvmap.h"
 #include "alloc.h"
 

@@ -1,4 +1,5 @@
 /* kvmap.h - a map that owns its keys: the part every store has in common.
+ * Chapter 1; extended in chapter 5.
  *
  * map.h stores pointers and owns nothing.  Every store needs the same few
  * steps on top of it: copy the key on first insert, swap the value on

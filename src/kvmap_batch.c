@@ -1,6 +1,7 @@
 /* kvmap_batch.c - a batch of changes to a kvmap, all of them or none.
+ * Chapter 5.
  *
- * Introduced in chapter 5, for every store built on a kvmap (naive, rwlock,
+ * It serves every store built on a kvmap (naive, rwlock,
  * striped, cow).  A kvmap change can fail in two places: copying a new key
  * and growing the table.  Rather than undo changes after a failure (undoing
  * a delete means re-inserting, which can itself need memory), the batch

@@ -1,4 +1,5 @@
 /* map.c - open addressing with linear probing and backward-shift deletion.
+ * Chapter 1; extended in chapter 5.
  *
  * Invariant that every function keeps: for each entry, every slot from its
  * home slot (hash & mask) up to the slot it is in is occupied.  Lookup stops

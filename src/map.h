@@ -1,4 +1,5 @@
 /* map.h - an open-addressing hash map from byte-string keys to pointers.
+ * Chapter 1; extended in chapter 5.
  *
  * Design.  One flat array of slots, linear probing, capacity a power of two,
  * at most 3/4 full.  Flat and linear because a lookup is then one hash and a

@@ -1,4 +1,5 @@
 /* rdb.h - reading Redis RDB snapshots: a streaming parser and a loader.
+ * Chapter 7.
  *
  * rdb_parse() walks an RDB file opcode by opcode and reports what it finds
  * to a handler: header, AUX fields, SELECTDB / RESIZEDB, one call per key

@@ -1,4 +1,5 @@
 /* rdb_blob.h - iterators over the compact encodings stored inside RDB strings.
+ * Chapter 7.
  *
  * Small collections are saved as one string holding Redis's in-memory
  * compact encoding: a zipmap (hashes, Redis < 2.6), a ziplist (lists,

@@ -1,4 +1,5 @@
 /* rdb_internal.h - what the RDB decoder files share (not a public API).
+ * Chapter 7.
  *
  * rdb_load.c reads opcodes and keys; rdb_value.c decodes one value of any
  * type; rdb_stream.c decodes streams; rdb_module.c module values;

@@ -1,4 +1,5 @@
 /* rdb_intset.c - walking an intset and a zipmap.
+ * Chapter 7.
  *
  * Intset (sets of integers, every Redis version): u32 width (2, 4 or 8
  * bytes per member) | u32 count | count members, little-endian signed,

@@ -1,4 +1,5 @@
 /* rdb_json.c - the JSON rendering behind rdb-dump (shape: see rdb_json.h).
+ * Chapter 7.
  *
  * This file is the rdb_handler that rdb_parse() calls back: it opens one
  * JSON object per database and writes each key as it arrives, so a large

@@ -1,4 +1,5 @@
 /* rdb_json.h - rendering an RDB file as JSON (what rdb-dump prints).
+ * Chapter 7.
  *
  * The shape is the one the test corpus's expected files use (see
  * tests/data/rdb/README.md): magic, rdb_version, aux, dbs -> key ->

@@ -1,4 +1,5 @@
 /* rdb_json_internal.h - what the rdb-dump JSON files share (not a public API).
+ * Chapter 7.
  *
  * rdb_json_text.c writes the leaves (byte strings, object keys, numbers);
  * rdb_json_value.c writes one value of any type from those leaves;

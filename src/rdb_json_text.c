@@ -1,4 +1,5 @@
 /* rdb_json_text.c - JSON text for byte strings and numbers (for rdb-dump).
+ * Chapter 7.
  *
  * Everything rdb-dump prints bottoms out in two kinds of leaf: byte
  * strings and numbers.  Bytes that are valid UTF-8 (checked strictly: no

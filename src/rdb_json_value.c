@@ -1,4 +1,5 @@
 /* rdb_json_value.c - one decoded value as JSON, per type (for rdb-dump).
+ * Chapter 7.
  *
  * A value's JSON follows its type: a string is a JSON string, a list or
  * set an array, a sorted set an array of [member, "score"] pairs, a hash

@@ -1,4 +1,5 @@
 /* rdb_listpack.c - walking a listpack (Redis 5.0+ streams, 7.0+ everything).
+ * Chapter 7.
  *
  * Layout: u32 total bytes | u16 element count (65535 = unknown) |
  * element... | 0xFF.  Each element is encoding+data followed by its

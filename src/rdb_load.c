@@ -1,4 +1,5 @@
 /* rdb_load.c - the RDB opcode loop, and loading a database into a store.
+ * Chapter 7.
  *
  * After the 9-byte magic ("REDIS0011"), an RDB file is a sequence of
  * records, each introduced by one byte.  Bytes 0xF4-0xFF are opcodes:

@@ -1,4 +1,5 @@
 /* rdb_lzf.c - LZF decompression, as Redis uses it for long strings.
+ * Chapter 7.
  *
  * LZF is a byte-oriented LZ77 variant.  Each step starts with a control
  * byte c:

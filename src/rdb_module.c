@@ -1,4 +1,5 @@
 /* rdb_module.c - reading module data without the module.
+ * Chapter 7.
  *
  * A module value (type 7, MODULE_2) or MODULE_AUX record starts with a
  * 64-bit module id: 9 characters of 6 bits each (the module type name, from

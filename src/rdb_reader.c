@@ -1,4 +1,5 @@
 /* rdb_reader.c - buffered, checksummed, offset-tracking reads of RDB bytes.
+ * Chapter 7.
  *
  * The window buf[0..end) holds bytes from the source; buf[0..pos) are
  * consumed.  Before the window slides, the consumed bytes not yet in the

@@ -1,4 +1,5 @@
 /* rdb_reader.h - the byte level of an RDB file, read as a stream.
+ * Chapter 7.
  *
  * An RDB file is read front to back exactly once, so the reader is a pull
  * parser over a small window: it asks its source for up to 64 KiB at a

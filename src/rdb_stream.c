@@ -1,4 +1,5 @@
 /* rdb_stream.c - decoding streams (RDB types 15, 19 and 21).
+ * Chapter 7.
  *
  * A stream is saved as its radix-tree nodes: per node, a 16-byte master ID
  * (ms and seq, big-endian, so IDs sort as bytes) and a listpack.  Each

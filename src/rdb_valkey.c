@@ -1,5 +1,6 @@
 /* rdb_valkey.c - what Valkey 9 writes under its own magic: HASH_2 and
- * SLOT_IMPORT (chapter 7).
+ * SLOT_IMPORT.
+ * Chapter 7.
  *
  * Valkey forked from Redis 7.2 (RDB 11) and, from 9.0, writes "VALKEY080":
  * its own magic and a version number far above Redis's, because Redis 7.4

@@ -1,4 +1,5 @@
 /* rdb_value.c - decoding one RDB value of any type into a `value`.
+ * Chapter 7.
  *
  * The RDB type byte says both what the value is and how it was written.
  * Plain encodings (types 0-5) are a count followed by that many strings

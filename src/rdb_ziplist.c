@@ -1,4 +1,5 @@
 /* rdb_ziplist.c - walking a ziplist (Redis 2.6 - 6.2 compact encoding).
+ * Chapter 7.
  *
  * Layout (integers little-endian unless said otherwise):
  *   u32 zlbytes | u32 zltail | u16 zllen | entry... | 0xFF

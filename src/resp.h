@@ -1,4 +1,5 @@
 /* resp.h - RESP2, the Redis wire protocol: an incremental parser and a writer.
+ * Chapter 6.
  *
  * Design.  A socket hands us bytes in whatever pieces the kernel chose: half
  * a header, three commands and a bit, one byte.  The parser therefore never

@@ -1,4 +1,5 @@
 /* resp_parse.c - the incremental RESP2 parser: a byte-driven state machine.
+ * Chapter 6.
  *
  * Design.  The obvious parser reads until "\r\n", parses the line, and for a
  * bulk string reads until it has len + 2 more bytes.  It works on a test

@@ -1,4 +1,5 @@
 /* resp_parser.c - the parser's life cycle, its error state, and line mode.
+ * Chapter 6.
  *
  * resp_parse.c holds the grammar of RESP values.  This file holds what every
  * entry point shares: creating and freeing a parser, the one way into the

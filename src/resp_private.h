@@ -1,4 +1,5 @@
 /* resp_private.h - what resp_parse.c and resp_parser.c share; not an API.
+ * Chapter 6.
  *
  * The parser is split in two files: the grammar of values (resp_parse.c)
  * and everything around it (resp_parser.c: life cycle, errors, line mode).

@@ -1,4 +1,5 @@
 /* resp_value.c - parsed RESP values: freeing, comparing, naming types.
+ * Chapter 6.
  *
  * A resp_value is a plain tree: strings own their bytes, arrays own an
  * array of element structs (not pointers), so a parsed command is a handful

@@ -1,4 +1,5 @@
 /* resp_write.c - the RESP2 writer: replies and commands into a growable buffer.
+ * Chapter 6.
  *
  * Writing is the easy half of a protocol, so the only design choices are
  * about failure.  Every function either appends a whole, well-formed

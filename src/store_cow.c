@@ -1,4 +1,5 @@
 /* store_cow.c - copy-on-write snapshots behind one atomic pointer.
+ * Chapter 3; extended in chapter 5.
  *
  * Design.  s->cur points to an immutable snapshot: a kvmap whose table,
  * keys and values nobody changes after publication.  Readers:

@@ -1,4 +1,5 @@
 /* store_cow.h - atomic copy-on-write: readers never wait, writers copy.
+ * Chapter 3.
  *
  * The store is one pointer to an immutable snapshot.  A reader loads that
  * pointer once per read section and reads a map nobody will ever change; a

@@ -1,4 +1,5 @@
 /* store_hamt.h - copy-on-write with a persistent trie: O(log n) per write.
+ * Chapter 5.
  *
  * The same promise as chapter 3's store_cow (readers never lock, never
  * wait, never write a shared line) at a fraction of the write cost: the

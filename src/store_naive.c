@@ -1,4 +1,5 @@
 /* store_naive.c - a kvmap behind the store interface, with no locking.
+ * Chapter 1; extended in chapter 5.
  *
  * Every operation goes straight to the map.  A value returned by get() stays
  * valid until the next write (not merely until read_end()), which is what

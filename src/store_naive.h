@@ -1,4 +1,5 @@
-/* store_naive.h - the store with no synchronisation at all (chapter 1).
+/* store_naive.h - the store with no synchronisation at all.
+ * Chapter 1.
  *
  * Correct for one thread, and the baseline every benchmark reports: the cost
  * of a lookup with nothing in the way.  With two threads it is a data race,

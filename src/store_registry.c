@@ -1,4 +1,5 @@
 /* store_registry.c - the list of store variants, for tests and benchmarks.
+ * Chapter 1; extended in chapters 2, 3, 5.
  *
  * Each chapter that adds a store adds one line here; the contract suite and
  * the benchmark harness find every variant through this list.

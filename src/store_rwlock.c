@@ -1,4 +1,5 @@
 /* store_rwlock.c - many readers or one writer, enforced by pthread_rwlock_t.
+ * Chapter 2; extended in chapter 5.
  *
  * read_begin() takes the read lock and read_end() drops it, so a value
  * returned by get() is safe exactly until read_end(): a writer can only get

@@ -1,4 +1,5 @@
-/* store_rwlock.h - a kvmap behind one pthread reader-writer lock (chapter 2).
+/* store_rwlock.h - a kvmap behind one pthread reader-writer lock.
+ * Chapter 2.
  *
  * Two variants that differ only in the lock's preference:
  *

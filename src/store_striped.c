@@ -1,4 +1,5 @@
 /* store_striped.c - 16 shards, each a kvmap behind its own rwlock.
+ * Chapter 5.
  *
  * A key's shard is picked by the top bits of its hash.  A get() read-locks
  * the key's shard, looks the key up and unlocks again: readers never hold

@@ -1,4 +1,5 @@
 /* store_striped.h - lock striping: 16 reader-writer locks, one per shard.
+ * Chapter 5.
  *
  * The usual answer to "one lock is a bottleneck" is more locks: split the
  * keys into shards by hash, each with its own map and its own rwlock.  Two

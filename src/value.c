@@ -1,4 +1,5 @@
 /* value.c - construction, destruction and expiry of stored values.
+ * Chapter 1; extended in chapter 7.
  *
  * Strings are one allocation: the struct followed by the bytes.  Collections
  * keep their element bytes in an arena of chunks owned by the value (see

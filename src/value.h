@@ -1,4 +1,5 @@
 /* value.h - what the store keeps under a key: a Redis value and its expiry.
+ * Chapter 1; extended in chapter 7.
  *
  * A value is immutable once it is stored.  That single rule is what lets the
  * copy-on-write stores of chapters 3 and 5 share one value between many

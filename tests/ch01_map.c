@@ -275,7 +275,7 @@ END_TEST
 
 Suite *ch01_map_suite(void)
 {
-    Suite *s = suite_create("ch01-map");
+    Suite *s = suite_create("ch01_map");
     TCase *tc = test_tcase("hash", 10);
     tcase_add_test(tc, siphash24_reference_vectors);
     tcase_add_test(tc, hash_bytes_is_keyed_and_stable);

@@ -3,5 +3,5 @@
 
 Suite *ch01_naive_suite(void)
 {
-    return store_contract_suite("naive");
+    return store_contract_suite("ch01_naive", "naive");
 }

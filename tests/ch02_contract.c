@@ -4,6 +4,6 @@
 
 Suite *ch02_contract_suite(void)
 {
-    return store_contract_suite("rwlock");
+    return store_contract_suite("ch02_contract", "rwlock");
 }
 

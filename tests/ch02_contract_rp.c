@@ -4,5 +4,5 @@
 
 Suite *ch02_contract_rp_suite(void)
 {
-    return store_contract_suite("rwlock-rp");
+    return store_contract_suite("ch02_contract_rp", "rwlock-rp");
 }

@@ -4,5 +4,5 @@
 
 Suite *ch03_contract_suite(void)
 {
-    return store_contract_suite("cow");
+    return store_contract_suite("ch03_contract", "cow");
 }

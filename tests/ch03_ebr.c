@@ -518,7 +518,7 @@ END_TEST
 
 Suite *ch03_ebr_suite(void)
 {
-    Suite *s = suite_create("ebr");
+    Suite *s = suite_create("ch03_ebr");
     TCase *tc = test_tcase("bound", 10);
     tcase_add_test(tc, freed_on_second_advance);
     tcase_add_test(tc, reader_in_section_blocks_only_reclamation);

@@ -257,7 +257,7 @@ END_TEST
 
 Suite *ch03_stress_suite(void)
 {
-    Suite *s = suite_create("cow-stress");
+    Suite *s = suite_create("ch03_stress");
     TCase *tc = test_tcase("snapshot", 120);
     tcase_add_test(tc, readers_see_one_snapshot_per_section);
     tcase_add_test(tc, two_writers_lose_nothing);

@@ -154,7 +154,7 @@ END_TEST
 
 Suite *ch03_stuck_suite(void)
 {
-    Suite *s = suite_create("ch03-stuck");
+    Suite *s = suite_create("ch03_stuck");
     TCase *tc = test_tcase("stuck", 60);
     tcase_add_loop_test(tc, reader_that_exits_inside_holds_nothing, 0, 2);
     tcase_add_loop_test(tc, stalled_reader_is_reported_and_writer_goes_on, 0,

@@ -121,7 +121,7 @@ END_TEST
 
 Suite *ch05_config_suite(void)
 {
-    Suite *s = suite_create("ch05-config");
+    Suite *s = suite_create("ch05_config");
     TCase *tc = test_tcase("config", 60);
     tcase_add_test(tc, reload_under_readers);
     tcase_add_test(tc, invalid_configs_are_refused);

@@ -4,5 +4,5 @@
 
 Suite *ch05_contract_suite(void)
 {
-    return store_contract_suite("hamt");
+    return store_contract_suite("ch05_contract", "hamt");
 }

@@ -4,5 +4,5 @@
 
 Suite *ch05_contract_striped_suite(void)
 {
-    return store_contract_suite("striped");
+    return store_contract_suite("ch05_contract_striped", "striped");
 }

@@ -99,7 +99,7 @@ END_TEST
 
 Suite *ch05_counter_suite(void)
 {
-    Suite *s = suite_create("ch05-counter");
+    Suite *s = suite_create("ch05_counter");
     TCase *tc = test_tcase("counter", 60);
     tcase_add_loop_test(tc, threads_sum_exactly, 0, 2);
     tcase_add_test(tc, slots_run_out_and_bad_arguments);

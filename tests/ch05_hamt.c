@@ -276,7 +276,7 @@ END_TEST
 
 Suite *ch05_hamt_suite(void)
 {
-    Suite *s = suite_create("ch05-hamt");
+    Suite *s = suite_create("ch05_hamt");
     TCase *tc = test_tcase("hamt", 60);
     tcase_add_test(tc, random_ops_siphash);
     tcase_add_test(tc, random_ops_three_hashes);

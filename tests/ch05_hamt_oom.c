@@ -221,7 +221,7 @@ END_TEST
 
 Suite *ch05_hamt_oom_suite(void)
 {
-    Suite *s = suite_create("ch05-hamt-oom");
+    Suite *s = suite_create("ch05_hamt_oom");
     TCase *tc = test_tcase("hamt-oom", 60);
     int n = (int)(sizeof scenarios / sizeof scenarios[0]);
     tcase_add_loop_test(tc, each_change_and_batch_under_oom, 0, n);

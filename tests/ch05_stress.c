@@ -293,7 +293,7 @@ END_TEST
 
 Suite *ch05_stress_suite(void)
 {
-    Suite *s = suite_create("ch05-stress");
+    Suite *s = suite_create("ch05_stress");
     TCase *tc = test_tcase("stress", 120);
     tcase_add_test(tc, snapshot_stable_through_publishes);
     tcase_add_test(tc, batches_are_all_or_nothing);

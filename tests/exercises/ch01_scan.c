@@ -73,7 +73,7 @@ END_TEST
 
 Suite *ex01_scan_suite(void)
 {
-    Suite *s = suite_create("ex1.1-scan");
+    Suite *s = suite_create("ex01_scan");
     TCase *tc = test_tcase("scan", 20);
     tcase_add_test(tc, scan_visits_each_key_once_on_a_stable_table);
     tcase_add_test(tc, scan_survives_growth);

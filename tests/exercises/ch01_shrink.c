@@ -51,7 +51,7 @@ END_TEST
 
 Suite *ex01_shrink_suite(void)
 {
-    Suite *s = suite_create("ex1.2-shrink");
+    Suite *s = suite_create("ex01_shrink");
     TCase *tc = test_tcase("shrink", 20);
     tcase_add_test(tc, shrinks_after_mass_delete_and_keeps_the_rest);
     tcase_add_test(tc, no_shrink_needed);

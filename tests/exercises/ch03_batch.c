@@ -121,7 +121,7 @@ END_TEST
 
 Suite *ex03_batch_suite(void)
 {
-    Suite *s = suite_create("ex3.1-batch");
+    Suite *s = suite_create("ex03_batch");
     TCase *tc = test_tcase("batch", 60);
     tcase_add_test(tc, one_publish_per_batch);
     tcase_add_test(tc, batch_sets_and_deletes);

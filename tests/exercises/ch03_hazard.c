@@ -133,7 +133,7 @@ END_TEST
 
 Suite *ex03_hazard_suite(void)
 {
-    Suite *s = suite_create("ex3.2-hazard");
+    Suite *s = suite_create("ex03_hazard");
     TCase *tc = test_tcase("hazard", 60);
     tcase_add_test(tc, protected_object_survives_scan);
     tcase_add_test(tc, unprotected_objects_are_freed);

@@ -117,7 +117,7 @@ END_TEST
 
 Suite *ex05_cursor_suite(void)
 {
-    Suite *s = suite_create("ex05-cursor");
+    Suite *s = suite_create("ex05_cursor");
     TCase *tc = test_tcase("cursor", 30);
     tcase_add_test(tc, cursor_visits_every_key_once);
     tcase_add_test(tc, cursor_handles_collisions);

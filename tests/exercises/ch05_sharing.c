@@ -80,7 +80,7 @@ END_TEST
 
 Suite *ex05_sharing_suite(void)
 {
-    Suite *s = suite_create("ex05-sharing");
+    Suite *s = suite_create("ex05_sharing");
     TCase *tc = test_tcase("sharing", 30);
     tcase_add_test(tc, one_write_shares_all_but_one_path);
     tcase_add_test(tc, separate_trees_share_nothing);

@@ -22,12 +22,15 @@
 # 6. Every \verbinclude (a line of its own) names an existing transcript or
 #    result, and every transcript in docs/transcripts/ is included by some
 #    chapter.
+# 7. The layout rules (tests/util/layout.py): every src/ file names the
+#    chapter that introduces it, and every suite is named after its file.
 set -uo pipefail
 status=0
 shopt -s nullglob
 # The build-it-yourself track: its markers are well formed, and a chapter
 # with marked bodies names exactly those in "## What you write".
 python3 tests/util/learn.py check-chapters || status=1
+python3 tests/util/layout.py check || status=1
 chapters=(chapters/*.md solutions/*/*.md)
 if grep -nE '^\s*```+\s*(c|C|h)\s*$' "${chapters[@]}" /dev/null; then
   echo "check-docs: the lines above paste C into a chapter; use \\snippet"

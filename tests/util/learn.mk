@@ -43,7 +43,7 @@ learn-test: | deps
 	  @echo "learn-test: warning: $(LEARN_DIR)/$(f) replaces no file of src/ or bench/; it is not used"$(newline))
 	@rm -f $(LEARN_BUILD)/libreplica.a
 	@$(MAKE) --no-print-directory run-tests MODE=release BUILD=$(LEARN_BUILD) \
-	  LIB_SRC="$(call learn_subst,$(filter-out src/main_%.c,$(wildcard src/*.c)))" \
+	  LIB_SRC="$(call learn_subst,$(wildcard src/*.c))" EBR_SRC="$(call learn_subst,src/ebr.c)" \
 	  BENCH_OBJ="$(patsubst %.c,$(LEARN_BUILD)/obj/%.o,$(call learn_subst,$(filter-out bench/main_%.c,$(wildcard bench/*.c))))" \
 	  $(if $(LEARN_ONLY),CHAPTERS_ONLY=$(LEARN_ONLY))
 

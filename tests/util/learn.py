@@ -13,7 +13,8 @@ brace:
     }
 
 "ch01" is the chapter that introduces the file (every marker of a file
-names the same chapter), then the function's name, then the heading of the
+names the same chapter, one that the file's " * Chapter N" line lists:
+tests/util/layout.py checks it), then the function's name, then the heading of the
 chapter section that explains it (it must be a heading of chapters/01-*.md).
 The real code stays the one copy; Doxygen hides the marker lines
 (docs/Doxyfile FILTER_PATTERNS), so the chapters quote the code unchanged.

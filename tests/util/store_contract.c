@@ -589,13 +589,8 @@ START_TEST(unknown_variant)
 }
 END_TEST
 
-Suite *store_contract_suite(const char *variant)
+Suite *store_contract_suite(const char *name, const char *variant)
 {
-    /* Check keeps the name pointer, so it must outlive the suite. */
-    static char names[32][64];
-    static int used;
-    char *name = names[used < 31 ? used++ : 31];
-    snprintf(name, sizeof names[0], "contract-%s", variant);
     Suite *s = suite_create(name);
     TCase *tc = test_tcase("contract", 60);
     int idx = -1;

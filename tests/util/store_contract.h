@@ -13,10 +13,13 @@
 /**
  * Build the contract suite for one store variant.
  *
+ * \param name    the suite's name: the calling file's name without ".c"
+ *                (tests/ch01_naive.c passes "ch01_naive"), as every suite
+ *                is named; the string must outlive the suite (a literal).
  * \param variant a name from store_variants[] (e.g. "naive").  An unknown
  *                name yields a suite with one failing test saying so.
- * \return a suite named "contract-<variant>".
+ * \return a suite named `name`.
  */
-Suite *store_contract_suite(const char *variant);
+Suite *store_contract_suite(const char *name, const char *variant);
 
 #endif

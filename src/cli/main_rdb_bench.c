@@ -1,4 +1,5 @@
 /* main_rdb_bench.c - rdb-bench: how fast does an RDB file load into a store?
+ * Chapter 7.
  *
  *   rdb-bench FILE [--store NAME] [--repeat N]
  *

@@ -1,5 +1,6 @@
 /* main_rwlock_starve.c - measure what reader preference costs a writer, and
- * what a read lock costs a reader (chapter 2).
+ * what a read lock costs a reader.
+ * Chapter 2.
  *
  * Starvation mode (the default).  K reader threads loop read sections over
  * a 1,000-key store, each section doing a few lookups; one writer sleeps a

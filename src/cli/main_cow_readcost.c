@@ -1,4 +1,5 @@
 /* main_cow_readcost.c - what one read costs under each read-side scheme.
+ * Chapter 3.
  *
  * Chapter 3's claim is that a copy-on-write reader with epoch reclamation
  * costs about what an unsynchronised lookup costs, at any thread count,

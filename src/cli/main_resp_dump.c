@@ -1,4 +1,5 @@
 /* main_resp_dump.c - resp-dump: read RESP from stdin, print each value.
+ * Chapter 6.
  *
  * Usage: resp-dump [-c CHUNK] [-n]   (reads standard input)
  *

@@ -1,4 +1,5 @@
 /* main_rdb_dump.c - rdb-dump: print an RDB file as JSON, or trace its bytes.
+ * Chapter 7.
  *
  *   rdb-dump FILE [--no-crc]      JSON on stdout (shape: rdb_json.h)
  *   rdb-dump FILE --hexdump       every record with its offset, its bytes

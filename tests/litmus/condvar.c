@@ -23,7 +23,9 @@
  * Nothing here waits on a clock: every "the other thread is asleep now" is
  * learnt from a counter read under the mutex, so the output is the same on
  * every run, and tests/util/run-litmus.sh compares it with the committed
- * transcript tests/litmus/litmus-condvar.txt.  The exit status is 0 when
+ * transcript docs/transcripts/ch01b-litmus-condvar.txt (the one chapter 1b
+ * includes; `make transcripts T=ch01b-litmus-condvar` rewrites it).  The
+ * exit status is 0 when
  * each wrong version failed as described and each right version worked.
  */
 #include <pthread.h>

@@ -11,6 +11,7 @@
 #include "test_util.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +503,7 @@ typedef struct gen_ctx {
     bool snapshots;     /* sections see one version (not striped) */
     atomic_bool done;
     atomic_long checked; /* sections that read every key */
+    atomic_int running;  /* readers that have finished their first section */
 } gen_ctx;
 
 static void gen_key(char *k, size_t sz, int j)
@@ -516,6 +518,7 @@ static void *gen_reader(void *arg)
     ck_assert_ptr_nonnull(r);
     long last[GEN_KEYS] = { 0 };
     char k[32];
+    bool counted = false;
     /* relaxed: done only ends the loop; the data comes through the store */
     while (!atomic_load_explicit(&c->done, memory_order_relaxed)) {
         store_read_begin(r);
@@ -539,6 +542,10 @@ static void *gen_reader(void *arg)
             ck_assert_uint_eq(store_count(r), GEN_KEYS);
         store_read_end(r);
         atomic_fetch_add_explicit(&c->checked, 1, memory_order_relaxed);
+        if (!counted) {
+            counted = true;
+            atomic_fetch_add(&c->running, 1);
+        }
         /* A pause between sections: with a reader-preferring rwlock, two
          * readers whose sections always overlap would starve the writer. */
         nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
@@ -556,6 +563,7 @@ START_TEST(apply_is_atomic_for_readers)
     c.snapshots = strcmp(store_variants[_i]->name, "striped") != 0;
     atomic_init(&c.done, false);
     atomic_init(&c.checked, 0);
+    atomic_init(&c.running, 0);
     store_change ch[GEN_KEYS];
     char keys[GEN_KEYS][32], v[32];
     for (int j = 0; j < GEN_KEYS; j++)
@@ -567,6 +575,11 @@ START_TEST(apply_is_atomic_for_readers)
     pthread_t t[2];
     for (int j = 0; j < 2; j++)
         ck_assert_int_eq(pthread_create(&t[j], NULL, gen_reader, &c), 0);
+    /* Write only once both readers are reading: on a busy machine the
+     * batches could otherwise all be applied before a reader runs, and the
+     * test would have checked nothing (checked == 0 below). */
+    while (atomic_load(&c.running) < 2)
+        sched_yield();
     for (long g = 1; g <= c.batches; g++) {
         snprintf(v, sizeof v, "%ld", g);
         for (int j = 0; j < GEN_KEYS; j++)

@@ -1,4 +1,5 @@
 /* pbtree.h - a persistent B+tree with subtree counts: lists, sorted sets, streams.
+ * Chapter 8.
  *
  * Introduced in chapter 8 ("Values that change cheaply").  A value of
  * chapter 7 is flat and immutable, so changing one element of a big list,

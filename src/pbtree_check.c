@@ -1,6 +1,7 @@
 /* pbtree_check.c - the B+tree's invariants, checked the slow, obvious way.
+ * Chapter 8.
  *
- * Chapter 8.  The tests in tests/ch08_pbtree.c call pbtree_check() after
+ * The tests in tests/ch08_pbtree.c call pbtree_check() after
  * their edits.  It walks the whole tree and re-derives everything the fast
  * code relies on: that all leaves are at the same depth, that every node
  * but the root is at least half full, that each parent's count and first

@@ -152,6 +152,25 @@ void *pbtree_get(const pbtree *t, size_t i);
  */
 size_t pbtree_bytes(const pbtree *t);
 
+/** Shape of a tree, for tests and reports (pbtree_stats()). */
+typedef struct pbtree_stats {
+    size_t nodes;  /**< nodes, leaves included */
+    size_t leaves; /**< leaves */
+    size_t slots;  /**< slots in use: elements in leaves plus children of
+                        internal nodes; nodes * PBTREE_SLOTS is the most */
+    unsigned height; /**< levels (pbtree_height()) */
+} pbtree_stats;
+
+/**
+ * Count the nodes and used slots of a version or transient, O(n / 16).
+ * A node shared with other versions counts as if it were this tree's
+ * alone.
+ * \param t the tree.
+ * \param st receives the figures.
+ * Thread-safety: any reader.
+ */
+void pbtree_stats_get(const pbtree *t, pbtree_stats *st);
+
 /* ---- edits --------------------------------------------------------------
  *
  * Every edit takes t (a version or a transient) and sets *out:

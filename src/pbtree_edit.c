@@ -20,13 +20,39 @@
 
 /* ---- insert ------------------------------------------------------------- */
 
-/* Split a full node: nd keeps the first PBTREE_MIN slots, right the rest. */
-static void split(pbtree_node *nd, pbtree_node *right)
+/* How many of the PBTREE_SLOTS + 1 slots a full node splits into stay on
+ * the left.  An insert in the middle splits evenly (17 and 16), so that
+ * both halves have room to grow.  An insert at the very end of the tree
+ * (RPUSH, or loading an RDB list) keeps the left node full and starts a
+ * right node with the one new slot: appends will fill that node next, and
+ * nothing will ever be inserted into the full one again, so a node that
+ * is left behind is full and n appends make ceil(n / 32) leaves.  An
+ * insert at the very front (LPUSH) does the mirror image.  The one-slot
+ * node is on the tree's edge, where pbtree.h allows fewer than
+ * PBTREE_MIN slots. */
+static unsigned split_left(const pbtree *t, size_t i, unsigned pos)
 {
-    unsigned k = nd->n - PBTREE_MIN;
-    pbtree_slots_move(right, 0, nd, PBTREE_MIN, k);
+    if (i == t->len)
+        return PBTREE_SLOTS;
+    if (i == 0)
+        return 1;
+    return pos <= PBTREE_MIN ? PBTREE_MIN + 1 : PBTREE_MIN;
+}
+
+/* Split the full node nd for a new slot at pos, keeping `left` of the
+ * PBTREE_SLOTS + 1 slots in nd and moving the others to right.  The node
+ * and position the new slot goes to are returned through *into and *at
+ * (the slot is not opened yet). */
+static void split(pbtree_node *nd, pbtree_node *right, unsigned left,
+                  unsigned pos, pbtree_node **into, unsigned *at)
+{
+    unsigned keep = pos < left ? left - 1 : left; /* old slots nd keeps */
+    unsigned k = nd->n - keep;
+    pbtree_slots_move(right, 0, nd, keep, k);
     right->n = (uint16_t)k;
-    nd->n = PBTREE_MIN;
+    nd->n = (uint16_t)keep;
+    *into = pos < left ? nd : right;
+    *at = pos < left ? pos : pos - keep;
 }
 
 static int insert_at(pbtree *t, size_t i, void *elem)
@@ -59,14 +85,12 @@ static int insert_at(pbtree *t, size_t i, void *elem)
     /* Nothing below can fail. */
     pbtree_make_writable(t, &p, &pl);
     pbtree_el_retain(t, elem);
-    pbtree_node *nd = p.nd[p.h - 1], *right = NULL;
+    pbtree_node *nd = p.nd[p.h - 1], *right = NULL, *into = nd;
     unsigned pos = p.idx[p.h - 1];
     if (nd->n == PBTREE_SLOTS) {
         right = pbtree_pool_take(&pl, t, true);
-        split(nd, right);
+        split(nd, right, split_left(t, i, pos), pos, &into, &pos);
     }
-    pbtree_node *into = right != NULL && pos > nd->n ? right : nd;
-    pos -= into == right ? nd->n : 0;
     pbtree_open_slot(into, pos);
     pbtree_as_leaf(into)->elems[pos] = elem;
 
@@ -86,11 +110,7 @@ static int insert_at(pbtree *t, size_t i, void *elem)
         pos = k + 1;
         if (pnode->n == PBTREE_SLOTS) {
             right = pbtree_pool_take(&pl, t, false);
-            split(pnode, right);
-            if (pos > pnode->n) {
-                pos -= pnode->n;
-                pnode = right;
-            }
+            split(pnode, right, split_left(t, i, pos), pos, &pnode, &pos);
         }
         pbtree_open_slot(pnode, pos);
         pbtree_set_inner_slot(t, pbtree_as_inner(pnode), pos, half);
@@ -111,12 +131,38 @@ static int insert_at(pbtree *t, size_t i, void *elem)
 
 /* ---- delete ------------------------------------------------------------- */
 
-/* Fix child k of pa, which has fewer than PBTREE_MIN slots.  Returns the
- * slot the child is at afterwards. */
+/* Which nodes of a path are on the tree's left or right edge (the first
+ * or last node of their level): those may hold fewer than PBTREE_MIN
+ * slots (see pbtree.h).  The root counts as an edge. */
+static void path_edges(const pbtree_path *p, bool edge[PBTREE_MAX_HEIGHT])
+{
+    bool first = true, last = true;
+    for (unsigned d = 0; d < p->h; d++) {
+        edge[d] = first || last;
+        first = first && p->idx[d] == 0;
+        last = last && p->idx[d] + 1u == p->nd[d]->n;
+    }
+}
+
+/* Whether a node below the root, left with n slots, must be fixed: one on
+ * an edge only when it is empty, any other below PBTREE_MIN. */
+static bool needs_fix(bool edge, unsigned n)
+{
+    return n == 0 || (!edge && n < PBTREE_MIN);
+}
+
+/* Fix child k of pa, which needs_fix().  Returns the slot the child is at
+ * afterwards. */
 static unsigned fix_underflow(pbtree *t, pbtree_pool *pl, pbtree_inner *pa,
                               unsigned k)
 {
     pbtree_node *nd = pa->kids[k];
+    if (pa->h.n == 1) { /* an empty only child: pa empties, its parent fixes it */
+        pbtree_el_release(&t->ops, pa->mins[0]);
+        pbtree_node_release(&t->ops, nd);
+        pa->h.n = 0;
+        return 0;
+    }
     unsigned sk = pbtree_sibling_of(&pa->h, k);
     pbtree_node *s = pa->kids[sk];
     if (s->n > PBTREE_MIN) { /* borrow one slot */
@@ -164,14 +210,18 @@ static int delete_at(pbtree *t, size_t i)
     pbtree_path_to(t, i, &p);
     unsigned need[2] = { 0, 0 };
     pbtree_count_copies(t, &p, need);
-    /* Walk up as the fix-up will: a node left under PBTREE_MIN borrows
-     * from a sibling that can spare a slot (copying it unless pbtree_owned), or
-     * merges with it, and then its parent has lost a child. */
+    /* Walk up as the fix-up will: a node that needs_fix() borrows from a
+     * sibling that can spare a slot (copying it unless owned), or merges
+     * with it (or, an empty only child, goes), and then its parent has
+     * lost a child. */
+    bool edge[PBTREE_MAX_HEIGHT];
+    path_edges(&p, edge);
     unsigned left = p.nd[p.h - 1]->n - 1u;
-    for (unsigned d = p.h - 1; d > 0 && left < PBTREE_MIN; d--) {
+    for (unsigned d = p.h - 1; d > 0 && needs_fix(edge[d], left); d--) {
         pbtree_node *pa = p.nd[d - 1];
-        pbtree_node *s = pbtree_as_inner(pa)->kids[pbtree_sibling_of(pa, p.idx[d - 1])];
-        if (s->n > PBTREE_MIN) {
+        unsigned sk = pbtree_sibling_of(pa, p.idx[d - 1]);
+        pbtree_node *s = pbtree_as_inner(pa)->kids[sk];
+        if (pa->n > 1 && s->n > PBTREE_MIN) {
             if (!pbtree_owned(t, s))
                 need[s->leaf]++;
             break;
@@ -191,7 +241,7 @@ static int delete_at(pbtree *t, size_t i)
     for (int d = (int)p.h - 2; d >= 0; d--) {
         pbtree_inner *pa = pbtree_as_inner(p.nd[d]);
         unsigned k = p.idx[d];
-        if (p.nd[d + 1]->n < PBTREE_MIN) {
+        if (needs_fix(edge[d + 1], p.nd[d + 1]->n)) {
             p.idx[d] = fix_underflow(t, &pl, pa, k);
         } else {
             pa->counts[k]--;

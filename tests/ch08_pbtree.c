@@ -330,6 +330,25 @@ static void release_saved(saved *s, size_t ns)
     }
 }
 
+/* k pushes at one end of *v and m (RPUSH or LPUSH runs, as a loader
+ * makes), one by one as versions or in one transient. */
+static void push_burst(pbtree **v, model *m, size_t k, int front,
+                       int transient)
+{
+    pbtree *t = transient ? pbtree_edit_begin(*v) : pbtree_retain(*v), *next;
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < k; i++) {
+        el *e = el_new((long)rnd());
+        REQ_INT_EQ(front ? pbtree_push_front(t, e, &next)
+                         : pbtree_push_back(t, e, &next), 0);
+        m_insert(m, front ? 0 : m->n, e);
+        el_put(e);
+        if (!transient)
+            step_to(&t, next);
+    }
+    step_to(v, transient ? pbtree_edit_end(t) : t);
+}
+
 /* [steps] random edits, n going up to maxn and back to 0, twice. */
 static void positional_run(uint64_t seed, long steps, size_t maxn)
 {
@@ -350,7 +369,11 @@ static void positional_run(uint64_t seed, long steps, size_t maxn)
         else if (!grow && m.n == 0)
             grow = 1, emptied++;
         pbtree *next;
-        if (below(50) == 0) { /* a batch of edits in one transient */
+        if (grow && below(200) == 0) { /* a long run at one end */
+            push_burst(&v, &m, 1 + below(maxn / 8 + 1), (int)below(2),
+                       (int)below(2));
+            next = pbtree_retain(v);
+        } else if (below(50) == 0) { /* a batch of edits in one transient */
             pbtree *t = pbtree_edit_begin(v);
             ck_assert_ptr_nonnull(t);
             size_t k = 1 + below(40);
@@ -391,6 +414,85 @@ START_TEST(positional_random)
     long steps = test_scale(120000, 3000);
     size_t maxn = (size_t)test_scale(50000, 600);
     positional_run(0x5eed0001, steps, maxn);
+}
+END_TEST
+
+/* ---- fill --------------------------------------------------------------- */
+
+/* Nodes of the smallest tree holding n elements: ceil(n / 32) leaves,
+ * ceil(leaves / 32) parents above them, and so on up to one root. */
+static size_t min_nodes(size_t n, unsigned *height)
+{
+    size_t total = 0, level = n;
+    *height = 0;
+    if (n == 0)
+        return 0;
+    do {
+        level = (level + PBTREE_SLOTS - 1) / PBTREE_SLOTS;
+        total += level;
+        ++*height;
+    } while (level > 1);
+    return total;
+}
+
+/* The tree has as few nodes and levels as n elements allow. */
+static void expect_minimal(const pbtree *t, const char *what)
+{
+    unsigned h;
+    size_t want = min_nodes(pbtree_len(t), &h);
+    pbtree_stats st;
+    pbtree_stats_get(t, &st);
+    REQ_UINT_EQ(st.height, pbtree_height(t));
+    if (st.nodes != want || st.height != h)
+        ck_abort_msg("%s, %zu elements: %zu nodes (%zu leaves), height %u; "
+                     "the fewest are %zu nodes, height %u",
+                     what, pbtree_len(t), st.nodes, st.leaves, st.height,
+                     want, h);
+}
+
+/* n pushes at one end (front or back), on one transient or as versions. */
+static void push_run(size_t n, int front, int transient)
+{
+    counters_reset();
+    pbtree *v = pbtree_new(&list_ops), *next;
+    ck_assert_ptr_nonnull(v);
+    if (transient) {
+        pbtree *t = pbtree_edit_begin(v);
+        pbtree_release(v);
+        v = t;
+    }
+    model m = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        el *e = el_new((long)i);
+        REQ_INT_EQ(front ? pbtree_push_front(v, e, &next)
+                         : pbtree_push_back(v, e, &next), 0);
+        m_insert(&m, front ? 0 : m.n, e);
+        el_put(e);
+        if (!transient)
+            step_to(&v, next);
+        if (i % 977 == 0 || i < 70) { /* every shape on the way up */
+            check_tree(v);
+            expect_minimal(v, front ? "push_front" : "push_back");
+        }
+    }
+    if (transient)
+        v = pbtree_edit_end(v);
+    expect_model(v, &m);
+    expect_minimal(v, front ? "push_front" : "push_back");
+    pbtree_release(v);
+    m_free(&m);
+    expect_all_released();
+}
+
+/* Appending (RPUSH, loading an RDB list) or prepending fills every node
+ * but the last on each level: no half-empty nodes, no extra level. */
+START_TEST(pushes_fill_nodes)
+{
+    size_t n = (size_t)test_scale(40000, 3000);
+    push_run(10000, 0, 1);
+    push_run(10000, 1, 1);
+    push_run(n, 0, 0);
+    push_run(n, 1, 0);
 }
 END_TEST
 
@@ -896,13 +998,14 @@ START_TEST(edges_and_errors)
     ck_assert_ptr_null(pbtree_edit_begin(t));
     REQ_INT_EQ(errno, EINVAL);
     pbtree_release(v);
-    for (int i = 0; i < 1000; i++)
+    /* Prepends fill their leaves, so more than 32 * 32 make three levels. */
+    for (int i = 0; i < 1100; i++)
         REQ_INT_EQ(pbtree_push_front(t, e, &next), 0);
     v = pbtree_edit_end(t);
     check_tree(v);
     REQ_UINT_EQ(pbtree_height(v), 3);
-    REQ_UINT_EQ(pbtree_len(v), 1001); /* the one left above */
-    REQ_INT_EQ(pbtree_delete_range(v, 0, 1001, &next), 0);
+    REQ_UINT_EQ(pbtree_len(v), 1101); /* the one left above */
+    REQ_INT_EQ(pbtree_delete_range(v, 0, 1101, &next), 0);
     check_tree(next);
     REQ_UINT_EQ(pbtree_len(next), 0);
     pbtree_release(next);
@@ -940,6 +1043,15 @@ START_TEST(check_catches_damage)
     REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "first-element"));
     in->mins[1] = m1;
+    /* A node inside a level (not its first or last) under half full; the
+     * edges may hold less, but not this one. */
+    ck_assert_uint_ge(in->h.n, 3);
+    uint16_t n1 = in->kids[1]->n;
+    in->kids[1]->n = PBTREE_MIN - 1;
+    REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "fill factor"));
+    in->kids[1]->n = n1;
+    check_tree(v);
     v->len++;
     REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "length"));
@@ -968,6 +1080,7 @@ Suite *ch08_pbtree_suite(void)
     tcase_add_test(tc, edges_and_errors);
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, positional_random);
+    tcase_add_test(tc, pushes_fill_nodes);
     tcase_add_test(tc, ordered_random);
     tcase_add_test(tc, range_delete_all_shapes);
     tcase_add_test(tc, batch_equals_one_by_one);

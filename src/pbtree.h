@@ -260,6 +260,27 @@ int pbtree_delete(pbtree *t, size_t i, pbtree **out);
  */
 int pbtree_delete_range(pbtree *t, size_t i, size_t j, pbtree **out);
 
+/**
+ * Build a version holding elems[0..n) in that order, O(n), for loading a
+ * value whose elements are all known (an RDB list, a sorted set given in
+ * order).  Every node is full except the last one or two of each level,
+ * which share what is left (the last holds at least PBTREE_MIN unless it
+ * is alone on its level): about n * 8 * 33/32 bytes of nodes, and the
+ * fewest levels possible.  For ordered use the caller gives the elements
+ * strictly increasing under ops.compare (not checked here; pbtree_check()
+ * does).
+ * \param ops   the element operations (copied).
+ * \param elems the elements, each retained once by the tree; the array
+ *              stays the caller's.  May be NULL when n is 0.
+ * \param n     how many.
+ * \param out   receives the version (reference count 1, the caller's).
+ * \return 0, or -1 with errno ENOMEM: then *out is not written, nothing
+ *         is leaked and every element has the references it had.
+ * Thread-safety: any thread; the result is a version like any other.
+ */
+int pbtree_from_array(const pbtree_ops *ops, void *const *elems, size_t n,
+                      pbtree **out);
+
 /* ---- ordered use (ops.compare set) -------------------------------------- */
 
 /**

@@ -496,6 +496,117 @@ START_TEST(pushes_fill_nodes)
 }
 END_TEST
 
+/* ---- bulk build --------------------------------------------------------- */
+
+/* Every node but the root at least half full, edges included. */
+static void expect_strict_fill(const pbtree_node *nd, int root)
+{
+    if (!root && nd->n < PBTREE_MIN)
+        ck_abort_msg("built node with %u slots", nd->n);
+    if (!nd->leaf)
+        for (unsigned i = 0; i < nd->n; i++)
+            expect_strict_fill(((const pbtree_inner *)nd)->kids[i], 0);
+}
+
+/* A model of n fresh elements with values 0, 2, 4, ... */
+static model m_fresh(size_t n)
+{
+    model m = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        el *e = el_new((long)i * 2);
+        m_insert(&m, i, e);
+        el_put(e);
+    }
+    return m;
+}
+
+static void expect_built(const pbtree *v, const model *m)
+{
+    expect_model(v, m);
+    expect_minimal(v, "pbtree_from_array");
+    if (m->n > 0)
+        expect_strict_fill(v->root, 1);
+    REQ(!pbtree_is_transient(v));
+}
+
+START_TEST(build_from_array)
+{
+    counters_reset();
+    size_t big[] = { 1023, 1024, 1025, 1040, 32 * 32 * 32, 32 * 32 * 32 + 1,
+                     (size_t)test_scale(200000, 5000) };
+    for (size_t s = 0; s < 301 + sizeof big / sizeof *big; s++) {
+        size_t n = s <= 300 ? s : big[s - 301];
+        model m = m_fresh(n);
+        pbtree *v = NULL, *next;
+        REQ_INT_EQ(pbtree_from_array(n % 2 ? &list_ops : &sorted_ops,
+                                     (void *const *)m.a, n, &v), 0);
+        expect_built(v, &m);
+        if (n > 0 && n % 2 == 0) { /* ordered: rank finds every element */
+            for (size_t i = 0; i < n; i += 1 + n / 50) {
+                bool eq;
+                el key = { 1, (long)i * 2 + 1 };
+                REQ_UINT_EQ(pbtree_rank(v, m.a[i], &eq), i);
+                REQ(eq);
+                REQ_UINT_EQ(pbtree_rank(v, &key, &eq), i + 1);
+                REQ(!eq);
+            }
+        }
+        if (n % 2 == 1 && n % 3 == 0) { /* edits like any version */
+            model m2 = m_copy(&m);
+            rng_state = n;
+            for (int e = 0; e < 60; e++) {
+                REQ_INT_EQ(pos_edit(v, &m2, e % 2, &next), 0);
+                if (e == 0) /* the first edit leaves v intact */
+                    expect_model(v, &m);
+                step_to(&v, next);
+            }
+            expect_model(v, &m2);
+            m_free(&m2);
+        }
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
+START_TEST(build_allocation_failure)
+{
+    counters_reset();
+    size_t sizes[] = { 0, 1, 32, 33, 47, 1100, 2100 };
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        model m = m_fresh(sizes[s]);
+        long live = g_live, bal = g_retains - g_releases;
+        pbtree *v = NULL;
+        for (unsigned long nth = 1;; nth++) {
+            alloc_fail_nth(nth);
+            errno = 0;
+            int rc = pbtree_from_array(&list_ops, (void *const *)m.a, m.n,
+                                       &v);
+            unsigned long fired = alloc_fail_fired();
+            alloc_fail_off();
+            if (rc == 0) {
+                REQ_UINT_EQ(fired, 0);
+                break;
+            }
+            REQ_INT_EQ(rc, -1);
+            REQ_INT_EQ(errno, ENOMEM);
+            REQ_UINT_EQ(fired, 1);
+            ck_assert_ptr_null(v); /* *out not written */
+            REQ_INT_EQ(g_live, live);
+            REQ_INT_EQ(g_retains - g_releases, bal);
+            for (size_t i = 0; i < m.n; i++)
+                REQ_INT_EQ(m.a[i]->refs, 1); /* the model's own */
+            ck_assert_uint_lt(nth, 10000);
+        }
+        expect_built(v, &m);
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
 /* ---- ordered edits ------------------------------------------------------ */
 
 /* One random ordered edit; keys are drawn from [0, range). */
@@ -1081,6 +1192,8 @@ Suite *ch08_pbtree_suite(void)
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, positional_random);
     tcase_add_test(tc, pushes_fill_nodes);
+    tcase_add_test(tc, build_from_array);
+    tcase_add_test(tc, build_allocation_failure);
     tcase_add_test(tc, ordered_random);
     tcase_add_test(tc, range_delete_all_shapes);
     tcase_add_test(tc, batch_equals_one_by_one);

@@ -496,6 +496,38 @@ START_TEST(pushes_fill_nodes)
 }
 END_TEST
 
+/* Pushes past 32 * 32 leave a one-child node on the edge, over a
+ * one-element leaf; pops at either end must empty and refill such edges
+ * (an empty only child goes, and its parent borrows or merges). */
+START_TEST(pops_empty_the_edges)
+{
+    counters_reset();
+    for (int how = 0; how < 4; how++) {
+        int front = how & 1, pop_front = how >> 1;
+        pbtree *v = pbtree_new(&list_ops), *next;
+        model m = { 0 };
+        rng_state = 5 + (uint64_t)how;
+        push_burst(&v, &m, PBTREE_SLOTS * PBTREE_SLOTS + 1, front, 0);
+        expect_minimal(v, "pushes");
+        REQ_UINT_EQ(pbtree_height(v), 3);
+        for (size_t k = 0; m.n > 0; k++) {
+            size_t i = pop_front ? 0 : m.n - 1;
+            REQ_INT_EQ(pbtree_delete(v, i, &next), 0);
+            m_delete_range(&m, i, i + 1);
+            step_to(&v, next);
+            if (k % 5 == 0) /* and pushes between the pops */
+                push_burst(&v, &m, below(3), (int)below(2), (int)below(2));
+            if (k < 80 || m.n < 80 || k % 37 == 0)
+                expect_model(v, &m);
+        }
+        expect_model(v, &m);
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
 /* ---- bulk build --------------------------------------------------------- */
 
 /* Every node but the root at least half full, edges included. */
@@ -1192,6 +1224,7 @@ Suite *ch08_pbtree_suite(void)
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, positional_random);
     tcase_add_test(tc, pushes_fill_nodes);
+    tcase_add_test(tc, pops_empty_the_edges);
     tcase_add_test(tc, build_from_array);
     tcase_add_test(tc, build_allocation_failure);
     tcase_add_test(tc, ordered_random);

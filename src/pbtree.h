@@ -32,8 +32,9 @@
  * lines, and the one child pointer it picks; an ordered descent binary
  * searches the first elements (5 comparisons).  With nodes between 16 and
  * 32 full, a million elements is 4 or 5 levels (4 when the nodes are
- * full), and a path copy is 3 to 4 KiB of memcpy.  64 slots would save one level but double every copy (an edit
- * copies whole nodes), 16 would add a level of misses: 32 is the balance.
+ * full), and a path copy is 3 to 4 KiB of memcpy.  64 slots would save
+ * one level but double every copy (an edit copies whole nodes), 16 would
+ * add a level of misses: 32 is the balance.
  *
  * Fill.  Every node other than the root holds at least PBTREE_MIN = 16
  * slots, except the first and the last node of each level (the tree's
@@ -408,9 +409,10 @@ void pbtree_iter_prev(pbtree_iter *it);
  * Check every invariant of a version or transient: the length, uniform
  * depth, fill (1..32 elements in a leaf root, 2..32 children in an
  * internal root, 1..32 slots in the first and last node of every other
- * level, 16..32 slots in every other node), the count and first-element pointer of every child, order
- * (strictly increasing when ops.compare is set), reference counts >= 1
- * (and exactly 1 on a node a transient owns).  O(n).
+ * level, 16..32 slots in every other node), the count and first-element
+ * pointer of every child, order (strictly increasing when ops.compare is
+ * set), reference counts >= 1 (and exactly 1 on a node a transient
+ * owns).  O(n).
  * \param t      the tree.
  * \param err    receives a description of the first violation.
  * \param errlen size of err.

@@ -157,7 +157,7 @@ static unsigned fix_underflow(pbtree *t, pbtree_pool *pl, pbtree_inner *pa,
                               unsigned k)
 {
     pbtree_node *nd = pa->kids[k];
-    if (pa->h.n == 1) { /* an empty only child: pa empties, its parent fixes it */
+    if (pa->h.n == 1) { /* an empty only child goes; pa's parent fixes pa */
         pbtree_el_release(&t->ops, pa->mins[0]);
         pbtree_node_release(&t->ops, nd);
         pa->h.n = 0;

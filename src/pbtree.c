@@ -1,6 +1,7 @@
 /* pbtree.c - the persistent B+tree: versions, transients, reads, iterators.
+ * Chapter 8.
  *
- * Chapter 8.  This file holds what every reader and every writer starts
+ * This file holds what every reader and every writer starts
  * from: making and releasing versions, turning a version into a transient
  * and back, and the read side (length, get, rank, bytes, statistics, and
  * the iterators), none of which touches a reference count.  The edits

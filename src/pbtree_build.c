@@ -1,6 +1,7 @@
 /* pbtree_build.c - build a B+tree from an array in one pass, for loading.
+ * Chapter 8.
  *
- * Chapter 8.  Loading a list, a sorted set or a stream (from an RDB file,
+ * Loading a list, a sorted set or a stream (from an RDB file,
  * or a command that makes a whole value at once) knows every element
  * before the tree exists, so it need not insert them one by one: it can
  * lay the leaves out left to right, full, and then build each level of

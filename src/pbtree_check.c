@@ -1,16 +1,17 @@
 /* pbtree_check.c - the B+tree's invariants, checked the slow, obvious way.
  * Chapter 8.
  *
- * The tests in tests/ch08_pbtree.c call pbtree_check() after
- * their edits.  It walks the whole tree and re-derives everything the fast
- * code relies on: that all leaves are at the same depth, that every node
- * but the root is at least half full unless it is the first or the last
- * of its level (then it holds at least one slot), that each parent's
- * count and first element for a child are the child's real ones, that the elements are in
- * strictly increasing order when the tree is ordered, and that reference
- * counts are sane (a node a transient may change in place has exactly one
- * reference, or an edit would change a node another version sees).  Kept
- * apart from pbtree.c so that the fast code reads without it.
+ * The tests in tests/ch08_pbtree.c call pbtree_check() after their
+ * edits.  It walks the whole tree and re-derives everything the fast code
+ * relies on: that all leaves are at the same depth, that every node but
+ * the root is at least half full unless it is the first or the last of
+ * its level (then it holds at least one slot), that each parent's count
+ * and first element for a child are the child's real ones, that the
+ * elements are in strictly increasing order when the tree is ordered,
+ * and that reference counts are sane (a node a transient may change in
+ * place has exactly one reference, or an edit would change a node another
+ * version sees).  Kept apart from the edits so that the fast code reads
+ * without it.
  */
 #include "pbtree_private.h"
 

@@ -1,6 +1,7 @@
 /* pbtree_edit.c - one-element edits of the B+tree, failure-atomic.
+ * Chapter 8.
  *
- * Chapter 8.  Every one-element edit runs in three steps.  First it walks
+ * Every one-element edit runs in three steps.  First it walks
  * down without changing anything and records the path, and from what it
  * sees (which nodes on the path the edit owns, which are full, which
  * siblings a delete will borrow from) it counts exactly the nodes it will

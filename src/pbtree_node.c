@@ -1,6 +1,7 @@
 /* pbtree_node.c - B+tree nodes, allocation plans and path copying.
+ * Chapter 8.
  *
- * Chapter 8.  The machinery every edit of the tree shares.  A node is
+ * The machinery every edit of the tree shares.  A node is
  * reference counted by its parents and versions; pbtree_node_release()
  * frees a node when the last reference goes and drops what it holds, each
  * element once per slot.  An edit never allocates while it changes the

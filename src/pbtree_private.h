@@ -1,6 +1,7 @@
 /* pbtree_private.h - what the pbtree*.c files share; not an API.
+ * Chapter 8.
  *
- * Chapter 8.  A node starts with the same 16-byte header whether it is a
+ * A node starts with the same 16-byte header whether it is a
  * leaf or internal; the leaf flag says which of the two layouts follows.
  * Internal nodes keep their three per-child arrays apart (counts, first
  * elements, children) rather than as an array of structs, so that a

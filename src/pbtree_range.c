@@ -1,6 +1,7 @@
 /* pbtree_range.c - range delete of the B+tree (LTRIM, ZREMRANGEBYRANK).
+ * Chapter 8.
  *
- * Chapter 8.  Unlike a one-element edit, a range delete cannot know its
+ * Unlike a one-element edit, a range delete cannot know its
  * allocations before it starts, so it works on a private fork of the
  * tree: it may allocate as it goes, and if an allocation fails, releasing
  * the fork undoes everything.  It runs in two passes.  The cut drops every

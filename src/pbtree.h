@@ -31,9 +31,28 @@
  * children): a positional descent reads only the counts, 256 bytes = 4
  * lines, and the one child pointer it picks; an ordered descent binary
  * searches the first elements (5 comparisons).  With nodes between 16 and
- * 32 full, a million elements is 4 or 5 levels, and a path copy is 3 to
- * 4 KiB of memcpy.  64 slots would save one level but double every copy (an edit
- * copies whole nodes), 16 would add a level of misses: 32 is the balance.
+ * 32 full, a million elements is 4 or 5 levels (4 when the nodes are
+ * full), and a path copy is 3 to 4 KiB of memcpy.  64 slots would save
+ * one level but double every copy (an edit copies whole nodes), 16 would
+ * add a level of misses: 32 is the balance.
+ *
+ * Fill.  Every node other than the root holds at least PBTREE_MIN = 16
+ * slots, except the first and the last node of each level (the tree's
+ * left and right edges), which hold at least one; the root holds at least
+ * one element as a leaf and two children as an internal node.  The edges
+ * are the exception because of how lists are built: RPUSH, and loading a
+ * list from an RDB file, append at the end over and over.  Were a full
+ * node split evenly there, every node left behind would stay half full
+ * forever (a million appends: 20 MB of nodes for 8 MB of pointers, 5
+ * levels).  So an insert at the tree's very end splits a full node into a
+ * full left node and a right node holding only the new slot, and an
+ * insert at the very front does the mirror image: n appends or prepends
+ * leave ceil(n / 32) full leaves but the last and the fewest levels
+ * possible (a million: 9.3 MB, 4 levels).  The one-slot node is always on
+ * an edge, and nothing can later be put beside it on the outside, so the
+ * relaxed rule covers it; a delete fixes an edge node only when it
+ * empties, any other one when it drops under PBTREE_MIN.  Inserts in the
+ * middle split evenly, and pbtree_from_array() builds full nodes directly.
  *
  * Elements.  The tree stores opaque pointers and never looks inside them:
  * the pbtree_ops given at creation say how to retain and release one (an
@@ -152,6 +171,25 @@ void *pbtree_get(const pbtree *t, size_t i);
  */
 size_t pbtree_bytes(const pbtree *t);
 
+/** Shape of a tree, for tests and reports (pbtree_stats()). */
+typedef struct pbtree_stats {
+    size_t nodes;  /**< nodes, leaves included */
+    size_t leaves; /**< leaves */
+    size_t slots;  /**< slots in use: elements in leaves plus children of
+                        internal nodes; nodes * PBTREE_SLOTS is the most */
+    unsigned height; /**< levels (pbtree_height()) */
+} pbtree_stats;
+
+/**
+ * Count the nodes and used slots of a version or transient, O(n / 16).
+ * A node shared with other versions counts as if it were this tree's
+ * alone.
+ * \param t the tree.
+ * \param st receives the figures.
+ * Thread-safety: any reader.
+ */
+void pbtree_stats_get(const pbtree *t, pbtree_stats *st);
+
 /* ---- edits --------------------------------------------------------------
  *
  * Every edit takes t (a version or a transient) and sets *out:
@@ -222,6 +260,27 @@ int pbtree_delete(pbtree *t, size_t i, pbtree **out);
  * \return 0, or -1 with errno ENOMEM or EINVAL.
  */
 int pbtree_delete_range(pbtree *t, size_t i, size_t j, pbtree **out);
+
+/**
+ * Build a version holding elems[0..n) in that order, O(n), for loading a
+ * value whose elements are all known (an RDB list, a sorted set given in
+ * order).  Every node is full except the last one or two of each level,
+ * which share what is left (the last holds at least PBTREE_MIN unless it
+ * is alone on its level): about n * 8 * 33/32 bytes of nodes, and the
+ * fewest levels possible.  For ordered use the caller gives the elements
+ * strictly increasing under ops.compare (not checked here; pbtree_check()
+ * does).
+ * \param ops   the element operations (copied).
+ * \param elems the elements, each retained once by the tree; the array
+ *              stays the caller's.  May be NULL when n is 0.
+ * \param n     how many.
+ * \param out   receives the version (reference count 1, the caller's).
+ * \return 0, or -1 with errno ENOMEM: then *out is not written, nothing
+ *         is leaked and every element has the references it had.
+ * Thread-safety: any thread; the result is a version like any other.
+ */
+int pbtree_from_array(const pbtree_ops *ops, void *const *elems, size_t n,
+                      pbtree **out);
 
 /* ---- ordered use (ops.compare set) -------------------------------------- */
 
@@ -348,10 +407,12 @@ void pbtree_iter_prev(pbtree_iter *it);
 
 /**
  * Check every invariant of a version or transient: the length, uniform
- * depth, fill (2..32 children at the root, 16..32 slots elsewhere, no
- * empty root), the count and first-element pointer of every child, order
- * (strictly increasing when ops.compare is set), reference counts >= 1
- * (and exactly 1 on a node a transient owns).  O(n).
+ * depth, fill (1..32 elements in a leaf root, 2..32 children in an
+ * internal root, 1..32 slots in the first and last node of every other
+ * level, 16..32 slots in every other node), the count and first-element
+ * pointer of every child, order (strictly increasing when ops.compare is
+ * set), reference counts >= 1 (and exactly 1 on a node a transient
+ * owns).  O(n).
  * \param t      the tree.
  * \param err    receives a description of the first violation.
  * \param errlen size of err.

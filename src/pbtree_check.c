@@ -1,15 +1,17 @@
 /* pbtree_check.c - the B+tree's invariants, checked the slow, obvious way.
  * Chapter 8.
  *
- * The tests in tests/ch08_pbtree.c call pbtree_check() after
- * their edits.  It walks the whole tree and re-derives everything the fast
- * code relies on: that all leaves are at the same depth, that every node
- * but the root is at least half full, that each parent's count and first
- * element for a child are the child's real ones, that the elements are in
- * strictly increasing order when the tree is ordered, and that reference
- * counts are sane (a node a transient may change in place has exactly one
- * reference, or an edit would change a node another version sees).  Kept
- * apart from pbtree.c so that the fast code reads without it.
+ * The tests in tests/ch08_pbtree.c call pbtree_check() after their
+ * edits.  It walks the whole tree and re-derives everything the fast code
+ * relies on: that all leaves are at the same depth, that every node but
+ * the root is at least half full unless it is the first or the last of
+ * its level (then it holds at least one slot), that each parent's count
+ * and first element for a child are the child's real ones, that the
+ * elements are in strictly increasing order when the tree is ordered,
+ * and that reference counts are sane (a node a transient may change in
+ * place has exactly one reference, or an edit would change a node another
+ * version sees).  Kept apart from the edits so that the fast code reads
+ * without it.
  */
 #include "pbtree_private.h"
 
@@ -39,9 +41,10 @@ static int fail_at(walk *w, unsigned depth, const char *what, unsigned slot)
     return -1;
 }
 
-/* Check the subtree nd at depth (0 = root); *count receives its size. */
+/* Check the subtree nd at depth (0 = root); *count receives its size.
+ * first and last say whether nd is the first or last node of its level. */
 static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
-                      size_t *count)
+                      bool first, bool last, size_t *count)
 {
     const pbtree *t = w->t;
     if (nd->refs < 1)
@@ -52,7 +55,9 @@ static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
     if (nd->n > PBTREE_SLOTS)
         return fail(w, depth, "more slots than a node has", nd->n,
                     PBTREE_SLOTS);
-    unsigned least = depth > 0 ? PBTREE_MIN : nd->leaf ? 1 : 2;
+    unsigned least = depth == 0     ? (nd->leaf ? 1u : 2u)
+                     : first || last ? 1u
+                                     : PBTREE_MIN;
     if (nd->n < least)
         return fail(w, depth, "node under its fill factor", nd->n, least);
     if ((depth + 1 == t->height) != (nd->leaf != 0))
@@ -76,7 +81,8 @@ static int check_node(walk *w, const pbtree_node *nd, unsigned depth,
         size_t c = 0;
         if (in->kids[i] == NULL)
             return fail_at(w, depth, "NULL child at slot", i);
-        if (check_node(w, in->kids[i], depth + 1, &c) != 0)
+        if (check_node(w, in->kids[i], depth + 1, first && i == 0,
+                       last && i + 1u == nd->n, &c) != 0)
             return -1;
         if (c != in->counts[i])
             return fail(w, depth, "child count differs from the subtree",
@@ -104,7 +110,7 @@ int pbtree_check(const pbtree *t, char *err, size_t errlen)
         return fail(&w, 0, "height out of range", t->height,
                     PBTREE_MAX_HEIGHT);
     size_t c = 0;
-    if (check_node(&w, t->root, 0, &c) != 0)
+    if (check_node(&w, t->root, 0, true, true, &c) != 0)
         return -1;
     if (c != t->len)
         return fail(&w, 0, "length differs from the elements", t->len, c);

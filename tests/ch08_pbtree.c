@@ -330,6 +330,25 @@ static void release_saved(saved *s, size_t ns)
     }
 }
 
+/* k pushes at one end of *v and m (RPUSH or LPUSH runs, as a loader
+ * makes), one by one as versions or in one transient. */
+static void push_burst(pbtree **v, model *m, size_t k, int front,
+                       int transient)
+{
+    pbtree *t = transient ? pbtree_edit_begin(*v) : pbtree_retain(*v), *next;
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < k; i++) {
+        el *e = el_new((long)rnd());
+        REQ_INT_EQ(front ? pbtree_push_front(t, e, &next)
+                         : pbtree_push_back(t, e, &next), 0);
+        m_insert(m, front ? 0 : m->n, e);
+        el_put(e);
+        if (!transient)
+            step_to(&t, next);
+    }
+    step_to(v, transient ? pbtree_edit_end(t) : t);
+}
+
 /* [steps] random edits, n going up to maxn and back to 0, twice. */
 static void positional_run(uint64_t seed, long steps, size_t maxn)
 {
@@ -350,7 +369,11 @@ static void positional_run(uint64_t seed, long steps, size_t maxn)
         else if (!grow && m.n == 0)
             grow = 1, emptied++;
         pbtree *next;
-        if (below(50) == 0) { /* a batch of edits in one transient */
+        if (grow && below(200) == 0) { /* a long run at one end */
+            push_burst(&v, &m, 1 + below(maxn / 8 + 1), (int)below(2),
+                       (int)below(2));
+            next = pbtree_retain(v);
+        } else if (below(50) == 0) { /* a batch of edits in one transient */
             pbtree *t = pbtree_edit_begin(v);
             ck_assert_ptr_nonnull(t);
             size_t k = 1 + below(40);
@@ -391,6 +414,228 @@ START_TEST(positional_random)
     long steps = test_scale(120000, 3000);
     size_t maxn = (size_t)test_scale(50000, 600);
     positional_run(0x5eed0001, steps, maxn);
+}
+END_TEST
+
+/* ---- fill --------------------------------------------------------------- */
+
+/* Nodes of the smallest tree holding n elements: ceil(n / 32) leaves,
+ * ceil(leaves / 32) parents above them, and so on up to one root. */
+static size_t min_nodes(size_t n, unsigned *height)
+{
+    size_t total = 0, level = n;
+    *height = 0;
+    if (n == 0)
+        return 0;
+    do {
+        level = (level + PBTREE_SLOTS - 1) / PBTREE_SLOTS;
+        total += level;
+        ++*height;
+    } while (level > 1);
+    return total;
+}
+
+/* The tree has as few nodes and levels as n elements allow. */
+static void expect_minimal(const pbtree *t, const char *what)
+{
+    unsigned h;
+    size_t want = min_nodes(pbtree_len(t), &h);
+    pbtree_stats st;
+    pbtree_stats_get(t, &st);
+    REQ_UINT_EQ(st.height, pbtree_height(t));
+    if (st.nodes != want || st.height != h)
+        ck_abort_msg("%s, %zu elements: %zu nodes (%zu leaves), height %u; "
+                     "the fewest are %zu nodes, height %u",
+                     what, pbtree_len(t), st.nodes, st.leaves, st.height,
+                     want, h);
+}
+
+/* n pushes at one end (front or back), on one transient or as versions. */
+static void push_run(size_t n, int front, int transient)
+{
+    counters_reset();
+    pbtree *v = pbtree_new(&list_ops), *next;
+    ck_assert_ptr_nonnull(v);
+    if (transient) {
+        pbtree *t = pbtree_edit_begin(v);
+        pbtree_release(v);
+        v = t;
+    }
+    model m = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        el *e = el_new((long)i);
+        REQ_INT_EQ(front ? pbtree_push_front(v, e, &next)
+                         : pbtree_push_back(v, e, &next), 0);
+        m_insert(&m, front ? 0 : m.n, e);
+        el_put(e);
+        if (!transient)
+            step_to(&v, next);
+        if (i % 977 == 0 || i < 70) { /* every shape on the way up */
+            check_tree(v);
+            expect_minimal(v, front ? "push_front" : "push_back");
+        }
+    }
+    if (transient)
+        v = pbtree_edit_end(v);
+    expect_model(v, &m);
+    expect_minimal(v, front ? "push_front" : "push_back");
+    pbtree_release(v);
+    m_free(&m);
+    expect_all_released();
+}
+
+/* Appending (RPUSH, loading an RDB list) or prepending fills every node
+ * but the last on each level: no half-empty nodes, no extra level. */
+START_TEST(pushes_fill_nodes)
+{
+    size_t n = (size_t)test_scale(40000, 3000);
+    push_run(10000, 0, 1);
+    push_run(10000, 1, 1);
+    push_run(n, 0, 0);
+    push_run(n, 1, 0);
+}
+END_TEST
+
+/* Pushes past 32 * 32 leave a one-child node on the edge, over a
+ * one-element leaf; pops at either end must empty and refill such edges
+ * (an empty only child goes, and its parent borrows or merges). */
+START_TEST(pops_empty_the_edges)
+{
+    counters_reset();
+    for (int how = 0; how < 4; how++) {
+        int front = how & 1, pop_front = how >> 1;
+        pbtree *v = pbtree_new(&list_ops), *next;
+        model m = { 0 };
+        rng_state = 5 + (uint64_t)how;
+        push_burst(&v, &m, PBTREE_SLOTS * PBTREE_SLOTS + 1, front, 0);
+        expect_minimal(v, "pushes");
+        REQ_UINT_EQ(pbtree_height(v), 3);
+        for (size_t k = 0; m.n > 0; k++) {
+            size_t i = pop_front ? 0 : m.n - 1;
+            REQ_INT_EQ(pbtree_delete(v, i, &next), 0);
+            m_delete_range(&m, i, i + 1);
+            step_to(&v, next);
+            if (k % 5 == 0) /* and pushes between the pops */
+                push_burst(&v, &m, below(3), (int)below(2), (int)below(2));
+            if (k < 80 || m.n < 80 || k % 37 == 0)
+                expect_model(v, &m);
+        }
+        expect_model(v, &m);
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
+/* ---- bulk build --------------------------------------------------------- */
+
+/* Every node but the root at least half full, edges included. */
+static void expect_strict_fill(const pbtree_node *nd, int root)
+{
+    if (!root && nd->n < PBTREE_MIN)
+        ck_abort_msg("built node with %u slots", nd->n);
+    if (!nd->leaf)
+        for (unsigned i = 0; i < nd->n; i++)
+            expect_strict_fill(((const pbtree_inner *)nd)->kids[i], 0);
+}
+
+/* A model of n fresh elements with values 0, 2, 4, ... */
+static model m_fresh(size_t n)
+{
+    model m = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        el *e = el_new((long)i * 2);
+        m_insert(&m, i, e);
+        el_put(e);
+    }
+    return m;
+}
+
+static void expect_built(const pbtree *v, const model *m)
+{
+    expect_model(v, m);
+    expect_minimal(v, "pbtree_from_array");
+    if (m->n > 0)
+        expect_strict_fill(v->root, 1);
+    REQ(!pbtree_is_transient(v));
+}
+
+START_TEST(build_from_array)
+{
+    counters_reset();
+    size_t big[] = { 1023, 1024, 1025, 1040, 32 * 32 * 32, 32 * 32 * 32 + 1,
+                     (size_t)test_scale(200000, 5000) };
+    for (size_t s = 0; s < 301 + sizeof big / sizeof *big; s++) {
+        size_t n = s <= 300 ? s : big[s - 301];
+        model m = m_fresh(n);
+        pbtree *v = NULL, *next;
+        REQ_INT_EQ(pbtree_from_array(n % 2 ? &list_ops : &sorted_ops,
+                                     (void *const *)m.a, n, &v), 0);
+        expect_built(v, &m);
+        if (n > 0 && n % 2 == 0) { /* ordered: rank finds every element */
+            for (size_t i = 0; i < n; i += 1 + n / 50) {
+                bool eq;
+                el key = { 1, (long)i * 2 + 1 };
+                REQ_UINT_EQ(pbtree_rank(v, m.a[i], &eq), i);
+                REQ(eq);
+                REQ_UINT_EQ(pbtree_rank(v, &key, &eq), i + 1);
+                REQ(!eq);
+            }
+        }
+        if (n % 2 == 1 && n % 3 == 0) { /* edits like any version */
+            model m2 = m_copy(&m);
+            rng_state = n;
+            for (int e = 0; e < 60; e++) {
+                REQ_INT_EQ(pos_edit(v, &m2, e % 2, &next), 0);
+                if (e == 0) /* the first edit leaves v intact */
+                    expect_model(v, &m);
+                step_to(&v, next);
+            }
+            expect_model(v, &m2);
+            m_free(&m2);
+        }
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
+}
+END_TEST
+
+START_TEST(build_allocation_failure)
+{
+    counters_reset();
+    size_t sizes[] = { 0, 1, 32, 33, 47, 1100, 2100 };
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        model m = m_fresh(sizes[s]);
+        long live = g_live, bal = g_retains - g_releases;
+        pbtree *v = NULL;
+        for (unsigned long nth = 1;; nth++) {
+            alloc_fail_nth(nth);
+            errno = 0;
+            int rc = pbtree_from_array(&list_ops, (void *const *)m.a, m.n,
+                                       &v);
+            unsigned long fired = alloc_fail_fired();
+            alloc_fail_off();
+            if (rc == 0) {
+                REQ_UINT_EQ(fired, 0);
+                break;
+            }
+            REQ_INT_EQ(rc, -1);
+            REQ_INT_EQ(errno, ENOMEM);
+            REQ_UINT_EQ(fired, 1);
+            ck_assert_ptr_null(v); /* *out not written */
+            REQ_INT_EQ(g_live, live);
+            REQ_INT_EQ(g_retains - g_releases, bal);
+            for (size_t i = 0; i < m.n; i++)
+                REQ_INT_EQ(m.a[i]->refs, 1); /* the model's own */
+            ck_assert_uint_lt(nth, 10000);
+        }
+        expect_built(v, &m);
+        pbtree_release(v);
+        m_free(&m);
+    }
+    expect_all_released();
 }
 END_TEST
 
@@ -896,13 +1141,14 @@ START_TEST(edges_and_errors)
     ck_assert_ptr_null(pbtree_edit_begin(t));
     REQ_INT_EQ(errno, EINVAL);
     pbtree_release(v);
-    for (int i = 0; i < 1000; i++)
+    /* Prepends fill their leaves, so more than 32 * 32 make three levels. */
+    for (int i = 0; i < 1100; i++)
         REQ_INT_EQ(pbtree_push_front(t, e, &next), 0);
     v = pbtree_edit_end(t);
     check_tree(v);
     REQ_UINT_EQ(pbtree_height(v), 3);
-    REQ_UINT_EQ(pbtree_len(v), 1001); /* the one left above */
-    REQ_INT_EQ(pbtree_delete_range(v, 0, 1001, &next), 0);
+    REQ_UINT_EQ(pbtree_len(v), 1101); /* the one left above */
+    REQ_INT_EQ(pbtree_delete_range(v, 0, 1101, &next), 0);
     check_tree(next);
     REQ_UINT_EQ(pbtree_len(next), 0);
     pbtree_release(next);
@@ -940,6 +1186,15 @@ START_TEST(check_catches_damage)
     REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "first-element"));
     in->mins[1] = m1;
+    /* A node inside a level (not its first or last) under half full; the
+     * edges may hold less, but not this one. */
+    ck_assert_uint_ge(in->h.n, 3);
+    uint16_t n1 = in->kids[1]->n;
+    in->kids[1]->n = PBTREE_MIN - 1;
+    REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "fill factor"));
+    in->kids[1]->n = n1;
+    check_tree(v);
     v->len++;
     REQ_INT_EQ(pbtree_check(v, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "length"));
@@ -968,6 +1223,10 @@ Suite *ch08_pbtree_suite(void)
     tcase_add_test(tc, edges_and_errors);
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, positional_random);
+    tcase_add_test(tc, pushes_fill_nodes);
+    tcase_add_test(tc, pops_empty_the_edges);
+    tcase_add_test(tc, build_from_array);
+    tcase_add_test(tc, build_allocation_failure);
     tcase_add_test(tc, ordered_random);
     tcase_add_test(tc, range_delete_all_shapes);
     tcase_add_test(tc, batch_equals_one_by_one);

@@ -166,6 +166,10 @@ static int write_chunks(pbtree *tt, size_t oldlen, size_t C, uint64_t edit,
     size_t first = lo / C, last = (off + dn - 1) / C; /* bytes [lo, off+dn) */
     size_t nold = (oldlen + C - 1) / C, k = last - first + 1;
     plan_entry small[4], *plan = small;
+    if (k > SIZE_MAX / sizeof *plan) {
+        errno = ENOMEM;
+        return -1;
+    }
     if (k > 4 && !(plan = xmalloc(k * sizeof *plan)))
         return -1;
     /* Phase 1: allocate and fill every new chunk. */
@@ -568,8 +572,8 @@ int pstring_truncate(pstring *s, size_t len, pstring **out)
         if (nc) {
             chunk_release(oc);
             chunk_release(nc);
-        } else {
-            oc->len = (uint32_t)ll;
+        } else if (oc->len != ll) {
+            oc->len = (uint32_t)ll; /* owned by this transient */
         }
         s->len = len;
         *out = s;

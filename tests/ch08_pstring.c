@@ -390,8 +390,11 @@ START_TEST(large_edit_allocates_little)
     size_t piece = 1 << 20;
     unsigned char *buf = malloc(piece);
     REQ(buf != NULL);
-    pstring *t = pstring_edit_begin(pstring_new(NULL, 0)), *v = NULL, *out;
+    pstring *empty = pstring_new(NULL, 0), *v = NULL, *out;
+    REQ(empty != NULL);
+    pstring *t = pstring_edit_begin(empty);
     REQ(t != NULL);
+    pstring_release(empty);
     for (size_t at = 0; at < n; at += piece) {
         for (size_t i = 0; i < piece; i++)
             buf[i] = pattern(at + i);

@@ -77,6 +77,15 @@
  * versions is retained once per node slot that holds it), where its key
  * bytes are, and how big it is (accounting).
  *
+ * The price of reference counts.  Copying a node for an edit of a version
+ * takes a reference to each of its children (up to 32 a level, one cache
+ * line each), and releasing the replaced version drops them again, where
+ * chapter 5's HAMT, which frees through garbage lists, touches no child.
+ * So a one-element edit of a big version costs about twice the HAMT's
+ * (lookups cost less: the slots are half the size).  What buys it: any
+ * number of versions of any number of values share nodes safely, and a
+ * transient batch copies each node once and touches no count after that.
+ *
  * Versions and transients, failure, threads: exactly as for the B+tree
  * (src/pbtree.h).  A version is reference counted and never changes; an
  * edit returns a new version.  A transient (ptrie_edit_begin()) changes
@@ -251,7 +260,7 @@ void ptrie_stats_get(const ptrie *t, ptrie_stats *st);
 /**
  * Add an element, or replace the one with an equal key.
  * \param t       the trie.
- * \param elem    the element (retained when stored).
+ * \param elem    the element (not NULL; retained when stored).
  * \param replace whether an element with an equal key is replaced by elem
  *                (released) or left as it is.
  * \param out     receives the result (see above).

@@ -37,8 +37,9 @@
  * need a small node one level further down.  Measured (ptrie_stats_get(),
  * node_bytes / elems): 308,023 nodes, 20.3 bytes per element, of which 8
  * are the element's own slot; chapter 5's HAMT spends 16 per slot.  A
- * lookup reads, per level, the header line and the line of the one slot
- * it needs (the first slots share the header's 64-byte line).  Elements
+ * lookup reads, per level, the header's line and the line of the one slot
+ * it needs (a 32-byte header leaves room for four slots in a 64-byte
+ * line, so in small nodes the two are often one).  Elements
  * come before children in a node, and most lookups end at an element
  * stored in a node, one key comparison away.
  *

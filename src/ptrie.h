@@ -249,8 +249,9 @@ void ptrie_stats_get(const ptrie *t, ptrie_stats *st);
  * pbtree's edits do:
  *  - t a version: *out is a new version (reference count 1, the caller's),
  *    and t is untouched and still the caller's.  When an edit changes
- *    nothing (a key that is absent, or present and not replaced), *out is t
- *    with one more reference.
+ *    nothing (a key that is absent, or present and not replaced, or
+ *    replaced by the very element it holds), *out is t with one more
+ *    reference.
  *  - t a transient: t is changed in place and *out is t.
  * On failure the return value is -1, errno is ENOMEM, *out is not written
  * and t holds what it held, with nothing leaked.  Elements given to an edit

@@ -512,6 +512,11 @@ START_TEST(basics)
     step_to(&v, next);
     REQ_INT_EQ(a->refs, 1);
     REQ_INT_EQ(a2->refs, 2);
+    /* Replacing an element by itself changes nothing. */
+    REQ_INT_EQ(ptrie_put(v, a2, true, &next), 0);
+    REQ_PTR_EQ(next, v);
+    ptrie_release(next);
+    REQ_INT_EQ(a2->refs, 2);
 
     REQ_INT_EQ(ptrie_put(v, b, false, &next), 1);
     step_to(&v, next);

@@ -14,9 +14,12 @@
  * figures.  "requested" is store_stats bytes over N: the bytes the store
  * asked malloc for.  "heap" is the growth of glibc's mallinfo2() uordblks
  * (bytes in chunks handed out) plus hblkhd (blocks above the mmap
- * threshold, a large table, mapped on their own) over N: it also counts what malloc adds
- * to every request (an 8-byte chunk header, rounding up to 16 bytes, a
- * 32-byte minimum), which is what the process really pays.  Redis's
+ * threshold, such as a large table, are mapped on their own) over N.  It
+ * also counts what malloc adds to every request (an 8-byte chunk header,
+ * rounding up to 16 bytes, a 32-byte minimum) and the slack of reused
+ * memory (a free chunk less than 32 bytes larger than asked for is handed
+ * out whole, which a writer that frees and allocates nodes of many sizes
+ * meets often): what the process really pays.  Redis's
  * used_memory is counted the same way: jemalloc's usable size of every
  * allocation, size-class rounding included (redis/redis src/zmalloc.c
  * adds zmalloc_size() of each block), so heap against used_memory is the
@@ -260,8 +263,9 @@ int main(int argc, char **argv)
                 u.release);
         fprintf(f, "- redis: used_memory growth over the populate; "
                    "requested: store_stats bytes; heap: mallinfo2() "
-                   "uordblks + hblkhd growth (chunk headers and rounding counted, "
-                   "as jemalloc's size classes are in used_memory)\n");
+                   "uordblks + hblkhd growth (chunk headers and rounding "
+                   "counted, as jemalloc's size classes are in "
+                   "used_memory)\n");
         fprintf(f, "- target: heap bytes per key <= Redis's %.1f\n\n",
                 rows[0].heap);
         fprintf(f, "| store | requested B/key | heap B/key | retired "

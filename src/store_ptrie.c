@@ -13,8 +13,9 @@
  *
  * Where the bytes go.  A trie element is one compact entry, ONE malloc
  * block: an 8-byte header (the entry's reference count, the key length and
- * a flag), then either the value itself, embedded (a short string:
- * EMBED_MAX bytes or fewer), or a pointer to it, then the key bytes.  The
+ * a flag), then either the value itself, embedded (a string held inline,
+ * up to PSTRING_THRESHOLD bytes: value_embed()), or a pointer to it (a
+ * pstring or a collection, one reference), then the key bytes.  The
  * value comes first because it needs 8-byte alignment and the key does
  * not: no padding between them.  For "key:123456" -> "value:123456":
  *
@@ -64,9 +65,6 @@
 /* Changes published between two attempts to advance the epoch. */
 #define RECLAIM_EVERY 16
 
-/* Longest string value embedded in its entry; longer ones are pointed to. */
-#define EMBED_MAX 4096
-
 /* Longest key: the length shares its 32 bits with the embedded flag. */
 #define KEY_MAX ((size_t)INT32_MAX)
 
@@ -84,29 +82,12 @@ typedef struct pentry {
 static_assert(offsetof(pentry, body) % alignof(value) == 0,
               "an embedded value must be aligned (malloc aligns the entry)");
 
-/* Bytes to embed v, or 0 if v is not a short string held inline. */
-static size_t embed_size(const value *v)
-{
-    if (v->type != VALUE_STRING || v->u.str.len > EMBED_MAX ||
-        v->u.str.bytes != (const unsigned char *)(v + 1))
-        return 0;
-    return sizeof *v + v->u.str.len + 1;
-}
-
-/* Copy v (embed_size(v) bytes) to dst, its bytes just after the struct. */
-static value *embed(const value *v, void *dst)
-{
-    value *e = dst;
-    memcpy(e, v, sizeof *v + v->u.str.len + 1);
-    e->u.str.bytes = (unsigned char *)(e + 1);
-    return e;
-}
-
 /* Bytes of the body before the key. */
 static size_t body_size(const pentry *e)
 {
-    return e->embedded ? embed_size((const value *)(const void *)e->body)
-                       : sizeof(value *);
+    if (!e->embedded)
+        return sizeof(value *);
+    return value_embed_size((const value *)(const void *)e->body);
 }
 
 static const value *entry_value(const pentry *e)
@@ -139,7 +120,7 @@ static pentry *entry_new(const void *key, size_t klen, value *v)
         errno = EINVAL;
         return NULL;
     }
-    size_t es = embed_size(v);
+    size_t es = value_embed_size(v); /* 0: not an inline string */
     size_t bs = es > 0 ? es : sizeof(value *);
     pentry *e = xmalloc(sizeof *e + bs + klen);
     if (e == NULL)
@@ -148,8 +129,8 @@ static pentry *entry_new(const void *key, size_t klen, value *v)
     e->klen = (unsigned)klen;
     e->embedded = es > 0;
     if (es > 0) {
-        embed(v, e->body);
-        value_free(v);
+        value_embed(v, e->body);
+        value_free(v); /* the entry holds a copy; drop the caller's one */
     } else {
         memcpy(e->body, &v, sizeof v);
     }
@@ -546,7 +527,8 @@ static int check_entry(const pentry *e, char *err, size_t errlen)
     else if (v == NULL)
         snprintf(err, errlen, "entry of a %u-byte key has no value",
                  (unsigned)e->klen);
-    else if (e->embedded && embed_size(v) == 0)
+    else if (e->embedded && (!(v->flags & VALUE_F_EMBEDDED) ||
+                             value_embed_size(v) == 0))
         snprintf(err, errlen, "entry of a %u-byte key embeds a value that "
                  "cannot be embedded", (unsigned)e->klen);
     else

@@ -70,7 +70,7 @@ START_TEST(short_strings_embedded_long_ones_pointed_to)
     const value *a = store_get(r, "key:1", 5);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_ne(a, shrt); /* a copy, inside the entry */
-    ck_assert_bytes_str(a->u.str.bytes, a->u.str.len, "value:1");
+    ck_assert_bytes_str(value_str_bytes(a), value_str_len(a), "value:1");
     ck_assert_ptr_eq(store_get(r, "big", 3), lng);
     ck_assert_ptr_eq(store_get(r, "set", 3), set);
     ck_assert(value_set_has(store_get(r, "set", 3), "m", 1));
@@ -143,14 +143,14 @@ static void expect_base(store *s, const char *when)
         const value *got = store_get(r, k, strlen(k));
         if (j < 30) {
             ck_assert_msg(got != NULL, "%s: %s is missing", when, k);
-            ck_assert_bytes_eq(got->u.str.bytes, got->u.str.len, v,
+            ck_assert_bytes_eq(value_str_bytes(got), value_str_len(got), v,
                                strlen(v));
         } else {
             ck_assert_msg(got == NULL, "%s: %s appeared", when, k);
         }
     }
     const value *b = store_get(r, "big", 3);
-    ck_assert_msg(b != NULL && b->u.str.len == 5000, "%s: big changed",
+    ck_assert_msg(b != NULL && value_str_len(b) == 5000, "%s: big changed",
                   when);
     ck_assert_uint_eq(store_count(r), 31);
     store_read_end(r);
@@ -281,17 +281,22 @@ static value *genval(long key, long gen, bool lng)
     return value_new_string(buf, len, VALUE_NO_EXPIRY);
 }
 
-/* The generation in a value of key, or -1 if malformed. */
+/* The generation in a value of key, or -1 if malformed.  A long value is
+ * a chunked pstring: its bytes are read out, not pointed to. */
 static long parse_gen(const value *v, long key)
 {
+    static _Thread_local char buf[5001];
+    size_t len = value_str_len(v);
+    if (len < 4 || len >= sizeof buf ||
+        value_str_read(v, 0, buf, len) != len)
+        return -1;
+    buf[len] = '\0';
     long k, g;
     int used = 0;
-    if (v->u.str.len < 4 ||
-        sscanf((const char *)v->u.str.bytes, "k%ld:g%ld%n", &k, &g,
-               &used) != 2 || k != key)
+    if (sscanf(buf, "k%ld:g%ld%n", &k, &g, &used) != 2 || k != key)
         return -1;
-    for (size_t i = (size_t)used; i < v->u.str.len; i++)
-        if (v->u.str.bytes[i] != '.')
+    for (size_t i = (size_t)used; i < len; i++)
+        if (buf[i] != '.')
             return -1;
     return g;
 }

@@ -11,33 +11,44 @@
  * A batch (store_apply()) is one transient: each node copied once, the
  * result published once, or thrown away whole if any change fails.
  *
- * Where the bytes go.  A trie element is one compact entry, ONE malloc
- * block: an 8-byte header (the entry's reference count, the key length and
- * a flag), then either the value itself, embedded (a string held inline,
- * up to PSTRING_THRESHOLD bytes: value_embed()), or a pointer to it (a
- * pstring or a collection, one reference), then the key bytes.  The
+ * Where the bytes go (chapter 8's target: the DEBUG POPULATE dataset in
+ * no more bytes a key than Redis).  A trie element is one compact entry,
+ * ONE malloc block: an 8-byte header (the entry's reference count, the
+ * key length and a flag), then either the value itself, embedded (a
+ * string held inline, up to PSTRING_THRESHOLD bytes: value_embed()), or
+ * a pointer to it (a pstring or a collection, one reference), then the
+ * key bytes.  The
  * value comes first because it needs 8-byte alignment and the key does
  * not: no padding between them.  For "key:123456" -> "value:123456":
  *
  *     header 8 + value 24 + "value:123456\0" 13 + "key:123456" 10 = 55
  *
  * and glibc's malloc hands out request + 8 rounded up to 16 (32 at least),
- * so the entry is one 64-byte chunk.  Chapter 5's hamt pays 32 (key copy),
- * 96 (value) and a 16-byte slot per key; Redis pays 32 (dictEntry), 16
- * (key sds), 32 (embedded-string robj) and an 8-byte bucket (jemalloc's
- * size classes: redis/redis src/db.c dbAdd, src/object.c
- * createEmbeddedStringObject).
+ * so the entry is one 64-byte chunk.  Chapter 5's hamt keeps the key and
+ * the value in two blocks (32- and 48-byte chunks) and a 16-byte slot;
+ * Redis pays 32 (dictEntry), 16 (key sds), 32 (embedded-string robj) and
+ * an 8-byte bucket, 88 B (jemalloc's size classes; redis/redis src/db.c
+ * dbAdd, src/object.c createEmbeddedStringObject).
  *
- * The trie's share is its nodes: a 32-byte header and one 8-byte slot per
+ * The trie's share is its nodes: a 24-byte header and one 8-byte slot per
  * element or child (ptrie.h).  At a million keys, with random 5-bit hash
- * chunks, levels 0..2 are full (1,057 nodes), each of the 32,768 nodes at
- * level 3 sees about 30.5 keys over 32 positions (Poisson, mean 0.95): 12
- * positions hold one key, 8 hold two or more and need a level-4 node (of
- * two or three keys: 48 or 56 bytes, a 64-byte chunk); a level-3 node has
- * about 20 slots (192 bytes, a 208-byte chunk).  Per key:
- * 32,768 x (208 + 8 x 64) / 10^6 = 23.6 B, plus level 5 and the upper
- * levels, about 24.6 B: 88.6 B per key in all.  The measured figures, and
- * Redis's, are in bench/results/ch08-mem.md (make bench-mem).
+ * chunks, levels 0..2 are full (1,057 nodes of 32 slots, 288-byte
+ * chunks, 0.3 B a key).  Each of the 32,768 nodes at level 3 sees about
+ * 30.5 keys over 32 positions (Poisson, mean 0.95): about 12 positions
+ * hold one key and 8 hold two or more, which need a level-4 node; so a
+ * level-3 node has about 20 slots (184 bytes, a 192- or 208-byte chunk):
+ * 6.3 B a key.  The 260,000 level-4 nodes hold 2.3 slots on average: two
+ * slots are 40 bytes (a 48-byte chunk), three are 48 (a 64-byte chunk):
+ * 13.6 B a key, and level 5 adds 0.7.  Nodes: 21.0 B a key, entries 64,
+ * 85 B in all against Redis's 88.  With a 32-byte node header a
+ * two-slot node would be a 64-byte chunk and the nodes 24.6 B a key: 88.6
+ * B, over the target; that is why ptrie's header is 24 bytes.
+ *
+ * Measured (bench/results/ch08-mem.md, make bench-mem, 1M keys, one
+ * store_set() each): 72.6 B a key requested, 85.6 B of heap (mallinfo2),
+ * against 88.5 B of Redis's used_memory.  The heap figure is a little
+ * over the sum of chunks because glibc hands out a reused free chunk
+ * whole when less than 32 bytes would be left over.
  *
  * Memory accounting (store_stats): bytes is the entries (and the values
  * they point to), counted as each write happens, plus the published

@@ -275,7 +275,6 @@ static void ps_reader_close(store_reader *rb)
     free(r);
 }
 
-/* [ch08-store-read] */
 static void ps_read_begin(store_reader *rb)
 {
     ps_reader *r = (ps_reader *)rb;
@@ -298,7 +297,6 @@ static const value *ps_get(store_reader *rb, const void *key, size_t klen)
     const pentry *e = ptrie_get(((ps_reader *)rb)->snap, key, klen);
     return e != NULL ? entry_value(e) : NULL;
 }
-/* [ch08-store-read] */
 
 static size_t ps_count(store_reader *rb)
 {
@@ -342,7 +340,6 @@ static ptrie *published(ps *s)
     return atomic_load_explicit(&s->root, memory_order_relaxed);
 }
 
-/* [ch08-store-publish] */
 /* Publish next (the caller's reference becomes the store's), retire the
  * old version, charge the write's entries, and give the epoch a chance to
  * move.  freed: bytes of the entries the old version alone now holds. */
@@ -371,7 +368,6 @@ static void publish(ps *s, ptrie *next, size_t changes, size_t freed)
         ebr_reclaim(s->ebr);
     }
 }
-/* [ch08-store-publish] */
 
 /* One SET into t (a version: *out gets the new one; a transient: changed
  * in place).  Takes v.  Returns 0, or -1 (t unchanged, v freed).  *added
@@ -411,7 +407,6 @@ static int del_one(ptrie *t, const void *key, size_t klen, ptrie **out,
     return rc;
 }
 
-/* [ch08-store-set] */
 static int ps_set(store *st, const void *key, size_t klen, value *v)
 {
     ps *s = (ps *)st;
@@ -432,7 +427,6 @@ static int ps_set(store *st, const void *key, size_t klen, value *v)
     pthread_mutex_unlock(&s->wlock);
     return 0;
 }
-/* [ch08-store-set] */
 
 static int ps_del(store *st, const void *key, size_t klen)
 {
@@ -451,7 +445,6 @@ static int ps_del(store *st, const void *key, size_t klen)
     return rc; /* 0: absent, nothing published; -1: nothing changed */
 }
 
-/* [ch08-store-apply] */
 static int ps_apply(store *st, store_change *ch, size_t n)
 {
     ps *s = (ps *)st;
@@ -501,7 +494,6 @@ static int ps_apply(store *st, store_change *ch, size_t n)
     pthread_mutex_unlock(&s->wlock);
     return 0;
 }
-/* [ch08-store-apply] */
 
 static void ps_stats(store *st, store_stats *out)
 {

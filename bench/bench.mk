@@ -74,3 +74,15 @@ bench-futex: $(BUILD)/bench $(BUILD)/hamt-bench
 	    $(BUILD)/hamt-bench -m $$v || exit 1; \
 	  cat $(BUILD)/futex-mix-$$v.txt; \
 	done; } | tee bench/results/futex-strace.txt
+
+# Chapter 8's memory target: bytes per key of every store against a real
+# redis-server's used_memory for DEBUG POPULATE 1000000 (bench/main_mem_bench.c).
+#   make bench-mem        1M keys, writes bench/results/ch08-mem.{md,csv}
+#   make bench-mem-quick  100K keys in seconds, writes build/ch08-mem-quick.*
+$(BUILD)/mem-bench: $(BUILD)/obj/tests/util/redis_server.o
+.PHONY: bench-mem bench-mem-quick
+bench-mem: $(BUILD)/mem-bench
+	@mkdir -p bench/results
+	$(BUILD)/mem-bench
+bench-mem-quick: $(BUILD)/mem-bench
+	$(BUILD)/mem-bench -q -o $(BUILD)

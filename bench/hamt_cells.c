@@ -198,7 +198,7 @@ static void *read_thread(void *arg)
             unsigned k = j->order[i];
             store_read_begin(r);
             const value *v = store_get(r, j->ks->k[k], j->ks->len[k]);
-            sink += v->u.str.len;
+            sink += value_str_len(v);
             store_read_end(r);
             if (j->mode == CELL_COUNT_SHARED)
                 atomic_fetch_add_explicit(&shared_count, 1,
@@ -411,7 +411,7 @@ static void *mix_thread(void *arg)
             } else {
                 store_read_begin(r);
                 const value *v = store_get(r, j->ks->k[k], j->ks->len[k]);
-                sink += v->u.str.len;
+                sink += value_str_len(v);
                 store_read_end(r);
             }
         }

@@ -160,7 +160,7 @@ static void do_read(worker *w, store_reader *r, uint64_t i, bool timed)
     store_read_begin(r);
     const value *v = store_get(r, key, klen);
     if (v != NULL)
-        w->sink += v->u.str.len;
+        w->sink += value_str_len(v);
     else
         w->misses++;
     store_read_end(r);

@@ -27,9 +27,9 @@
  * half the size, and a node is allocated with exactly as many slots as it
  * uses.
  *
- * Memory and cache lines.  A node is a 32-byte header (reference count,
- * the two bitmaps, the edit token of a transient, the number of elements
- * below it) and 8 bytes per slot.  Every element costs its one slot; the
+ * Memory and cache lines.  A node is a 24-byte header (reference count,
+ * the two bitmaps, the number of elements below it, the edit token of a
+ * transient) and 8 bytes per slot.  Every element costs its one slot; the
  * rest is the nodes' headers and child pointers.  With keyed random
  * hashes, a million elements fill the root, its 32 children and their
  * 1024 children almost completely; about 30 elements meet in each of the
@@ -113,6 +113,8 @@
 /** Most nodes on a path from the root: the hash levels and a collision
  *  node. */
 #define PTRIE_LEVELS (PTRIE_HASH_LEVELS + 1)
+/** Most elements a trie holds: a node counts those below it in 32 bits. */
+#define PTRIE_MAX_LEN UINT32_MAX
 
 /** What the trie needs to know about its elements. */
 typedef struct ptrie_ops {
@@ -267,7 +269,8 @@ void ptrie_stats_get(const ptrie *t, ptrie_stats *st);
  *                (released) or left as it is.
  * \param out     receives the result (see above).
  * \return 1 if inserted, 0 if an element with an equal key was there, -1
- *         with errno ENOMEM.
+ *         with errno ENOMEM (also when t already holds PTRIE_MAX_LEN
+ *         elements and elem is new).
  */
 int ptrie_put(ptrie *t, void *elem, bool replace, ptrie **out);
 

@@ -156,6 +156,10 @@ int ptrie_put(ptrie *t, void *elem, bool replace, ptrie **out)
             ptrie_pool_plan(&pl, 1);
         break;
     }
+    if (kind != PUT_REPLACE && ptrie_len(t) >= PTRIE_MAX_LEN) {
+        errno = ENOMEM; /* no room: the counts are 32 bits */
+        return -1;
+    }
     ptrie *w = ptrie_writer_begin(t);
     if (w == NULL)
         return -1;

@@ -125,7 +125,6 @@ ptrie_node *ptrie_pool_take(ptrie_pool *p, const ptrie *t)
     ptrie_node *nd = p->nodes[p->next++];
     nd->refs = 1;
     nd->datamap = nd->nodemap = 0;
-    nd->unused = 0;
     nd->edit = t->edit;
     nd->count = 0;
     return nd;

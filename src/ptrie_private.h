@@ -15,18 +15,22 @@
 
 #include "ptrie.h"
 
-/** A node: a 32-byte header, then its slots, elements first, then
+/** A node: a 24-byte header, then its slots, elements first, then
  *  children.  A collision node (depth PTRIE_HASH_LEVELS) has both bitmaps
- *  zero and count elements. */
+ *  zero and count elements.  The count is 32 bits (a trie holds at most
+ *  PTRIE_MAX_LEN elements) so that the header is 24 bytes, not 32: a node
+ *  of two elements is then a 40-byte request, a 48-byte malloc chunk
+ *  instead of 64, and most nodes of a big trie hold two or three. */
 struct ptrie_node {
     uint32_t refs;     /**< parents and versions that point at it */
     uint32_t datamap;  /**< positions holding an element */
     uint32_t nodemap;  /**< positions holding a child */
-    uint32_t unused;   /**< padding, kept zero */
+    uint32_t count;    /**< elements below it, its own included */
     uint64_t edit;     /**< token of the transient that may change it */
-    size_t count;      /**< elements below it, its own included */
     void *slot[];      /**< elements, then children (ptrie_node *) */
 };
+
+_Static_assert(sizeof(struct ptrie_node) == 24, "a 24-byte node header");
 
 /** A version (edit 0) or a transient (edit = its token). */
 struct ptrie {

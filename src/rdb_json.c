@@ -69,8 +69,8 @@ static int on_module_aux(void *arg, value *m, uint64_t when)
 {
     FILE *f = item(arg, S_MODAUX);
     fprintf(f, "{\"module\": \"%s\", \"encver\": %u, \"when\": %" PRIu64
-            ", \"ops\": ", m->u.module->name, m->u.module->encver, when);
-    rdb_json_module_ops(f, m->u.module);
+            ", \"ops\": ", value_as_module(m)->name, value_as_module(m)->encver, when);
+    rdb_json_module_ops(f, value_as_module(m));
     fputc('}', f);
     value_free(m);
     return 0;
@@ -163,16 +163,16 @@ static int on_key(void *arg, const rdb_buf *key, value *v,
         fprintf(out, ", \"listpacks\": %ld", in->listpacks);
     if (in->min_expire_ms >= 0)
         fprintf(out, ", \"min_expire_ms\": %" PRId64, in->min_expire_ms);
-    if (v->type == VALUE_HASH && v->u.hash.field_expire_ms != NULL) {
+    if (v->type == VALUE_HASH && value_as_hash(v)->field_expire_ms != NULL) {
         size_t n = 0;
         fputs(", \"field_expiry_ms\": {", out);
-        for (size_t i = 0; i < v->u.hash.count; i++) {
-            if (v->u.hash.field_expire_ms[i] == VALUE_NO_EXPIRY)
+        for (size_t i = 0; i < value_as_hash(v)->count; i++) {
+            if (value_as_hash(v)->field_expire_ms[i] == VALUE_NO_EXPIRY)
                 continue;
             fputs(n++ ? ", " : "", out);
-            rdb_json_key(out, v->u.hash.fv[2 * i].bytes,
-                         v->u.hash.fv[2 * i].len);
-            fprintf(out, ": %" PRId64, v->u.hash.field_expire_ms[i]);
+            rdb_json_key(out, value_as_hash(v)->fv[2 * i].bytes,
+                         value_as_hash(v)->fv[2 * i].len);
+            fprintf(out, ": %" PRId64, value_as_hash(v)->field_expire_ms[i]);
         }
         fputc('}', out);
     }

@@ -11,7 +11,10 @@
  */
 #include "rdb_json_internal.h"
 
+#include "alloc.h"
+
 #include <inttypes.h>
+#include <stdlib.h>
 
 static void elem(FILE *out, const value_elem *e)
 {
@@ -119,17 +122,39 @@ static void stream_value(FILE *out, const value_stream *s, int rdb_type)
     fputs("]}", out);
 }
 
+/* A string value: its bytes in place, or, for a long string kept in
+ * chunks, a contiguous copy (UTF-8 validity is a property of the whole). */
+static void string_value(FILE *out, const value *v)
+{
+    size_t n = value_str_len(v);
+    const unsigned char *p = value_str_bytes(v);
+    if (p != NULL) {
+        rdb_json_bytes(out, p, n);
+        return;
+    }
+    unsigned char *copy = xmalloc(n);
+    if (copy == NULL) {
+        fprintf(stderr, "rdb-dump: out of memory copying a %zu-byte string; "
+                        "written as null\n", n);
+        fputs("null", out);
+        return;
+    }
+    value_str_read(v, 0, copy, n);
+    rdb_json_bytes(out, copy, n);
+    free(copy);
+}
+
 void rdb_json_value(FILE *out, const value *v, int rdb_type)
 {
     size_t i;
     switch (v->type) {
     case VALUE_STRING:
-        rdb_json_bytes(out, v->u.str.bytes, v->u.str.len);
+        string_value(out, v);
         break;
     case VALUE_LIST:
     case VALUE_SET: {
-        const value_elem *a = v->type == VALUE_LIST ? v->u.list.items
-                                                    : v->u.set.members;
+        const value_elem *a = v->type == VALUE_LIST ? value_as_list(v)->items
+                                                    : value_as_set(v)->members;
         fputc('[', out);
         for (i = 0; i < value_count(v); i++) {
             fputs(i ? ", " : "", out);
@@ -140,33 +165,33 @@ void rdb_json_value(FILE *out, const value *v, int rdb_type)
     }
     case VALUE_ZSET:
         fputc('[', out);
-        for (i = 0; i < v->u.zset.count; i++) {
+        for (i = 0; i < value_as_zset(v)->count; i++) {
             fputs(i ? ", [" : "[", out);
-            elem(out, &v->u.zset.entries[i].member);
+            elem(out, &value_as_zset(v)->entries[i].member);
             fputs(", ", out);
-            rdb_json_score(out, v->u.zset.entries[i].score);
+            rdb_json_score(out, value_as_zset(v)->entries[i].score);
             fputc(']', out);
         }
         fputc(']', out);
         break;
     case VALUE_HASH:
         fputc('{', out);
-        for (i = 0; i < v->u.hash.count; i++) {
+        for (i = 0; i < value_as_hash(v)->count; i++) {
             fputs(i ? ", " : "", out);
-            rdb_json_key(out, v->u.hash.fv[2 * i].bytes,
-                         v->u.hash.fv[2 * i].len);
+            rdb_json_key(out, value_as_hash(v)->fv[2 * i].bytes,
+                         value_as_hash(v)->fv[2 * i].len);
             fputs(": ", out);
-            elem(out, &v->u.hash.fv[2 * i + 1]);
+            elem(out, &value_as_hash(v)->fv[2 * i + 1]);
         }
         fputc('}', out);
         break;
     case VALUE_STREAM:
-        stream_value(out, v->u.stream, rdb_type);
+        stream_value(out, value_as_stream(v), rdb_type);
         break;
     case VALUE_MODULE:
         fprintf(out, "{\"module\": \"%s\", \"encver\": %u, \"ops\": ",
-                v->u.module->name, v->u.module->encver);
-        rdb_json_module_ops(out, v->u.module);
+                value_as_module(v)->name, value_as_module(v)->encver);
+        rdb_json_module_ops(out, value_as_module(v));
         fputc('}', out);
         break;
     }

@@ -174,8 +174,9 @@ static int read_module_aux(rdb_ctx *c)
         value_free(v);
         return -1;
     }
+    value_seal(v);
     rdb_warn(c, "MODULE_AUX data of module %s (encver %u) skipped",
-             v->u.module->name, v->u.module->encver);
+             value_as_module(v)->name, value_as_module(v)->encver);
     if (c->h != NULL && c->h->module_aux != NULL) {
         if (c->h->module_aux(c->h->arg, v, when) != 0)
             return rdb_fail(c->r, "stopped by the handler");
@@ -398,8 +399,8 @@ static int load_key(void *arg, const rdb_buf *key, value *v,
                 "value of module type %s (id 0x%016" PRIx64 ", encver %u) "
                 "skipped: modules are not supported\n", info->offset,
                 (int)(key->len > 64 ? 64 : key->len), (const char *)key->p,
-                v->u.module->name, v->u.module->module_id,
-                v->u.module->encver);
+                value_as_module(v)->name, value_as_module(v)->module_id,
+                value_as_module(v)->encver);
         l->res->warnings++;
         value_free(v);
         return 0;

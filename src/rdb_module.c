@@ -23,7 +23,7 @@ static const char module_charset[] =
 
 int rdb_read_module_ops(rdb_ctx *c, uint64_t id, value *v)
 {
-    value_module *m = v->u.module;
+    value_module *m = value_edit_module(v);
     uint64_t bits = id >> 10;
     for (int i = 8; i >= 0; i--) {
         m->name[i] = module_charset[bits & 63];

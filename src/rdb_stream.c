@@ -91,7 +91,7 @@ static int lp_str(rdb_ctx *c, uint64_t at, rdb_blob_iter *it, value *v,
 static int read_node(rdb_ctx *c, uint64_t at, value *v,
                      value_stream_id master, uint64_t *live)
 {
-    value_stream *s = v->u.stream;
+    value_stream *s = value_edit_stream(v);
     rdb_blob_iter it;
     int64_t count, deleted, nmaster, zero;
     value_elem *mfields = NULL;
@@ -185,15 +185,16 @@ static int read_node(rdb_ctx *c, uint64_t at, value *v,
             rdb_fail_at(c->r, at, "stream entry IDs not ascending");
             goto fail_entry;
         }
-        if (s->nentries == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 16;
+        /* Capacity: 16, then doubling; full at 0, 16, 32, 64, ... */
+        if (s->nentries == 0 || (s->nentries >= 16 &&
+                                 (s->nentries & (s->nentries - 1)) == 0)) {
+            size_t cap = s->nentries ? s->nentries * 2 : 16;
             value_stream_entry *n = xrealloc(s->entries, cap * sizeof *n);
             if (n == NULL) {
                 oom(c);
                 goto fail_entry;
             }
             s->entries = n;
-            v->cap = cap;
         }
         s->entries[s->nentries++] = ent;
         seen_live++;
@@ -306,7 +307,7 @@ static int read_group(rdb_ctx *c, int type, value *v, value_stream_group *g)
 
 int rdb_read_stream(rdb_ctx *c, int type, value *v, rdb_key_info *info)
 {
-    value_stream *s = v->u.stream;
+    value_stream *s = value_edit_stream(v);
     uint64_t nodes, live = 0, ngroups;
     if (rdb_read_len(c->r, &nodes, NULL) != 0)
         return -1;

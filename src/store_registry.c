@@ -1,5 +1,5 @@
 /* store_registry.c - the list of store variants, for tests and benchmarks.
- * Chapter 1; extended in chapters 2, 3, 5.
+ * Chapter 1; extended in chapters 2, 3, 5, 8.
  *
  * Each chapter that adds a store adds one line here; the contract suite and
  * the benchmark harness find every variant through this list.
@@ -7,6 +7,7 @@
 #include "store.h"
 #include "store_cow.h"
 #include "store_naive.h"
+#include "store_ptrie.h"
 #include "store_rwlock.h"
 #include "store_hamt.h"
 #include "store_striped.h"
@@ -20,6 +21,7 @@ const store_ops *const store_variants[] = {
     &store_cow_ops,
     &store_hamt_ops,
     &store_striped_ops,
+    &store_ptrie_ops,
     NULL,
 };
 

@@ -1,29 +1,63 @@
 /* value.h - what the store keeps under a key: a Redis value and its expiry.
- * Chapter 1; extended in chapter 7.
+ * Chapter 1; extended in chapters 7, 8.
  *
- * A value is immutable once it is stored.  That single rule is what lets the
+ * A stored value never changes.  That single rule is what lets the
  * copy-on-write stores of chapters 3 and 5 share one value between many
  * snapshots, and what lets a reader keep using a value pointer for the whole
  * of its read-side critical section while the writer replaces the key.  To
- * change a key the writer builds a new value and stores it; the old one is
+ * change a key the writer makes a new version and stores it; the old one is
  * freed by the store once no reader can hold it.
  *
- * Chapter 1 needed only strings.  Chapter 7 adds every other Redis type,
- * because a replica's first act is to load the master's RDB snapshot, and
- * that holds lists, sets, sorted sets, hashes and streams.  The shapes are
- * chosen for an immutable value that a replica reads often and rebuilds on
- * each write (copy-on-write): flat arrays in Redis's own order (cheap to
- * iterate, to index by rank and to copy) plus, for sets, hashes and sorted
- * sets, an open-addressing table (map.h) from member to position so that
- * SISMEMBER / HGET / ZSCORE stay O(1).  Sorted sets keep their array sorted
- * by (score, member), so ZRANGE by rank is a slice.  The bytes of all the
- * elements of one collection live in a few large chunks (an arena) owned by
- * the value: one allocation per few thousand elements instead of one each,
- * and freeing the value frees them all at once.
+ * Chapter 1 needed only strings.  Chapter 7 added every other Redis type,
+ * because a replica's first act is to load the master's RDB snapshot.
+ * Chapter 8 makes every type persistent: an edit returns a new version that
+ * shares almost everything with the old one, which stays intact for the
+ * readers that hold it.
  *
- * Values are built by the functions below (value_new_collection() and the
- * *_add / *_push helpers, then value_seal()), and never changed after they
- * are handed to a store.
+ * The one value API.  Every caller (RDB loading, rdb-dump's JSON, the
+ * stores, the commands of later chapters) goes through this header:
+ *
+ *  - The header.  A value is a 24-byte header (type, encoding, flags, a
+ *    reference count, the expiry) and a payload.  Strings up to
+ *    PSTRING_THRESHOLD bytes are inline: the bytes follow the header in one
+ *    allocation.  Everything else points at the object of its type module
+ *    (u.str a pstring, u.module a module value; the collections below).
+ *    The expiry is in the header, outside the payload, so EXPIRE and
+ *    PERSIST on a big value copy 24 bytes (value_with_expire()).
+ *  - Build.  value_new_string(); value_new_collection() returns a
+ *    transient (VALUE_F_TRANSIENT) that value_list_push(), value_set_add(),
+ *    value_hash_add() and value_zset_add() fill, and value_seal() freezes.
+ *  - Look up and iterate.  Strings: value_str_len(), value_str_bytes(),
+ *    value_str_read().  Collections: value_as_list() and its siblings give
+ *    the type module's object, read through that module's own API (one
+ *    place that declares each operation, not a copy of it here).
+ *  - Edit.  Strings: value_str_append(), value_str_setrange(),
+ *    value_str_setbit() return a new version.  Collections: value_edit()
+ *    returns a transient sharing the version's payload; the builders and
+ *    value_edit_list() and its siblings (the module's object, for the
+ *    module's edit functions) change the transient in place; value_seal()
+ *    makes it a version.  The version it came from is untouched.
+ *  - Share.  value_retain() (COPY: two keys, one value), value_free()
+ *    (drop one reference), value_embed() (a copy inside a store entry).
+ *
+ * Representations.  Chapter 8 moves each collection type to its own
+ * persistent module (plist.h, pset.h, phash.h, pzset.h, pstream.h); a type
+ * whose module is not there yet keeps chapter 7's flat, immutable form
+ * (value_flat.h), which an edit copies whole.  Module values (value_module.h)
+ * stay flat: the replica only keeps them for tools.
+ *
+ * Threads.  Readers (every const function here and the modules' readers)
+ * never touch a reference count and may run on any thread on a published
+ * value.  Reference counts (value_retain(), value_free(), value_edit()) are
+ * plain integers changed by the writer thread only.  Every store calls
+ * value_free() from its write path: store_naive.c and store_rwlock.c in
+ * store_set()/store_del() (the latter under its write lock), store_cow.c,
+ * store_hamt.c and store_striped.c from the epoch callbacks that their
+ * write operations (set, del, apply, and destroy) run through
+ * ebr_reclaim(), so after the grace period and still on the writing
+ * thread.  (store_cow_synchronize() also runs them; only the writer calls
+ * it.)  A store with several writer threads must not share one value
+ * between keys (value_retain()) written by different threads.
  *
  * Expiry is absolute Unix time in milliseconds, as the master sends it.  A
  * replica never deletes a key on its own clock (the master's DEL does that);
@@ -35,6 +69,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "pstring.h"
 
 /** The expire_ms of a value that never expires. */
 #define VALUE_NO_EXPIRY INT64_C(-1)
@@ -50,209 +86,216 @@ typedef enum value_type {
     VALUE_MODULE,     /**< a module's opaque value (kept only for tools) */
 } value_type;
 
-/** One byte string inside a collection (bytes owned by the value). */
+/** value.enc: a string whose bytes follow the header. */
+#define VALUE_ENC_INLINE 0
+/** value.enc: u points at the type module's object. */
+#define VALUE_ENC_PAYLOAD 1
+
+/** value.flags: being built or edited by the writer (not yet stored). */
+#define VALUE_F_TRANSIENT 0x01u
+/** value.flags: lives inside a store entry (refs 0, never freed alone). */
+#define VALUE_F_EMBEDDED 0x02u
+
+/** One byte string owned by a value (flat collections, module values). */
 typedef struct value_elem {
     size_t len;           /**< length in bytes */
     unsigned char *bytes; /**< the bytes, NUL-terminated for convenience */
 } value_elem;
 
-/** One sorted-set member with its score. */
-typedef struct value_zentry {
-    value_elem member; /**< the member */
-    double score;      /**< its score (may be +-inf, never NaN in Redis) */
-} value_zentry;
-
-/** A stream entry ID: milliseconds and sequence number. */
-typedef struct value_stream_id {
-    uint64_t ms;  /**< milliseconds part */
-    uint64_t seq; /**< sequence part */
-} value_stream_id;
-
-/** One stream entry: its ID and field/value pairs. */
-typedef struct value_stream_entry {
-    value_stream_id id; /**< the entry ID */
-    size_t nfields;     /**< number of field/value pairs */
-    value_elem *fv;     /**< 2 * nfields strings: field, value, ... */
-} value_stream_entry;
-
-/** One entry of a consumer group's pending entries list (PEL). */
-typedef struct value_stream_nack {
-    value_stream_id id;        /**< the pending entry */
-    int64_t delivery_time_ms;  /**< last delivery, Unix ms */
-    uint64_t delivery_count;   /**< times delivered */
-} value_stream_nack;
-
-/** A consumer of a group and the IDs it has pending. */
-typedef struct value_stream_consumer {
-    value_elem name;         /**< consumer name */
-    int64_t seen_time_ms;    /**< last interaction, Unix ms */
-    int64_t active_time_ms;  /**< last successful read, -1 if unknown */
-    size_t npel;             /**< pending IDs owned by this consumer */
-    value_stream_id *pel;    /**< those IDs, ascending */
-} value_stream_consumer;
-
-/** A consumer group. */
-typedef struct value_stream_group {
-    value_elem name;                  /**< group name */
-    value_stream_id last_id;          /**< last delivered ID */
-    uint64_t entries_read;            /**< UINT64_MAX = unknown */
-    size_t npel;                      /**< pending entries */
-    value_stream_nack *pel;           /**< ascending by ID */
-    size_t nconsumers;                /**< consumers */
-    value_stream_consumer *consumers; /**< in file order */
-} value_stream_group;
-
-/** A stream: entries in ID order plus its metadata and groups. */
-typedef struct value_stream {
-    size_t nentries;               /**< live entries held */
-    value_stream_entry *entries;   /**< ascending by ID */
-    uint64_t length;               /**< length as recorded (XLEN) */
-    value_stream_id last_id;       /**< last ID ever generated */
-    value_stream_id first_id;      /**< first live ID (RDB >= v2 streams) */
-    value_stream_id max_deleted_id;/**< largest deleted ID */
-    uint64_t entries_added;        /**< entries ever added */
-    size_t ngroups;                /**< consumer groups */
-    value_stream_group *groups;    /**< in file order */
-} value_stream;
-
-/** What one module serialisation step wrote. */
-typedef enum value_module_op_kind {
-    VALUE_MOD_SINT = 1,   /**< signed integer */
-    VALUE_MOD_UINT = 2,   /**< unsigned integer */
-    VALUE_MOD_FLOAT = 3,  /**< 32-bit float */
-    VALUE_MOD_DOUBLE = 4, /**< 64-bit double */
-    VALUE_MOD_STRING = 5, /**< byte string */
-} value_module_op_kind;
-
-/** One step of a module value (MODULE_2 opcode stream). */
-typedef struct value_module_op {
-    value_module_op_kind kind; /**< which field is valid */
-    uint64_t u;                /**< VALUE_MOD_UINT / SINT (as bits) */
-    double d;                  /**< VALUE_MOD_FLOAT / DOUBLE */
-    value_elem str;            /**< VALUE_MOD_STRING */
-} value_module_op;
-
-/** A module value: the module's name, encoding version and raw steps. */
-typedef struct value_module {
-    char name[10];          /**< 9-character module type name + NUL */
-    uint64_t module_id;     /**< the 64-bit id as stored */
-    unsigned encver;        /**< the module's encoding version */
-    size_t nops;            /**< steps */
-    value_module_op *ops;   /**< in file order */
-} value_module;
-
-struct value_chunk;
-struct map;
+typedef struct plist plist;               /* plist.h */
+typedef struct pset pset;                 /* pset.h */
+typedef struct phash phash;               /* phash.h */
+typedef struct pzset pzset;               /* pzset.h */
+typedef struct pstream pstream;           /* pstream.h */
+typedef struct value_module value_module; /* value_module.h */
+typedef struct value_flat value_flat;     /* value_flat.h */
 
 /* [ch01-value] */
-/** A stored value.  Immutable once handed to a store. */
+/** A stored value: a 24-byte header and its payload.  Never changed once
+ *  handed to a store. */
 typedef struct value {
-    value_type type;   /**< which member of u is valid */
-    int64_t expire_ms; /**< absolute Unix ms, or VALUE_NO_EXPIRY */
+    uint8_t type;      /**< value_type */
+    uint8_t enc;       /**< VALUE_ENC_INLINE or VALUE_ENC_PAYLOAD */
+    uint8_t flags;     /**< VALUE_F_TRANSIENT, VALUE_F_EMBEDDED */
+    uint8_t spare;     /**< zero */
+    uint32_t refs;     /**< references (stores, keys sharing it after COPY);
+                            writer thread only */
+    int64_t expire_ms; /**< absolute Unix ms, or VALUE_NO_EXPIRY; outside
+                            the payload, so PEXPIREAT/PERSIST copy only
+                            this header */
+    /** The payload, by type and encoding. */
     union {
-        /** VALUE_STRING: len bytes, NUL-terminated for convenience. */
-        struct {
-            size_t len;           /**< length in bytes, NUL excluded */
-            unsigned char *bytes; /**< points just past the struct */
-        } str;
+        uint32_t len;   /**< inline string: length; the bytes follow the
+                             header (value_str_bytes()), then a NUL */
+        pstring *str;   /**< a string longer than PSTRING_THRESHOLD */
         /* [ch01-value] */
-        /* [ch07-value-union] */
-        /** VALUE_LIST: items in list order (head first). */
-        struct {
-            size_t count;      /**< number of items */
-            value_elem *items; /**< the items */
-        } list;
-        /** VALUE_SET: members in insertion order, plus a lookup table. */
-        struct {
-            size_t count;        /**< number of members */
-            value_elem *members; /**< the members */
-            struct map *index;   /**< member -> position + 1 */
-        } set;
-        /** VALUE_ZSET: entries sorted by (score, member), plus a table. */
-        struct {
-            size_t count;          /**< number of members */
-            value_zentry *entries; /**< ascending (score, member) */
-            struct map *index;     /**< member -> position + 1 */
-        } zset;
-        /** VALUE_HASH: fields in insertion order, plus a lookup table. */
-        struct {
-            size_t count;            /**< number of fields */
-            value_elem *fv;          /**< 2 * count: field, value, ... */
-            int64_t *field_expire_ms;/**< per field, or NULL if none has one */
-            struct map *index;       /**< field -> position + 1 */
-        } hash;
-        value_stream *stream; /**< VALUE_STREAM */
-        value_module *module; /**< VALUE_MODULE */
-    } u;               /**< the payload, by type */
-    struct value_chunk *arena; /**< element bytes of collections */
-    size_t cap;        /**< allocated slots of the main array (builders) */
+        plist *list;    /**< VALUE_LIST (plist.h) */
+        pset *set;      /**< VALUE_SET (pset.h) */
+        phash *hash;    /**< VALUE_HASH (phash.h) */
+        pzset *zset;    /**< VALUE_ZSET (pzset.h) */
+        pstream *stream;/**< VALUE_STREAM (pstream.h) */
+        value_module *module; /**< VALUE_MODULE (value_module.h) */
+        value_flat *flat; /**< a type still in chapter 7's flat form */
+    } u;
 } value;
-/* [ch07-value-union] */
+
+_Static_assert(sizeof(value) == 24, "the value header is 24 bytes");
+
+/* ---- strings ------------------------------------------------------------- */
 
 /**
- * Make a string value.
- *
- * The bytes are copied into the same allocation as the value, followed by a
- * NUL byte that is not counted in the length.
+ * Make a string value: inline up to PSTRING_THRESHOLD bytes (the bytes
+ * follow the header, then a NUL not counted in the length), a pstring
+ * above.
  *
  * \param bytes     the string; may be NULL when len is 0.
  * \param len       its length; any bytes allowed, NUL and 0xFF included.
  * \param expire_ms absolute Unix time in ms, or VALUE_NO_EXPIRY.
- * \return a new value owned by the caller (free with value_free() or hand
- *         it to a store), or NULL if out of memory.
+ * \return a new value with one reference, the caller's (free with
+ *         value_free() or hand it to a store), or NULL with errno ENOMEM.
  *
  * Thread-safety: safe from any thread.
  */
 value *value_new_string(const void *bytes, size_t len, int64_t expire_ms);
 
 /**
- * Make an empty collection value, to be filled by the builder functions.
+ * Length of a string value.
+ * \param v a VALUE_STRING.
+ * \return its length in bytes.  Thread-safety: any reader.
+ */
+size_t value_str_len(const value *v);
+
+/**
+ * The bytes of a string value, when they are contiguous.
+ * \param v a VALUE_STRING.
+ * \return the bytes (read only, valid as long as v): NUL-terminated for
+ *         an inline string; NULL for a chunked pstring (use
+ *         value_str_read() or pstring_iter_next()).  Thread-safety: any
+ *         reader.
+ */
+const unsigned char *value_str_bytes(const value *v);
+
+/**
+ * Copy bytes [off, off + n) of a string value, any encoding.
+ * \param v   a VALUE_STRING.
+ * \param off first byte.
+ * \param buf receives them (room for n bytes).
+ * \param n   how many wanted.
+ * \return the number copied: min(n, length - off), 0 past the end.
+ *         Thread-safety: any reader.
+ */
+size_t value_str_read(const value *v, size_t off, void *buf, size_t n);
+
+/**
+ * APPEND: a new version with bytes added at the end.  An inline string
+ * that outgrows PSTRING_THRESHOLD becomes a pstring.
+ * \param v   a VALUE_STRING version (untouched).
+ * \param p   the bytes (NULL only when n is 0).
+ * \param n   how many.
+ * \param out receives the new version (one reference, same expiry).
+ * \return 0, or -1 with errno ENOMEM or EINVAL (*out not written).
+ * Thread-safety: the writer thread.
+ */
+int value_str_append(const value *v, const void *p, size_t n, value **out);
+
+/**
+ * SETRANGE: a new version with bytes overwritten from off, zero-padded
+ * first when off is past the end (n 0 changes nothing, as in Redis).
+ * \param v   a VALUE_STRING version (untouched).
+ * \param off where to write.
+ * \param p   the bytes.
+ * \param n   how many.
+ * \param out receives the new version (one reference, same expiry).
+ * \return 0, or -1 with errno ENOMEM or EINVAL (*out not written).
+ * Thread-safety: the writer thread.
+ */
+int value_str_setrange(const value *v, size_t off, const void *p, size_t n,
+                       value **out);
+
+/**
+ * SETBIT: a new version with one bit set or cleared (bit 0 is the most
+ * significant bit of byte 0), grown with zero bytes when needed.
+ * \param v      a VALUE_STRING version (untouched).
+ * \param bitoff the bit.
+ * \param bit    0 or 1 (any non-zero is 1).
+ * \param out    receives the new version (one reference, same expiry).
+ * \param oldbit receives the bit's previous value (may be NULL).
+ * \return 0, or -1 with errno ENOMEM or EINVAL (*out not written).
+ * Thread-safety: the writer thread.
+ */
+int value_str_setbit(const value *v, uint64_t bitoff, int bit, value **out,
+                     int *oldbit);
+
+/* ---- building and editing collections ------------------------------------ */
+
+/**
+ * Make an empty collection as a transient, to be filled by the builder
+ * functions (or the module's edits, through value_edit_list() and its
+ * siblings) and frozen by value_seal().
  *
  * \param type      VALUE_LIST, VALUE_SET, VALUE_ZSET, VALUE_HASH,
  *                  VALUE_STREAM or VALUE_MODULE.
  * \param expire_ms absolute Unix time in ms, or VALUE_NO_EXPIRY.
- * \return a new empty value owned by the caller, or NULL if out of memory
- *         or type is VALUE_STRING.
+ * \return a new transient with one reference, the caller's, or NULL
+ *         (errno ENOMEM, or EINVAL for VALUE_STRING or no such type).
  *
- * Thread-safety: safe from any thread.
+ * Thread-safety: safe from any thread (the transient is the caller's).
  */
 value *value_new_collection(value_type type, int64_t expire_ms);
 
 /**
- * Copy bytes into a value's arena (for building collections).
- *
- * \param v     the value being built.
- * \param bytes the bytes (may be NULL when len is 0).
- * \param len   how many.
- * \param out   receives the copy, NUL-terminated, owned by v.
- * \return 0, or -1 if out of memory.
+ * Start editing a version: a transient with the same type, expiry and
+ * contents, sharing v's payload (a type still in flat form is copied).
+ * Edits of the transient never change v.
+ * \param v a collection version (not a transient, not a string: strings
+ *          are edited by value_str_append() and its siblings).
+ * \return the transient (one reference, the caller's), or NULL with errno
+ *         ENOMEM or EINVAL.
+ * Thread-safety: the writer thread.
  */
-int value_intern(value *v, const void *bytes, size_t len, value_elem *out);
+value *value_edit(const value *v);
 
 /**
- * Append an item at the tail of a list being built.
+ * Freeze a transient into a version (a sorted set in flat form is sorted
+ * here).  Call once, before handing the value to a store.
+ * \param v the transient; it becomes the version.
+ * \return 0, or -1 with errno EINVAL when v is not a transient.
+ */
+int value_seal(value *v);
+
+/**
+ * Whether v is a transient (between value_new_collection()/value_edit()
+ * and value_seal()).
+ * \param v the value.
+ * \return true for a transient.
+ */
+bool value_is_transient(const value *v);
+
+/**
+ * Append an item at the tail of a list transient (RPUSH, RDB loading).
  *
- * \param v   a VALUE_LIST not yet stored.
+ * \param v   a VALUE_LIST transient.
  * \param p   item bytes.
  * \param len item length.
- * \return 0, or -1 if out of memory.
+ * \return 0, or -1 (errno ENOMEM; EINVAL when v is not a list transient).
  */
 int value_list_push(value *v, const void *p, size_t len);
 
 /**
- * Add a member to a set being built.
+ * Add a member to a set transient.
  *
- * \param v   a VALUE_SET not yet stored.
+ * \param v   a VALUE_SET transient.
  * \param p   member bytes.
  * \param len member length.
- * \return 1 if added, 0 if it was already there, -1 if out of memory.
+ * \return 1 if added, 0 if it was already there, -1 (errno ENOMEM; EINVAL
+ *         when v is not a set transient).
  */
 int value_set_add(value *v, const void *p, size_t len);
 
 /**
- * Add a field to a hash being built.
+ * Add a field to a hash transient.
  *
- * \param v         a VALUE_HASH not yet stored.
+ * \param v         a VALUE_HASH transient.
  * \param f         field bytes.
  * \param flen      field length.
  * \param val       value bytes.
@@ -260,88 +303,74 @@ int value_set_add(value *v, const void *p, size_t len);
  * \param expire_ms the field's absolute expiry (Unix ms), or
  *                  VALUE_NO_EXPIRY.
  * \return 1 if added, 0 if the field was already there (nothing changed),
- *         -1 if out of memory.
+ *         -1 (errno ENOMEM; EINVAL when v is not a hash transient).
  */
 int value_hash_add(value *v, const void *f, size_t flen, const void *val,
                    size_t vlen, int64_t expire_ms);
 
 /**
- * Add a member to a sorted set being built (order is fixed by value_seal()).
+ * Add a member to a sorted-set transient.
  *
- * \param v     a VALUE_ZSET not yet stored.
+ * \param v     a VALUE_ZSET transient.
  * \param m     member bytes.
  * \param mlen  member length.
  * \param score the score.
- * \return 1 if added, 0 if the member was already there, -1 if out of
- *         memory.
+ * \return 1 if added, 0 if the member was already there, -1 (errno
+ *         ENOMEM; EINVAL when v is not a sorted-set transient).
  */
 int value_zset_add(value *v, const void *m, size_t mlen, double score);
 
-/**
- * Finish building a value: sort a sorted set, release slack.  Call once,
- * before handing the value to a store.
- *
- * \param v the value.
- * \return 0, or -1 if out of memory (v is still valid and freeable).
- */
-int value_seal(value *v);
+/* ---- sharing, expiry, accounting ----------------------------------------- */
 
 /**
- * Number of elements of a collection (items, members, fields, entries).
- *
- * \param v the value.
- * \return the count; 1 for a string; the number of steps of a module value.
+ * Share a value (COPY, or a second key holding the same value).
+ * \param v a version (not a transient).
+ * \return v with one more reference; for an embedded value (or one whose
+ *         count is full) a fresh standalone copy with one reference, or
+ *         NULL with errno ENOMEM.
+ * Thread-safety: the writer thread.
  */
-size_t value_count(const value *v);
+value *value_retain(value *v);
 
 /**
- * Look up a hash field.
+ * Drop one reference; the last frees the header and releases the payload
+ * (freed when no other version shares it).
  *
- * \param v    a VALUE_HASH.
- * \param f    field bytes.
- * \param flen field length.
- * \return the field's position (index into u.hash.fv / 2), or -1 if absent.
- */
-long value_hash_find(const value *v, const void *f, size_t flen);
-
-/**
- * Whether a set holds a member.
+ * \param v the value; NULL, and an embedded value, do nothing.
  *
- * \param v    a VALUE_SET.
- * \param m    member bytes.
- * \param mlen member length.
- * \return true if present.
- */
-bool value_set_has(const value *v, const void *m, size_t mlen);
-
-/**
- * Look up a sorted-set member's score.
- *
- * \param v     a VALUE_ZSET (sealed).
- * \param m     member bytes.
- * \param mlen  member length.
- * \param score receives the score when found (may be NULL).
- * \return true if present.
- */
-bool value_zset_score(const value *v, const void *m, size_t mlen,
-                      double *score);
-
-/**
- * Name of a type as Redis's TYPE command says it.
- *
- * \param t the type.
- * \return "string", "list", "set", "zset", "hash", "stream" or "module".
- */
-const char *value_type_name(value_type t);
-
-/**
- * Free a value and everything it owns.
- *
- * \param v the value; NULL is allowed and does nothing.
- *
- * Thread-safety: the caller must be the only one still able to reach v.
+ * Thread-safety: the writer thread, once no reader can reach v (the
+ * stores call it after the epoch grace period; see the file comment).
  */
 void value_free(value *v);
+
+/**
+ * The same value with another expiry (PEXPIREAT, PERSIST): a new header
+ * sharing v's payload (an inline string's bytes are copied: at most
+ * PSTRING_THRESHOLD).
+ * \param v         a version (untouched).
+ * \param expire_ms the new expiry, or VALUE_NO_EXPIRY.
+ * \param out       receives the new version (one reference).
+ * \return 0, or -1 with errno ENOMEM or EINVAL (v a transient).
+ * Thread-safety: the writer thread.
+ */
+int value_with_expire(const value *v, int64_t expire_ms, value **out);
+
+/**
+ * Bytes needed to embed v in a store entry (value_embed()).
+ * \param v the value.
+ * \return the size (header, inline bytes and their NUL), or 0 when v
+ *         cannot be embedded: only inline string versions can.
+ */
+size_t value_embed_size(const value *v);
+
+/**
+ * Copy v into a store entry: header and inline bytes; the copy has
+ * VALUE_F_EMBEDDED set and refs 0, and value_free() ignores it.
+ * \param v   a value with value_embed_size(v) > 0 (still the caller's).
+ * \param dst value_embed_size(v) bytes aligned for value.
+ * \return dst, as a value.
+ */
+value *value_embed(const value *v, void *dst);
 
 /**
  * Whether a value has expired at the given time.
@@ -356,12 +385,30 @@ void value_free(value *v);
 bool value_is_expired(const value *v, int64_t now_ms);
 
 /**
- * Heap bytes owned by a value (its struct included), for memory accounting.
+ * Heap bytes of a value, for memory accounting: its header (with the inline
+ * bytes) and its whole payload, counted fully even when shared.
  *
  * \param v the value.
- * \return the bytes requested from malloc for v.
+ * \return the bytes; an embedded value's header counts 0 (it is part of
+ *         its store entry), its payload is counted.
  */
 size_t value_bytes(const value *v);
+
+/**
+ * Number of elements of a collection (items, members, fields, entries).
+ *
+ * \param v the value.
+ * \return the count; 1 for a string; the number of steps of a module value.
+ */
+size_t value_count(const value *v);
+
+/**
+ * Name of a type as Redis's TYPE command says it.
+ *
+ * \param t the type.
+ * \return "string", "list", "set", "zset", "hash", "stream" or "module".
+ */
+const char *value_type_name(value_type t);
 
 /**
  * Current Unix time in milliseconds (CLOCK_REALTIME), the clock Redis
@@ -370,5 +417,10 @@ size_t value_bytes(const value *v);
  * \return milliseconds since 1970-01-01 UTC.
  */
 int64_t value_now_ms(void);
+
+/* The payload accessors of every type: value_as_list() (read) and
+ * value_edit_list() (edit a transient) and their siblings. */
+#include "value_flat.h"
+#include "value_module.h"
 
 #endif

@@ -257,15 +257,15 @@ START_TEST(string_values)
     value *v = value_new_string(bytes, 3, 1234);
     ck_assert_ptr_nonnull(v);
     ck_assert_int_eq(v->type, VALUE_STRING);
-    ck_assert_bytes_eq(v->u.str.bytes, v->u.str.len, bytes, 3);
-    ck_assert_int_eq(v->u.str.bytes[3], 0); /* NUL-terminated */
+    ck_assert_bytes_eq(value_str_bytes(v), value_str_len(v), bytes, 3);
+    ck_assert_int_eq(value_str_bytes(v)[3], 0); /* NUL-terminated */
     ck_assert(!value_is_expired(v, 1233));
     ck_assert(value_is_expired(v, 1234));
     ck_assert_uint_ge(value_bytes(v), sizeof *v + 3);
     value_free(v);
     value *e = value_new_string(NULL, 0, VALUE_NO_EXPIRY);
     ck_assert_ptr_nonnull(e);
-    ck_assert_uint_eq(e->u.str.len, 0);
+    ck_assert_uint_eq(value_str_len(e), 0);
     ck_assert(!value_is_expired(e, INT64_MAX));
     value_free(e);
     value_free(NULL);

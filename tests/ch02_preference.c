@@ -64,7 +64,7 @@ static void assert_value(store_reader *r, const char *want)
 {
     const value *v = store_get(r, "k", 1);
     ck_assert_ptr_nonnull(v);
-    ck_assert_bytes_eq(v->u.str.bytes, v->u.str.len, want, strlen(want));
+    ck_assert_bytes_eq(value_str_bytes(v), value_str_len(v), want, strlen(want));
 }
 
 /* [ch02-test-writer-preferred] */

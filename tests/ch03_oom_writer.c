@@ -87,8 +87,8 @@ static void expect_contents(store *s, const char *const *want, int n,
         }
         ck_assert_msg(v != NULL, "%s: %s: key %s is missing", s->ops->name,
                       what, k);
-        size_t len = v->u.str.len;
-        const char *b = (const char *)v->u.str.bytes;
+        size_t len = value_str_len(v);
+        const char *b = (const char *)value_str_bytes(v);
         ck_assert_msg(len == strlen(want[i]) && memcmp(b, want[i], len) == 0,
                       "%s: %s: key %s holds \"%.*s\", want \"%s\"",
                       s->ops->name, what, k, (int)len, b, want[i]);

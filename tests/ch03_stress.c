@@ -45,10 +45,10 @@ static long parse(const value *v, const char *key)
 {
     char want[48], got[48];
     long n = -1;
-    if (v->u.str.len >= sizeof got)
+    if (value_str_len(v) >= sizeof got)
         return -1;
-    memcpy(got, v->u.str.bytes, v->u.str.len);
-    got[v->u.str.len] = '\0';
+    memcpy(got, value_str_bytes(v), value_str_len(v));
+    got[value_str_len(v)] = '\0';
     if (sscanf(got, "%*[^:]:%ld", &n) != 1 || n < 0)
         return -1;
     snprintf(want, sizeof want, "%s:%ld", key, n);
@@ -222,7 +222,7 @@ START_TEST(garbage_waits_for_reader_then_is_freed)
     ck_assert_uint_gt(st.retired_bytes, 0);
     ck_assert_uint_ge(st.peak_bytes, st.bytes + st.retired_bytes);
     /* The reader's snapshot is intact: the value it found is still there. */
-    ck_assert_bytes_str(old->u.str.bytes, old->u.str.len, "k:0");
+    ck_assert_bytes_str(value_str_bytes(old), value_str_len(old), "k:0");
     ck_assert_ptr_eq(store_get(r, "k", 1), old);
     store_read_end(r);
     /* Once it has left, one grace period frees every byte of garbage. */

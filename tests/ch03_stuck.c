@@ -113,7 +113,7 @@ START_TEST(stalled_reader_is_reported_and_writer_goes_on)
     ck_assert_uint_le(a.last.pending_bytes, a.last.peak_bytes);
     ck_assert_uint_ge(st.retired_peak, st.retired_bytes); /* in the stats */
     ck_assert(a.last.stalled_s >= 0.0);
-    ck_assert_bytes_str(held->u.str.bytes, held->u.str.len, "v7");
+    ck_assert_bytes_str(value_str_bytes(held), value_str_len(held), "v7");
     store_read_end(r);
     write_rounds(s, 200); /* the reader has left: garbage drains */
     store_stats_get(s, &st);

@@ -50,9 +50,9 @@ static long parse_gen(const value *v, long key)
 {
     long k, g;
     char tail;
-    if (v->u.str.len > 40)
+    if (value_str_len(v) > 40)
         return -1;
-    if (sscanf((const char *)v->u.str.bytes, "k%ld:g%ld%c", &k, &g,
+    if (sscanf((const char *)value_str_bytes(v), "k%ld:g%ld%c", &k, &g,
                &tail) != 2 || k != key)
         return -1;
     return g;

@@ -169,19 +169,19 @@ START_TEST(real_server_listpacks_at_every_boundary)
     const value *z = store_get(rd, "zset", 4);
     const value *l = store_get(rd, "list", 4);
     ck_assert(st && h && z && l);
-    ck_assert_uint_eq(st->u.stream->nentries, N_STR_LENS);
-    ck_assert_uint_eq(l->u.list.count, N_STR_LENS);
+    ck_assert_uint_eq(value_as_stream(st)->nentries, N_STR_LENS);
+    ck_assert_uint_eq(value_as_list(l)->count, N_STR_LENS);
     for (size_t i = 0; i < N_STR_LENS; i++) {
         size_t len = str_lens[i];
-        const value_stream_entry *e = &st->u.stream->entries[i];
+        const value_stream_entry *e = &value_as_stream(st)->entries[i];
         ck_assert_uint_eq(e->nfields, 1);
         assert_elem(&e->fv[1], strs[i], len, "stream", i);
-        assert_elem(&l->u.list.items[i], strs[i], len, "list", i);
+        assert_elem(&value_as_list(l)->items[i], strs[i], len, "list", i);
         char field[32];
         snprintf(field, sizeof field, "f%zu", len);
         long pos = value_hash_find(h, field, strlen(field));
         ck_assert_int_ge(pos, 0);
-        assert_elem(&h->u.hash.fv[2 * pos + 1], strs[i], len, "hash", i);
+        assert_elem(&value_as_hash(h)->fv[2 * pos + 1], strs[i], len, "hash", i);
         double sc;
         ck_assert_msg(value_zset_score(z, strs[i], len, &sc) &&
                       sc == (double)i, "zset member of length %zu", len);
@@ -189,18 +189,18 @@ START_TEST(real_server_listpacks_at_every_boundary)
     }
     const value *bh = store_get(rd, "bighash", 7);
     ck_assert_ptr_nonnull(bh);
-    ck_assert_uint_eq(bh->u.hash.count, 33000);
+    ck_assert_uint_eq(value_as_hash(bh)->count, 33000);
     long pos = value_hash_find(bh, "f32999", 6);
     ck_assert_int_ge(pos, 0);
-    assert_elem(&bh->u.hash.fv[2 * pos + 1], "32999", 5, "bighash", 32999);
+    assert_elem(&value_as_hash(bh)->fv[2 * pos + 1], "32999", 5, "bighash", 32999);
     const value *il = store_get(rd, "ilist", 5);
     const value *is = store_get(rd, "istream", 7);
     ck_assert(il && is);
     for (size_t i = 0; i < N_INTS; i++) {
         char n[32];
         snprintf(n, sizeof n, "%" PRId64, ints[i]);
-        assert_elem(&il->u.list.items[i], n, strlen(n), "int list", i);
-        const value_stream_entry *e = &is->u.stream->entries[i];
+        assert_elem(&value_as_list(il)->items[i], n, strlen(n), "int list", i);
+        const value_stream_entry *e = &value_as_stream(is)->entries[i];
         assert_elem(&e->fv[0], n, strlen(n), "int stream field", i);
         assert_elem(&e->fv[1], n, strlen(n), "int stream value", i);
     }

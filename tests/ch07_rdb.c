@@ -98,7 +98,7 @@ START_TEST(expiretime_in_seconds_and_version_1)
     ck_assert_int_eq(res.crc, RDB_CRC_NONE);
     ck_assert_ptr_nonnull(g.first);
     ck_assert_int_eq(g.first->expire_ms, INT64_C(2000000000000));
-    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "v");
+    ck_assert_bytes_str(value_str_bytes(g.first), value_str_len(g.first), "v");
     value_free(g.first);
     free(b.p);
 }
@@ -120,7 +120,7 @@ START_TEST(valkey_magic_is_read)
     ck_assert(res.valkey);
     ck_assert_int_eq(res.version, 80);
     ck_assert_int_eq(res.crc, RDB_CRC_OK);
-    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "valkey");
+    ck_assert_bytes_str(value_str_bytes(g.first), value_str_len(g.first), "valkey");
     value_free(g.first);
     /* Valkey's own types and opcodes are tested in ch07_valkey.c. */
     free(b.p);
@@ -146,10 +146,10 @@ START_TEST(hash_field_expiry_ga_types)
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
     value *v = g.first;
     ck_assert_int_eq(v->type, VALUE_HASH);
-    ck_assert_uint_eq(v->u.hash.count, 2);
-    ck_assert_ptr_nonnull(v->u.hash.field_expire_ms);
-    ck_assert_int_eq(v->u.hash.field_expire_ms[0], VALUE_NO_EXPIRY);
-    ck_assert_int_eq(v->u.hash.field_expire_ms[value_hash_find(v, "f2", 2)],
+    ck_assert_uint_eq(value_as_hash(v)->count, 2);
+    ck_assert_ptr_nonnull(value_as_hash(v)->field_expire_ms);
+    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[0], VALUE_NO_EXPIRY);
+    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[value_hash_find(v, "f2", 2)],
                      1000500);
     value_free(v);
 
@@ -163,10 +163,10 @@ START_TEST(hash_field_expiry_ga_types)
     bb_eof(&b, 12);
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
     v = g.first;
-    ck_assert_uint_eq(v->u.hash.count, 2);
-    ck_assert_int_eq(v->u.hash.field_expire_ms[0], VALUE_NO_EXPIRY);
-    ck_assert_int_eq(v->u.hash.field_expire_ms[1], 99);
-    ck_assert_bytes_str(v->u.hash.fv[3].bytes, v->u.hash.fv[3].len, "y");
+    ck_assert_uint_eq(value_as_hash(v)->count, 2);
+    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[0], VALUE_NO_EXPIRY);
+    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[1], 99);
+    ck_assert_bytes_str(value_as_hash(v)->fv[3].bytes, value_as_hash(v)->fv[3].len, "y");
     value_free(v);
     free(lp.p);
     free(b.p);
@@ -194,8 +194,8 @@ START_TEST(zipmap_with_five_byte_length)
     got g;
     rdb_result res;
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
-    ck_assert_uint_eq(g.first->u.hash.count, 1);
-    ck_assert_uint_eq(g.first->u.hash.fv[1].len, 299);
+    ck_assert_uint_eq(value_as_hash(g.first)->count, 1);
+    ck_assert_uint_eq(value_as_hash(g.first)->fv[1].len, 299);
     value_free(g.first);
     free(zm.p);
     free(b.p);
@@ -242,7 +242,7 @@ START_TEST(stream_built_by_hand)
     got g;
     rdb_result res;
     ck_assert_msg(parse_mem(&b, false, &g, &res) == 0, "%s", res.error);
-    const value_stream *st = g.first->u.stream;
+    const value_stream *st = value_as_stream(g.first);
     ck_assert_uint_eq(st->nentries, 1);
     ck_assert_uint_eq(st->entries[0].id.ms, 5);
     ck_assert_uint_eq(st->entries[0].id.seq, 2);
@@ -403,7 +403,7 @@ START_TEST(checksum_is_verified_as_bytes_stream)
     assert_error(&b, "checksum mismatch");
     ck_assert_int_eq(parse_mem(&b, true, &g, &res), 0);
     ck_assert_int_eq(res.crc, RDB_CRC_MISMATCH);
-    ck_assert_bytes_str(g.first->u.str.bytes, g.first->u.str.len, "valuf");
+    ck_assert_bytes_str(value_str_bytes(g.first), value_str_len(g.first), "valuf");
     value_free(g.first);
     memset(b.p + b.len - 8, 0, 8); /* stored 0: checking disabled */
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);

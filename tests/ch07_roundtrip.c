@@ -116,62 +116,62 @@ static void check_everything(store *s)
     store_read_begin(rd);
     ck_assert_uint_eq(store_count(rd), 15);
     const value *v = get(rd, "str", VALUE_STRING);
-    ck_assert_bytes_str(v->u.str.bytes, v->u.str.len, "hello");
+    ck_assert_bytes_str(value_str_bytes(v), value_str_len(v), "hello");
     v = get(rd, "int", VALUE_STRING);
-    ck_assert_bytes_str(v->u.str.bytes, v->u.str.len, "-123456");
+    ck_assert_bytes_str(value_str_bytes(v), value_str_len(v), "-123456");
     v = get(rd, "lzf", VALUE_STRING);
-    ck_assert_uint_eq(v->u.str.len, 2000);
-    ck_assert_int_eq(v->u.str.bytes[1999], 'a');
+    ck_assert_uint_eq(value_str_len(v), 2000);
+    ck_assert_int_eq(value_str_bytes(v)[1999], 'a');
     v = store_get(rd, "bin\x00key", 7);
     ck_assert_ptr_nonnull(v);
-    ck_assert_bytes_eq(v->u.str.bytes, v->u.str.len, "\x00\xff\x01", 3);
+    ck_assert_bytes_eq(value_str_bytes(v), value_str_len(v), "\x00\xff\x01", 3);
     v = get(rd, "exp", VALUE_STRING);
     ck_assert_int_eq(v->expire_ms, INT64_C(4102444800123));
 
     v = get(rd, "list-small", VALUE_LIST);
-    ck_assert_uint_eq(v->u.list.count, 4);
-    ck_assert_bytes_str(v->u.list.items[3].bytes, v->u.list.items[3].len,
+    ck_assert_uint_eq(value_as_list(v)->count, 4);
+    ck_assert_bytes_str(value_as_list(v)->items[3].bytes, value_as_list(v)->items[3].len,
                         "-2");
     v = get(rd, "list-big", VALUE_LIST);
-    ck_assert_uint_eq(v->u.list.count, 100);
+    ck_assert_uint_eq(value_as_list(v)->count, 100);
     for (int i = 0; i < 100; i++) {
         char e[16];
         snprintf(e, sizeof e, "item-%03d", i);
-        ck_assert_bytes_eq(v->u.list.items[i].bytes, v->u.list.items[i].len,
+        ck_assert_bytes_eq(value_as_list(v)->items[i].bytes, value_as_list(v)->items[i].len,
                            e, strlen(e));
     }
     v = get(rd, "set-int", VALUE_SET);
-    ck_assert_uint_eq(v->u.set.count, 4);
+    ck_assert_uint_eq(value_as_set(v)->count, 4);
     ck_assert(value_set_has(v, "-5000000000", 11));
     v = get(rd, "set-small", VALUE_SET);
     ck_assert(value_set_has(v, "y", 1));
     v = get(rd, "set-big", VALUE_SET);
-    ck_assert_uint_eq(v->u.set.count, 600);
+    ck_assert_uint_eq(value_as_set(v)->count, 600);
     ck_assert(value_set_has(v, "member-599", 10));
 
     double sc;
     v = get(rd, "zset-small", VALUE_ZSET);
-    ck_assert_uint_eq(v->u.zset.count, 3);
-    ck_assert_bytes_str(v->u.zset.entries[0].member.bytes,
-                        v->u.zset.entries[0].member.len, "neg");
+    ck_assert_uint_eq(value_as_zset(v)->count, 3);
+    ck_assert_bytes_str(value_as_zset(v)->entries[0].member.bytes,
+                        value_as_zset(v)->entries[0].member.len, "neg");
     ck_assert(value_zset_score(v, "a", 1, &sc) && sc == 1.5);
     v = get(rd, "zset-big", VALUE_ZSET);
-    ck_assert_uint_eq(v->u.zset.count, 200);
+    ck_assert_uint_eq(value_as_zset(v)->count, 200);
     ck_assert(value_zset_score(v, "z199", 4, &sc) && sc == 199 / 4.0 - 10);
 
     v = get(rd, "hash-small", VALUE_HASH);
     long pos = value_hash_find(v, "n", 1);
     ck_assert_int_ge(pos, 0);
-    ck_assert_bytes_str(v->u.hash.fv[2 * pos + 1].bytes,
-                        v->u.hash.fv[2 * pos + 1].len, "42");
+    ck_assert_bytes_str(value_as_hash(v)->fv[2 * pos + 1].bytes,
+                        value_as_hash(v)->fv[2 * pos + 1].len, "42");
     v = get(rd, "hash-big", VALUE_HASH);
-    ck_assert_uint_eq(v->u.hash.count, 600);
+    ck_assert_uint_eq(value_as_hash(v)->count, 600);
     pos = value_hash_find(v, "f321", 4);
-    ck_assert_bytes_str(v->u.hash.fv[2 * pos + 1].bytes,
-                        v->u.hash.fv[2 * pos + 1].len, "v321");
+    ck_assert_bytes_str(value_as_hash(v)->fv[2 * pos + 1].bytes,
+                        value_as_hash(v)->fv[2 * pos + 1].len, "v321");
 
     v = get(rd, "stream", VALUE_STREAM);
-    const value_stream *st = v->u.stream;
+    const value_stream *st = value_as_stream(v);
     ck_assert_uint_eq(st->nentries, 2);
     ck_assert_uint_eq(st->length, 2);
     ck_assert_uint_eq(st->entries[1].id.ms, 2);

@@ -135,8 +135,8 @@ START_TEST(load_into_a_store)
     const value *v = store_get(rd, "stream1", 7);
     ck_assert_ptr_nonnull(v);
     ck_assert_int_eq(v->type, VALUE_STREAM);
-    ck_assert_uint_eq(v->u.stream->nentries, 100);
-    ck_assert_uint_eq(v->u.stream->ngroups, 2);
+    ck_assert_uint_eq(value_as_stream(v)->nentries, 100);
+    ck_assert_uint_eq(value_as_stream(v)->ngroups, 2);
     store_read_end(rd);
     store_reader_close(rd);
     store_destroy(s);
@@ -161,7 +161,7 @@ START_TEST(load_into_a_store)
     store_read_begin(rd);
     v = store_get(rd, "in-db-15", 8);
     ck_assert_ptr_nonnull(v);
-    ck_assert_bytes_str(v->u.str.bytes, v->u.str.len, "yes");
+    ck_assert_bytes_str(value_str_bytes(v), value_str_len(v), "yes");
     store_read_end(rd);
     store_reader_close(rd);
     store_destroy(s);
@@ -188,10 +188,10 @@ START_TEST(values_answer_lookups)
     store_read_begin(rd);
     const value *z = store_get(rd, "zset-skiplist", 13);
     ck_assert_int_eq(z->type, VALUE_ZSET);
-    ck_assert_uint_eq(z->u.zset.count, 200);
-    for (size_t i = 1; i < z->u.zset.count; i++) /* sorted by score */
-        ck_assert(z->u.zset.entries[i - 1].score <=
-                  z->u.zset.entries[i].score);
+    ck_assert_uint_eq(value_as_zset(z)->count, 200);
+    for (size_t i = 1; i < value_as_zset(z)->count; i++) /* sorted by score */
+        ck_assert(value_as_zset(z)->entries[i - 1].score <=
+                  value_as_zset(z)->entries[i].score);
     double sc;
     ck_assert(value_zset_score(z, "z4", 2, &sc));
     ck_assert(sc == -9.0);
@@ -201,8 +201,8 @@ START_TEST(values_answer_lookups)
     const value *h = store_get(rd, "hash-ht", 7);
     long pos = value_hash_find(h, "f17", 3);
     ck_assert_int_ge(pos, 0);
-    ck_assert_bytes_str(h->u.hash.fv[2 * pos + 1].bytes,
-                        h->u.hash.fv[2 * pos + 1].len, "v17");
+    ck_assert_bytes_str(value_as_hash(h)->fv[2 * pos + 1].bytes,
+                        value_as_hash(h)->fv[2 * pos + 1].len, "v17");
     const value *e = store_get(rd, "expire-px", 9);
     ck_assert_int_eq(e->expire_ms, INT64_C(4102444800123));
     ck_assert_uint_gt(value_bytes(h), 600 * 2 * 3);

@@ -89,14 +89,14 @@ static size_t one_read(cell *c, store_reader *r, unsigned i)
         rc_snap *p = atomic_load_explicit(&rc_cur, memory_order_acquire);
         atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
         const value *v = kvmap_get(&p->kv, k, kl);
-        size_t n = v ? v->u.str.len : 0;
+        size_t n = v ? value_str_len(v) : 0;
         /* release: our reads happen before a free by the last releaser */
         atomic_fetch_sub_explicit(&p->refs, 1, memory_order_release);
         return n;
     }
     store_read_begin(r);
     const value *v = store_get(r, k, kl);
-    size_t n = v ? v->u.str.len : 0;
+    size_t n = v ? value_str_len(v) : 0;
     store_read_end(r);
     return n;
 }

@@ -123,8 +123,11 @@ static int tr_key(void *arg, const rdb_buf *k, value *v,
     size_t used = strlen(t->what);
     snprintf(t->what + used, sizeof t->what - used, " -> %s of %zu",
              value_type_name(v->type), value_count(v));
-    if (v->type == VALUE_STRING)
-        describe(t, " \"%s%s\"", v->u.str.bytes, v->u.str.len);
+    if (v->type == VALUE_STRING) {
+        unsigned char head[64]; /* describe() shows at most 40 bytes */
+        value_str_read(v, 0, head, sizeof head);
+        describe(t, " \"%s%s\"", head, value_str_len(v));
+    }
     used = strlen(t->what);
     if (in->lru_idle_s >= 0)
         snprintf(t->what + used, sizeof t->what - used, " (idle %" PRId64

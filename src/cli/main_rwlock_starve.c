@@ -136,7 +136,7 @@ static void *reader_main(void *arg)
         for (int i = 0; i < sh->work; i++) {
             int k = (int)(next_rand(&ra->seed) % KEYS);
             const value *v = store_get(r, keys[k], key_len[k]);
-            ra->sink += v ? v->u.str.len : 0;
+            ra->sink += v ? value_str_len(v) : 0;
         }
         store_read_end(r);
         ra->sections++;

@@ -32,12 +32,12 @@ static void *reader(void *arg)
     store_reader *r = store_reader_open(s);
     store_read_begin(r);
     const value *v = store_get(r, "k", 1);
-    printf("reader: inside its section, k = %s\n", (const char *)v->u.str.bytes);
+    printf("reader: inside its section, k = %s\n", (const char *)value_str_bytes(v));
     sem_post(&loaded);
     sem_wait(&freed); /* the writer publishes and frees meanwhile */
     printf("reader: still inside, looks k up again in its snapshot...\n");
     v = store_get(r, "k", 1); /* the snapshot's table was freed */
-    printf("reader: k = %s\n", (const char *)v->u.str.bytes);
+    printf("reader: k = %s\n", (const char *)value_str_bytes(v));
     store_read_end(r);
     store_reader_close(r);
     return NULL;

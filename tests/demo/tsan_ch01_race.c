@@ -39,7 +39,7 @@ static void *reader(void *arg)
         store_read_begin(r);
         const value *v = store_get(r, "hot", 3);
         if (v != NULL)
-            seen += v->u.str.len;
+            seen += value_str_len(v);
         store_read_end(r);
     }
     return (void *)seen;

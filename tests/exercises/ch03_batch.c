@@ -19,7 +19,7 @@ static value *ver(long v)
 
 static long parse(const value *v)
 {
-    return v ? strtol((const char *)v->u.str.bytes, NULL, 10) : -1;
+    return v ? strtol((const char *)value_str_bytes(v), NULL, 10) : -1;
 }
 
 static void set_all(batch_map *b, long version)

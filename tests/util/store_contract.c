@@ -50,7 +50,7 @@ static void expect(store *s, const void *key, size_t klen,
         ck_assert_msg(v != NULL, "key \"%s\" should be present",
                       test_escape(k, sizeof k, key, klen));
         ck_assert_int_eq(v->type, VALUE_STRING);
-        ck_assert_bytes_eq(v->u.str.bytes, v->u.str.len, want, wlen);
+        ck_assert_bytes_eq(value_str_bytes(v), value_str_len(v), want, wlen);
     }
     store_read_end(r);
     store_reader_close(r);
@@ -139,7 +139,7 @@ START_TEST(many_keys_then_delete_half)
             ck_assert_msg(got == NULL, "deleted %s still present", k);
         } else {
             ck_assert_msg(got != NULL, "%s lost after deletes", k);
-            ck_assert_bytes_eq(got->u.str.bytes, got->u.str.len, v,
+            ck_assert_bytes_eq(value_str_bytes(got), value_str_len(got), v,
                                (size_t)vl);
         }
     }
@@ -234,8 +234,8 @@ START_TEST(value_pointer_valid_in_section)
     const value *b = store_get(r, "b", 1);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_nonnull(b);
-    ck_assert_bytes_str(a->u.str.bytes, a->u.str.len, "alpha");
-    ck_assert_bytes_str(b->u.str.bytes, b->u.str.len, "beta");
+    ck_assert_bytes_str(value_str_bytes(a), value_str_len(a), "alpha");
+    ck_assert_bytes_str(value_str_bytes(b), value_str_len(b), "beta");
     store_read_end(r);
     store_reader_close(r);
     store_destroy(s);
@@ -389,7 +389,7 @@ static int dump_cb(const void *key, size_t klen, const value *v, void *arg)
     size_t *n = ((size_t **)arg)[1];
     ck_assert_uint_lt(*n, 64);
     snprintf(lines[(*n)++], 40, "%.*s=%.*s", (int)klen, (const char *)key,
-             (int)v->u.str.len, v->u.str.bytes);
+             (int)value_str_len(v), value_str_bytes(v));
     return 0;
 }
 
@@ -478,7 +478,7 @@ START_TEST(apply_all_or_nothing_under_oom)
             store_read_begin(r);
             const value *v = store_get(r, "k1", 2);
             ck_assert_ptr_nonnull(v);
-            ck_assert_bytes_str(v->u.str.bytes, v->u.str.len, "old1");
+            ck_assert_bytes_str(value_str_bytes(v), value_str_len(v), "old1");
             ck_assert_ptr_null(store_get(r, "n1", 2));
             store_read_end(r);
         }
@@ -527,7 +527,7 @@ static void *gen_reader(void *arg)
             gen_key(k, sizeof k, j);
             const value *v = store_get(r, k, strlen(k));
             ck_assert_ptr_nonnull(v);
-            long g = strtol((const char *)v->u.str.bytes, NULL, 10);
+            long g = strtol((const char *)value_str_bytes(v), NULL, 10);
             /* no reader goes back in time, whatever the store */
             ck_assert_msg(g >= last[j], "%s went from %ld back to %ld", k,
                           last[j], g);

@@ -1,0 +1,563 @@
+/* ch08_value.c - chapter 8: the value header, its sharing and its edits.
+ *
+ * What the value API promises at the value level, whatever the payload:
+ * an edit returns a new version and the old one reads exactly as before;
+ * a new expiry is a new 24-byte header over the same payload (pointer
+ * equality); COPY shares one value; an embedded copy lives in a caller's
+ * buffer; string edits move an inline string into a pstring when it
+ * outgrows PSTRING_THRESHOLD; and an allocation failure at any point of
+ * any edit leaves the old version intact and leaks nothing (valgrind and
+ * ASan check the leaks, pstring_bytes_live() the string chunks).
+ */
+#include "value.h"
+#include "alloc.h"
+#include "test_util.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The bytes of a string value, whatever its encoding, in a fresh buffer. */
+static unsigned char *flat_copy(const value *v)
+{
+    size_t n = value_str_len(v);
+    unsigned char *b = malloc(n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(value_str_read(v, 0, b, n), n);
+    b[n] = '\0';
+    return b;
+}
+
+static void assert_str(const value *v, const void *want, size_t n)
+{
+    ck_assert_int_eq(v->type, VALUE_STRING);
+    ck_assert_uint_eq(value_str_len(v), n);
+    unsigned char *b = flat_copy(v);
+    ck_assert_mem_eq(b, want, n);
+    free(b);
+}
+
+START_TEST(header_layout_and_inline_strings)
+{
+    ck_assert_uint_eq(sizeof(value), 24);
+    value *v = value_new_string("value:123456", 12, 1234);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(v->enc, VALUE_ENC_INLINE);
+    ck_assert_uint_eq(v->refs, 1);
+    ck_assert_int_eq(v->expire_ms, 1234);
+    ck_assert_uint_eq(value_bytes(v), 37); /* 24 + 12 + NUL */
+    ck_assert_uint_eq(value_embed_size(v), 37);
+    ck_assert_str_eq((const char *)value_str_bytes(v), "value:123456");
+    char part[8];
+    ck_assert_uint_eq(value_str_read(v, 6, part, sizeof part), 6);
+    ck_assert_mem_eq(part, "123456", 6);
+    ck_assert_uint_eq(value_str_read(v, 12, part, 1), 0);
+    ck_assert_uint_eq(value_count(v), 1);
+    value_free(v);
+
+    /* The threshold itself is inline, one byte more is a pstring. */
+    size_t n = PSTRING_THRESHOLD + 1;
+    char *big = malloc(n);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', n);
+    value *a = value_new_string(big, n - 1, VALUE_NO_EXPIRY);
+    value *b = value_new_string(big, n, VALUE_NO_EXPIRY);
+    ck_assert_int_eq(a->enc, VALUE_ENC_INLINE);
+    ck_assert_int_eq(b->enc, VALUE_ENC_PAYLOAD);
+    ck_assert_uint_eq(value_embed_size(b), 0);
+    ck_assert_ptr_null(value_str_bytes(b)); /* chunked: no contiguous bytes */
+    assert_str(b, big, n);
+    value_free(a);
+    value_free(b);
+    free(big);
+}
+END_TEST
+
+START_TEST(string_edits_return_new_versions)
+{
+    value *v = value_new_string("hello", 5, 77);
+    value *w, *x, *y;
+    ck_assert_int_eq(value_str_append(v, " world", 6, &w), 0);
+    assert_str(w, "hello world", 11);
+    ck_assert_int_eq(w->expire_ms, 77);
+    assert_str(v, "hello", 5); /* old version intact */
+
+    ck_assert_int_eq(value_str_setrange(w, 8, "XYZW", 4, &x), 0);
+    assert_str(x, "hello woXYZW", 12);
+    ck_assert_int_eq(value_str_setrange(v, 7, "!", 1, &y), 0);
+    assert_str(y, "hello\0\0!", 8); /* zero padding */
+    assert_str(w, "hello world", 11);
+    value_free(y);
+
+    int old = -1;
+    ck_assert_int_eq(value_str_setbit(v, 7, 0, &y, &old), 0); /* 'h' = 0x68 */
+    ck_assert_int_eq(old, 0);
+    value_free(y);
+    ck_assert_int_eq(value_str_setbit(v, 1, 0, &y, &old), 0);
+    ck_assert_int_eq(old, 1);
+    assert_str(y, "(ello", 5); /* 0x68 with bit 1 cleared = 0x28 */
+    value_free(y);
+    ck_assert_int_eq(value_str_setbit(v, 8 * 9 + 7, 1, &y, &old), 0);
+    ck_assert_int_eq(old, 0);
+    assert_str(y, "hello\0\0\0\0\x01", 10);
+    value_free(y);
+    assert_str(v, "hello", 5);
+
+    /* Strings only. */
+    value *l = value_new_collection(VALUE_LIST, VALUE_NO_EXPIRY);
+    ck_assert_int_eq(value_seal(l), 0);
+    errno = 0;
+    ck_assert_int_eq(value_str_append(l, "x", 1, &y), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    value_free(l);
+    value_free(x);
+    value_free(w);
+    value_free(v);
+}
+END_TEST
+
+START_TEST(string_edits_cross_into_pstring)
+{
+    size_t live0 = pstring_bytes_live();
+    size_t n = PSTRING_THRESHOLD - 10;
+    char *b = malloc(n + 40);
+    ck_assert_ptr_nonnull(b);
+    for (size_t i = 0; i < n + 40; i++)
+        b[i] = (char)('a' + i % 26);
+    value *v = value_new_string(b, n, VALUE_NO_EXPIRY);
+    value *w, *x, *y;
+    ck_assert_int_eq(value_str_append(v, b + n, 10, &w), 0); /* exactly 4096 */
+    ck_assert_int_eq(w->enc, VALUE_ENC_INLINE);
+    ck_assert_int_eq(value_str_append(w, b + n + 10, 30, &x), 0);
+    ck_assert_int_eq(x->enc, VALUE_ENC_PAYLOAD); /* outgrew the threshold */
+    assert_str(x, b, n + 40);
+    assert_str(w, b, n + 10);
+    assert_str(v, b, n);
+    /* SETRANGE and SETBIT past the threshold too. */
+    ck_assert_int_eq(value_str_setrange(v, PSTRING_THRESHOLD, "Q", 1, &y), 0);
+    ck_assert_int_eq(y->enc, VALUE_ENC_PAYLOAD);
+    ck_assert_uint_eq(value_str_len(y), PSTRING_THRESHOLD + 1);
+    value_free(y);
+    ck_assert_int_eq(value_str_setbit(v, 8 * (uint64_t)PSTRING_THRESHOLD, 1,
+                                      &y, NULL), 0);
+    ck_assert_int_eq(y->enc, VALUE_ENC_PAYLOAD);
+    ck_assert_uint_eq(value_str_len(y), PSTRING_THRESHOLD + 1);
+    value_free(y);
+    /* An edit of a pstring version leaves it as it was. */
+    ck_assert_int_eq(value_str_setrange(x, 0, "ZZ", 2, &y), 0);
+    unsigned char head[3] = {0};
+    value_str_read(y, 0, head, 3);
+    ck_assert_mem_eq(head, "ZZc", 3);
+    assert_str(x, b, n + 40);
+    value_free(y);
+    value_free(x);
+    value_free(w);
+    value_free(v);
+    free(b);
+    ck_assert_uint_eq(pstring_bytes_live(), live0);
+}
+END_TEST
+
+/* A small collection of each type, sealed. */
+static value *make(value_type t, int n)
+{
+    value *v = value_new_collection(t, VALUE_NO_EXPIRY);
+    ck_assert_ptr_nonnull(v);
+    ck_assert(value_is_transient(v));
+    for (int i = 0; i < n; i++) {
+        char k[16];
+        int len = snprintf(k, sizeof k, "e%d", i);
+        switch (t) {
+        case VALUE_LIST:
+            ck_assert_int_eq(value_list_push(v, k, (size_t)len), 0);
+            break;
+        case VALUE_SET:
+            ck_assert_int_eq(value_set_add(v, k, (size_t)len), 1);
+            break;
+        case VALUE_HASH:
+            ck_assert_int_eq(value_hash_add(v, k, (size_t)len, "v", 1,
+                                            VALUE_NO_EXPIRY), 1);
+            break;
+        case VALUE_ZSET:
+            ck_assert_int_eq(value_zset_add(v, k, (size_t)len, -i), 1);
+            break;
+        default:
+            ck_abort();
+        }
+    }
+    ck_assert_int_eq(value_seal(v), 0);
+    ck_assert(!value_is_transient(v));
+    return v;
+}
+
+START_TEST(expiry_lives_outside_the_payload)
+{
+    value *s = value_new_string("x", 1, 5);
+    value *big = value_new_string(NULL, 0, 5);
+    value_free(big);
+    char *p = calloc(1, 10000);
+    big = value_new_string(p, 10000, 5);
+    free(p);
+    value *l = make(VALUE_LIST, 10);
+    value *h = make(VALUE_HASH, 10);
+    value *all[] = {s, big, l, h};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        value *v = all[i], *e, *persist;
+        int64_t was = v->expire_ms;
+        ck_assert_int_eq(value_with_expire(v, 99, &e), 0);
+        ck_assert_ptr_ne(e, v);
+        ck_assert_int_eq(e->expire_ms, 99);
+        ck_assert_int_eq(v->expire_ms, was); /* old header untouched */
+        ck_assert_uint_eq(value_count(e), value_count(v));
+        if (v->enc == VALUE_ENC_PAYLOAD)
+            ck_assert_ptr_eq(e->u.flat, v->u.flat); /* the payload shared */
+        /* PERSIST: another header over the same payload. */
+        ck_assert_int_eq(value_with_expire(e, VALUE_NO_EXPIRY, &persist), 0);
+        ck_assert_int_eq(persist->expire_ms, VALUE_NO_EXPIRY);
+        ck_assert(!value_is_expired(persist, INT64_MAX));
+        ck_assert(value_is_expired(e, 99));
+        if (v->enc == VALUE_ENC_PAYLOAD)
+            ck_assert_ptr_eq(persist->u.flat, v->u.flat);
+        /* Freed in any order: the payload goes with the last header. */
+        value_free(v);
+        if (persist->type == VALUE_STRING)
+            ck_assert_uint_eq(value_str_len(persist), value_str_len(e));
+        value_free(e);
+        ck_assert_uint_eq(value_count(persist), i < 2 ? 1 : 10);
+        value_free(persist);
+    }
+}
+END_TEST
+
+START_TEST(retain_shares_and_embed_copies)
+{
+    value *v = value_new_string("abc", 3, 42);
+    ck_assert_ptr_eq(value_retain(v), v); /* COPY: one value, two keys */
+    ck_assert_uint_eq(v->refs, 2);
+    value_free(v);
+    ck_assert_uint_eq(v->refs, 1);
+    ck_assert_str_eq((const char *)value_str_bytes(v), "abc");
+
+    alignas(value) unsigned char slot[64];
+    ck_assert_uint_le(value_embed_size(v), sizeof slot);
+    value *e = value_embed(v, slot);
+    ck_assert_ptr_eq(e, (value *)slot);
+    ck_assert(e->flags & VALUE_F_EMBEDDED);
+    ck_assert_uint_eq(e->refs, 0);
+    ck_assert_int_eq(e->expire_ms, 42);
+    ck_assert_str_eq((const char *)value_str_bytes(e), "abc");
+    ck_assert_uint_eq(value_bytes(e), 0);
+    value_free(e); /* does nothing */
+    value *r = value_retain(e); /* a standalone copy */
+    ck_assert_ptr_ne(r, e);
+    ck_assert(!(r->flags & VALUE_F_EMBEDDED));
+    ck_assert_uint_eq(r->refs, 1);
+    assert_str(r, "abc", 3);
+    value_free(r);
+    value_free(v);
+
+    /* Only inline strings embed; transients cannot be shared. */
+    value *l = make(VALUE_LIST, 3);
+    ck_assert_uint_eq(value_embed_size(l), 0);
+    ck_assert_ptr_eq(value_retain(l), l);
+    value_free(l);
+    value_free(l);
+    value *t = value_new_collection(VALUE_SET, VALUE_NO_EXPIRY);
+    errno = 0;
+    ck_assert_ptr_null(value_retain(t));
+    ck_assert_int_eq(errno, EINVAL);
+    value *out;
+    ck_assert_int_eq(value_with_expire(t, 1, &out), -1);
+    value_free(t);
+}
+END_TEST
+
+/* Contents of a collection as one comparable string. */
+static void describe(const value *v, char *buf, size_t n)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(buf + k, n - k, "%s/%zu:", value_type_name(v->type),
+                          value_count(v));
+    for (size_t i = 0; i < value_count(v) && k < n; i++) {
+        switch (v->type) {
+        case VALUE_LIST:
+            k += (size_t)snprintf(buf + k, n - k, " %s",
+                                  value_as_list(v)->items[i].bytes);
+            break;
+        case VALUE_SET:
+            k += (size_t)snprintf(buf + k, n - k, " %s",
+                                  value_as_set(v)->members[i].bytes);
+            break;
+        case VALUE_HASH:
+            k += (size_t)snprintf(buf + k, n - k, " %s=%s",
+                                  value_as_hash(v)->fv[2 * i].bytes,
+                                  value_as_hash(v)->fv[2 * i + 1].bytes);
+            break;
+        case VALUE_ZSET:
+            k += (size_t)snprintf(buf + k, n - k, " %s:%g",
+                                  value_as_zset(v)->entries[i].member.bytes,
+                                  value_as_zset(v)->entries[i].score);
+            break;
+        }
+    }
+}
+
+/* One edit of a transient of type t: add the element "new". */
+static int edit_one(value *t)
+{
+    switch (t->type) {
+    case VALUE_LIST: return value_list_push(t, "new", 3);
+    case VALUE_SET: return value_set_add(t, "new", 3);
+    case VALUE_HASH:
+        return value_hash_add(t, "new", 3, "nv", 2, VALUE_NO_EXPIRY);
+    case VALUE_ZSET: return value_zset_add(t, "new", 3, 0.5);
+    }
+    return -1;
+}
+
+static const value_type collections[] = {VALUE_LIST, VALUE_SET, VALUE_HASH,
+                                         VALUE_ZSET};
+
+START_TEST(edit_returns_new_version_old_intact)
+{
+    for (size_t c = 0; c < 4; c++) {
+        value *v = make(collections[c], 20);
+        char before[2048], after[2048];
+        describe(v, before, sizeof before);
+        value *t = value_edit(v);
+        ck_assert_ptr_nonnull(t);
+        ck_assert(value_is_transient(t));
+        ck_assert_int_eq(t->type, v->type);
+        ck_assert_int_ge(edit_one(t), 0);
+        ck_assert_int_eq(value_seal(t), 0);
+        ck_assert_uint_eq(value_count(t), 21);
+        describe(v, after, sizeof after);
+        ck_assert_str_eq(before, after); /* the old version reads the same */
+        ck_assert_uint_eq(value_count(v), 20);
+        /* Editing a version directly is refused. */
+        errno = 0;
+        ck_assert_int_eq(edit_one(v), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        /* A second edit of the new version leaves the first intact. */
+        value *t2 = value_edit(t);
+        ck_assert_ptr_nonnull(t2);
+        ck_assert_int_eq(value_seal(t2), 0);
+        ck_assert_uint_eq(value_count(t2), 21);
+        value_free(t2);
+        value_free(t);
+        value_free(v);
+    }
+    value *s = value_new_string("x", 1, VALUE_NO_EXPIRY);
+    errno = 0;
+    ck_assert_ptr_null(value_edit(s)); /* strings: value_str_* */
+    ck_assert_int_eq(errno, EINVAL);
+    value_free(s);
+    value *z = make(VALUE_ZSET, 5);
+    errno = 0;
+    ck_assert_int_eq(value_seal(z), -1); /* already a version */
+    ck_assert_int_eq(errno, EINVAL);
+    value_free(z);
+}
+END_TEST
+
+START_TEST(builder_path)
+{
+    ck_assert_ptr_null(value_new_collection(VALUE_STRING, VALUE_NO_EXPIRY));
+    value *h = value_new_collection(VALUE_HASH, 1000);
+    ck_assert_int_eq(h->expire_ms, 1000);
+    ck_assert_int_eq(value_hash_add(h, "f", 1, "v", 1, 5), 1);
+    ck_assert_int_eq(value_hash_add(h, "f", 1, "w", 1, 5), 0); /* exists */
+    ck_assert_int_eq(value_set_add(h, "m", 1), -1); /* wrong type */
+    ck_assert_int_eq(value_seal(h), 0);
+    ck_assert_uint_eq(value_count(h), 1);
+    ck_assert_int_eq(value_hash_find(h, "f", 1), 0);
+    ck_assert_int_eq(value_as_hash(h)->field_expire_ms[0], 5);
+    value_free(h);
+
+    value *z = value_new_collection(VALUE_ZSET, VALUE_NO_EXPIRY);
+    ck_assert_int_eq(value_zset_add(z, "b", 1, 2), 1);
+    ck_assert_int_eq(value_zset_add(z, "a", 1, 2), 1);
+    ck_assert_int_eq(value_zset_add(z, "c", 1, 1), 1);
+    ck_assert_int_eq(value_seal(z), 0); /* sorted by (score, member) */
+    const value_flat_zset *zs = value_as_zset(z);
+    ck_assert_str_eq((const char *)zs->entries[0].member.bytes, "c");
+    ck_assert_str_eq((const char *)zs->entries[1].member.bytes, "a");
+    ck_assert_str_eq((const char *)zs->entries[2].member.bytes, "b");
+    double sc;
+    ck_assert(value_zset_score(z, "a", 1, &sc));
+    ck_assert(sc == 2);
+    value_free(z);
+
+    value *st = value_new_collection(VALUE_STREAM, VALUE_NO_EXPIRY);
+    ck_assert_ptr_nonnull(value_edit_stream(st));
+    ck_assert_int_eq(value_seal(st), 0);
+    ck_assert_ptr_null(value_edit_stream(st)); /* sealed */
+    ck_assert_uint_eq(value_count(st), 0);
+    value_free(st);
+
+    value *m = value_new_collection(VALUE_MODULE, VALUE_NO_EXPIRY);
+    value_elem e;
+    ck_assert_int_eq(value_intern(m, "abc", 3, &e), 0);
+    ck_assert_str_eq((const char *)e.bytes, "abc");
+    ck_assert_ptr_nonnull(value_edit_module(m));
+    ck_assert_int_eq(value_seal(m), 0);
+    ck_assert_int_eq(value_intern(m, "abc", 3, &e), -1);
+    value_free(m);
+}
+END_TEST
+
+/* Run op with allocation n failing, for n = 1, 2, ... until op succeeds
+ * without reaching its armed failure; each failure must return -1 with
+ * ENOMEM and leave old reading as before (check()). */
+#define EVERY_FAILURE(old, check, op_ok)                                    \
+    do {                                                                    \
+        for (unsigned long n_ = 1;; n_++) {                                 \
+            alloc_fail_nth(n_);                                             \
+            errno = 0;                                                      \
+            bool ok_ = (op_ok);                                             \
+            unsigned long fired_ = alloc_fail_fired();                      \
+            alloc_fail_off();                                               \
+            check(old);                                                     \
+            if (fired_ == 0) {                                              \
+                ck_assert_msg(ok_, "failed without an injected failure");   \
+                break;                                                      \
+            }                                                               \
+            ck_assert_msg(!ok_, "allocation %lu failed unnoticed", n_);     \
+            ck_assert_int_eq(errno, ENOMEM);                                \
+        }                                                                   \
+    } while (0)
+
+static value *g_out;
+static char g_before[2048];
+
+static void check_hello(const value *v)
+{
+    assert_str(v, "hello", 5);
+}
+
+static void check_big(const value *v)
+{
+    ck_assert_uint_eq(value_str_len(v), PSTRING_THRESHOLD + 100);
+    unsigned char c;
+    value_str_read(v, 4000, &c, 1);
+    ck_assert_int_eq(c, 'b');
+}
+
+static void check_same(const value *v)
+{
+    char now[2048];
+    describe(v, now, sizeof now);
+    ck_assert_str_eq(now, g_before);
+}
+
+/* A whole value-level edit of a collection: edit, one change, seal. */
+static bool edit_batch(const value *v)
+{
+    value *t = value_edit(v);
+    if (t == NULL)
+        return false;
+    if (edit_one(t) < 0 || value_seal(t) != 0) {
+        value_free(t);
+        return false;
+    }
+    g_out = t;
+    return true;
+}
+
+static bool build(value_type type)
+{
+    value *t = value_new_collection(type, VALUE_NO_EXPIRY);
+    if (t == NULL)
+        return false;
+    for (int i = 0; i < 40; i++) {
+        char k[8];
+        int len = snprintf(k, sizeof k, "m%d", i);
+        int rc = type == VALUE_LIST ? value_list_push(t, k, (size_t)len)
+                 : type == VALUE_SET ? value_set_add(t, k, (size_t)len)
+                 : type == VALUE_HASH
+                     ? value_hash_add(t, k, (size_t)len, k, (size_t)len, i)
+                     : value_zset_add(t, k, (size_t)len, i);
+        if (rc < 0) {
+            value_free(t);
+            return false;
+        }
+    }
+    value_seal(t);
+    g_out = t;
+    return true;
+}
+
+static void check_nothing(const value *v)
+{
+    (void)v;
+}
+
+START_TEST(allocation_failure_in_every_edit)
+{
+    size_t live0 = pstring_bytes_live();
+    value *v = value_new_string("hello", 5, 3);
+    char *p = malloc(PSTRING_THRESHOLD + 100);
+    memset(p, 'b', PSTRING_THRESHOLD + 100);
+    value *big = value_new_string(p, PSTRING_THRESHOLD + 100, 3);
+    free(p);
+
+    EVERY_FAILURE(v, check_hello, value_str_append(v, "!", 1, &g_out) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(v, check_hello,
+                  value_str_setrange(v, PSTRING_THRESHOLD, "!", 1, &g_out) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(v, check_hello,
+                  value_str_setbit(v, 8 * 5000, 1, &g_out, NULL) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(big, check_big, value_str_append(big, "z", 1, &g_out) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(big, check_big,
+                  value_str_setrange(big, 10, "zz", 2, &g_out) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(big, check_big,
+                  value_str_setbit(big, 3, 1, &g_out, NULL) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(big, check_big, value_with_expire(big, 9, &g_out) == 0);
+    value_free(g_out);
+    EVERY_FAILURE(v, check_hello, value_with_expire(v, 9, &g_out) == 0);
+    value_free(g_out);
+    alignas(value) unsigned char slot[64];
+    value *e = value_embed(v, slot);
+    EVERY_FAILURE(e, check_hello, (g_out = value_retain(e)) != NULL);
+    value_free(g_out);
+    value_free(big);
+    value_free(v);
+    ck_assert_uint_eq(pstring_bytes_live(), live0);
+
+    for (size_t c = 0; c < 4; c++) {
+        value *col = make(collections[c], 30);
+        describe(col, g_before, sizeof g_before);
+        EVERY_FAILURE(col, check_same, edit_batch(col));
+        ck_assert_uint_eq(value_count(g_out), 31);
+        value_free(g_out);
+        value_free(col);
+        EVERY_FAILURE(NULL, check_nothing, build(collections[c]));
+        ck_assert_uint_eq(value_count(g_out), 40);
+        value_free(g_out);
+    }
+}
+END_TEST
+
+Suite *ch08_value_suite(void)
+{
+    Suite *s = suite_create("ch08_value");
+    TCase *tc = test_tcase("value", 60);
+    tcase_add_test(tc, header_layout_and_inline_strings);
+    tcase_add_test(tc, string_edits_return_new_versions);
+    tcase_add_test(tc, string_edits_cross_into_pstring);
+    tcase_add_test(tc, expiry_lives_outside_the_payload);
+    tcase_add_test(tc, retain_shares_and_embed_copies);
+    tcase_add_test(tc, edit_returns_new_version_old_intact);
+    tcase_add_test(tc, builder_path);
+    tcase_add_test(tc, allocation_failure_in_every_edit);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -142,8 +142,10 @@ pbtree_node *pbtree_pool_take(pbtree_pool *p, const pbtree *t, bool leaf)
 
 /* The path to position i (for an insert, i may be the length: the end of
  * the last leaf).  A position on a boundary goes to the later child. */
+/* [ch08-path-to] */
 void pbtree_path_to(const pbtree *t, size_t i, pbtree_path *p)
 {
+    /* learn: ch08 pbtree_path_to "A B+tree that counts" */
     pbtree_node *nd = t->root;
     unsigned d = 0;
     while (!nd->leaf) {
@@ -158,7 +160,9 @@ void pbtree_path_to(const pbtree *t, size_t i, pbtree_path *p)
     p->nd[d] = nd;
     p->idx[d] = (unsigned)i;
     p->h = d + 1;
+    /* learn: end */
 }
+/* [ch08-path-to] */
 
 /* Count the copies making the path writable needs, by kind. */
 void pbtree_count_copies(const pbtree *t, const pbtree_path *p,

@@ -25,6 +25,7 @@ struct pbtree_node {
     uint16_t leaf; /**< 1 for a leaf, 0 for an internal node */
 };
 
+/* [ch08-pbtree-nodes] */
 /** A leaf: the elements themselves. */
 typedef struct pbtree_leaf {
     pbtree_node h;                /**< header, leaf = 1 */
@@ -39,6 +40,7 @@ typedef struct pbtree_inner {
                                            retained */
     pbtree_node *kids[PBTREE_SLOTS];  /**< the children */
 } pbtree_inner;
+/* [ch08-pbtree-nodes] */
 
 /** A version (edit 0) or a transient (edit = its token). */
 struct pbtree {
@@ -91,11 +93,13 @@ static inline size_t pbtree_node_size(bool leaf)
     return leaf ? sizeof(pbtree_leaf) : sizeof(pbtree_inner);
 }
 
+/* [ch08-owned] */
 /** Whether the transient (or fork) t may change nd in place. */
 static inline bool pbtree_owned(const pbtree *t, const pbtree_node *nd)
 {
     return nd->edit == t->edit;
 }
+/* [ch08-owned] */
 
 /** A fresh edit token; tokens never repeat. */
 uint64_t pbtree_new_token(void);

@@ -354,6 +354,7 @@ static int tree_to_flat(phash *h, phash_field *old, phash_field *nf,
     return 0;
 }
 
+/* [ch08-hysteresis] */
 /* The field now under a name (old; NULL when there is none) becomes nf
  * (NULL: deleted).  pos is old's position in a flat array. */
 static int apply(phash *h, phash_field *old, size_t pos, phash_field *nf,
@@ -369,6 +370,7 @@ static int apply(phash *h, phash_field *old, size_t pos, phash_field *nf,
     return tree ? flat_to_tree(h, old, nf, c, out)
                 : flat_to_flat(h, old, pos, nf, c, out);
 }
+/* [ch08-hysteresis] */
 
 /* ---- the edits ------------------------------------------------------------------ */
 

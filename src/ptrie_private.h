@@ -21,6 +21,7 @@
  *  PTRIE_MAX_LEN elements) so that the header is 24 bytes, not 32: a node
  *  of two elements is then a 40-byte request, a 48-byte malloc chunk
  *  instead of 64, and most nodes of a big trie hold two or three. */
+/* [ch08-ptrie-node] */
 struct ptrie_node {
     uint32_t refs;     /**< parents and versions that point at it */
     uint32_t datamap;  /**< positions holding an element */
@@ -29,6 +30,7 @@ struct ptrie_node {
     uint64_t edit;     /**< token of the transient that may change it */
     void *slot[];      /**< elements, then children (ptrie_node *) */
 };
+/* [ch08-ptrie-node] */
 
 _Static_assert(sizeof(struct ptrie_node) == 24, "a 24-byte node header");
 

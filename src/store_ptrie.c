@@ -81,6 +81,7 @@
 
 /* ---- compact key entries ------------------------------------------------ */
 
+/* [ch08-entry] */
 /** One key and its value: a trie element. */
 typedef struct pentry {
     uint32_t refs;         /**< trie node slots holding it (writer only) */
@@ -89,6 +90,7 @@ typedef struct pentry {
     /** The value (embedded) or a value pointer, then the key bytes. */
     unsigned char body[];
 } pentry;
+/* [ch08-entry] */
 
 static_assert(offsetof(pentry, body) % alignof(value) == 0,
               "an embedded value must be aligned (malloc aligns the entry)");

@@ -13,6 +13,7 @@
 
 velem *velem_new(const void *p, size_t len)
 {
+    /* learn: ch08 velem_new "Elements are shared objects" */
     if (len > VELEM_MAX_LEN) {
         errno = EINVAL;
         return NULL;
@@ -26,6 +27,7 @@ velem *velem_new(const void *p, size_t len)
         memcpy(e->bytes, p, len);
     e->bytes[len] = '\0';
     return e;
+    /* learn: end */
 }
 
 velem *velem_retain(velem *e)
@@ -35,11 +37,15 @@ velem *velem_retain(velem *e)
     return e;
 }
 
+/* [ch08-velem-release] */
 void velem_release(velem *e)
 {
+    /* learn: ch08 velem_release "Elements are shared objects" */
     if (e != NULL && --e->refs == 0)
         free(e);
+    /* learn: end */
 }
+/* [ch08-velem-release] */
 
 int velem_cmp_bytes(const void *a, size_t alen, const void *b, size_t blen)
 {

@@ -33,11 +33,13 @@
 #define VELEM_MAX_LEN UINT32_MAX
 
 /** An element: treat every field as read-only outside velem.c. */
+/* [ch08-velem] */
 typedef struct velem {
     uint32_t refs;         /**< references held (writer thread only) */
     uint32_t len;          /**< length in bytes, NUL excluded */
     unsigned char bytes[]; /**< len bytes, then a NUL */
 } velem;
+/* [ch08-velem] */
 
 /**
  * Make an element holding a copy of some bytes.

@@ -1139,6 +1139,7 @@ START_TEST(large_edit_allocates_little)
         size_t nl = big_name(name, id);
         const phash_field *before = phash_get(v, name, nl);
         int64_t exp0 = before ? phash_field_expire(before) : PHASH_NO_EXPIRE;
+        /* [ch08-test-allocates-little] */
         alloc_fail_nth(ULONG_MAX); /* count allocations */
         int rc;
         switch (k) {
@@ -1165,6 +1166,7 @@ START_TEST(large_edit_allocates_little)
         if (allocs > 2 + PTRIE_LEVELS + 2 * (PBTREE_MAX_HEIGHT / 4 + 2))
             ck_abort_msg("edit %d on %ld fields: %lu allocations", k, n,
                          allocs);
+        /* [ch08-test-allocates-little] */
         check_hash(out);
         /* The old version is intact. */
         REQ(phash_get(v, name, nl) == before);

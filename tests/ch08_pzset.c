@@ -761,6 +761,24 @@ START_TEST(basics)
     check_set(out);
     pzset_release(out);
     ck_assert_uint_gt(pzset_bytes(l), 7 * 16);
+    /* The empty member is a member like any other, in both forms. */
+    for (int form = 0; form < 2; form++) {
+        pzset_set_limits(form ? 0 : PZSET_MAX_ENTRIES, PZSET_MAX_VALUE);
+        pzset *em;
+        ck_assert_int_eq(pzset_add(l, NULL, 0, -1, &em), 1);
+        ck_assert_str_eq(pzset_encoding(em), form ? "skiplist" : "listpack");
+        double es = 0;
+        ck_assert(pzset_score(em, "", 0, &es) && es == -1);
+        ck_assert(pzset_rank(em, NULL, 0, &rk) && rk == 0);
+        ck_assert_uint_eq(pzset_rank_of_lex(em, "", 0, true), 1);
+        check_set(em);
+        pzset *em2;
+        ck_assert_int_eq(pzset_remove(em, "", 0, &em2), 1);
+        ck_assert(!pzset_score(em2, "", 0, NULL));
+        pzset_release(em2);
+        pzset_release(em);
+    }
+    pzset_set_limits(PZSET_MAX_ENTRIES, PZSET_MAX_VALUE);
     /* Transients: not nested, and not retained. */
     pzset *t = pzset_edit_begin(l);
     ck_assert_ptr_nonnull(t);

@@ -1416,6 +1416,19 @@ static void *reader_main(void *arg)
             while (pstream_pel_next(&it) != NULL)
                 np++;
             REQ(np == pstream_group_pel_len(g));
+            const pstream_consumer *c;
+            size_t nc = 0;
+            pstream_consumers(&it, g);
+            while ((c = pstream_consumers_next(&it)) != NULL) {
+                pstream_iter jt;
+                pstream_consumer_pel_range(&jt, c, ID(0, 0),
+                                           ID(UINT64_MAX, UINT64_MAX), true);
+                const pstream_nack *k;
+                while ((k = pstream_pel_next(&jt)) != NULL)
+                    REQ(pstream_pel_get(g, k->id) == k);
+                nc += pstream_consumer_pel_len(c);
+            }
+            REQ(nc == np);
         }
         ebr_exit(r);
         reads++;

@@ -15,15 +15,18 @@
 #include "alloc.h"
 #include "ebr.h"
 #include "test_util.h"
+#include "redis_server.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Check's ck_assert_* write on every call; the loops use these instead. */
 #define REQ(c)                                                              \
@@ -1503,6 +1506,239 @@ START_TEST(readers_iterate_old_versions)
 }
 END_TEST
 
+/* ---- the same edits on a real redis-server --------------------------------------- */
+
+/* Redis's view of a stream, one line per fact, from XINFO, XRANGE and
+ * XPENDING (times left out: the server has its own clock). */
+static const char *const STATE_LUA =
+    "local k=KEYS[1] local o={} "
+    "local function h(t) local r={} for j=1,#t,2 do r[t[j]]=t[j+1] end "
+    "return r end "
+    "local i=h(redis.call('XINFO','STREAM',k)) "
+    "table.insert(o,i['length']..' '..i['last-generated-id']..' '.."
+    "i['max-deleted-entry-id']..' '..i['entries-added']..' '.."
+    "i['recorded-first-entry-id']) "
+    "for _,e in ipairs(redis.call('XRANGE',k,'-','+')) do "
+    "table.insert(o,e[1]) end "
+    "for _,g in ipairs(redis.call('XINFO','GROUPS',k)) do local gh=h(g) "
+    "table.insert(o,'G '..gh['name']..' '..gh['last-delivered-id']..' '.."
+    "tostring(gh['entries-read'])) "
+    "for _,c in ipairs(redis.call('XINFO','CONSUMERS',k,gh['name'])) do "
+    "local ch=h(c) table.insert(o,'C '..ch['name']..' '..ch['pending']) end "
+    "for _,p in ipairs(redis.call('XPENDING',k,gh['name'],'-','+',100000)) "
+    "do table.insert(o,'P '..p[1]..' '..p[2]..' '..p[4]) end end "
+    "return table.concat(o,'\\n')";
+
+static void put(char **p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put(char **p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    *p += vsprintf(*p, fmt, ap);
+    va_end(ap);
+}
+
+/* The same rendering of a pstream. */
+static void our_state(const pstream *s, char *buf)
+{
+    char *p = buf;
+    pstream_id l = pstream_last_id(s), m = pstream_max_deleted_id(s),
+               f = pstream_first_id(s);
+    put(&p, "%zu %llu-%llu %llu-%llu %llu %llu-%llu", pstream_len(s),
+        (unsigned long long)l.ms, (unsigned long long)l.seq,
+        (unsigned long long)m.ms, (unsigned long long)m.seq,
+        (unsigned long long)pstream_entries_added(s),
+        (unsigned long long)f.ms, (unsigned long long)f.seq);
+    pstream_iter it, jt;
+    const pstream_entry *e;
+    pstream_range(&it, s, ID(0, 0), ID(UINT64_MAX, UINT64_MAX), false);
+    while ((e = pstream_range_next(&it)) != NULL)
+        put(&p, "\n%llu-%llu", (unsigned long long)pstream_entry_id(e).ms,
+            (unsigned long long)pstream_entry_id(e).seq);
+    const pstream_group *g;
+    pstream_groups(&it, s);
+    while ((g = pstream_groups_next(&it)) != NULL) {
+        put(&p, "\nG %s %llu-%llu ", (const char *)g->name,
+            (unsigned long long)g->last_id.ms,
+            (unsigned long long)g->last_id.seq);
+        if (g->entries_read == PSTREAM_ENTRIES_READ_UNKNOWN)
+            put(&p, "false");
+        else
+            put(&p, "%llu", (unsigned long long)g->entries_read);
+        const pstream_consumer *c;
+        pstream_consumers(&jt, g);
+        while ((c = pstream_consumers_next(&jt)) != NULL)
+            put(&p, "\nC %s %zu", (const char *)c->name,
+                pstream_consumer_pel_len(c));
+        const pstream_nack *n;
+        pstream_pel_range(&jt, g, ID(0, 0), ID(UINT64_MAX, UINT64_MAX),
+                          false);
+        while ((n = pstream_pel_next(&jt)) != NULL)
+            put(&p, "\nP %llu-%llu %s %llu", (unsigned long long)n->id.ms,
+                (unsigned long long)n->id.seq, (const char *)n->owner->bytes,
+                (unsigned long long)n->delivery_count);
+    }
+}
+
+static char g_rbuf[1 << 20], g_obuf[1 << 20];
+
+static void idstr(char *b, pstream_id id)
+{
+    sprintf(b, "%llu-%llu", (unsigned long long)id.ms,
+            (unsigned long long)id.seq);
+}
+
+START_TEST(same_as_redis_server)
+{
+    redis_server rs;
+    char err[1024], r[256], a[48], b[48], c[48];
+    ck_assert_msg(redis_server_start(&rs, NULL, err, sizeof err) == 0,
+                  "cannot start redis-server: %s", err);
+    int fd = redis_server_connect(&rs);
+    ck_assert_int_ge(fd, 0);
+    rng_state = 31337;
+    pstream *v = pstream_new(), *out;
+    pstream_id seen[4096];
+    size_t nseen = 0;
+    long steps = test_scale(3000, 300);
+    for (long i = 0; i < steps; i++) {
+        pstream_id last = pstream_last_id(v);
+        pstream_id pick = nseen ? seen[below(nseen)] : ID(1, 1);
+        size_t gl, cl;
+        const char *gn = gname((int)below(2), &gl), *cn = cname((int)below(3),
+                                                             &cl);
+        unsigned k = (unsigned)below(100);
+        long long rc = 0;
+        int t = 0;
+        if (k < 40 || pstream_len(v) == 0) { /* XADD */
+            pstream_id id = below(2) ? ID(last.ms, last.seq + 1)
+                                     : ID(last.ms + 1 + below(2), below(2));
+            pstream_str fv[2] = { { "f", 1 }, { "v", 1 } };
+            REQ(pstream_add(v, id, fv, 1, &out) == 0);
+            idstr(a, id);
+            t = redis_commandl(fd, r, sizeof r, "XADD", "s", a, "f", "v",
+                               NULL);
+            REQ(t == '$');
+            if (nseen < 4096)
+                seen[nseen++] = id;
+        } else if (k < 50) { /* XDEL */
+            rc = pstream_delete(v, pick, &out);
+            idstr(a, pick);
+            t = redis_commandl(fd, r, sizeof r, "XDEL", "s", a, NULL);
+            REQ(t == ':' && atoll(r) == rc);
+        } else if (k < 54) { /* XTRIM MAXLEN = */
+            size_t n = pstream_len(v), keep = n > 3 ? n - below(4) : n;
+            rc = pstream_trim_maxlen(v, keep, 0, &out);
+            sprintf(a, "%zu", keep);
+            t = redis_commandl(fd, r, sizeof r, "XTRIM", "s", "MAXLEN", "=",
+                               a, NULL);
+            REQ(t == ':' && atoll(r) == rc);
+        } else if (k < 57) { /* XTRIM MINID = */
+            rc = pstream_trim_minid(v, pick, 0, &out);
+            idstr(a, pick);
+            t = redis_commandl(fd, r, sizeof r, "XTRIM", "s", "MINID", "=",
+                               a, NULL);
+            REQ(t == ':' && atoll(r) == rc);
+        } else if (k < 60) { /* XSETID, sometimes refused */
+            pstream_id id = below(2) ? ID(last.ms + below(2), below(3)) : pick;
+            pstream_id md = below(2) ? pick : ID(0, 0);
+            long long ea = below(2) ? (long long)below(pstream_entries_added(v) + 3) : -1;
+            bool use_md = below(2);
+            idstr(a, id);
+            idstr(b, md);
+            sprintf(c, "%lld", ea);
+            rc = pstream_set_id(v, id, ea, use_md ? &md : NULL, &out);
+            const char *args[8] = { "XSETID", "s", a, NULL };
+            int na = 3;
+            if (ea != -1) {
+                args[na++] = "ENTRIESADDED";
+                args[na++] = c;
+            }
+            if (use_md) {
+                args[na++] = "MAXDELETEDID";
+                args[na++] = b;
+            }
+            t = redis_command(fd, r, sizeof r, na, args, NULL);
+            if (rc < 0) {
+                REQ(errno == EINVAL);
+                ck_assert_msg(t == '-', "XSETID %s %s %s: ours refused, "
+                              "Redis said %s", a, c, b, r);
+                continue;
+            }
+            ck_assert_msg(t == '+', "XSETID %s %s %s: Redis said %s", a, c,
+                          b, r);
+        } else if (k < 64) { /* XGROUP CREATE */
+            sprintf(c, "%llu", (unsigned long long)below(10));
+            idstr(a, pick);
+            rc = pstream_group_create(v, gn, gl, pick, strtoull(c, NULL, 10),
+                                      &out);
+            t = redis_commandl(fd, r, sizeof r, "XGROUP", "CREATE", "s", gn,
+                               a, "ENTRIESREAD", c, NULL);
+            REQ(rc == 1 ? t == '+' : t == '-');
+        } else if (k < 72) { /* XGROUP CREATECONSUMER */
+            rc = pstream_consumer_create(v, gn, gl, cn, cl, 0, 0, &out);
+            t = redis_commandl(fd, r, sizeof r, "XGROUP", "CREATECONSUMER",
+                               "s", gn, cn, NULL);
+            if (rc < 0) {
+                REQ(errno == ENOENT && t == '-');
+                continue;
+            }
+            REQ(t == ':' && atoll(r) == rc);
+        } else if (k < 75) { /* XGROUP DELCONSUMER */
+            rc = pstream_consumer_delete(v, gn, gl, cn, cl, &out);
+            t = redis_commandl(fd, r, sizeof r, "XGROUP", "DELCONSUMER", "s",
+                               gn, cn, NULL);
+            if (rc < 0) {
+                REQ(errno == ENOENT && t == '-');
+                continue;
+            }
+            REQ(t == ':' && atoll(r) == rc);
+        } else if (k < 90) { /* XCLAIM ... FORCE: a delivery of an entry */
+            if (pstream_get(v, pick) == NULL ||
+                pstream_group_get(v, gn, gl) == NULL)
+                continue;
+            uint64_t cnt = 1 + below(5);
+            REQ(pstream_consumer_create(v, gn, gl, cn, cl, 0, 0, &out) >= 0);
+            pstream_release(v);
+            v = out;
+            rc = pstream_pel_add(v, gn, gl, pick, cn, cl, 1000, cnt, &out);
+            REQ(rc >= 0);
+            idstr(a, pick);
+            sprintf(c, "%llu", (unsigned long long)cnt);
+            t = redis_commandl(fd, r, sizeof r, "XCLAIM", "s", gn, cn, "0", a,
+                               "TIME", "1000", "RETRYCOUNT", c, "FORCE",
+                               "JUSTID", NULL);
+            REQ(t == '*' && atoll(r) == 1);
+        } else { /* XACK */
+            rc = pstream_pel_ack(v, gn, gl, pick, &out);
+            idstr(a, pick);
+            t = redis_commandl(fd, r, sizeof r, "XACK", "s", gn, a, NULL);
+            if (rc < 0) {
+                REQ(errno == ENOENT);
+                continue;
+            }
+            REQ(t == ':' && atoll(r) == rc);
+        }
+        pstream_release(v);
+        v = out;
+        if (i % 50 == 0 || i == steps - 1) {
+            t = redis_commandl(fd, g_rbuf, sizeof g_rbuf, "EVAL", STATE_LUA,
+                               "1", "s", NULL);
+            REQ(t == '$');
+            our_state(v, g_obuf);
+            ck_assert_msg(strcmp(g_rbuf, g_obuf) == 0,
+                          "step %ld: Redis:\n%s\nours:\n%s", i, g_rbuf,
+                          g_obuf);
+        }
+    }
+    expect_check(v);
+    pstream_release(v);
+    close(fd);
+    redis_server_stop(&rs);
+}
+END_TEST
+
 Suite *ch08_pstream_suite(void)
 {
     Suite *s = suite_create("ch08_pstream");
@@ -1516,6 +1752,7 @@ Suite *ch08_pstream_suite(void)
     tcase_add_test(tc, allocation_failure_in_a_batch);
     tcase_add_test(tc, allocation_failure_while_building);
     tcase_add_test(tc, readers_iterate_old_versions);
+    tcase_add_test(tc, same_as_redis_server);
     suite_add_tcase(s, tc);
     return s;
 }

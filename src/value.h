@@ -418,8 +418,77 @@ const char *value_type_name(value_type t);
  */
 int64_t value_now_ms(void);
 
-/* The payload accessors of every type: value_as_list() (read) and
- * value_edit_list() (edit a transient) and their siblings. */
+/* ---- the payloads: each type's module object ----------------------------- */
+
+/* Readers take the version's object and use the module's own readers
+ * (plist_get(), pset_has(), phash_get(), pzset_score(), their iterators);
+ * a transient's object takes the module's edits with out == the object
+ * itself (a transient is changed in place), so a batch of k edits costs
+ * O(k log n) and value_seal() ends it. */
+#include "phash.h"
+#include "plist.h"
+#include "pset.h"
+#include "pzset.h"
+
+/**
+ * A list's object, for readers.
+ * \param v a VALUE_LIST.
+ * \return its plist (valid as long as v).  Thread-safety: any reader.
+ */
+const plist *value_as_list(const value *v);
+
+/**
+ * A set's object, for readers.
+ * \param v a VALUE_SET.
+ * \return its pset (valid as long as v).  Thread-safety: any reader.
+ */
+const pset *value_as_set(const value *v);
+
+/**
+ * A hash's object, for readers.
+ * \param v a VALUE_HASH.
+ * \return its phash (valid as long as v).  Thread-safety: any reader.
+ */
+const phash *value_as_hash(const value *v);
+
+/**
+ * A sorted set's object, for readers.
+ * \param v a VALUE_ZSET.
+ * \return its pzset (valid as long as v).  Thread-safety: any reader.
+ */
+const pzset *value_as_zset(const value *v);
+
+/**
+ * A list transient's object, for plist's edits (out == the object).
+ * \param v a VALUE_LIST transient.
+ * \return the plist transient, or NULL with errno EINVAL.
+ * Thread-safety: the writer thread.
+ */
+plist *value_edit_list(value *v);
+
+/**
+ * A set transient's object, for pset's edits (out == the object).
+ * \param v a VALUE_SET transient.
+ * \return the pset transient, or NULL with errno EINVAL.
+ */
+pset *value_edit_set(value *v);
+
+/**
+ * A hash transient's object, for phash's edits (out == the object).
+ * \param v a VALUE_HASH transient.
+ * \return the phash transient, or NULL with errno EINVAL.
+ */
+phash *value_edit_hash(value *v);
+
+/**
+ * A sorted-set transient's object, for pzset's edits (out == the object).
+ * \param v a VALUE_ZSET transient.
+ * \return the pzset transient, or NULL with errno EINVAL.
+ */
+pzset *value_edit_zset(value *v);
+
+/* Streams (still flat) and module values: value_as_stream(),
+ * value_edit_stream(), value_as_module(), value_edit_module(). */
 #include "value_flat.h"
 #include "value_module.h"
 

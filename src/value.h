@@ -129,13 +129,16 @@ typedef struct value {
                              header (value_str_bytes()), then a NUL */
         pstring *str;   /**< a string longer than PSTRING_THRESHOLD */
         /* [ch01-value] */
+        /* [ch07-value-union] */
         plist *list;    /**< VALUE_LIST (plist.h) */
         pset *set;      /**< VALUE_SET (pset.h) */
         phash *hash;    /**< VALUE_HASH (phash.h) */
         pzset *zset;    /**< VALUE_ZSET (pzset.h) */
         pstream *stream;/**< VALUE_STREAM (pstream.h) */
         value_module *module; /**< VALUE_MODULE (value_module.h) */
-        value_flat *flat; /**< a type still in chapter 7's flat form */
+        value_flat *flat; /**< VALUE_STREAM in chapter 7's flat form
+                               (value_flat.h), until pstream.h */
+        /* [ch07-value-union] */
     } u;
 } value;
 

@@ -434,6 +434,83 @@ START_TEST(builder_path)
 }
 END_TEST
 
+/* The module edits on a transient's object: in place (out is the object
+ * itself), across the flat/tree threshold both ways, the version the
+ * transient came from untouched. */
+START_TEST(module_edits_on_transients)
+{
+    static char before[16384], after[16384];
+    for (size_t c = 0; c < 4; c++) {
+        value_type type = collections[c];
+        value *v = make(type, 300); /* tree form at the default limits */
+        if (type == VALUE_SET)
+            ck_assert_str_eq(pset_encoding(value_as_set(v)), "hashtable");
+        if (type == VALUE_HASH)
+            ck_assert_str_eq(phash_encoding(value_as_hash(v)), "hashtable");
+        if (type == VALUE_ZSET)
+            ck_assert_str_eq(pzset_encoding(value_as_zset(v)), "skiplist");
+        describe(v, before, sizeof before);
+        value *t = value_edit(v);
+        ck_assert_ptr_nonnull(t);
+        for (int i = 0; i < 280; i++) { /* down to 20: the flat form again */
+            char k[16];
+            int len = snprintf(k, sizeof k, "e%d", i);
+            int rc = -1;
+            switch (type) {
+            case VALUE_LIST: {
+                plist *l = value_edit_list(t), *out;
+                velem *popped;
+                rc = plist_pop_front(l, &popped, &out);
+                ck_assert_ptr_eq(out, l);
+                ck_assert_mem_eq(popped->bytes, k, (size_t)len);
+                velem_release(popped);
+                break;
+            }
+            case VALUE_SET: {
+                pset *st = value_edit_set(t), *out;
+                rc = pset_remove(st, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, st);
+                break;
+            }
+            case VALUE_HASH: {
+                phash *h = value_edit_hash(t), *out;
+                rc = phash_del(h, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, h);
+                break;
+            }
+            case VALUE_ZSET: {
+                pzset *z = value_edit_zset(t), *out;
+                rc = pzset_remove(z, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, z);
+                break;
+            }
+            default:
+                break;
+            }
+            ck_assert_int_eq(rc, 0);
+        }
+        ck_assert_int_eq(value_seal(t), 0);
+        ck_assert_uint_eq(value_count(t), 20);
+        ck_assert_uint_eq(value_count(v), 300);
+        describe(v, after, sizeof after);
+        ck_assert_str_eq(before, after);
+        ck_assert_uint_gt(value_bytes(v), value_bytes(t));
+        /* Editing a version's object is refused at the value level. */
+        errno = 0;
+        switch (type) {
+        case VALUE_LIST: ck_assert_ptr_null(value_edit_list(v)); break;
+        case VALUE_SET: ck_assert_ptr_null(value_edit_set(v)); break;
+        case VALUE_HASH: ck_assert_ptr_null(value_edit_hash(v)); break;
+        case VALUE_ZSET: ck_assert_ptr_null(value_edit_zset(v)); break;
+        default: break;
+        }
+        ck_assert_int_eq(errno, EINVAL);
+        value_free(t);
+        value_free(v);
+    }
+}
+END_TEST
+
 /* Run op with allocation n failing, for n = 1, 2, ... until op succeeds
  * without reaching its armed failure; each failure must return -1 with
  * ENOMEM and leave old reading as before (check()). */
@@ -582,6 +659,7 @@ Suite *ch08_value_suite(void)
     tcase_add_test(tc, retain_shares_and_embed_copies);
     tcase_add_test(tc, edit_returns_new_version_old_intact);
     tcase_add_test(tc, builder_path);
+    tcase_add_test(tc, module_edits_on_transients);
     tcase_add_test(tc, allocation_failure_in_every_edit);
     suite_add_tcase(s, tc);
     return s;

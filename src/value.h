@@ -41,10 +41,12 @@
  *    (drop one reference), value_embed() (a copy inside a store entry).
  *
  * Representations.  Chapter 8 moves each collection type to its own
- * persistent module (plist.h, pset.h, phash.h, pzset.h, pstream.h); a type
- * whose module is not there yet keeps chapter 7's flat, immutable form
- * (value_flat.h), which an edit copies whole.  Module values (value_module.h)
- * stay flat: the replica only keeps them for tools.
+ * persistent module: lists to plist.h, sets to pset.h, hashes (with
+ * per-field expiry) to phash.h, sorted sets to pzset.h.  Streams keep
+ * chapter 7's flat, immutable form (value_flat.h) until their loader moves
+ * to pstream.h; they are built once and value_edit() refuses them.  Module
+ * values (value_module.h) stay flat: the replica only keeps them for
+ * tools.
  *
  * Threads.  Readers (every const function here and the modules' readers)
  * never touch a reference count and may run on any thread on a published
@@ -96,7 +98,7 @@ typedef enum value_type {
 /** value.flags: lives inside a store entry (refs 0, never freed alone). */
 #define VALUE_F_EMBEDDED 0x02u
 
-/** One byte string owned by a value (flat collections, module values). */
+/** One byte string owned by a value (flat streams, module values). */
 typedef struct value_elem {
     size_t len;           /**< length in bytes */
     unsigned char *bytes; /**< the bytes, NUL-terminated for convenience */
@@ -248,10 +250,11 @@ value *value_new_collection(value_type type, int64_t expire_ms);
 
 /**
  * Start editing a version: a transient with the same type, expiry and
- * contents, sharing v's payload (a type still in flat form is copied).
- * Edits of the transient never change v.
- * \param v a collection version (not a transient, not a string: strings
- *          are edited by value_str_append() and its siblings).
+ * contents, sharing v's payload through the module's own transient
+ * (X_edit_begin()).  Edits of the transient never change v.
+ * \param v a list, set, hash or sorted-set version (not a transient; not a
+ *          string: strings are edited by value_str_append() and its
+ *          siblings; not a flat stream or a module value: built once).
  * \return the transient (one reference, the caller's), or NULL with errno
  *         ENOMEM or EINVAL.
  * Thread-safety: the writer thread.
@@ -259,8 +262,8 @@ value *value_new_collection(value_type type, int64_t expire_ms);
 value *value_edit(const value *v);
 
 /**
- * Freeze a transient into a version (a sorted set in flat form is sorted
- * here).  Call once, before handing the value to a store.
+ * Freeze a transient into a version (X_edit_end()).  Call once, before
+ * handing the value to a store.
  * \param v the transient; it becomes the version.
  * \return 0, or -1 with errno EINVAL when v is not a transient.
  */

@@ -619,6 +619,30 @@ START_TEST(encodings_at_the_limits)
 }
 END_TEST
 
+/* hash-max-listpack-entries 0: every non-empty hash is a hashtable. */
+START_TEST(zero_entries_means_always_a_tree)
+{
+    limits(0, PHASH_MAX_BYTES);
+    size_t live0 = phash_fields_live();
+    phash *e = phash_new(), *a, *b;
+    REQ(e != NULL);
+    ck_assert_int_eq(phash_set(e, "f", 1, "v", 1, 3, &a), 1);
+    ck_assert_str_eq(phash_encoding(a), "hashtable");
+    ck_assert_int_eq(phash_min_expire(a), 3);
+    check_hash(a);
+    ck_assert_int_eq(phash_del(a, "f", 1, &b), 1);
+    ck_assert_str_eq(phash_encoding(b), "listpack");
+    ck_assert_uint_eq(phash_len(b), 0);
+    ck_assert_int_eq(phash_min_expire(b), PHASH_NO_EXPIRE);
+    check_hash(b);
+    phash_release(e);
+    phash_release(a);
+    phash_release(b);
+    ck_assert_uint_eq(phash_fields_live(), live0);
+    limits(PHASH_MAX_ENTRIES, PHASH_MAX_BYTES);
+}
+END_TEST
+
 /* ---- allocation failure ------------------------------------------------------------ */
 
 enum { E_SET_NEW, E_SET_NEW_EXP, E_SET_BIG, E_SET_UPDATE, E_SET_UPDATE_EXP,
@@ -1189,6 +1213,7 @@ Suite *ch08_phash_suite(void)
     TCase *tc = test_tcase("phash", 240);
     tcase_add_test(tc, basics);
     tcase_add_test(tc, encodings_at_the_limits);
+    tcase_add_test(tc, zero_entries_means_always_a_tree);
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, random_tiny_limits);
     tcase_add_test(tc, random_default_limits);

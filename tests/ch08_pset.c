@@ -541,6 +541,32 @@ START_TEST(encodings_at_the_limits)
 }
 END_TEST
 
+/* set-max-listpack-entries 0: every non-empty set is a tree (and says
+ * "hashtable" unless it is all integers: then "intset"). */
+START_TEST(zero_entries_means_always_a_tree)
+{
+    limits(0, PSET_MAX_BYTES, PSET_MAX_INTSET);
+    pset *e = pset_new(), *a, *b, *c;
+    REQ(e != NULL);
+    ck_assert_int_eq(pset_add(e, "x", 1, &a), 1);
+    ck_assert_str_eq(pset_encoding(a), "hashtable");
+    check_set(a);
+    ck_assert_int_eq(pset_add(a, "1", 1, &b), 1);
+    ck_assert_int_eq(pset_remove(b, "x", 1, &c), 1);
+    ck_assert_str_eq(pset_encoding(c), "intset");
+    ck_assert(c->tree);
+    check_set(c);
+    pset_release(b);
+    ck_assert_int_eq(pset_remove(c, "1", 1, &b), 1);
+    ck_assert(!b->tree);
+    check_set(b);
+    pset *all[] = { e, a, b, c };
+    for (size_t i = 0; i < 4; i++)
+        pset_release(all[i]);
+    default_limits();
+}
+END_TEST
+
 /* ---- allocation failure ------------------------------------------------------------------ */
 
 enum { E_ADD, E_ADD_ELEM, E_ADD_BIG, E_ADD_HAVE, E_REMOVE, E_REMOVE_FIRST,
@@ -1017,6 +1043,7 @@ Suite *ch08_pset_suite(void)
     tcase_add_test(tc, canonical_integers);
     tcase_add_test(tc, basics);
     tcase_add_test(tc, encodings_at_the_limits);
+    tcase_add_test(tc, zero_entries_means_always_a_tree);
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, random_tiny_limits);
     tcase_add_test(tc, random_default_limits);

@@ -129,6 +129,30 @@ static int on_selectdb(void *arg, uint64_t db)
     return 0;
 }
 
+/* A hash's per-field expiries, in the order its fields are written. */
+static void field_expiries(FILE *out, const phash *h)
+{
+    const phash_field **f = rdb_json_hash_fields(h);
+    if (f == NULL) {
+        fputs("rdb-dump: out of memory writing field expiries\n", stderr);
+        return;
+    }
+    size_t n = 0;
+    fputs(", \"field_expiry_ms\": {", out);
+    for (size_t i = 0; i < phash_len(h); i++) {
+        int64_t at = phash_field_expire(f[i]);
+        if (at == PHASH_NO_EXPIRE)
+            continue;
+        size_t len;
+        const unsigned char *name = phash_field_name(f[i], &len);
+        fputs(n++ ? ", " : "", out);
+        rdb_json_key(out, name, len);
+        fprintf(out, ": %" PRId64, at);
+    }
+    fputc('}', out);
+    free(f);
+}
+
 static int on_key(void *arg, const rdb_buf *key, value *v,
                   const rdb_key_info *in)
 {
@@ -163,19 +187,8 @@ static int on_key(void *arg, const rdb_buf *key, value *v,
         fprintf(out, ", \"listpacks\": %ld", in->listpacks);
     if (in->min_expire_ms >= 0)
         fprintf(out, ", \"min_expire_ms\": %" PRId64, in->min_expire_ms);
-    if (v->type == VALUE_HASH && value_as_hash(v)->field_expire_ms != NULL) {
-        size_t n = 0;
-        fputs(", \"field_expiry_ms\": {", out);
-        for (size_t i = 0; i < value_as_hash(v)->count; i++) {
-            if (value_as_hash(v)->field_expire_ms[i] == VALUE_NO_EXPIRY)
-                continue;
-            fputs(n++ ? ", " : "", out);
-            rdb_json_key(out, value_as_hash(v)->fv[2 * i].bytes,
-                         value_as_hash(v)->fv[2 * i].len);
-            fprintf(out, ": %" PRId64, value_as_hash(v)->field_expire_ms[i]);
-        }
-        fputc('}', out);
-    }
+    if (v->type == VALUE_HASH && phash_expiring_len(value_as_hash(v)) > 0)
+        field_expiries(out, value_as_hash(v));
     fputs(", \"value\": ", out);
     rdb_json_value(out, v, in->rdb_type);
     fputc('}', out);

@@ -3,7 +3,8 @@
  *
  * rdb_json_text.c writes the leaves (byte strings, object keys, numbers);
  * rdb_json_value.c writes one value of any type from those leaves;
- * rdb_json.c is the parse handler that lays out the whole document.  The
+ * rdb_json.c is the parse handler that lays out the whole document;
+ * rdb_json_order.c fixes the order of set members and hash fields.  The
  * public entry points (rdb_dump_json, rdb_json_bytes, rdb_json_double) are
  * in rdb_json.h; these are the extra pieces the files pass between them.
  */
@@ -46,6 +47,23 @@ void rdb_json_float(FILE *out, float f);
  * \param m   the module value.
  */
 void rdb_json_module_ops(FILE *out, const value_module *m);
+
+/**
+ * A set's members in rdb-dump's order (rdb_json_order.c: file order for a
+ * small set, sorted by bytes for a hash trie).
+ * \param s the set.
+ * \return a malloc'ed array of pset_len(s) members (free() it; the
+ *         members are the set's), or NULL when out of memory.
+ */
+const velem **rdb_json_set_members(const pset *s);
+
+/**
+ * A hash's fields in rdb-dump's order (as rdb_json_set_members()).
+ * \param h the hash.
+ * \return a malloc'ed array of phash_len(h) fields (free() it), or NULL
+ *         when out of memory.
+ */
+const phash_field **rdb_json_hash_fields(const phash *h);
 
 /**
  * Write one value as JSON, shaped by its type.

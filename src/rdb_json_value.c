@@ -122,6 +122,14 @@ static void stream_value(FILE *out, const value_stream *s, int rdb_type)
     fputs("]}", out);
 }
 
+/* Out of memory while writing a value: say so, and write null. */
+static void oom_null(FILE *out)
+{
+    fputs("rdb-dump: out of memory writing a value; written as null\n",
+          stderr);
+    fputs("null", out);
+}
+
 /* A string value: its bytes in place, or, for a long string kept in
  * chunks, a contiguous copy (UTF-8 validity is a property of the whole). */
 static void string_value(FILE *out, const value *v)
@@ -134,9 +142,7 @@ static void string_value(FILE *out, const value *v)
     }
     unsigned char *copy = xmalloc(n);
     if (copy == NULL) {
-        fprintf(stderr, "rdb-dump: out of memory copying a %zu-byte string; "
-                        "written as null\n", n);
-        fputs("null", out);
+        oom_null(out);
         return;
     }
     value_str_read(v, 0, copy, n);
@@ -151,40 +157,70 @@ void rdb_json_value(FILE *out, const value *v, int rdb_type)
     case VALUE_STRING:
         string_value(out, v);
         break;
-    case VALUE_LIST:
-    case VALUE_SET: {
-        const value_elem *a = v->type == VALUE_LIST ? value_as_list(v)->items
-                                                    : value_as_set(v)->members;
+    case VALUE_LIST: {
+        plist_iter it;
         fputc('[', out);
-        for (i = 0; i < value_count(v); i++) {
-            fputs(i ? ", " : "", out);
-            elem(out, &a[i]);
+        for (plist_iter_seek(&it, value_as_list(v), 0); plist_iter_valid(&it);
+             plist_iter_next(&it)) {
+            const velem *e = plist_iter_elem(&it);
+            fputs(plist_iter_pos(&it) ? ", " : "", out);
+            rdb_json_bytes(out, e->bytes, e->len);
         }
         fputc(']', out);
         break;
     }
-    case VALUE_ZSET:
+    case VALUE_SET: {
+        const velem **m = rdb_json_set_members(value_as_set(v));
+        if (m == NULL) {
+            oom_null(out);
+            break;
+        }
         fputc('[', out);
-        for (i = 0; i < value_as_zset(v)->count; i++) {
-            fputs(i ? ", [" : "[", out);
-            elem(out, &value_as_zset(v)->entries[i].member);
+        for (i = 0; i < value_count(v); i++) {
+            fputs(i ? ", " : "", out);
+            rdb_json_bytes(out, m[i]->bytes, m[i]->len);
+        }
+        fputc(']', out);
+        free(m);
+        break;
+    }
+    case VALUE_ZSET: {
+        pzset_iter it;
+        fputc('[', out);
+        for (pzset_iter_seek(&it, value_as_zset(v), 0); pzset_iter_valid(&it);
+             pzset_iter_next(&it)) {
+            const pzset_entry *e = pzset_iter_entry(&it);
+            size_t len;
+            const void *p = pzset_entry_member(e, &len);
+            fputs(pzset_iter_rank(&it) ? ", [" : "[", out);
+            rdb_json_bytes(out, p, len);
             fputs(", ", out);
-            rdb_json_score(out, value_as_zset(v)->entries[i].score);
+            rdb_json_score(out, pzset_entry_score(e));
             fputc(']', out);
         }
         fputc(']', out);
         break;
-    case VALUE_HASH:
+    }
+    case VALUE_HASH: {
+        const phash_field **f = rdb_json_hash_fields(value_as_hash(v));
+        if (f == NULL) {
+            oom_null(out);
+            break;
+        }
         fputc('{', out);
-        for (i = 0; i < value_as_hash(v)->count; i++) {
+        for (i = 0; i < value_count(v); i++) {
+            size_t nl, vl;
+            const unsigned char *name = phash_field_name(f[i], &nl);
+            const unsigned char *val = phash_field_value(f[i], &vl);
             fputs(i ? ", " : "", out);
-            rdb_json_key(out, value_as_hash(v)->fv[2 * i].bytes,
-                         value_as_hash(v)->fv[2 * i].len);
+            rdb_json_key(out, name, nl);
             fputs(": ", out);
-            elem(out, &value_as_hash(v)->fv[2 * i + 1]);
+            rdb_json_bytes(out, val, vl);
         }
         fputc('}', out);
+        free(f);
         break;
+    }
     case VALUE_STREAM:
         stream_value(out, value_as_stream(v), rdb_type);
         break;

@@ -38,30 +38,26 @@ value *value_header_new(value_type type, int64_t expire_ms)
 void value_payload_retain(const value *v)
 {
     switch ((value_type)v->type) {
-    case VALUE_STRING:
-        pstring_retain(v->u.str);
-        break;
-    case VALUE_MODULE:
-        v->u.module->refs++;
-        break;
-    default:
-        v->u.flat->refs++;
-        break;
+    case VALUE_STRING: pstring_retain(v->u.str); break;
+    case VALUE_LIST: plist_retain(v->u.list); break;
+    case VALUE_SET: pset_retain(v->u.set); break;
+    case VALUE_HASH: phash_retain(v->u.hash); break;
+    case VALUE_ZSET: pzset_retain(v->u.zset); break;
+    case VALUE_STREAM: v->u.flat->refs++; break;
+    case VALUE_MODULE: v->u.module->refs++; break;
     }
 }
 
 void value_payload_release(value *v)
 {
     switch ((value_type)v->type) {
-    case VALUE_STRING:
-        pstring_release(v->u.str);
-        break;
-    case VALUE_MODULE:
-        value_module_release(v->u.module);
-        break;
-    default:
-        value_flat_release(v->u.flat);
-        break;
+    case VALUE_STRING: pstring_release(v->u.str); break;
+    case VALUE_LIST: plist_release(v->u.list); break;
+    case VALUE_SET: pset_release(v->u.set); break;
+    case VALUE_HASH: phash_release(v->u.hash); break;
+    case VALUE_ZSET: pzset_release(v->u.zset); break;
+    case VALUE_STREAM: value_flat_release(v->u.flat); break;
+    case VALUE_MODULE: value_module_release(v->u.module); break;
     }
 }
 
@@ -154,18 +150,48 @@ size_t value_bytes(const value *v)
         return head ? head + v->u.len + 1 : 0;
     switch ((value_type)v->type) {
     case VALUE_STRING: return head + pstring_bytes_used(v->u.str);
+    case VALUE_LIST: return head + plist_bytes(v->u.list);
+    case VALUE_SET: return head + pset_bytes(v->u.set);
+    case VALUE_HASH: return head + phash_bytes(v->u.hash);
+    case VALUE_ZSET: return head + pzset_bytes(v->u.zset);
+    case VALUE_STREAM: return head + value_flat_bytes(v->u.flat);
     case VALUE_MODULE: return head + value_module_bytes(v->u.module);
-    default: return head + value_flat_bytes(v->u.flat);
     }
+    return head;
 }
 
 size_t value_count(const value *v)
 {
     switch ((value_type)v->type) {
     case VALUE_STRING: return 1;
+    case VALUE_LIST: return plist_len(v->u.list);
+    case VALUE_SET: return pset_len(v->u.set);
+    case VALUE_HASH: return phash_len(v->u.hash);
+    case VALUE_ZSET: return pzset_len(v->u.zset);
+    case VALUE_STREAM: return value_flat_count(v->u.flat);
     case VALUE_MODULE: return v->u.module->nops;
-    default: return value_flat_count(v->u.flat);
     }
+    return 0;
+}
+
+const plist *value_as_list(const value *v)
+{
+    return v->u.list;
+}
+
+const pset *value_as_set(const value *v)
+{
+    return v->u.set;
+}
+
+const phash *value_as_hash(const value *v)
+{
+    return v->u.hash;
+}
+
+const pzset *value_as_zset(const value *v)
+{
+    return v->u.zset;
 }
 
 const char *value_type_name(value_type t)

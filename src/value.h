@@ -41,10 +41,12 @@
  *    (drop one reference), value_embed() (a copy inside a store entry).
  *
  * Representations.  Chapter 8 moves each collection type to its own
- * persistent module (plist.h, pset.h, phash.h, pzset.h, pstream.h); a type
- * whose module is not there yet keeps chapter 7's flat, immutable form
- * (value_flat.h), which an edit copies whole.  Module values (value_module.h)
- * stay flat: the replica only keeps them for tools.
+ * persistent module: lists to plist.h, sets to pset.h, hashes (with
+ * per-field expiry) to phash.h, sorted sets to pzset.h.  Streams keep
+ * chapter 7's flat, immutable form (value_flat.h) until their loader moves
+ * to pstream.h; they are built once and value_edit() refuses them.  Module
+ * values (value_module.h) stay flat: the replica only keeps them for
+ * tools.
  *
  * Threads.  Readers (every const function here and the modules' readers)
  * never touch a reference count and may run on any thread on a published
@@ -96,7 +98,7 @@ typedef enum value_type {
 /** value.flags: lives inside a store entry (refs 0, never freed alone). */
 #define VALUE_F_EMBEDDED 0x02u
 
-/** One byte string owned by a value (flat collections, module values). */
+/** One byte string owned by a value (flat streams, module values). */
 typedef struct value_elem {
     size_t len;           /**< length in bytes */
     unsigned char *bytes; /**< the bytes, NUL-terminated for convenience */
@@ -129,13 +131,16 @@ typedef struct value {
                              header (value_str_bytes()), then a NUL */
         pstring *str;   /**< a string longer than PSTRING_THRESHOLD */
         /* [ch01-value] */
+        /* [ch07-value-union] */
         plist *list;    /**< VALUE_LIST (plist.h) */
         pset *set;      /**< VALUE_SET (pset.h) */
         phash *hash;    /**< VALUE_HASH (phash.h) */
         pzset *zset;    /**< VALUE_ZSET (pzset.h) */
         pstream *stream;/**< VALUE_STREAM (pstream.h) */
         value_module *module; /**< VALUE_MODULE (value_module.h) */
-        value_flat *flat; /**< a type still in chapter 7's flat form */
+        value_flat *flat; /**< VALUE_STREAM in chapter 7's flat form
+                               (value_flat.h), until pstream.h */
+        /* [ch07-value-union] */
     } u;
 } value;
 
@@ -245,10 +250,11 @@ value *value_new_collection(value_type type, int64_t expire_ms);
 
 /**
  * Start editing a version: a transient with the same type, expiry and
- * contents, sharing v's payload (a type still in flat form is copied).
- * Edits of the transient never change v.
- * \param v a collection version (not a transient, not a string: strings
- *          are edited by value_str_append() and its siblings).
+ * contents, sharing v's payload through the module's own transient
+ * (X_edit_begin()).  Edits of the transient never change v.
+ * \param v a list, set, hash or sorted-set version (not a transient; not a
+ *          string: strings are edited by value_str_append() and its
+ *          siblings; not a flat stream or a module value: built once).
  * \return the transient (one reference, the caller's), or NULL with errno
  *         ENOMEM or EINVAL.
  * Thread-safety: the writer thread.
@@ -256,8 +262,8 @@ value *value_new_collection(value_type type, int64_t expire_ms);
 value *value_edit(const value *v);
 
 /**
- * Freeze a transient into a version (a sorted set in flat form is sorted
- * here).  Call once, before handing the value to a store.
+ * Freeze a transient into a version (X_edit_end()).  Call once, before
+ * handing the value to a store.
  * \param v the transient; it becomes the version.
  * \return 0, or -1 with errno EINVAL when v is not a transient.
  */
@@ -418,8 +424,77 @@ const char *value_type_name(value_type t);
  */
 int64_t value_now_ms(void);
 
-/* The payload accessors of every type: value_as_list() (read) and
- * value_edit_list() (edit a transient) and their siblings. */
+/* ---- the payloads: each type's module object ----------------------------- */
+
+/* Readers take the version's object and use the module's own readers
+ * (plist_get(), pset_has(), phash_get(), pzset_score(), their iterators);
+ * a transient's object takes the module's edits with out == the object
+ * itself (a transient is changed in place), so a batch of k edits costs
+ * O(k log n) and value_seal() ends it. */
+#include "phash.h"
+#include "plist.h"
+#include "pset.h"
+#include "pzset.h"
+
+/**
+ * A list's object, for readers.
+ * \param v a VALUE_LIST.
+ * \return its plist (valid as long as v).  Thread-safety: any reader.
+ */
+const plist *value_as_list(const value *v);
+
+/**
+ * A set's object, for readers.
+ * \param v a VALUE_SET.
+ * \return its pset (valid as long as v).  Thread-safety: any reader.
+ */
+const pset *value_as_set(const value *v);
+
+/**
+ * A hash's object, for readers.
+ * \param v a VALUE_HASH.
+ * \return its phash (valid as long as v).  Thread-safety: any reader.
+ */
+const phash *value_as_hash(const value *v);
+
+/**
+ * A sorted set's object, for readers.
+ * \param v a VALUE_ZSET.
+ * \return its pzset (valid as long as v).  Thread-safety: any reader.
+ */
+const pzset *value_as_zset(const value *v);
+
+/**
+ * A list transient's object, for plist's edits (out == the object).
+ * \param v a VALUE_LIST transient.
+ * \return the plist transient, or NULL with errno EINVAL.
+ * Thread-safety: the writer thread.
+ */
+plist *value_edit_list(value *v);
+
+/**
+ * A set transient's object, for pset's edits (out == the object).
+ * \param v a VALUE_SET transient.
+ * \return the pset transient, or NULL with errno EINVAL.
+ */
+pset *value_edit_set(value *v);
+
+/**
+ * A hash transient's object, for phash's edits (out == the object).
+ * \param v a VALUE_HASH transient.
+ * \return the phash transient, or NULL with errno EINVAL.
+ */
+phash *value_edit_hash(value *v);
+
+/**
+ * A sorted-set transient's object, for pzset's edits (out == the object).
+ * \param v a VALUE_ZSET transient.
+ * \return the pzset transient, or NULL with errno EINVAL.
+ */
+pzset *value_edit_zset(value *v);
+
+/* Streams (still flat) and module values: value_as_stream(),
+ * value_edit_stream(), value_as_module(), value_edit_module(). */
 #include "value_flat.h"
 #include "value_module.h"
 

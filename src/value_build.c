@@ -2,18 +2,60 @@
  * Chapter 8.
  *
  * A collection is built or edited as a transient: a value header with
- * VALUE_F_TRANSIENT set whose payload belongs to the writer alone.
- * value_new_collection() starts one empty (RDB loading), value_edit()
- * starts one from a version, sharing its payload (the type module's own
- * transient, so k edits cost O(k log n) and the version stays intact; a
- * type still in chapter 7's flat form is copied), and value_seal() turns
- * it into a version that may be stored.  The builders here (the names RDB
- * loading has always used) change a transient in place.
+ * VALUE_F_TRANSIENT set over the type module's own transient, which
+ * belongs to the writer alone.  value_new_collection() starts one empty
+ * (RDB loading), value_edit() starts one from a version (X_edit_begin():
+ * the transient shares every node with the version, copies each node it
+ * changes once for the whole batch, and never touches the version), and
+ * value_seal() freezes it (X_edit_end()) into a version that may be
+ * stored.  The builders here, the names RDB loading has always used, are
+ * the modules' edits with out == the transient.  Flat streams and module
+ * values are built once, by their readers in rdb_stream.c and
+ * rdb_module.c, and never edited.
  */
 #include "value_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
+
+/* A transient module object of a collection type, made from nothing. */
+static int new_payload(value *v)
+{
+    switch ((value_type)v->type) {
+    case VALUE_LIST: {
+        plist *l = plist_new();
+        v->u.list = l ? plist_edit_begin(l) : NULL;
+        plist_release(l);
+        break;
+    }
+    case VALUE_SET: {
+        pset *s = pset_new();
+        v->u.set = s ? pset_edit_begin(s) : NULL;
+        pset_release(s);
+        break;
+    }
+    case VALUE_HASH: {
+        phash *h = phash_new();
+        v->u.hash = h ? phash_edit_begin(h) : NULL;
+        phash_release(h);
+        break;
+    }
+    case VALUE_ZSET: {
+        pzset *z = pzset_new();
+        v->u.zset = z ? pzset_edit_begin(z) : NULL;
+        pzset_release(z);
+        break;
+    }
+    case VALUE_STREAM: v->u.flat = value_flat_new(); break;
+    case VALUE_MODULE: v->u.module = value_module_new(); break;
+    case VALUE_STRING: break;
+    }
+    if (v->u.flat == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
 
 value *value_new_collection(value_type type, int64_t expire_ms)
 {
@@ -24,13 +66,8 @@ value *value_new_collection(value_type type, int64_t expire_ms)
     value *v = value_header_new(type, expire_ms);
     if (v == NULL)
         return NULL;
-    if (type == VALUE_MODULE)
-        v->u.module = value_module_new();
-    else
-        v->u.flat = value_flat_new(type);
-    if (v->u.flat == NULL && v->u.module == NULL) {
+    if (new_payload(v) != 0) {
         free(v);
-        errno = ENOMEM;
         return NULL;
     }
     v->flags = VALUE_F_TRANSIENT;
@@ -39,20 +76,25 @@ value *value_new_collection(value_type type, int64_t expire_ms)
 
 value *value_edit(const value *v)
 {
-    if (v->type == VALUE_STRING || v->type == VALUE_MODULE ||
-        (v->flags & VALUE_F_TRANSIENT)) {
+    if (v->type == VALUE_STRING || v->type == VALUE_STREAM ||
+        v->type == VALUE_MODULE || (v->flags & VALUE_F_TRANSIENT)) {
         errno = EINVAL;
         return NULL;
     }
-    value_flat *f = value_flat_copy(v->u.flat);
-    if (f == NULL)
-        return NULL;
     value *t = value_header_new((value_type)v->type, v->expire_ms);
-    if (t == NULL) {
-        value_flat_release(f);
+    if (t == NULL)
         return NULL;
+    switch ((value_type)v->type) {
+    case VALUE_LIST: t->u.list = plist_edit_begin(v->u.list); break;
+    case VALUE_SET: t->u.set = pset_edit_begin(v->u.set); break;
+    case VALUE_HASH: t->u.hash = phash_edit_begin(v->u.hash); break;
+    case VALUE_ZSET: t->u.zset = pzset_edit_begin(v->u.zset); break;
+    default: break;
     }
-    t->u.flat = f;
+    if (t->u.flat == NULL) {
+        free(t);
+        return NULL; /* errno from X_edit_begin() */
+    }
     t->flags = VALUE_F_TRANSIENT;
     return t;
 }
@@ -63,8 +105,13 @@ int value_seal(value *v)
         errno = EINVAL;
         return -1;
     }
-    if (v->type != VALUE_MODULE)
-        value_flat_seal(v->u.flat);
+    switch ((value_type)v->type) {
+    case VALUE_LIST: v->u.list = plist_edit_end(v->u.list); break;
+    case VALUE_SET: v->u.set = pset_edit_end(v->u.set); break;
+    case VALUE_HASH: v->u.hash = phash_edit_end(v->u.hash); break;
+    case VALUE_ZSET: v->u.zset = pzset_edit_end(v->u.zset); break;
+    default: break;
+    }
     v->flags &= (uint8_t)~VALUE_F_TRANSIENT;
     return 0;
 }
@@ -83,38 +130,63 @@ static bool is_transient_of(const value *v, value_type t)
     return false;
 }
 
+plist *value_edit_list(value *v)
+{
+    return is_transient_of(v, VALUE_LIST) ? v->u.list : NULL;
+}
+
+pset *value_edit_set(value *v)
+{
+    return is_transient_of(v, VALUE_SET) ? v->u.set : NULL;
+}
+
+phash *value_edit_hash(value *v)
+{
+    return is_transient_of(v, VALUE_HASH) ? v->u.hash : NULL;
+}
+
+pzset *value_edit_zset(value *v)
+{
+    return is_transient_of(v, VALUE_ZSET) ? v->u.zset : NULL;
+}
+
 int value_list_push(value *v, const void *p, size_t len)
 {
-    if (!is_transient_of(v, VALUE_LIST))
-        return -1;
-    return value_flat_list_push(v->u.flat, p, len);
+    plist *l = value_edit_list(v), *out;
+    return l == NULL ? -1 : plist_push_back(l, p, len, &out);
 }
 
 int value_set_add(value *v, const void *p, size_t len)
 {
-    if (!is_transient_of(v, VALUE_SET))
-        return -1;
-    return value_flat_set_add(v->u.flat, p, len);
+    pset *s = value_edit_set(v), *out;
+    return s == NULL ? -1 : pset_add(s, p, len, &out);
 }
 
 int value_hash_add(value *v, const void *f, size_t flen, const void *val,
                    size_t vlen, int64_t expire_ms)
 {
-    if (!is_transient_of(v, VALUE_HASH))
+    phash *h = value_edit_hash(v), *out;
+    if (h == NULL)
         return -1;
-    return value_flat_hash_add(v->u.flat, f, flen, val, vlen, expire_ms);
+    if (phash_get(h, f, flen) != NULL)
+        return 0; /* a builder never replaces: the first field stays */
+    return phash_set(h, f, flen, val, vlen, expire_ms, &out);
 }
 
 int value_zset_add(value *v, const void *m, size_t mlen, double score)
 {
-    if (!is_transient_of(v, VALUE_ZSET))
+    pzset *z = value_edit_zset(v), *out;
+    if (z == NULL)
         return -1;
-    return value_flat_zset_add(v->u.flat, m, mlen, score);
+    if (pzset_score(z, m, mlen, NULL))
+        return 0; /* a builder never replaces: the first score stays */
+    return pzset_add(z, m, mlen, score, &out);
 }
 
 int value_intern(value *v, const void *bytes, size_t len, value_elem *out)
 {
-    if (!(v->flags & VALUE_F_TRANSIENT) || v->type == VALUE_STRING) {
+    if (!(v->flags & VALUE_F_TRANSIENT) ||
+        (v->type != VALUE_STREAM && v->type != VALUE_MODULE)) {
         errno = EINVAL;
         return -1;
     }

@@ -1,23 +1,15 @@
-/* value_flat.h - chapter 7's flat collections, for the types not yet persistent.
+/* value_flat.h - chapter 7's flat streams, until they move to pstream.h.
  * Chapter 8.
  *
- * Chapter 7 chose, for an immutable value that a replica reads often and
- * rebuilds on each write, flat arrays in Redis's own order (cheap to
- * iterate, to index by rank and to copy) plus, for sets, hashes and sorted
- * sets, an open-addressing table (map.h) from member to position so that
- * SISMEMBER / HGET / ZSCORE stay O(1).  Sorted sets keep their array sorted
- * by (score, member), so ZRANGE by rank is a slice.  The bytes of all the
- * elements of one collection live in a few large chunks (an arena) owned
- * by the payload: one allocation per few thousand elements instead of one
- * each, and freeing the payload frees them all at once.
- *
- * Chapter 8 gives each type a persistent module; until a type's module is
- * in place, its values keep this form behind the value API (value.h):
- * value_as_list() and its siblings return the flat struct, the builders
- * fill it, and value_edit() copies it whole (the cost chapter 8 removes).
- * The payload carries its own reference count, so value_with_expire() and
- * value_retain() share it like a module's object.  Each type's part is
- * deleted when its module arrives.
+ * Chapter 7 held every collection in flat, immutable arrays (the layout
+ * chosen for a value that a replica reads often and rebuilds on each
+ * write); chapter 8 moves each type to a persistent module.  Streams keep
+ * the flat form here until their builder moves to pstream.h: entries in ID
+ * order (deleted entries dropped), the metadata, each group's PEL sorted
+ * by ID, and consumers with their pending IDs.  All byte strings live in an
+ * arena owned by the payload (value_intern()), which carries its own
+ * reference count so value_with_expire() and value_retain() share it.
+ * rdb_stream.c fills the arrays itself through value_edit_stream().
  */
 #ifndef VALUE_FLAT_H
 #define VALUE_FLAT_H
@@ -29,13 +21,6 @@
 #include "value.h"
 
 struct value_chunk;
-struct map;
-
-/** One sorted-set member with its score. */
-typedef struct value_zentry {
-    value_elem member; /**< the member */
-    double score;      /**< its score (may be +-inf, never NaN in Redis) */
-} value_zentry;
 
 /** A stream entry ID: milliseconds and sequence number. */
 typedef struct value_stream_id {
@@ -90,79 +75,12 @@ typedef struct value_stream {
     value_stream_group *groups;    /**< in file order */
 } value_stream;
 
-/* [ch07-value-union] */
-/** VALUE_LIST: items in list order (head first). */
-typedef struct value_flat_list {
-    size_t count;      /**< number of items */
-    value_elem *items; /**< the items */
-} value_flat_list;
-
-/** VALUE_SET: members in insertion order, plus a lookup table. */
-typedef struct value_flat_set {
-    size_t count;        /**< number of members */
-    value_elem *members; /**< the members */
-    struct map *index;   /**< member -> position + 1 */
-} value_flat_set;
-
-/** VALUE_ZSET: entries sorted by (score, member), plus a table. */
-typedef struct value_flat_zset {
-    size_t count;          /**< number of members */
-    value_zentry *entries; /**< ascending (score, member) */
-    struct map *index;     /**< member -> position + 1 */
-} value_flat_zset;
-
-/** VALUE_HASH: fields in insertion order, plus a lookup table. */
-typedef struct value_flat_hash {
-    size_t count;            /**< number of fields */
-    value_elem *fv;          /**< 2 * count: field, value, ... */
-    int64_t *field_expire_ms;/**< per field, or NULL if none has one */
-    struct map *index;       /**< field -> position + 1 */
-} value_flat_hash;
-
-/** The payload of a flat collection (value.u.flat). */
+/** The payload of a flat stream (value.u.flat). */
 struct value_flat {
     uint32_t refs;             /**< value headers sharing it (writer) */
-    uint8_t type;              /**< value_type */
-    struct value_chunk *arena; /**< element bytes */
-    size_t cap;                /**< allocated slots of the main array */
-    /** The collection, by type. */
-    union {
-        value_flat_list list; /**< VALUE_LIST */
-        value_flat_set set;   /**< VALUE_SET */
-        value_flat_zset zset; /**< VALUE_ZSET */
-        value_flat_hash hash; /**< VALUE_HASH */
-        value_stream stream;  /**< VALUE_STREAM */
-    } u;
+    struct value_chunk *arena; /**< the bytes of its strings */
+    value_stream stream;       /**< the stream */
 };
-/* [ch07-value-union] */
-
-/**
- * A list's items, for readers.
- * \param v a VALUE_LIST.
- * \return its flat payload (valid as long as v).  Thread-safety: any reader.
- */
-const value_flat_list *value_as_list(const value *v);
-
-/**
- * A set's members, for readers.
- * \param v a VALUE_SET.
- * \return its flat payload (valid as long as v).
- */
-const value_flat_set *value_as_set(const value *v);
-
-/**
- * A sorted set's entries, for readers.
- * \param v a VALUE_ZSET version (sealed: sorted).
- * \return its flat payload (valid as long as v).
- */
-const value_flat_zset *value_as_zset(const value *v);
-
-/**
- * A hash's fields, for readers.
- * \param v a VALUE_HASH.
- * \return its flat payload (valid as long as v).
- */
-const value_flat_hash *value_as_hash(const value *v);
 
 /**
  * A stream, for readers.
@@ -180,8 +98,8 @@ const value_stream *value_as_stream(const value *v);
 value_stream *value_edit_stream(value *v);
 
 /**
- * Copy bytes into the arena of a flat collection or module value transient
- * (for builders that fill the arrays themselves: streams, module values).
+ * Copy bytes into the arena of a stream or module value transient (for
+ * the builders that fill their arrays themselves).
  *
  * \param v     the transient.
  * \param bytes the bytes (may be NULL when len is 0).
@@ -191,38 +109,5 @@ value_stream *value_edit_stream(value *v);
  */
 int value_intern(value *v, const void *bytes, size_t len,
                  value_elem *out);
-
-/**
- * Look up a hash field.
- *
- * \param v    a VALUE_HASH.
- * \param f    field bytes.
- * \param flen field length.
- * \return the field's position (index into value_as_hash(v)->fv / 2), or
- *         -1 if absent.
- */
-long value_hash_find(const value *v, const void *f, size_t flen);
-
-/**
- * Whether a set holds a member.
- *
- * \param v    a VALUE_SET.
- * \param m    member bytes.
- * \param mlen member length.
- * \return true if present.
- */
-bool value_set_has(const value *v, const void *m, size_t mlen);
-
-/**
- * Look up a sorted-set member's score.
- *
- * \param v     a VALUE_ZSET (sealed).
- * \param m     member bytes.
- * \param mlen  member length.
- * \param score receives the score when found (may be NULL).
- * \return true if present.
- */
-bool value_zset_score(const value *v, const void *m, size_t mlen,
-                      double *score);
 
 #endif

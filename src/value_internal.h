@@ -3,9 +3,9 @@
  *
  * value.c owns the header and dispatches every payload operation (retain,
  * release, copy for an edit, seal, count, bytes) by type to the code that
- * holds that type's payload: a chapter-8 module, or chapter 7's flat form
- * (value_flat.c) for a type whose module is not there yet, or the module
- * values of value_module.c.  Not for use outside src/value*.c.
+ * holds that type's payload: a chapter-8 module (plist.h, pset.h, phash.h,
+ * pzset.h, pstring.h), chapter 7's flat form for streams (value_flat.c),
+ * or the module values of value_module.c.  Not for use outside src/value*.c.
  */
 #ifndef VALUE_INTERNAL_H
 #define VALUE_INTERNAL_H
@@ -54,31 +54,16 @@ void value_payload_retain(const value *v);
 /** Drop v's reference to its payload. */
 void value_payload_release(value *v);
 
-/* ---- flat collections (value_flat.c) ------------------------------------ */
+/* ---- flat streams (value_flat.c) ---------------------------------------- */
 
-/** An empty flat payload of a collection type (refs 1), or NULL + ENOMEM. */
-value_flat *value_flat_new(value_type type);
-/** A deep copy (refs 1) for value_edit(), or NULL + errno (EINVAL for a
- *  stream, which is built once and never edited in flat form). */
-value_flat *value_flat_copy(const value_flat *f);
+/** An empty flat stream payload (refs 1), or NULL + ENOMEM. */
+value_flat *value_flat_new(void);
 /** Drop one reference; the last frees everything. */
 void value_flat_release(value_flat *f);
-/** Finish building: sort a sorted set and renumber its table. */
-void value_flat_seal(value_flat *f);
-/** Elements held. */
+/** Entries held. */
 size_t value_flat_count(const value_flat *f);
 /** Heap bytes, the struct included. */
 size_t value_flat_bytes(const value_flat *f);
-/** Builders; same returns as value_list_push() and its siblings. */
-int value_flat_list_push(value_flat *f, const void *p, size_t len);
-/** \copydoc value_flat_list_push */
-int value_flat_set_add(value_flat *f, const void *p, size_t len);
-/** \copydoc value_flat_list_push */
-int value_flat_hash_add(value_flat *f, const void *k, size_t klen,
-                        const void *val, size_t vlen, int64_t expire_ms);
-/** \copydoc value_flat_list_push */
-int value_flat_zset_add(value_flat *f, const void *m, size_t mlen,
-                        double score);
 
 /* ---- module values (value_module.c) ------------------------------------- */
 

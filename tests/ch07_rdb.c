@@ -71,6 +71,14 @@ static void assert_error(const bb *b, const char *needle)
 
 /* Start b afresh as an RDB file of the given version whose first record is
  * a key of the given type byte and name; the test appends the value. */
+/* A hash field (phash.h) that must be there. */
+static const phash_field *field(const value *v, const char *f)
+{
+    const phash_field *pf = phash_get(value_as_hash(v), f, strlen(f));
+    ck_assert_msg(pf != NULL, "field %s missing", f);
+    return pf;
+}
+
 static void key_start(bb *b, int version, unsigned type, const char *key)
 {
     b->len = 0;
@@ -146,11 +154,10 @@ START_TEST(hash_field_expiry_ga_types)
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
     value *v = g.first;
     ck_assert_int_eq(v->type, VALUE_HASH);
-    ck_assert_uint_eq(value_as_hash(v)->count, 2);
-    ck_assert_ptr_nonnull(value_as_hash(v)->field_expire_ms);
-    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[0], VALUE_NO_EXPIRY);
-    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[value_hash_find(v, "f2", 2)],
-                     1000500);
+    ck_assert_uint_eq(value_count(v), 2);
+    ck_assert_uint_gt(phash_expiring_len(value_as_hash(v)), 0);
+    ck_assert_int_eq(phash_field_expire(field(v, "f1")), VALUE_NO_EXPIRY);
+    ck_assert_int_eq(phash_field_expire(field(v, "f2")), 1000500);
     value_free(v);
 
     /* Type 25: min expire, then a listpack of field, value, ttl. */
@@ -163,10 +170,12 @@ START_TEST(hash_field_expiry_ga_types)
     bb_eof(&b, 12);
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
     v = g.first;
-    ck_assert_uint_eq(value_as_hash(v)->count, 2);
-    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[0], VALUE_NO_EXPIRY);
-    ck_assert_int_eq(value_as_hash(v)->field_expire_ms[1], 99);
-    ck_assert_bytes_str(value_as_hash(v)->fv[3].bytes, value_as_hash(v)->fv[3].len, "y");
+    ck_assert_uint_eq(value_count(v), 2);
+    ck_assert_int_eq(phash_field_expire(field(v, "a")), VALUE_NO_EXPIRY);
+    ck_assert_int_eq(phash_field_expire(field(v, "b")), 99);
+    size_t vl;
+    const unsigned char *val = phash_field_value(field(v, "b"), &vl);
+    ck_assert_bytes_str(val, vl, "y");
     value_free(v);
     free(lp.p);
     free(b.p);
@@ -194,8 +203,10 @@ START_TEST(zipmap_with_five_byte_length)
     got g;
     rdb_result res;
     ck_assert_int_eq(parse_mem(&b, false, &g, &res), 0);
-    ck_assert_uint_eq(value_as_hash(g.first)->count, 1);
-    ck_assert_uint_eq(value_as_hash(g.first)->fv[1].len, 299);
+    ck_assert_uint_eq(value_count(g.first), 1);
+    size_t vl;
+    phash_field_value(phash_nth(value_as_hash(g.first), 0), &vl);
+    ck_assert_uint_eq(vl, 299);
     value_free(g.first);
     free(zm.p);
     free(b.p);

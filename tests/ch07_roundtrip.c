@@ -129,46 +129,50 @@ static void check_everything(store *s)
     ck_assert_int_eq(v->expire_ms, INT64_C(4102444800123));
 
     v = get(rd, "list-small", VALUE_LIST);
-    ck_assert_uint_eq(value_as_list(v)->count, 4);
-    ck_assert_bytes_str(value_as_list(v)->items[3].bytes, value_as_list(v)->items[3].len,
-                        "-2");
+    ck_assert_uint_eq(value_count(v), 4);
+    const velem *it = plist_get(value_as_list(v), 3);
+    ck_assert_bytes_str(it->bytes, it->len, "-2");
     v = get(rd, "list-big", VALUE_LIST);
-    ck_assert_uint_eq(value_as_list(v)->count, 100);
+    ck_assert_uint_eq(value_count(v), 100);
     for (int i = 0; i < 100; i++) {
         char e[16];
         snprintf(e, sizeof e, "item-%03d", i);
-        ck_assert_bytes_eq(value_as_list(v)->items[i].bytes, value_as_list(v)->items[i].len,
-                           e, strlen(e));
+        it = plist_get(value_as_list(v), (size_t)i);
+        ck_assert_bytes_eq(it->bytes, it->len, e, strlen(e));
     }
     v = get(rd, "set-int", VALUE_SET);
-    ck_assert_uint_eq(value_as_set(v)->count, 4);
-    ck_assert(value_set_has(v, "-5000000000", 11));
+    ck_assert_uint_eq(value_count(v), 4);
+    ck_assert(pset_has(value_as_set(v), "-5000000000", 11));
     v = get(rd, "set-small", VALUE_SET);
-    ck_assert(value_set_has(v, "y", 1));
+    ck_assert(pset_has(value_as_set(v), "y", 1));
     v = get(rd, "set-big", VALUE_SET);
-    ck_assert_uint_eq(value_as_set(v)->count, 600);
-    ck_assert(value_set_has(v, "member-599", 10));
+    ck_assert_uint_eq(value_count(v), 600);
+    ck_assert(pset_has(value_as_set(v), "member-599", 10));
 
     double sc;
+    size_t len;
+    const void *m;
     v = get(rd, "zset-small", VALUE_ZSET);
-    ck_assert_uint_eq(value_as_zset(v)->count, 3);
-    ck_assert_bytes_str(value_as_zset(v)->entries[0].member.bytes,
-                        value_as_zset(v)->entries[0].member.len, "neg");
-    ck_assert(value_zset_score(v, "a", 1, &sc) && sc == 1.5);
+    ck_assert_uint_eq(value_count(v), 3);
+    m = pzset_entry_member(pzset_at(value_as_zset(v), 0), &len);
+    ck_assert_bytes_str(m, len, "neg");
+    ck_assert(pzset_score(value_as_zset(v), "a", 1, &sc) && sc == 1.5);
     v = get(rd, "zset-big", VALUE_ZSET);
-    ck_assert_uint_eq(value_as_zset(v)->count, 200);
-    ck_assert(value_zset_score(v, "z199", 4, &sc) && sc == 199 / 4.0 - 10);
+    ck_assert_uint_eq(value_count(v), 200);
+    ck_assert(pzset_score(value_as_zset(v), "z199", 4, &sc) &&
+              sc == 199 / 4.0 - 10);
 
     v = get(rd, "hash-small", VALUE_HASH);
-    long pos = value_hash_find(v, "n", 1);
-    ck_assert_int_ge(pos, 0);
-    ck_assert_bytes_str(value_as_hash(v)->fv[2 * pos + 1].bytes,
-                        value_as_hash(v)->fv[2 * pos + 1].len, "42");
+    const phash_field *f = phash_get(value_as_hash(v), "n", 1);
+    ck_assert_ptr_nonnull(f);
+    m = phash_field_value(f, &len);
+    ck_assert_bytes_str(m, len, "42");
     v = get(rd, "hash-big", VALUE_HASH);
-    ck_assert_uint_eq(value_as_hash(v)->count, 600);
-    pos = value_hash_find(v, "f321", 4);
-    ck_assert_bytes_str(value_as_hash(v)->fv[2 * pos + 1].bytes,
-                        value_as_hash(v)->fv[2 * pos + 1].len, "v321");
+    ck_assert_uint_eq(value_count(v), 600);
+    f = phash_get(value_as_hash(v), "f321", 4);
+    ck_assert_ptr_nonnull(f);
+    m = phash_field_value(f, &len);
+    ck_assert_bytes_str(m, len, "v321");
 
     v = get(rd, "stream", VALUE_STREAM);
     const value_stream *st = value_as_stream(v);

@@ -188,21 +188,22 @@ START_TEST(values_answer_lookups)
     store_read_begin(rd);
     const value *z = store_get(rd, "zset-skiplist", 13);
     ck_assert_int_eq(z->type, VALUE_ZSET);
-    ck_assert_uint_eq(value_as_zset(z)->count, 200);
-    for (size_t i = 1; i < value_as_zset(z)->count; i++) /* sorted by score */
-        ck_assert(value_as_zset(z)->entries[i - 1].score <=
-                  value_as_zset(z)->entries[i].score);
+    ck_assert_uint_eq(value_count(z), 200);
+    for (size_t i = 1; i < value_count(z); i++) /* sorted by score */
+        ck_assert(pzset_entry_score(pzset_at(value_as_zset(z), i - 1)) <=
+                  pzset_entry_score(pzset_at(value_as_zset(z), i)));
     double sc;
-    ck_assert(value_zset_score(z, "z4", 2, &sc));
+    ck_assert(pzset_score(value_as_zset(z), "z4", 2, &sc));
     ck_assert(sc == -9.0);
     const value *st = store_get(rd, "set-ht", 6);
-    ck_assert(value_set_has(st, "member-599", 10));
-    ck_assert(!value_set_has(st, "member-600", 10));
+    ck_assert(pset_has(value_as_set(st), "member-599", 10));
+    ck_assert(!pset_has(value_as_set(st), "member-600", 10));
     const value *h = store_get(rd, "hash-ht", 7);
-    long pos = value_hash_find(h, "f17", 3);
-    ck_assert_int_ge(pos, 0);
-    ck_assert_bytes_str(value_as_hash(h)->fv[2 * pos + 1].bytes,
-                        value_as_hash(h)->fv[2 * pos + 1].len, "v17");
+    const phash_field *f17 = phash_get(value_as_hash(h), "f17", 3);
+    ck_assert_ptr_nonnull(f17);
+    size_t vl;
+    const unsigned char *v17 = phash_field_value(f17, &vl);
+    ck_assert_bytes_str(v17, vl, "v17");
     const value *e = store_get(rd, "expire-px", 9);
     ck_assert_int_eq(e->expire_ms, INT64_C(4102444800123));
     ck_assert_uint_gt(value_bytes(h), 600 * 2 * 3);

@@ -138,27 +138,31 @@ static void assert_error(const bb *b, const char *needle)
                   "error without an offset: %s", res.error);
 }
 
-/* Field i of hash v must be (f, val, exp). */
+/* Field i (in iteration order, phash_nth()) of hash v must be (f, val,
+ * exp). */
 static void assert_field(const value *v, size_t i, const char *f,
                          const char *val, int64_t exp)
 {
-    ck_assert_uint_lt(i, value_as_hash(v)->count);
-    ck_assert_bytes_eq(value_as_hash(v)->fv[2 * i].bytes, value_as_hash(v)->fv[2 * i].len, f,
-                       strlen(f));
-    ck_assert_bytes_eq(value_as_hash(v)->fv[2 * i + 1].bytes,
-                       value_as_hash(v)->fv[2 * i + 1].len, val, strlen(val));
-    int64_t got = value_as_hash(v)->field_expire_ms != NULL
-                      ? value_as_hash(v)->field_expire_ms[i] : VALUE_NO_EXPIRY;
-    ck_assert_int_eq(got, exp);
+    ck_assert_uint_lt(i, value_count(v));
+    const phash_field *pf = phash_nth(value_as_hash(v), i);
+    size_t nl, vl;
+    const unsigned char *name = phash_field_name(pf, &nl);
+    const unsigned char *value_bytes_ = phash_field_value(pf, &vl);
+    ck_assert_bytes_eq(name, nl, f, strlen(f));
+    ck_assert_bytes_eq(value_bytes_, vl, val, strlen(val));
+    ck_assert_int_eq(phash_field_expire(pf), exp);
 }
 
-/* Index of field f in hash v (fields are sorted by value_seal()). */
+/* Index of field f in hash v, in iteration order. */
 static size_t field_index(const value *v, const char *f)
 {
-    for (size_t i = 0; i < value_as_hash(v)->count; i++)
-        if (value_as_hash(v)->fv[2 * i].len == strlen(f) &&
-            memcmp(value_as_hash(v)->fv[2 * i].bytes, f, strlen(f)) == 0)
+    for (size_t i = 0; i < value_count(v); i++) {
+        size_t nl;
+        const unsigned char *name =
+            phash_field_name(phash_nth(value_as_hash(v), i), &nl);
+        if (nl == strlen(f) && memcmp(name, f, nl) == 0)
             return i;
+    }
     ck_abort_msg("field %s missing", f);
     return 0;
 }
@@ -196,7 +200,7 @@ START_TEST(hash2_is_decoded)
         ck_assert_int_eq(s.keys, 1);
         const value *v = s.first;
         ck_assert_int_eq(v->type, VALUE_HASH);
-        ck_assert_uint_eq(value_as_hash(v)->count, 3);
+        ck_assert_uint_eq(value_count(v), 3);
         ck_assert_int_eq(v->expire_ms, VALUE_NO_EXPIRY);
         assert_field(v, field_index(v, "f1"), "f1", "v1",
                      INT64_C(1700000000000));
@@ -229,8 +233,8 @@ START_TEST(hash2_without_any_expiry_and_empty)
     rdb_result res;
     ck_assert_msg(parse(&b, false, &s, &res) == 0, "%s", res.error);
     ck_assert_int_eq(s.keys, 2);
-    ck_assert_uint_eq(value_as_hash(s.first)->count, 1);
-    ck_assert_ptr_null(value_as_hash(s.first)->field_expire_ms);
+    ck_assert_uint_eq(value_count(s.first), 1);
+    ck_assert_uint_eq(phash_expiring_len(value_as_hash(s.first)), 0);
     assert_field(s.first, 0, "only", "one", VALUE_NO_EXPIRY);
     value_free(s.first);
     free(b.p);

@@ -193,6 +193,19 @@ static value *make(value_type t, int n)
     return v;
 }
 
+/* The type module's object under a header. */
+static const void *payload(const value *v)
+{
+    switch (v->type) {
+    case VALUE_STRING: return v->u.str;
+    case VALUE_LIST: return value_as_list(v);
+    case VALUE_HASH: return value_as_hash(v);
+    case VALUE_SET: return value_as_set(v);
+    case VALUE_ZSET: return value_as_zset(v);
+    }
+    return NULL;
+}
+
 START_TEST(expiry_lives_outside_the_payload)
 {
     value *s = value_new_string("x", 1, 5);
@@ -212,15 +225,15 @@ START_TEST(expiry_lives_outside_the_payload)
         ck_assert_int_eq(e->expire_ms, 99);
         ck_assert_int_eq(v->expire_ms, was); /* old header untouched */
         ck_assert_uint_eq(value_count(e), value_count(v));
-        if (v->enc == VALUE_ENC_PAYLOAD)
-            ck_assert_ptr_eq(e->u.flat, v->u.flat); /* the payload shared */
+        if (v->enc == VALUE_ENC_PAYLOAD) /* the payload shared */
+            ck_assert_ptr_eq(payload(e), payload(v));
         /* PERSIST: another header over the same payload. */
         ck_assert_int_eq(value_with_expire(e, VALUE_NO_EXPIRY, &persist), 0);
         ck_assert_int_eq(persist->expire_ms, VALUE_NO_EXPIRY);
         ck_assert(!value_is_expired(persist, INT64_MAX));
         ck_assert(value_is_expired(e, 99));
         if (v->enc == VALUE_ENC_PAYLOAD)
-            ck_assert_ptr_eq(persist->u.flat, v->u.flat);
+            ck_assert_ptr_eq(payload(persist), payload(v));
         /* Freed in any order: the payload goes with the last header. */
         value_free(v);
         if (persist->type == VALUE_STRING)
@@ -275,32 +288,39 @@ START_TEST(retain_shares_and_embed_copies)
 }
 END_TEST
 
-/* Contents of a collection as one comparable string. */
+/* Contents of a collection, in iteration order, as one comparable
+ * string. */
 static void describe(const value *v, char *buf, size_t n)
 {
-    size_t k = 0;
-    k += (size_t)snprintf(buf + k, n - k, "%s/%zu:", value_type_name(v->type),
-                          value_count(v));
+    size_t k = (size_t)snprintf(buf, n, "%s/%zu:", value_type_name(v->type),
+                                value_count(v));
     for (size_t i = 0; i < value_count(v) && k < n; i++) {
         switch (v->type) {
         case VALUE_LIST:
             k += (size_t)snprintf(buf + k, n - k, " %s",
-                                  value_as_list(v)->items[i].bytes);
+                                  plist_get(value_as_list(v), i)->bytes);
             break;
         case VALUE_SET:
             k += (size_t)snprintf(buf + k, n - k, " %s",
-                                  value_as_set(v)->members[i].bytes);
+                                  pset_nth(value_as_set(v), i)->bytes);
             break;
-        case VALUE_HASH:
-            k += (size_t)snprintf(buf + k, n - k, " %s=%s",
-                                  value_as_hash(v)->fv[2 * i].bytes,
-                                  value_as_hash(v)->fv[2 * i + 1].bytes);
+        case VALUE_HASH: {
+            const phash_field *f = phash_nth(value_as_hash(v), i);
+            size_t l;
+            k += (size_t)snprintf(buf + k, n - k, " %s=%s@%lld",
+                                  phash_field_name(f, &l),
+                                  phash_field_value(f, &l),
+                                  (long long)phash_field_expire(f));
             break;
-        case VALUE_ZSET:
+        }
+        case VALUE_ZSET: {
+            const pzset_entry *e = pzset_at(value_as_zset(v), i);
+            size_t l;
             k += (size_t)snprintf(buf + k, n - k, " %s:%g",
-                                  value_as_zset(v)->entries[i].member.bytes,
-                                  value_as_zset(v)->entries[i].score);
+                                  (const char *)pzset_entry_member(e, &l),
+                                  pzset_entry_score(e));
             break;
+        }
         }
     }
 }
@@ -373,21 +393,26 @@ START_TEST(builder_path)
     ck_assert_int_eq(value_set_add(h, "m", 1), -1); /* wrong type */
     ck_assert_int_eq(value_seal(h), 0);
     ck_assert_uint_eq(value_count(h), 1);
-    ck_assert_int_eq(value_hash_find(h, "f", 1), 0);
-    ck_assert_int_eq(value_as_hash(h)->field_expire_ms[0], 5);
+    const phash_field *f = phash_get(value_as_hash(h), "f", 1);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(phash_field_expire(f), 5);
+    size_t vl;
+    ck_assert_str_eq((const char *)phash_field_value(f, &vl), "v");
     value_free(h);
 
     value *z = value_new_collection(VALUE_ZSET, VALUE_NO_EXPIRY);
     ck_assert_int_eq(value_zset_add(z, "b", 1, 2), 1);
     ck_assert_int_eq(value_zset_add(z, "a", 1, 2), 1);
     ck_assert_int_eq(value_zset_add(z, "c", 1, 1), 1);
+    ck_assert_int_eq(value_zset_add(z, "c", 1, 7), 0); /* first score stays */
     ck_assert_int_eq(value_seal(z), 0); /* sorted by (score, member) */
-    const value_flat_zset *zs = value_as_zset(z);
-    ck_assert_str_eq((const char *)zs->entries[0].member.bytes, "c");
-    ck_assert_str_eq((const char *)zs->entries[1].member.bytes, "a");
-    ck_assert_str_eq((const char *)zs->entries[2].member.bytes, "b");
+    const pzset *zs = value_as_zset(z);
+    size_t ml;
+    ck_assert_mem_eq(pzset_entry_member(pzset_at(zs, 0), &ml), "c", 1);
+    ck_assert_mem_eq(pzset_entry_member(pzset_at(zs, 1), &ml), "a", 1);
+    ck_assert_mem_eq(pzset_entry_member(pzset_at(zs, 2), &ml), "b", 1);
     double sc;
-    ck_assert(value_zset_score(z, "a", 1, &sc));
+    ck_assert(pzset_score(zs, "a", 1, &sc));
     ck_assert(sc == 2);
     value_free(z);
 
@@ -406,6 +431,83 @@ START_TEST(builder_path)
     ck_assert_int_eq(value_seal(m), 0);
     ck_assert_int_eq(value_intern(m, "abc", 3, &e), -1);
     value_free(m);
+}
+END_TEST
+
+/* The module edits on a transient's object: in place (out is the object
+ * itself), across the flat/tree threshold both ways, the version the
+ * transient came from untouched. */
+START_TEST(module_edits_on_transients)
+{
+    static char before[16384], after[16384];
+    for (size_t c = 0; c < 4; c++) {
+        value_type type = collections[c];
+        value *v = make(type, 300); /* tree form at the default limits */
+        if (type == VALUE_SET)
+            ck_assert_str_eq(pset_encoding(value_as_set(v)), "hashtable");
+        if (type == VALUE_HASH)
+            ck_assert_str_eq(phash_encoding(value_as_hash(v)), "hashtable");
+        if (type == VALUE_ZSET)
+            ck_assert_str_eq(pzset_encoding(value_as_zset(v)), "skiplist");
+        describe(v, before, sizeof before);
+        value *t = value_edit(v);
+        ck_assert_ptr_nonnull(t);
+        for (int i = 0; i < 280; i++) { /* down to 20: the flat form again */
+            char k[16];
+            int len = snprintf(k, sizeof k, "e%d", i);
+            int rc = -1;
+            switch (type) {
+            case VALUE_LIST: {
+                plist *l = value_edit_list(t), *out;
+                velem *popped;
+                rc = plist_pop_front(l, &popped, &out);
+                ck_assert_ptr_eq(out, l);
+                ck_assert_mem_eq(popped->bytes, k, (size_t)len);
+                velem_release(popped);
+                break;
+            }
+            case VALUE_SET: {
+                pset *st = value_edit_set(t), *out;
+                rc = pset_remove(st, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, st);
+                break;
+            }
+            case VALUE_HASH: {
+                phash *h = value_edit_hash(t), *out;
+                rc = phash_del(h, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, h);
+                break;
+            }
+            case VALUE_ZSET: {
+                pzset *z = value_edit_zset(t), *out;
+                rc = pzset_remove(z, k, (size_t)len, &out) == 1 ? 0 : -1;
+                ck_assert_ptr_eq(out, z);
+                break;
+            }
+            default:
+                break;
+            }
+            ck_assert_int_eq(rc, 0);
+        }
+        ck_assert_int_eq(value_seal(t), 0);
+        ck_assert_uint_eq(value_count(t), 20);
+        ck_assert_uint_eq(value_count(v), 300);
+        describe(v, after, sizeof after);
+        ck_assert_str_eq(before, after);
+        ck_assert_uint_gt(value_bytes(v), value_bytes(t));
+        /* Editing a version's object is refused at the value level. */
+        errno = 0;
+        switch (type) {
+        case VALUE_LIST: ck_assert_ptr_null(value_edit_list(v)); break;
+        case VALUE_SET: ck_assert_ptr_null(value_edit_set(v)); break;
+        case VALUE_HASH: ck_assert_ptr_null(value_edit_hash(v)); break;
+        case VALUE_ZSET: ck_assert_ptr_null(value_edit_zset(v)); break;
+        default: break;
+        }
+        ck_assert_int_eq(errno, EINVAL);
+        value_free(t);
+        value_free(v);
+    }
 }
 END_TEST
 
@@ -557,6 +659,7 @@ Suite *ch08_value_suite(void)
     tcase_add_test(tc, retain_shares_and_embed_copies);
     tcase_add_test(tc, edit_returns_new_version_old_intact);
     tcase_add_test(tc, builder_path);
+    tcase_add_test(tc, module_edits_on_transients);
     tcase_add_test(tc, allocation_failure_in_every_edit);
     suite_add_tcase(s, tc);
     return s;

@@ -102,22 +102,24 @@ static bool want_array(soak *s, const loaded_key *k, const char *what,
 static void cmp_list(soak *s, const loaded_key *k, const resp_value *r)
 {
     const value *v = k->v;
-    if (!want_array(s, k, "list length", r, value_as_list(v)->count))
+    if (!want_array(s, k, "list length", r, value_count(v)))
         return;
-    for (size_t i = 0; i < r->len; i++)
-        if (!same_elem(s, k, "list element", i, &r->elems[i],
-                       value_as_list(v)->items[i].bytes, value_as_list(v)->items[i].len))
+    for (size_t i = 0; i < r->len; i++) {
+        const velem *e = plist_get(value_as_list(v), i);
+        if (!same_elem(s, k, "list element", i, &r->elems[i], e->bytes,
+                       e->len))
             return;
+    }
 }
 
 static void cmp_set(soak *s, const loaded_key *k, const resp_value *r)
 {
     const value *v = k->v;
-    if (!want_array(s, k, "set size", r, value_as_set(v)->count))
+    if (!want_array(s, k, "set size", r, value_count(v)))
         return;
     for (size_t i = 0; i < r->len; i++) {
         const resp_value *m = &r->elems[i];
-        if (!is_str(m) || !value_set_has(v, m->str, m->len)) {
+        if (!is_str(m) || !pset_has(value_as_set(v), m->str, m->len)) {
             char a[80];
             DIFF(s, k, "set member \"%s\" missing from the file",
                  is_str(m) ? test_escape(a, sizeof a, m->str, m->len) : "?");
@@ -129,20 +131,22 @@ static void cmp_set(soak *s, const loaded_key *k, const resp_value *r)
 static void cmp_hash(soak *s, const loaded_key *k, const resp_value *r)
 {
     const value *v = k->v;
-    if (!want_array(s, k, "hash fields (x2)", r, 2 * value_as_hash(v)->count))
+    if (!want_array(s, k, "hash fields (x2)", r, 2 * value_count(v)))
         return;
     for (size_t i = 0; i + 1 < r->len; i += 2) {
         const resp_value *f = &r->elems[i];
-        long pos = is_str(f) ? value_hash_find(v, f->str, f->len) : -1;
-        if (pos < 0) {
+        const phash_field *pf =
+            is_str(f) ? phash_get(value_as_hash(v), f->str, f->len) : NULL;
+        if (pf == NULL) {
             char a[80];
             DIFF(s, k, "hash field \"%s\" missing from the file",
                  is_str(f) ? test_escape(a, sizeof a, f->str, f->len) : "?");
             return;
         }
-        const value_elem *e = &value_as_hash(v)->fv[2 * pos + 1];
+        size_t vl;
+        const unsigned char *val = phash_field_value(pf, &vl);
         if (!same_elem(s, k, "value of hash field", i / 2, &r->elems[i + 1],
-                       e->bytes, e->len))
+                       val, vl))
             return;
     }
 }
@@ -150,18 +154,21 @@ static void cmp_hash(soak *s, const loaded_key *k, const resp_value *r)
 static void cmp_zset(soak *s, const loaded_key *k, const resp_value *r)
 {
     const value *v = k->v;
-    if (!want_array(s, k, "zset members (x2)", r, 2 * value_as_zset(v)->count))
+    if (!want_array(s, k, "zset members (x2)", r, 2 * value_count(v)))
         return;
     for (size_t i = 0; i + 1 < r->len; i += 2) {
-        const value_zentry *e = &value_as_zset(v)->entries[i / 2];
+        const pzset_entry *e = pzset_at(value_as_zset(v), i / 2);
+        size_t ml;
+        const void *mb = pzset_entry_member(e, &ml);
+        double score = pzset_entry_score(e);
         if (!same_elem(s, k, "zset member (by rank)", i / 2, &r->elems[i],
-                       e->member.bytes, e->member.len))
+                       mb, ml))
             return;
         const resp_value *sc = &r->elems[i + 1];
         double d = is_str(sc) ? strtod(sc->str, NULL) : NAN;
-        if (!(d == e->score && signbit(d) == signbit(e->score))) {
+        if (!(d == score && signbit(d) == signbit(score))) {
             DIFF(s, k, "score of member %zu: server %s, file %.17g", i / 2,
-                 is_str(sc) ? sc->str : "?", e->score);
+                 is_str(sc) ? sc->str : "?", score);
             return;
         }
     }

@@ -61,10 +61,12 @@ void value_payload_release(value *v)
     }
 }
 
+/* [ch08-with-expire] */
 /* A standalone copy of v's header (and inline bytes) with another expiry,
  * sharing v's payload. */
 static value *header_copy(const value *v, int64_t expire_ms)
 {
+    /* learn: ch08 header_copy "Expiry outside the payload" */
     value *c;
     if (v->enc == VALUE_ENC_INLINE) {
         size_t n = sizeof *v + v->u.len + 1;
@@ -83,7 +85,9 @@ static value *header_copy(const value *v, int64_t expire_ms)
     c->refs = 1;
     c->expire_ms = expire_ms;
     return c;
+    /* learn: end */
 }
+/* [ch08-with-expire] */
 
 value *value_retain(value *v)
 {

@@ -58,6 +58,7 @@
 
 /* Every type measured, in the order of the tables. */
 static const vb_type *const types[] = {
+    &vb_list_type,
     &vb_string_type,
 };
 enum { NTYPES = sizeof types / sizeof types[0] };

@@ -119,6 +119,11 @@ typedef struct vb_type {
 } vb_type;
 
 /** The types the bench knows (values_<type>.c each). */
+extern const vb_type vb_list_type;
+extern const vb_type vb_hash_type;
+extern const vb_type vb_set_type;
+extern const vb_type vb_zset_type;
+extern const vb_type vb_stream_type;
 extern const vb_type vb_string_type;
 
 /** CPU time of the calling thread, in nanoseconds (time spent
@@ -211,7 +216,8 @@ typedef struct vb_meta {
  * \param dir directory. \param stem file name stem. \param meta the run.
  * \param cells the cells. \param nc how many. \param mem memory rows.
  * \param nm how many. \param plots whether to draw.
- * eturn 0, or -1 when a file cannot be written.
+ * 
+eturn 0, or -1 when a file cannot be written.
  */
 int vb_report(const char *dir, const char *stem, const vb_meta *meta,
               const vb_cell *cells, int nc, const vb_mem *mem, int nm,

@@ -179,6 +179,11 @@ long vb_flat_find(const vb_flat *f, const void *key, size_t len)
     return me == NULL ? -1 : (long)(uintptr_t)me->val - 1;
 }
 
+const vb_felem *vb_flat_at(const vb_flat *f, long i)
+{
+    return &f->e[i];
+}
+
 size_t vb_flat_bytes(const vb_flat *f)
 {
     size_t b = sizeof *f + (size_t)f->cap * (size_t)f->width * sizeof *f->e +

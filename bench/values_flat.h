@@ -96,6 +96,15 @@ vb_flat *vb_flat_edit(const vb_flat *f, long del, long ins,
  */
 long vb_flat_find(const vb_flat *f, const void *key, size_t len);
 
+/**
+ * The string at a position: `&f->e[i]`, but a call, as every read of the
+ * other two ways is, so that a loop reading one position over and over
+ * cannot be folded by the compiler into a single load.
+ * \param f the collection. \param i the position (< count * width).
+ * \return the string.
+ */
+const vb_felem *vb_flat_at(const vb_flat *f, long i);
+
 /** Heap bytes of a collection (arrays, arena, index).
  *  \param f the collection. \return the bytes. */
 size_t vb_flat_bytes(const vb_flat *f);

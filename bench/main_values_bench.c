@@ -44,6 +44,7 @@
 #include "values_bench.h"
 
 #include "bench.h"
+#include "values_flat.h"
 #include "values_redis.h"
 
 #include <stdio.h>
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (quick) {
+        vb_verify = true; /* CI: check the flat baseline's every round */
         no_redis = 1;
         if (max_n > 10000)
             max_n = 10000;

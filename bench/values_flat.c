@@ -10,8 +10,13 @@
 
 #include "values_bench.h"
 
+#include "velem.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+bool vb_verify;
 
 static void *must(void *p, const char *what)
 {
@@ -182,6 +187,69 @@ long vb_flat_find(const vb_flat *f, const void *key, size_t len)
 const vb_felem *vb_flat_at(const vb_flat *f, long i)
 {
     return &f->e[i];
+}
+
+int vb_flat_check(const vb_flat *f, char *err, size_t errlen)
+{
+    for (long j = 0; j < f->count * f->width; j++) {
+        const vb_felem *e = &f->e[j];
+        if (e->bytes < f->arena || e->bytes + e->len >= f->arena + f->used ||
+            e->bytes[e->len] != '\0') {
+            snprintf(err, errlen, "string %ld is not a NUL-terminated "
+                     "string inside the arena", j);
+            return -1;
+        }
+    }
+    if (f->index != NULL) {
+        if ((long)f->index->count != f->count) {
+            snprintf(err, errlen, "index holds %zu keys, collection %ld",
+                     f->index->count, f->count);
+            return -1;
+        }
+        for (long i = 0; i < f->count; i++) {
+            const vb_felem *k = &f->e[i * f->width];
+            if (vb_flat_find(f, k->bytes, k->len) != i) {
+                snprintf(err, errlen, "index: element %ld (\"%s\") maps to "
+                         "%ld", i, (const char *)k->bytes,
+                         vb_flat_find(f, k->bytes, k->len));
+                return -1;
+            }
+        }
+    }
+    for (long i = 1; f->score != NULL && i < f->count; i++) {
+        const vb_felem *a = &f->e[i - 1], *b = &f->e[i];
+        int c = f->score[i - 1] < f->score[i]   ? -1
+                : f->score[i - 1] > f->score[i] ? 1
+                                                : velem_cmp_bytes(a->bytes,
+                                                                  a->len,
+                                                                  b->bytes,
+                                                                  b->len);
+        if (c >= 0) {
+            snprintf(err, errlen, "entries %ld and %ld out of order", i - 1,
+                     i);
+            return -1;
+        }
+    }
+    for (long i = 1; f->id != NULL && i < f->count; i++)
+        if (f->id[2 * i - 2] > f->id[2 * i] ||
+            (f->id[2 * i - 2] == f->id[2 * i] &&
+             f->id[2 * i - 1] >= f->id[2 * i + 1])) {
+            snprintf(err, errlen, "IDs of entries %ld and %ld out of order",
+                     i - 1, i);
+            return -1;
+        }
+    return 0;
+}
+
+void vb_flat_finish(vb_flat *v, const void *base)
+{
+    char err[256];
+    if (vb_verify && vb_flat_check(v, err, sizeof err) != 0) {
+        fprintf(stderr, "values-bench: the flat baseline is wrong: %s\n", err);
+        exit(1);
+    }
+    if (v != base)
+        vb_flat_free(v);
 }
 
 size_t vb_flat_bytes(const vb_flat *f)

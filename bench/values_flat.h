@@ -105,6 +105,30 @@ long vb_flat_find(const vb_flat *f, const void *key, size_t len);
  */
 const vb_felem *vb_flat_at(const vb_flat *f, long i);
 
+/**
+ * Check a collection: every string inside the arena and NUL-terminated,
+ * the index mapping each element to its own position and nothing else,
+ * sorted-set entries strictly ascending by (score, member), stream IDs
+ * strictly ascending.  The quick run (CI) checks the last collection of
+ * every flat write round with it, so a baseline that timed a wrong copy
+ * fails loudly instead of reporting a figure.
+ * \param f the collection. \param err receives the first violation.
+ * \param errlen its size.
+ * \return 0 if valid, -1 otherwise.
+ */
+int vb_flat_check(const vb_flat *f, char *err, size_t errlen);
+
+/**
+ * End a flat write round: check the round's last collection when
+ * vb_verify is set (exits naming the violation), then free it unless it
+ * is the base.
+ * \param v the round's last collection. \param base the round's base.
+ */
+void vb_flat_finish(vb_flat *v, const void *base);
+
+/** Whether vb_flat_finish() checks (the quick run sets it). */
+extern bool vb_verify;
+
 /** Heap bytes of a collection (arrays, arena, index).
  *  \param f the collection. \return the bytes. */
 size_t vb_flat_bytes(const vb_flat *f);

@@ -161,9 +161,9 @@ static double lpush_f(void *base, long n, long k, vb_rng *r)
     uint64_t t0 = vb_cpu_ns();
     for (long j = 0; j < k; j++)
         STEP_F(-1, 0);
-    if (v != base)
-        vb_flat_free(v);
-    return (double)(vb_cpu_ns() - t0);
+    double ns = (double)(vb_cpu_ns() - t0);
+    vb_flat_finish(v, base);
+    return ns;
 }
 
 static double rpush_f(void *base, long n, long k, vb_rng *r)
@@ -174,9 +174,9 @@ static double rpush_f(void *base, long n, long k, vb_rng *r)
     uint64_t t0 = vb_cpu_ns();
     for (long j = 0; j < k; j++)
         STEP_F(-1, v->count);
-    if (v != base)
-        vb_flat_free(v);
-    return (double)(vb_cpu_ns() - t0);
+    double ns = (double)(vb_cpu_ns() - t0);
+    vb_flat_finish(v, base);
+    return ns;
 }
 
 static double lpop_f(void *base, long n, long k, vb_rng *r)
@@ -188,9 +188,9 @@ static double lpop_f(void *base, long n, long k, vb_rng *r)
         sink += v->e[0].len; /* the reply's item */
         STEP_F(0, -1);
     }
-    if (v != base)
-        vb_flat_free(v);
-    return (double)(vb_cpu_ns() - t0);
+    double ns = (double)(vb_cpu_ns() - t0);
+    vb_flat_finish(v, base);
+    return ns;
 }
 
 static double lset_f(void *base, long n, long k, vb_rng *r)
@@ -201,9 +201,9 @@ static double lset_f(void *base, long n, long k, vb_rng *r)
     uint64_t t0 = vb_cpu_ns();
     for (long j = 0; j < k; j++)
         STEP_F(n / 2, n / 2);
-    if (v != base)
-        vb_flat_free(v);
-    return (double)(vb_cpu_ns() - t0);
+    double ns = (double)(vb_cpu_ns() - t0);
+    vb_flat_finish(v, base);
+    return ns;
 }
 
 static double lindex_f(void *base, long n, long k, vb_rng *r)

@@ -308,14 +308,16 @@ static void plot(const char *dir, const char *stem, const char *kind,
     }
     int cols = no < 4 ? no : (no <= 6 ? 3 : 4), rows = (no + cols - 1) / cols;
     fprintf(g, "set terminal svg size %d,%d dynamic font 'sans,11'\n",
-            330 * cols, 270 * rows + 40);
+            330 * cols, 300 * rows + 40);
     fprintf(g, "set output '%s/%s-%s.svg'\n", dir, stem, kind);
     fprintf(g, "set multiplot layout %d,%d title 'Chapter 8: %s, ns per "
-               "operation against collection size (log-log)'\n", rows, cols,
+               "operation against elements n (log-log)'\n", rows, cols,
             read ? "point reads" : "one write");
-    fprintf(g, "set logscale xy\nset format x '%%.0e'\nset grid\n");
-    fprintf(g, "set key top left font ',9'\nset xlabel 'n'\n"
-               "set ylabel 'ns/op'\nset xrange [%g:%g]\n",
+    fprintf(g, "set logscale xy\nset format x '%%.0s%%c'\n"
+               "set format y '%%.0s%%c'\nset grid\n");
+    fprintf(g, "set key outside bottom center horizontal maxcols 3 samplen 2 "
+               "font ',9'\nset ylabel 'ns/op'\n"
+               "set xrange [%g:%g]\n",
             (double)sz[0] / 2, (double)sz[k - 1] * 2);
     for (int o = 0; o < no; o++) {
         const vb_cell *any = NULL;
@@ -333,7 +335,7 @@ static void plot(const char *dir, const char *stem, const char *kind,
         }
         fprintf(g, "EOD\n");
         fprintf(g, "plot $d%d using 1:2 with linespoints title 'persistent', "
-                   "$d%d using 1:3 with linespoints title 'flat rebuild', "
+                   "$d%d using 1:3 with linespoints title 'flat', "
                    "$d%d using 1:4 with linespoints title 'in-place'\n",
                 o, o, o);
     }

@@ -394,6 +394,9 @@ int vb_report(const char *dir, const char *stem, const vb_meta *meta,
         memory(f, mem, nm);
         targets(f, cells, nc, mem, nm);
     }
+    fprintf(cv, "# machine: %s\n# run: %s, %d repeats of %.3g s CPU per "
+                "cell, cap %.3g s per way; redis: %s\n", meta->machine,
+            meta->mode, meta->reps, meta->budget_s, meta->cap_s, meta->redis);
     csv(cv, cells, nc, mem, nm);
     fclose(md);
     fclose(cv);

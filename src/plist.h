@@ -2,8 +2,8 @@
  * Chapter 8.
  *
  * A Redis list value changes one element at a time (LPUSH, RPOP, LSET,
- * LINSERT, LREM, LTRIM).  A plist is a version like the other values of
- * chapter 8: an edit returns a new version in O(log n), and the version
+ * LINSERT, LREM, LTRIM).  A plist is a version like the other values
+ * of this chapter: an edit returns a new version in O(log n), and the version
  * it was made from stays as it was for the readers that hold it.  Its
  * items are velem objects (velem.h), shared between versions by
  * reference count, so LMOVE hands the very same element from one list to

@@ -282,4 +282,86 @@ pstring *pstring_edit_end(pstring *s);
  */
 int pstring_check(const pstring *s, char *err, size_t errlen);
 
+/* ---- bit fields and bit search (pstring_bits.c) ---------------------------
+ *
+ * BITFIELD's GET, SET and INCRBY and BITPOS, on the string in place: a
+ * field is at most 64 bits, so it spans at most 9 bytes, and an edit
+ * rewrites those bytes with pstring_setrange() (one or two chunks copied,
+ * whatever the string's length).  Bits are numbered as Redis numbers
+ * them: bit 0 is the most significant bit of byte 0.  Reads past the end
+ * see zeros; writes past the end first grow the string with zero bytes.
+ */
+
+/** What BITFIELD SET and INCRBY do with a result that does not fit. */
+typedef enum pstring_overflow {
+    PSTRING_OVERFLOW_WRAP, /**< keep the low bits (two's complement) */
+    PSTRING_OVERFLOW_SAT,  /**< clamp to the type's minimum or maximum */
+    PSTRING_OVERFLOW_FAIL  /**< write nothing, reply nil */
+} pstring_overflow;
+
+/**
+ * Read a field (BITFIELD GET).
+ * \param s         the string (NULL: a missing key, all zeros).
+ * \param bitoff    the field's first bit.
+ * \param bits      its width: 1..64 when signed, 1..63 when not.
+ * \param is_signed i<bits> (two's complement) or u<bits>.
+ * \param value     receives the value.
+ * \return 0, or -1 with errno EINVAL for a bad width or an offset whose
+ *         field would end past 2^64 bits.  Thread-safety: any reader.
+ */
+int pstring_bitfield_get(const pstring *s, uint64_t bitoff, unsigned bits,
+                         bool is_signed, int64_t *value);
+
+/**
+ * Write a field (BITFIELD SET), growing the string with zeros to cover it.
+ * \param s         the string (a version or a transient, as every edit).
+ * \param bitoff    the field's first bit. \param bits its width.
+ * \param is_signed the type's signedness.
+ * \param value     the value (for u<bits>, read as the unsigned 64-bit
+ *                  number of the same bits, as Redis does).
+ * \param ov        what to do when value does not fit.
+ * \param old       receives the field's previous value (when written).
+ * \param out       the result; also set when FAIL refuses the write (the
+ *                  string is then still grown to cover the field, as Redis
+ *                  grows it before running the operations).
+ * \return 1 when written, 0 when FAIL refused (reply nil), -1 with errno
+ *         EINVAL or ENOMEM (*out not written, s as it was).
+ */
+int pstring_bitfield_set(pstring *s, uint64_t bitoff, unsigned bits,
+                         bool is_signed, int64_t value, pstring_overflow ov,
+                         int64_t *old, pstring **out);
+
+/**
+ * Add to a field (BITFIELD INCRBY), growing the string as SET does.
+ * \param s the string. \param bitoff the field's first bit.
+ * \param bits its width. \param is_signed its signedness.
+ * \param incr      the increment (may be negative).
+ * \param ov        what to do when the sum does not fit.
+ * \param result    receives the new value (when written).
+ * \param out       the result, as for pstring_bitfield_set().
+ * \return 1 when written, 0 when FAIL refused, -1 with errno EINVAL or
+ *         ENOMEM.
+ */
+int pstring_bitfield_incrby(pstring *s, uint64_t bitoff, unsigned bits,
+                            bool is_signed, int64_t incr, pstring_overflow ov,
+                            int64_t *result, pstring **out);
+
+/**
+ * First bit equal to bit (BITPOS key bit [start [end [BYTE|BIT]]]).
+ * start and end are Redis's: negative counts from the end, both are
+ * clamped to the string, in bytes or (bit_units) in bits.
+ * \param s         the string (NULL: a missing key).
+ * \param bit       0 or 1.
+ * \param start     first byte or bit, or NULL for the whole string.
+ * \param end       last byte or bit (included), or NULL for the end.
+ * \param bit_units start and end count bits (BIT), not bytes (BYTE).
+ * \return the bit's position from bit 0, or -1 when the range holds none
+ *         (or is empty).  Looking for 0 without an end, a string of ones
+ *         answers its length in bits (the zeros to its right); a missing
+ *         key answers 0 for bit 0, -1 for bit 1.
+ * Thread-safety: any reader.
+ */
+int64_t pstring_bitpos(const pstring *s, int bit, const int64_t *start,
+                       const int64_t *end, bool bit_units);
+
 #endif

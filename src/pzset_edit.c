@@ -107,9 +107,11 @@ static int flat_to_tree_add(pzset *z, pzset_entry *e, pzset **out)
     if (a == NULL)
         return -1;
     size_t r = pzset_flat_rank(z->flat, z->len, e);
-    memcpy(a, z->flat, r * sizeof *a);
+    if (z->len > 0) { /* an empty set has no array to copy from */
+        memcpy(a, z->flat, r * sizeof *a);
+        memcpy(a + r + 1, z->flat + r, (z->len - r) * sizeof *a);
+    }
     a[r] = e;
-    memcpy(a + r + 1, z->flat + r, (z->len - r) * sizeof *a);
     pbtree *tree;
     ptrie *dict;
     int rc = pzset_build_tree(a, n, &tree, &dict);

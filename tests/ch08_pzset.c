@@ -531,9 +531,12 @@ static void walk_random(uint64_t seed, long steps, size_t max_entries,
     int nold = 0;
     long crossings = 0, lex_checks = 0;
     bool was_tree = false;
+    long phase = steps / 16 > 200 ? steps / 16 : 200;
     for (long step = 0; step < steps; step++) {
-        if (step % 2000 == 0)
-            rn.zeros = (step / 2000) % 3 == 2;
+        /* every third phase adds only zeros, so that all scores end up
+         * equal and the lex ranges can be checked */
+        if (step % phase == 0)
+            rn.zeros = (step / phase) % 3 == 2;
         if (md.n >= rn.hi)
             rn.target = rn.lo;
         else if (md.n <= rn.lo)
@@ -974,7 +977,8 @@ START_TEST(allocation_failure_every_edit)
     size_t live0 = pzset_entries_live();
     /* flat; flat at the limit; a tree that flattens when it loses one or
      * two; trees of two and three levels. */
-    size_t sizes[] = { 0, 3, 8, 9, 40, 700, 2000 };
+    size_t sizes[] = { 0, 3, 8, 9, 40, (size_t)test_scale(700, 100),
+                       (size_t)test_scale(2000, 200) };
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         for (int kind = 0; kind < E_KINDS; kind++) {
             fail_every_allocation(sizes[i], kind, false);
@@ -994,7 +998,7 @@ static void batch_with_failures(bool forever)
                                  E_POP_MIN, E_UPDATE_NEAR, E_REMOVE_SCORE,
                                  E_ADD, E_REMOVE_RANK, E_POP_MAX, E_ADD };
     int nk = (int)(sizeof kinds / sizeof *kinds);
-    size_t sizes[] = { 6, 12, 300 };
+    size_t sizes[] = { 6, 12, (size_t)test_scale(300, 40) };
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         model m0 = { NULL, 0, 0 };
         pzset *v = build(sizes[si], &m0);
@@ -1309,15 +1313,21 @@ END_TEST
 Suite *ch08_pzset_suite(void)
 {
     Suite *s = suite_create("ch08_pzset");
-    TCase *tc = test_tcase("pzset", 300);
+    TCase *tc = test_tcase("basics", 60);
     tcase_add_test(tc, basics);
     tcase_add_test(tc, thresholds);
     tcase_add_test(tc, check_catches_damage);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("random", 300);
     tcase_add_test(tc, random_tiny_limits);
     tcase_add_test(tc, random_default_limits);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("allocation_failure", 300);
     tcase_add_test(tc, allocation_failure_every_edit);
     tcase_add_test(tc, allocation_failure_in_a_batch);
     tcase_add_test(tc, batch_load_allocates_little);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("threads", 300);
     tcase_add_test(tc, readers_while_writing);
     suite_add_tcase(s, tc);
     return s;

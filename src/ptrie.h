@@ -31,16 +31,16 @@
  * the two bitmaps, the edit token of a transient, the number of elements
  * below it) and 8 bytes per slot.  Every element costs its one slot; the
  * rest is the nodes' headers and child pointers.  With keyed random
- * hashes, a million elements fill a root, 32 children and 1024
- * grandchildren completely, and about 32 elements meet in each of the
- * 32768 nodes below them, which need a small fifth-level node wherever two
- * of them share a chunk; all of that comes to roughly 20 bytes per
- * element (the measured figure is in the chapter), against 16 per slot
- * plus a 16-byte header per node for the HAMT.  A lookup reads
- * one header line and one slot line per level; the header's bitmaps and
- * the slot it names are usually in the same or the next 64-byte line.
- * Elements stored in a node come before its children, so a lookup that
- * ends in a node (most of them) touches no child pointer at all.
+ * hashes, a million elements fill the root, its 32 children and their
+ * 1024 children almost completely; about 30 elements meet in each of the
+ * 32768 nodes below those, and wherever two of them share a chunk they
+ * need a small node one level further down.  Measured (ptrie_stats_get(),
+ * node_bytes / elems): 308,023 nodes, 20.3 bytes per element, of which 8
+ * are the element's own slot; chapter 5's HAMT spends 16 per slot.  A
+ * lookup reads, per level, the header line and the line of the one slot
+ * it needs (the first slots share the header's 64-byte line).  Elements
+ * come before children in a node, and most lookups end at an element
+ * stored in a node, one key comparison away.
  *
  * Hashes are not stored.  Whenever a hash is needed (a lookup, or an
  * insert that must push an existing element one level down) the key bytes
@@ -54,8 +54,9 @@
  * while its parent would be left with one).  So the shape depends only on
  * the set of elements, never on the order of edits: each element sits at
  * the shallowest depth where no other element shares its hash chunks, two
- * versions with the same elements iterate in the same order, and no chain
- * of one-child nodes outlives the elements that needed it.
+ * versions with the same elements have the same nodes and iterate in the
+ * same order (elements of one full hash aside, see below), and no chain of
+ * one-child nodes outlives the elements that needed it.
  *
  * Collisions.  Twelve levels use 60 bits and the thirteenth the last 4;
  * elements whose 64-bit hashes are equal meet at depth PTRIE_HASH_LEVELS
@@ -75,6 +76,15 @@
  * creation say how to retain and release one (an element shared by several
  * versions is retained once per node slot that holds it), where its key
  * bytes are, and how big it is (accounting).
+ *
+ * The price of reference counts.  Copying a node for an edit of a version
+ * takes a reference to each of its children (up to 32 a level, one cache
+ * line each), and releasing the replaced version drops them again, where
+ * chapter 5's HAMT, which frees through garbage lists, touches no child.
+ * So a one-element edit of a big version costs about twice the HAMT's
+ * (lookups cost less: the slots are half the size).  What buys it: any
+ * number of versions of any number of values share nodes safely, and a
+ * transient batch copies each node once and touches no count after that.
  *
  * Versions and transients, failure, threads: exactly as for the B+tree
  * (src/pbtree.h).  A version is reference counted and never changes; an
@@ -250,7 +260,7 @@ void ptrie_stats_get(const ptrie *t, ptrie_stats *st);
 /**
  * Add an element, or replace the one with an equal key.
  * \param t       the trie.
- * \param elem    the element (retained when stored).
+ * \param elem    the element (not NULL; retained when stored).
  * \param replace whether an element with an equal key is replaced by elem
  *                (released) or left as it is.
  * \param out     receives the result (see above).

@@ -744,6 +744,66 @@ START_TEST(batch_equals_one_by_one)
 }
 END_TEST
 
+/* Versions kept along a long sequence of edits, some taken in the middle
+ * of a transient batch's life (before and after it), never change; each
+ * element's reference count is back to its start (the caller's one) once
+ * every version is released, in a random order, and every node is freed. */
+START_TEST(persistence)
+{
+    counters_reset();
+    rng_state = 11;
+    size_t k = (size_t)test_scale(4000, 400);
+    el **pool = malloc(k * sizeof *pool);
+    REQ(pool != NULL);
+    for (unsigned id = 0; id < k; id++)
+        pool[id] = el_new(id);
+    enum { KEEP = 40 };
+    saved keep[KEEP];
+    size_t nkeep = 0;
+    model m = m_new(k);
+    ptrie *v = trie_new(NULL), *next;
+    long steps = test_scale(40000, 2000);
+    for (long s = 0; s < steps; s++) {
+        unsigned id = (unsigned)below(k);
+        bool batch = s % 3 == 0;
+        ptrie *t = batch ? ptrie_edit_begin(v) : v;
+        REQ(t != NULL);
+        for (int e = 0; e < (batch ? 5 : 1); e++) {
+            id = (unsigned)below(k);
+            if (below(3) == 0) {
+                REQ_INT_EQ(remove_id(t, &m, id, &next) >= 0, 1);
+            } else {
+                bool had = m.a[id] != NULL;
+                REQ_INT_EQ(ptrie_put(t, pool[id], true, &next), !had);
+                m_set(&m, id, pool[id]);
+            }
+            if (!batch)
+                step_to(&v, t = next);
+        }
+        if (batch) {
+            ptrie_release(v);
+            v = ptrie_edit_end(t);
+        }
+        expect_member(v, &m, id);
+        if (s % (steps / KEEP) == 0 && nkeep < KEEP) {
+            keep[nkeep].v = ptrie_retain(v);
+            keep[nkeep++].m = m_copy(&m);
+        }
+    }
+    /* The latest version, then all the kept ones, in a random order. */
+    expect_model(v, &m);
+    ptrie_release(v);
+    m_free(&m);
+    release_saved(keep, nkeep);
+    for (unsigned id = 0; id < k; id++) {
+        REQ_INT_EQ(pool[id]->refs, 1);
+        el_put(pool[id]);
+    }
+    free(pool);
+    expect_all_released();
+}
+END_TEST
+
 /* ---- allocation failure ------------------------------------------------- */
 
 /* Fail allocation 1, 2, ... of one edit until it succeeds; after each
@@ -1128,6 +1188,7 @@ Suite *ch08_ptrie_suite(void)
     tcase_add_test(tc, collisions);
     tcase_add_test(tc, canonical_after_removes);
     tcase_add_test(tc, batch_equals_one_by_one);
+    tcase_add_test(tc, persistence);
     tcase_add_test(tc, random_against_model);
     tcase_add_test(tc, random_with_collisions);
     tcase_add_test(tc, allocation_failure_leaves_version_intact);

@@ -165,7 +165,7 @@ static int fit_signed(int64_t value, int64_t incr, unsigned bits,
     return dir;
 }
 
-/* ---- SET and INCRBY ------------------------------------------------------- */
+/* ---- SET and INCRBY ----------------------------------------------------- */
 
 static void same(pstring *s, pstring **out)
 {
@@ -229,7 +229,7 @@ int pstring_bitfield_incrby(pstring *s, uint64_t bitoff, unsigned bits,
                       out);
 }
 
-/* ---- BITPOS --------------------------------------------------------------- */
+/* ---- BITPOS ------------------------------------------------------------- */
 
 /* First bit of byte x (after the masks) that is set, 0..7, or 8. */
 static unsigned first_one(unsigned x)

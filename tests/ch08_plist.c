@@ -588,8 +588,8 @@ START_TEST(thresholds_with_hysteresis)
     plist_set_limits(PLIST_DEFAULT_MAX_ENTRIES, PLIST_DEFAULT_MAX_BYTES);
     plist *v = plist_new(), *next;
     velem *pop;
-    /* By entries: 128 stay flat, the 129th makes a tree ... */
-    for (int i = 0; i < 128; i++) {
+    /* By entries: 64 stay flat, the 65th makes a tree ... */
+    for (int i = 0; i < PLIST_DEFAULT_MAX_ENTRIES; i++) {
         REQ_INT_EQ(plist_push_back(v, "x", 1, &next), 0);
         step_to(&v, next);
     }
@@ -597,8 +597,8 @@ START_TEST(thresholds_with_hysteresis)
     REQ_INT_EQ(plist_push_back(v, "x", 1, &next), 0);
     step_to(&v, next);
     ck_assert_str_eq(plist_encoding(v), "quicklist");
-    /* ... which stays a tree down to 65 items, and is flat at 64. */
-    while (plist_len(v) > 65) {
+    /* ... which stays a tree down to 33 items, and is flat at 32. */
+    while (plist_len(v) > PLIST_DEFAULT_MAX_ENTRIES / 2 + 1) {
         REQ_INT_EQ(plist_pop_front(v, &pop, &next), 0);
         velem_release(pop);
         step_to(&v, next);
@@ -795,7 +795,7 @@ START_TEST(from_array_all_sizes)
 {
     plist_set_limits(PLIST_DEFAULT_MAX_ENTRIES, PLIST_DEFAULT_MAX_BYTES);
     pool_make();
-    size_t sizes[] = { 0, 1, 64, 127, 128, 129, 1000, 5000 };
+    size_t sizes[] = { 0, 1, 32, 63, 64, 65, 128, 129, 1000, 5000 };
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         size_t n = sizes[s];
         model m = { 0 };
@@ -813,8 +813,8 @@ START_TEST(from_array_all_sizes)
             REQ_UINT_EQ(pool_refs(), refs);
         }
         expect_model(v, &m);
-        ck_assert_str_eq(plist_encoding(v), n <= 128 ? "listpack"
-                                                     : "quicklist");
+        ck_assert_str_eq(plist_encoding(v), n <= PLIST_DEFAULT_MAX_ENTRIES
+                                                ? "listpack" : "quicklist");
         plist_release(v);
         m_free(&m);
     }

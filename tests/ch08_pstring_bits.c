@@ -167,8 +167,8 @@ static const char *ov_name(pstring_overflow ov)
 
 /* Run ops on *s (replacing it by each result); rep[i] is op i's reply
  * and nil[i] says it was nil (a write FAIL refused). */
-static void apply_ops(pstring **s, const bf_op *ops, int n, int64_t *rep,
-                      bool *nil)
+static void apply_ops(pstring **s, bool transient, const bf_op *ops, int n,
+                      int64_t *rep, bool *nil)
 {
     for (int i = 0; i < n; i++) {
         const bf_op *o = &ops[i];
@@ -191,7 +191,9 @@ static void apply_ops(pstring **s, const bf_op *ops, int n, int64_t *rep,
         }
         REQ(rc == 0 || rc == 1);
         nil[i] = rc == 0;
-        if (next != *s) /* a transient is edited in place */
+        if (transient) /* edited in place */
+            REQ(next == *s);
+        else /* next is a new version or *s with one more reference */
             pstring_release(*s);
         *s = next;
     }
@@ -299,7 +301,7 @@ START_TEST(bitfield_matches_redis)
             pstring_release(s);
             s = t;
         }
-        apply_ops(&s, ops, n, rep, nil);
+        apply_ops(&s, transient, ops, n, rep, nil);
         if (transient)
             s = pstring_edit_end(s);
         expect_server_replies(&c, ops, n, rep, nil, r);

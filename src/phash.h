@@ -15,7 +15,8 @@
  * except the one the edit replaced.  The expiry is stored only when the
  * field has one (8 bytes more), so a plain "field:123456" / "value:123456"
  * pair is 12 + 13 + 13 = 38 bytes, one 48-byte malloc chunk.  HPEXPIREAT
- * copies that one field's allocation, nothing else of the hash.
+ * copies that one field's allocation and the path to it; every other
+ * field stays shared.
  *
  * Two forms, as in Redis.  A small hash is FLAT: an immutable array of
  * field pointers in insertion order (the order a listpack keeps, and so
@@ -41,9 +42,10 @@
  * the minimum right when the field holding it is deleted needs the next
  * one, so the tree form also keeps an expiry index: a pbtree (src/pbtree.h)
  * of exactly the fields that expire, ordered by (expiry, name).  Its
- * first element is the minimum (O(log n) to find after an edit), and
- * phash_next_expiring() walks no more of it than the fields that are
- * due.  A hash with no expiring field has no index and pays nothing.  In
+ * first element is the minimum (O(log n) to find after an edit), so an
+ * active expiry cycle finds each field that is due in O(log n) with
+ * phash_next_expiring() and stops at the first that is not.  A hash with
+ * no expiring field has no index and pays nothing.  In
  * the flat form the minimum is recomputed by each edit's copy of the
  * array, which reads every field anyway.
  *

@@ -14,6 +14,7 @@
  */
 #include "phash.h"
 #include "phash_private.h" /* check_catches_damage */
+#include "pbtree.h"
 #include "alloc.h"
 #include "ebr.h"
 #include "test_util.h"
@@ -39,6 +40,12 @@
         intmax_t a_ = (a), b_ = (b);                                        \
         if (a_ != b_)                                                       \
             ck_abort_msg("%s == %s failed: %jd != %jd", #a, #b, a_, b_);    \
+    } while (0)
+#define REQ_STR_EQ(a, b)                                                    \
+    do {                                                                    \
+        const char *a_ = (a), *b_ = (b);                                    \
+        if (strcmp(a_, b_) != 0)                                            \
+            ck_abort_msg("%s == %s failed: \"%s\" != \"%s\"", #a, #b, a_, b_); \
     } while (0)
 #define REQ_UINT_EQ(a, b)                                                   \
     do {                                                                    \
@@ -226,7 +233,7 @@ static void expect_model(const phash *h, const model *m)
 {
     check_hash(h);
     REQ_UINT_EQ(phash_len(h), m->n);
-    ck_assert_str_eq(phash_encoding(h), m_encoding(m));
+    REQ_STR_EQ(phash_encoding(h), m_encoding(m));
     const ment *first;
     REQ_INT_EQ(phash_min_expire(h), m_min(m, &first));
     const phash_field *nx = phash_next_expiring(h);
@@ -370,7 +377,7 @@ static void random_edit(phash **h, model *m, cfg *c, bool transient)
     if (adopt)
         m_adopt_order(m, *h);
     expect_field(*h, m, name, nlen);
-    ck_assert_str_eq(phash_encoding(*h), m_encoding(m));
+    REQ_STR_EQ(phash_encoding(*h), m_encoding(m));
 }
 
 /* The random sequence: versions mostly, transient batches now and then,
@@ -609,6 +616,30 @@ START_TEST(encodings_at_the_limits)
     phash_release(out);
     phash_release(h);
     ck_assert_uint_eq(phash_fields_live(), live0);
+}
+END_TEST
+
+/* hash-max-listpack-entries 0: every non-empty hash is a hashtable. */
+START_TEST(zero_entries_means_always_a_tree)
+{
+    limits(0, PHASH_MAX_BYTES);
+    size_t live0 = phash_fields_live();
+    phash *e = phash_new(), *a, *b;
+    REQ(e != NULL);
+    ck_assert_int_eq(phash_set(e, "f", 1, "v", 1, 3, &a), 1);
+    ck_assert_str_eq(phash_encoding(a), "hashtable");
+    ck_assert_int_eq(phash_min_expire(a), 3);
+    check_hash(a);
+    ck_assert_int_eq(phash_del(a, "f", 1, &b), 1);
+    ck_assert_str_eq(phash_encoding(b), "listpack");
+    ck_assert_uint_eq(phash_len(b), 0);
+    ck_assert_int_eq(phash_min_expire(b), PHASH_NO_EXPIRE);
+    check_hash(b);
+    phash_release(e);
+    phash_release(a);
+    phash_release(b);
+    ck_assert_uint_eq(phash_fields_live(), live0);
+    limits(PHASH_MAX_ENTRIES, PHASH_MAX_BYTES);
 }
 END_TEST
 
@@ -1067,18 +1098,129 @@ START_TEST(readers_while_writing)
 }
 END_TEST
 
+/* ---- a big hash: one edit costs O(log n) ------------------------------------------- */
+
+static size_t big_name(char *buf, long i)
+{
+    return (size_t)sprintf(buf, "field:%06ld", i);
+}
+
+/* Every edit of a hash of n fields allocates a few objects (the new field,
+ * a header, one trie path, an index path), whatever n is, and leaves the
+ * old version as it was; a batch that edits the same few fields many times
+ * copies their paths once. */
+START_TEST(large_edit_allocates_little)
+{
+    limits(PHASH_MAX_ENTRIES, PHASH_MAX_BYTES);
+    size_t live0 = phash_fields_live();
+    long n = test_scale(100000, 5000);
+    phash *e = phash_new(), *t, *v, *out;
+    REQ(e != NULL);
+    t = phash_edit_begin(e);
+    REQ(t != NULL);
+    phash_release(e);
+    char name[32], val[32];
+    for (long i = 0; i < n; i++) {
+        size_t nl = big_name(name, i);
+        int vl = sprintf(val, "value:%06ld", i);
+        int64_t exp = i % 10 == 0 ? 1700000000000 + i : PHASH_NO_EXPIRE;
+        REQ_INT_EQ(phash_set(t, name, nl, val, (size_t)vl, exp, &out), 1);
+    }
+    v = phash_edit_end(t);
+    check_hash(v);
+    ck_assert_str_eq(phash_encoding(v), "hashtable");
+    ck_assert_int_eq(phash_min_expire(v), 1700000000000);
+    enum { K_NEW, K_UPDATE, K_EXPIRE, K_PERSIST, K_PERSIST_MIN, K_DEL,
+           K_DEL_EXP, K_COUNT };
+    for (int k = 0; k < K_COUNT; k++) {
+        long id = k == K_NEW ? n + 5 : k == K_PERSIST_MIN ? 0 : (n / 2) | 1;
+        if (k == K_PERSIST || k == K_DEL_EXP)
+            id = (n / 2) / 10 * 10 + 10; /* an expiring field */
+        size_t nl = big_name(name, id);
+        const phash_field *before = phash_get(v, name, nl);
+        int64_t exp0 = before ? phash_field_expire(before) : PHASH_NO_EXPIRE;
+        alloc_fail_nth(ULONG_MAX); /* count allocations */
+        int rc;
+        switch (k) {
+        case K_NEW:
+        case K_UPDATE:
+            rc = phash_set(v, name, nl, "x", 1, PHASH_NO_EXPIRE, &out);
+            break;
+        case K_EXPIRE:
+            rc = phash_set_expire(v, name, nl, 5, &out);
+            break;
+        case K_PERSIST:
+        case K_PERSIST_MIN:
+            rc = phash_set_expire(v, name, nl, PHASH_NO_EXPIRE, &out);
+            break;
+        default:
+            rc = phash_del(v, name, nl, &out);
+            break;
+        }
+        unsigned long allocs = alloc_fail_seen();
+        alloc_fail_off();
+        REQ(rc >= 0);
+        /* field + header + trie path + two index edits (path and header
+         * each): a few dozen at most, never a copy of n. */
+        if (allocs > 2 + PTRIE_LEVELS + 2 * (PBTREE_MAX_HEIGHT / 4 + 2))
+            ck_abort_msg("edit %d on %ld fields: %lu allocations", k, n,
+                         allocs);
+        check_hash(out);
+        /* The old version is intact. */
+        REQ(phash_get(v, name, nl) == before);
+        REQ(before == NULL || phash_field_expire(before) == exp0);
+        REQ_UINT_EQ(phash_len(v), (size_t)n);
+        ck_assert_int_eq(phash_min_expire(v), 1700000000000);
+        const phash_field *after = phash_get(out, name, nl);
+        if (k == K_DEL || k == K_DEL_EXP)
+            REQ(after == NULL && phash_len(out) == (size_t)n - 1);
+        else if (k == K_EXPIRE)
+            REQ(after && phash_field_expire(after) == 5 &&
+                phash_min_expire(out) == 5);
+        else if (k == K_PERSIST_MIN)
+            REQ(after && phash_min_expire(out) == 1700000000010);
+        phash_release(out);
+    }
+    /* One batch: 10 fields set 100 times each. */
+    long edits = 1000;
+    alloc_fail_nth(ULONG_MAX);
+    t = phash_edit_begin(v);
+    REQ(t != NULL);
+    for (long i = 0; i < edits; i++) {
+        size_t nl = big_name(name, (i % 10) * 7 + 3);
+        int vl = sprintf(val, "v%ld", i);
+        REQ_INT_EQ(phash_set(t, name, nl, val, (size_t)vl, PHASH_NO_EXPIRE,
+                             &out), 0);
+    }
+    t = phash_edit_end(t);
+    unsigned long allocs = alloc_fail_seen();
+    alloc_fail_off();
+    /* One new field per edit, each path copied once, and the transient. */
+    if (allocs > (unsigned long)edits + 10 * PTRIE_LEVELS + 4)
+        ck_abort_msg("batch of %ld edits: %lu allocations", edits, allocs);
+    check_hash(t);
+    ck_assert_str_eq((const char *)phash_field_value(phash_get(t, "field:000066", 12),
+                                                     NULL), "v999");
+    phash_release(t);
+    phash_release(v);
+    REQ_UINT_EQ(phash_fields_live(), live0);
+}
+END_TEST
+
 Suite *ch08_phash_suite(void)
 {
     Suite *s = suite_create("ch08_phash");
     TCase *tc = test_tcase("phash", 240);
     tcase_add_test(tc, basics);
     tcase_add_test(tc, encodings_at_the_limits);
+    tcase_add_test(tc, zero_entries_means_always_a_tree);
     tcase_add_test(tc, check_catches_damage);
     tcase_add_test(tc, random_tiny_limits);
     tcase_add_test(tc, random_default_limits);
     tcase_add_test(tc, allocation_failure_every_edit);
     tcase_add_test(tc, allocation_failure_in_a_batch);
     tcase_add_test(tc, readers_while_writing);
+    tcase_add_test(tc, large_edit_allocates_little);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -19,7 +19,9 @@
  * Entries.  A member and its score are one allocation (pzset_entry: a
  * reference count, the score, the length, the bytes and a NUL), shared by
  * both indexes and by every version that holds it; no index copies a
- * member.  Changing a score makes a new entry (the tree is ordered by
+ * member.  The trie's slots hold the references; the tree, whose nodes
+ * are always part of versions whose tries hold the same entries, borrows
+ * them (pzset_entry.c says why that is safe and what it saves).  Changing a score makes a new entry (the tree is ordered by
  * score, so the entry moves) and drops the old one from both indexes.
  *
  * Order.  As Redis orders a skip list (zslInsert in t_zset.c): by score,

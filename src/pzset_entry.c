@@ -171,9 +171,21 @@ static const void *op_key(const void *e, size_t *len)
     return pzset_entry_member(e, len);
 }
 
+/*
+ * Only the trie counts references.  Every version's tree and trie hold
+ * the same entries, and a tree node shared by several versions is part
+ * of each of them, so whatever entry a live tree node points at is held
+ * by the trie of every version that reaches the node: the tree can
+ * borrow.  Not counting in the tree is worth it: copying an internal
+ * node would otherwise touch the counts of its 32 first elements and a
+ * leaf those of its 32 elements, each a cache miss into a random entry,
+ * on every path copy and again on every release.  Borrowing cut the
+ * first-level cache misses of 50,000 ZADDs to versions by 30% and their
+ * instructions by 4% (cachegrind).
+ */
 const pbtree_ops pzset_tree_ops = {
-    .retain = op_retain,
-    .release = op_release,
+    .retain = NULL,
+    .release = NULL,
     .compare = pzset_cmp,
     .size = op_size,
 };

@@ -20,7 +20,7 @@
  * immutable nack records ordered by ID (delivery time, delivery count and
  * the owning consumer's name), and its consumers, a pbtree ordered by name;
  * each consumer's own PEL is a pbtree of the very same nack records, so an
- * ID pending for a consumer costs one 64-byte record and two tree slots,
+ * ID pending for a consumer costs one 56-byte record and two tree slots,
  * as in Redis, where the group and consumer radix trees point at one
  * streamNACK.  Consumers are kept in name order rather than in a hash trie
  * because that is Redis's own order (a radix tree of names), which XINFO

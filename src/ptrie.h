@@ -37,8 +37,9 @@
  * need a small node one level further down.  Measured (ptrie_stats_get(),
  * node_bytes / elems): 308,023 nodes, 20.3 bytes per element, of which 8
  * are the element's own slot; chapter 5's HAMT spends 16 per slot.  A
- * lookup reads, per level, the header line and the line of the one slot
- * it needs (the first slots share the header's 64-byte line).  Elements
+ * lookup reads, per level, the header's line and the line of the one slot
+ * it needs (a 32-byte header leaves room for four slots in a 64-byte
+ * line, so in small nodes the two are often one).  Elements
  * come before children in a node, and most lookups end at an element
  * stored in a node, one key comparison away.
  *
@@ -248,8 +249,9 @@ void ptrie_stats_get(const ptrie *t, ptrie_stats *st);
  * pbtree's edits do:
  *  - t a version: *out is a new version (reference count 1, the caller's),
  *    and t is untouched and still the caller's.  When an edit changes
- *    nothing (a key that is absent, or present and not replaced), *out is t
- *    with one more reference.
+ *    nothing (a key that is absent, or present and not replaced, or
+ *    replaced by the very element it holds), *out is t with one more
+ *    reference.
  *  - t a transient: t is changed in place and *out is t.
  * On failure the return value is -1, errno is ENOMEM, *out is not written
  * and t holds what it held, with nothing leaked.  Elements given to an edit

@@ -125,7 +125,9 @@ int ptrie_put(ptrie *t, void *elem, bool replace, ptrie **out)
     ptrie_path p;
     unsigned at = 0, dp = 0;
     enum put_kind kind = put_walk(t, h, key, len, &p, &at);
-    if (kind == PUT_REPLACE && !replace) {
+    /* Not replacing, or replacing an element by itself: nothing changes. */
+    if (kind == PUT_REPLACE &&
+        (!replace || p.nd[p.h - 1]->slot[at] == elem)) {
         *out = ptrie_unchanged(t);
         return 0;
     }

@@ -129,8 +129,9 @@ void ptrie_node_free(ptrie_node *nd);
 /** Test hook: from now on, count nodes allocated minus nodes freed (every
  *  thread together).  Costs one relaxed load per node while off. */
 void ptrie_count_nodes(void);
-/** The count ptrie_count_nodes() keeps: nodes alive that were allocated
- *  after it was switched on, minus those freed that were allocated before. */
+/** The count ptrie_count_nodes() keeps: nodes allocated minus nodes freed
+ *  since counting began.  A test reads it before and after its work: the
+ *  same figure means every node it made was freed. */
 long ptrie_live_nodes(void);
 /** Drop one reference to a node; the last frees it and drops what it holds. */
 void ptrie_node_release(const ptrie_ops *ops, ptrie_node *nd);

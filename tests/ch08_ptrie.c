@@ -233,6 +233,30 @@ static void expect_member(const ptrie *t, const model *m, unsigned id)
     REQ_PTR_EQ(get_id(t, id), m->a[id]);
 }
 
+/* A hash as the trie orders it: its chunks from depth 0 down (twelve of 5
+ * bits, the last of 4), the first the most significant. */
+static uint64_t order_key(uint64_t h)
+{
+    uint64_t k = 0;
+    for (unsigned d = 0; d + 1 < PTRIE_HASH_LEVELS; d++)
+        k = k << PTRIE_BITS | ptrie_chunk(h, d);
+    return k << 4 | ptrie_chunk(h, PTRIE_HASH_LEVELS - 1); /* 60 + 4 bits */
+}
+
+/* Iteration visits elements in hash order (equal hashes together). */
+static void expect_hash_order(const ptrie *t)
+{
+    ptrie_iter it;
+    ptrie_iter_init(&it, t);
+    uint64_t prev = 0;
+    for (const el *e; (e = ptrie_iter_next(&it)) != NULL;) {
+        uint64_t k = order_key(ptrie_hash(t, e->key, e->len));
+        if (it.pos > 1 && k < prev)
+            ck_abort_msg("element %zu out of hash order", it.pos - 1);
+        prev = k;
+    }
+}
+
 /* The full comparison: the invariants, the length, every member found by
  * get, the iteration visiting each present member once, and ptrie_nth()
  * agreeing with the iteration at every position. */
@@ -257,6 +281,12 @@ static void expect_model(const ptrie *t, const model *m)
     }
     REQ_UINT_EQ(i, m->n);
     REQ(ptrie_iter_next(&it) == NULL); /* and stays at the end */
+    expect_hash_order(t);
+    ptrie_stats st;
+    ptrie_stats_get(t, &st);
+    REQ_UINT_EQ(st.elems, m->n);
+    REQ_UINT_EQ(ptrie_bytes(t),
+                sizeof(struct ptrie) + st.node_bytes + m->n * sizeof(el));
     REQ(ptrie_nth(t, i) == NULL);
     for (size_t id = 0; id < m->k; id++)
         REQ_PTR_EQ(get_id(t, (unsigned)id), m->a[id]);
@@ -481,6 +511,11 @@ START_TEST(basics)
     REQ_PTR_EQ(get_id(v, 1), a);
     step_to(&v, next);
     REQ_INT_EQ(a->refs, 1);
+    REQ_INT_EQ(a2->refs, 2);
+    /* Replacing an element by itself changes nothing. */
+    REQ_INT_EQ(ptrie_put(v, a2, true, &next), 0);
+    REQ_PTR_EQ(next, v);
+    ptrie_release(next);
     REQ_INT_EQ(a2->refs, 2);
 
     REQ_INT_EQ(ptrie_put(v, b, false, &next), 1);

@@ -154,6 +154,8 @@ help:
 	@echo "  make bench-seed      the seed report's table at the seed's settings"
 	@echo "  make bench-full      every table at 0.5 s x 3 per point, up to 1M keys (minutes)"
 	@echo "  make bench-smoke     the smallest run that prints every table (CI checks its shape)"
+	@echo "  make bench-values    chapter 8: one write to a big value, persistent / flat / in place"
+	@echo "                       (about 10 min, a real redis-server for memory); QUICK=1: seconds"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
 	@echo "  make demo            the replica following a live redis-server (chapter 11);"

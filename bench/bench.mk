@@ -11,6 +11,11 @@
 #   make bench-smoke   the smallest run that prints every table (seconds)
 #   make bench-futex   cross-checks the voluntary context switches the
 #                      tables count against futex calls counted by strace
+#   make bench-values  chapter 8: one write to a big value, persistent vs
+#                      flat rebuild vs in place, 1k..1M elements, and
+#                      memory per element against a real redis-server
+#                      (about 10 minutes on 2 CPUs); QUICK=1: up to 10k,
+#                      no redis, seconds, results in build/ (CI)
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
 # bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
@@ -25,7 +30,14 @@ $(BUILD)/test-ch04: $(BENCH_OBJ)
 $(BUILD)/test-ch04: LDLIBS += $(LIB)
 $(BUILD)/obj/tests/ch04_%.o: CPPFLAGS += -Ibench
 
-.PHONY: bench bench-seed bench-smoke bench-full bench-futex
+# Every bench program links the bench objects, and values_redis.o talks
+# to a real redis-server through the tests' launcher and RESP client.
+# Those come after the library on the link line, so it is named again.
+BENCH_UTIL_OBJ := $(BUILD)/obj/tests/util/redis_server.o $(BUILD)/obj/tests/util/resp_client.o
+$(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): $(BENCH_UTIL_OBJ)
+$(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): LDLIBS += $(LIB)
+
+.PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
@@ -40,9 +52,17 @@ bench-seed: $(BUILD)/bench
 	@echo "(claims from the quick profile's short runs; make bench-full for longer ones)"
 	@$(BUILD)/bench --profile quick --quiet | sed -n "/^### The seed's claims/,\$$p"
 
-bench-smoke: $(BUILD)/bench
+bench-smoke: $(BUILD)/bench $(BUILD)/values-bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke
+	$(BUILD)/values-bench -q -o $(BUILD) -s bench-values-smoke > /dev/null
+
+# Chapter 8's figures: bench/results/ch08-values.{md,csv} and
+# ch08-values-{writes,reads}.svg; QUICK=1 writes build/bench-values-quick.*
+bench-values: $(BUILD)/values-bench
+	@mkdir -p bench/results
+	@command -v redis-server >/dev/null || $(MAKE) deps
+	$(BUILD)/values-bench $(if $(filter 1,$(QUICK)),-q -o $(BUILD))
 
 bench-full: $(BUILD)/bench
 	@mkdir -p bench/results

@@ -1026,8 +1026,12 @@ START_TEST(large_edit_allocates_little)
     /* One new member per add; a trie node is allocated with exactly the
      * slots it uses (ptrie.h), so the node an add or remove changes is
      * reallocated, but the path above it is copied once for the batch:
-     * nowhere near the 1000 * (2 + path length) of one version each. */
-    if (allocs > 2 * (unsigned long)edits + 10 * PTRIE_LEVELS + 4)
+     * nowhere near the 1000 * (2 + path length) of one version each.  A
+     * member that shares a small node with one other member costs one
+     * more: its remove folds the node into its parent (canonical form)
+     * and its add makes the node again.  Which members do depends on the
+     * process's hash key, so the bound allows it for every one. */
+    if (allocs > 3 * (unsigned long)edits + 10 * PTRIE_LEVELS + 4)
         ck_abort_msg("batch of %ld edits: %lu allocations", edits, allocs);
     check_set(t);
     REQ_UINT_EQ(pset_len(t), (size_t)n);

@@ -280,17 +280,19 @@ START_TEST(matches_redis_server)
     rng_state = 0x9e3779b97f4a7c15ULL;
     mval m[NKEYS] = {{0}};
     size_t max_bytes = HLL_SPARSE_MAX_BYTES;
-    long steps = test_scale(500, 60);
-    int denses = 0, sparse_merges = 0, dense_merges = 0, caches = 0;
+    long steps = test_scale(3000, 300);
+    int grow_promotions = 0, merge_promotions = 0, sparse_merges = 0;
+    int dense_merges = 0, caches = 0;
     for (long step = 0; step < steps; step++) {
         const char *what;
-        if (step == steps / 2) {
-            /* A lower hll-sparse-max-bytes: sparse keys already longer
-             * turn dense on their next split. */
-            max_bytes = 300;
+        if (step == steps / 2 || step == steps * 3 / 4) {
+            /* Other hll-sparse-max-bytes settings: sparse keys already
+             * longer turn dense on their next split. */
+            const char *setting = step == steps / 2 ? "300" : "1000";
+            max_bytes = (size_t)atoi(setting);
             resp_value r;
             ck_assert_int_eq(resp_client_calll(&c, &r, "CONFIG", "SET",
-                                               "hll-sparse-max-bytes", "300",
+                                               "hll-sparse-max-bytes", setting,
                                                NULL), 0);
             ck_assert_int_eq(r.type, RESP_SIMPLE);
             resp_value_clear(&r);
@@ -304,18 +306,21 @@ START_TEST(matches_redis_server)
             what = "PFADD promoter";
         } else if (step == 1 || op < 55) {
             /* batch sizes: mostly a few (0 included), some dozens, and
-             * now and then a large batch that takes a key dense */
+             * now and then a large batch, so keys cross to dense both in
+             * one command and one element at a time */
             unsigned sz = rnd_below(10);
             size_t n = step == 1 ? 1200
-                     : sz < 6 ? rnd_below(5)
-                     : sz < 9 ? 5 + rnd_below(36)
-                     : 200 + rnd_below(1000);
+                     : sz < 5 ? rnd_below(5)
+                     : sz < 8 ? 5 + rnd_below(36)
+                     : 100 + rnd_below(500);
             for (size_t i = 0; i < n; i++)
                 make_elem(i);
-            do_pfadd(&c, m, step == 1 ? 0 : (int)rnd_below(NKEYS), n,
-                     max_bytes, step);
+            int k = step == 1 ? 0 : (int)rnd_below(NKEYS);
+            int was_sparse = !m[k].b || m[k].b[4] == HLL_ENC_SPARSE;
+            do_pfadd(&c, m, k, n, max_bytes, step);
+            grow_promotions += was_sparse && m[k].b[4] == HLL_ENC_DENSE;
             what = "PFADD";
-        } else if (op < 70) {
+        } else if (op < 67) {
             int src[3];
             size_t nsrc = rnd_below(4);
             int any_dense = 0;
@@ -325,13 +330,12 @@ START_TEST(matches_redis_server)
             }
             int dest = (int)rnd_below(NKEYS);
             any_dense |= m[dest].b && m[dest].b[4] == HLL_ENC_DENSE;
-            if (any_dense)
-                dense_merges++;
-            else
-                sparse_merges++;
             do_pfmerge(&c, m, dest, src, nsrc, max_bytes, step);
+            dense_merges += any_dense;
+            sparse_merges += !any_dense;
+            merge_promotions += !any_dense && m[dest].b[4] == HLL_ENC_DENSE;
             what = "PFMERGE";
-        } else if (op < 95) {
+        } else if (op < 90) {
             int keys[3];
             size_t n = 1 + (rnd_below(3) == 0 ? rnd_below(3) : 0);
             for (size_t i = 0; i < n; i++)
@@ -350,17 +354,182 @@ START_TEST(matches_redis_server)
             what = "DEL";
         }
         compare_keys(&c, m, step, what);
-        for (int k = 0; k < NKEYS; k++)
-            if (m[k].b && m[k].b[4] == HLL_ENC_DENSE)
-                denses++;
     }
     /* The sequence did reach every path it is meant to. */
-    ck_assert_int_gt(denses, 0);
+    ck_assert_int_gt(grow_promotions, 0);
+    ck_assert_int_gt(merge_promotions, 0);
     ck_assert_int_gt(sparse_merges, 0);
     ck_assert_int_gt(dense_merges, 0);
     ck_assert_int_gt(caches, 0);
+    if (getenv("HLL_TEST_STATS"))
+        fprintf(stderr, "steps %ld: %d grow promotions, %d merge promotions, "
+                "%d sparse merges, %d dense merges, %d cache writes\n", steps,
+                grow_promotions, merge_promotions, sparse_merges, dense_merges,
+                caches);
     for (int k = 0; k < NKEYS; k++)
         free(m[k].b);
+    resp_client_close(&c);
+    redis_server_stop(&rs);
+}
+END_TEST
+
+/* One PFADD at a time, from an empty key until it is dense, at several
+ * hll-sparse-max-bytes settings: every length the sparse value passes
+ * through is compared, so a promotion one byte early or late shows (a
+ * large batch that ends dense hides it).  The test also checks that some
+ * value sat exactly at the limit, where that off-by-one lives. */
+START_TEST(one_element_at_a_time_to_dense)
+{
+    redis_server rs;
+    char errbuf[1024];
+    ck_assert_msg(redis_server_start(&rs, NULL, errbuf, sizeof errbuf) == 0,
+                  "cannot start redis-server: %s", errbuf);
+    resp_client c;
+    ck_assert_msg(resp_client_open(&c, rs.port) == 0, "%s", c.err);
+    rng_state = 0x5eed0001ULL;
+    static const char *const settings[] = {"40", "100", "300", "1000",
+                                           "3000"};
+    size_t nset = (size_t)test_scale(5, 3);
+    int at_limit = 0;
+    for (size_t s = 0; s < nset; s++) {
+        size_t max_bytes = (size_t)atoi(settings[s]);
+        resp_value r;
+        ck_assert_int_eq(resp_client_calll(&c, &r, "CONFIG", "SET",
+                                           "hll-sparse-max-bytes",
+                                           settings[s], NULL), 0);
+        ck_assert_int_eq(r.type, RESP_SIMPLE);
+        resp_value_clear(&r);
+        mval m[NKEYS] = {{0}};
+        long step = 0;
+        while (!m[0].b || m[0].b[4] == HLL_ENC_SPARSE) {
+            make_elem(0);
+            do_pfadd(&c, m, 0, 1, max_bytes, step);
+            compare_keys(&c, m, step, settings[s]);
+            at_limit += m[0].b[4] == HLL_ENC_SPARSE && m[0].len == max_bytes;
+            ck_assert_int_lt(++step, 100000);
+        }
+        free(m[0].b);
+        ck_assert_int_eq(resp_client_calll(&c, &r, "DEL", key_names[0], NULL),
+                         0);
+        resp_value_clear(&r);
+    }
+    ck_assert_int_gt(at_limit, 0);
+    resp_client_close(&c);
+    redis_server_stop(&rs);
+}
+END_TEST
+
+/* Elements whose register is below HLL_WINDOW, for the test below. */
+#define HLL_WINDOW 256
+#define POOL 400
+static char pool_buf[POOL][16];
+static size_t pool_len[POOL];
+
+static void fill_pool(void)
+{
+    unsigned found = 0;
+    for (unsigned i = 0; found < POOL; i++) {
+        char e[16];
+        int n = snprintf(e, sizeof e, "w%u", i);
+        unsigned idx;
+        hll_pattern(e, (size_t)n, &idx);
+        if (idx < HLL_WINDOW) {
+            memcpy(pool_buf[found], e, (size_t)n);
+            pool_len[found++] = (size_t)n;
+        }
+    }
+}
+
+/* A random sparse value that Redis would accept though it would not write
+ * it itself: VALs of small values next to equal ones that could have
+ * been merged, runs of ZERO, short XZEROs, over the first `width`
+ * registers, then zeros to the end.  \return its length. */
+static size_t random_sparse(unsigned char *b, unsigned width)
+{
+    memcpy(b, empty_hll, HLL_HDR_SIZE);
+    if (rnd_below(2)) /* a valid cache, sometimes */
+        b[15] = 0;
+    size_t pos = HLL_HDR_SIZE;
+    unsigned reg = 0;
+    while (reg < width) {
+        unsigned left = width - reg, kind = rnd_below(10), run;
+        if (kind < 6) {
+            run = 1 + rnd_below(4);
+            run = run > left ? left : run;
+            b[pos++] = (unsigned char)(0x80 | rnd_below(3) << 2 | (run - 1));
+        } else if (kind < 9) {
+            run = 1 + rnd_below(8);
+            run = run > left ? left : run;
+            b[pos++] = (unsigned char)(run - 1);
+        } else {
+            run = 1 + rnd_below(80);
+            run = run > left ? left : run;
+            b[pos++] = (unsigned char)(0x40 | (run - 1) >> 8);
+            b[pos++] = (unsigned char)((run - 1) & 0xff);
+        }
+        reg += run;
+    }
+    unsigned rest = HLL_REGISTERS - width;
+    b[pos++] = (unsigned char)(0x40 | (rest - 1) >> 8);
+    b[pos++] = (unsigned char)((rest - 1) & 0xff);
+    return pos;
+}
+
+/* Hand-made sparse values, SET on the server and edited by PFADD and
+ * PFMERGE on both sides: the in-place edit, the split and the bounded
+ * merge of neighbours are checked on encodings that the random sequence
+ * above rarely builds. */
+START_TEST(hand_made_sparse_values)
+{
+    redis_server rs;
+    char errbuf[1024];
+    ck_assert_msg(redis_server_start(&rs, NULL, errbuf, sizeof errbuf) == 0,
+                  "cannot start redis-server: %s", errbuf);
+    resp_client c;
+    ck_assert_msg(resp_client_open(&c, rs.port) == 0, "%s", c.err);
+    rng_state = 0x5eed0002ULL;
+    fill_pool();
+    long trials = test_scale(2000, 200);
+    static unsigned char b[HLL_HDR_SIZE + 2 * HLL_REGISTERS];
+    for (long t = 0; t < trials; t++) {
+        mval m[NKEYS] = {{0}};
+        for (int k = 0; k < 2; k++) {
+            size_t len = random_sparse(b, 8 + rnd_below(HLL_WINDOW - 8));
+            ck_assert_int_eq(hll_validate(b, len, NULL), 0);
+            const char *set[] = {"SET", key_names[k], (const char *)b};
+            size_t setl[] = {3, strlen(key_names[k]), len};
+            resp_value r;
+            call(&c, &r, 3, set, setl);
+            ck_assert_int_eq(r.type, RESP_SIMPLE);
+            resp_value_clear(&r);
+            m[k].b = malloc(len);
+            ck_assert_ptr_nonnull(m[k].b);
+            memcpy(m[k].b, b, len);
+            m[k].len = len;
+        }
+        size_t n = 1 + rnd_below(3);
+        for (size_t i = 0; i < n; i++) {
+            unsigned e = rnd_below(POOL);
+            memcpy(elem_buf[i], pool_buf[e], pool_len[e]);
+            elem_len[i] = pool_len[e];
+        }
+        do_pfadd(&c, m, 0, n, HLL_SPARSE_MAX_BYTES, t);
+        compare_keys(&c, m, t, "PFADD hand-made");
+        if (rnd_below(2)) {
+            int src[] = {0};
+            do_pfmerge(&c, m, 1, src, 1, HLL_SPARSE_MAX_BYTES, t);
+            compare_keys(&c, m, t, "PFMERGE hand-made");
+        }
+        int keys[] = {(int)rnd_below(2)};
+        do_pfcount(&c, m, keys, 1, t);
+        compare_keys(&c, m, t, "PFCOUNT hand-made");
+        for (int k = 0; k < NKEYS; k++)
+            free(m[k].b);
+    }
+    resp_value r;
+    ck_assert_int_eq(resp_client_calll(&c, &r, "DEL", key_names[0],
+                                       key_names[1], NULL), 0);
+    resp_value_clear(&r);
     resp_client_close(&c);
     redis_server_stop(&rs);
 }
@@ -677,6 +846,8 @@ Suite *ch09_hll_suite(void)
     TCase *tc = test_tcase("hll", 240);
     tcase_add_test(tc, known_bytes);
     tcase_add_test(tc, matches_redis_server);
+    tcase_add_test(tc, one_element_at_a_time_to_dense);
+    tcase_add_test(tc, hand_made_sparse_values);
     tcase_add_test(tc, malformed_values_are_refused);
     tcase_add_test(tc, allocation_failure_leaves_input_untouched);
     suite_add_tcase(s, tc);

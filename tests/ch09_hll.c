@@ -46,6 +46,9 @@ static unsigned rnd_below(unsigned n)
     return (unsigned)(rnd() % n);
 }
 
+/* What an output pointer holds before a call that must not set it. */
+static unsigned char sentinel[1];
+
 /* The 18 bytes of PFADD k on a missing key: header with the cache marked
  * stale, then XZERO(16384). */
 static const unsigned char empty_hll[] = {
@@ -67,7 +70,7 @@ START_TEST(known_bytes)
     ck_assert_int_eq(hll_validate(out, outlen, &err), 0);
 
     /* PFADD of no elements to an existing key changes nothing. */
-    unsigned char *out2 = (unsigned char *)"untouched";
+    unsigned char *out2 = sentinel;
     ck_assert_int_eq(hll_add(out, outlen, NULL, NULL, 0, &out2, &outlen,
                              &changed, &err), 0);
     ck_assert_int_eq(changed, 0);
@@ -639,13 +642,13 @@ START_TEST(malformed_values_are_refused)
         /* PFADD */
         const void *el[] = {"x"};
         size_t ell[] = {1};
-        unsigned char *out = (unsigned char *)"sentinel";
+        unsigned char *out = sentinel;
         size_t outlen = 7;
         int changed = 7;
         ck_assert_int_eq(hll_add(bufs[i], lens[i], el, ell, 1, &out, &outlen,
                                  &changed, &err), -1);
         ck_assert_int_eq(errno, EINVAL);
-        ck_assert_msg(out == (unsigned char *)"sentinel" && outlen == 7
+        ck_assert_msg(out == sentinel && outlen == 7
                       && changed == 7, "%s: outputs touched", name);
         /* PFMERGE good bad: the error names input 2 */
         const unsigned char *srcs[] = {good, bufs[i]};
@@ -671,7 +674,7 @@ START_TEST(malformed_values_are_refused)
                                    &err), -1);
         ck_assert_uint_eq(err.input, 1);
         ck_assert_msg(card == 5 && changed == 7 && out ==
-                      (unsigned char *)"sentinel", "%s: outputs touched",
+                      sentinel, "%s: outputs touched",
                       name);
         ck_assert_msg(memcmp(copy, bufs[i], lens[i]) == 0, "%s: input changed",
                       name);
@@ -799,7 +802,7 @@ START_TEST(allocation_failure_leaves_input_untouched)
         }
         unsigned long nth;
         for (nth = 1;; nth++) {
-            unsigned char *out = (unsigned char *)"sentinel";
+            unsigned char *out = sentinel;
             size_t outlen = 7;
             int ch = 7;
             alloc_fail_nth(nth);
@@ -822,7 +825,7 @@ START_TEST(allocation_failure_leaves_input_untouched)
             }
             ck_assert_msg(e == ENOMEM, "%s: allocation %lu: errno %d",
                           s->name, nth, e);
-            ck_assert_msg(out == (unsigned char *)"sentinel" && outlen == 7
+            ck_assert_msg(out == sentinel && outlen == 7
                           && ch == 7, "%s: allocation %lu touched outputs",
                           s->name, nth);
         }

@@ -560,9 +560,9 @@ typedef struct bad_case {
  * against the real server (which must refuse them too). */
 START_TEST(malformed_values_are_refused)
 {
-    static unsigned char bufs[8][HLL_DENSE_SIZE + 1];
-    size_t lens[8];
-    bad_case cases[8];
+    static unsigned char bufs[9][HLL_DENSE_SIZE + 1];
+    size_t lens[9];
+    bad_case cases[9];
     int n = 0;
     /* 1: bad magic in byte 2 */
     memcpy(bufs[n], empty_hll, sizeof empty_hll);
@@ -584,25 +584,30 @@ START_TEST(malformed_values_are_refused)
     memset(bufs[n] + HLL_HDR_SIZE, 0, HLL_DENSE_SIZE - HLL_HDR_SIZE);
     lens[n] = HLL_DENSE_SIZE - 1;
     cases[n++] = (bad_case){"short dense", HLL_DENSE_SIZE - 1, "12304"};
-    /* 5: truncated sparse: opcodes for half the registers */
+    /* 5: dense, one byte too many */
+    memcpy(bufs[n], bufs[n - 1], HLL_DENSE_SIZE);
+    bufs[n][HLL_DENSE_SIZE] = 0;
+    lens[n] = HLL_DENSE_SIZE + 1;
+    cases[n++] = (bad_case){"long dense", HLL_DENSE_SIZE, "this one 12305"};
+    /* 6: truncated sparse: opcodes for half the registers */
     {
         static const unsigned char ops[] = {0x5f, 0xff}; /* XZERO(8192) */
         lens[n] = sparse_value(bufs[n], ops, sizeof ops);
         cases[n++] = (bad_case){"truncated sparse", 18, "8192 of the 16384"};
     }
-    /* 6: an XZERO cut off after its first byte */
+    /* 7: an XZERO cut off after its first byte */
     {
         static const unsigned char ops[] = {0x5f, 0xff, 0x5f};
         lens[n] = sparse_value(bufs[n], ops, sizeof ops);
         cases[n++] = (bad_case){"cut XZERO", 18, "XZERO"};
     }
-    /* 7: opcodes running past register 16383: XZERO(16384) + VAL */
+    /* 8: opcodes running past register 16383: XZERO(16384) + VAL */
     {
         static const unsigned char ops[] = {0x7f, 0xff, 0x80};
         lens[n] = sparse_value(bufs[n], ops, sizeof ops);
         cases[n++] = (bad_case){"past the end", 18, "16384..16384"};
     }
-    /* 8: a ZERO that runs 3 registers past the end */
+    /* 9: a ZERO that runs 3 registers past the end */
     {
         static const unsigned char ops[] = {0x7f, 0xfb, 0x06};
         lens[n] = sparse_value(bufs[n], ops, sizeof ops);

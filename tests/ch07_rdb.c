@@ -253,15 +253,18 @@ START_TEST(stream_built_by_hand)
     got g;
     rdb_result res;
     ck_assert_msg(parse_mem(&b, false, &g, &res) == 0, "%s", res.error);
-    const value_stream *st = value_as_stream(g.first);
-    ck_assert_uint_eq(st->nentries, 1);
-    ck_assert_uint_eq(st->entries[0].id.ms, 5);
-    ck_assert_uint_eq(st->entries[0].id.seq, 2);
-    ck_assert_bytes_str(st->entries[0].fv[0].bytes, st->entries[0].fv[0].len,
-                        "f");
-    ck_assert_bytes_str(st->entries[0].fv[1].bytes, st->entries[0].fv[1].len,
-                        "kept");
-    ck_assert_uint_eq(st->max_deleted_id.seq, 1);
+    const pstream *st = value_as_stream(g.first);
+    ck_assert_uint_eq(pstream_len(st), 1);
+    ck_assert_ptr_null(pstream_get(st, (pstream_id){5, 1}));
+    const pstream_entry *e = pstream_get(st, (pstream_id){5, 2});
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(pstream_entry_nfields(e), 1);
+    size_t len;
+    const unsigned char *p = pstream_entry_field(e, 0, &len);
+    ck_assert_bytes_str(p, len, "f");
+    p = pstream_entry_value(e, 0, &len);
+    ck_assert_bytes_str(p, len, "kept");
+    ck_assert_uint_eq(pstream_max_deleted_id(st).seq, 1);
     value_free(g.first);
 
     /* A field count the listpack cannot hold is refused before any

@@ -21,7 +21,7 @@ static void elem(FILE *out, const value_elem *e)
     rdb_json_bytes(out, e->bytes, e->len);
 }
 
-static void stream_id(FILE *out, value_stream_id id)
+static void stream_id(FILE *out, pstream_id id)
 {
     fprintf(out, "\"%" PRIu64 "-%" PRIu64 "\"", id.ms, id.seq);
 }
@@ -59,61 +59,87 @@ void rdb_json_module_ops(FILE *out, const value_module *m)
     fputc(']', out);
 }
 
-static void stream_value(FILE *out, const value_stream *s, int rdb_type)
+/* Groups and consumers come out in name order, pstream's order, which is
+ * the order Redis saves them in (a radix tree of names, walked in byte
+ * order: redis/redis src/rdb.c, rdbSaveObject), so for every file Redis
+ * wrote it is also file order. */
+static void stream_value(FILE *out, const pstream *s, int rdb_type)
 {
+    pstream_iter it;
+    const pstream_entry *e;
+    size_t i = 0;
     fputs("{\"entries\": [", out);
-    for (size_t i = 0; i < s->nentries; i++) {
-        const value_stream_entry *e = &s->entries[i];
-        fputs(i ? ", [" : "[", out);
-        stream_id(out, e->id);
+    pstream_range(&it, s, (pstream_id){0, 0},
+                  (pstream_id){UINT64_MAX, UINT64_MAX}, false);
+    while ((e = pstream_range_next(&it)) != NULL) {
+        fputs(i++ ? ", [" : "[", out);
+        stream_id(out, pstream_entry_id(e));
         fputs(", [", out);
-        for (size_t f = 0; f < e->nfields; f++) {
+        for (size_t f = 0; f < pstream_entry_nfields(e); f++) {
+            size_t fl, vl;
+            const unsigned char *fp = pstream_entry_field(e, f, &fl);
+            const unsigned char *vp = pstream_entry_value(e, f, &vl);
             fputs(f ? ", [" : "[", out);
-            elem(out, &e->fv[2 * f]);
+            rdb_json_bytes(out, fp, fl);
             fputs(", ", out);
-            elem(out, &e->fv[2 * f + 1]);
+            rdb_json_bytes(out, vp, vl);
             fputc(']', out);
         }
         fputs("]]", out);
     }
-    fprintf(out, "], \"length\": %" PRIu64 ", \"last_id\": ", s->length);
-    stream_id(out, s->last_id);
+    fprintf(out, "], \"length\": %zu, \"last_id\": ", pstream_len(s));
+    stream_id(out, pstream_last_id(s));
     if (rdb_type >= 19) {
         fputs(", \"first_id\": ", out);
-        stream_id(out, s->first_id);
+        stream_id(out, pstream_first_id(s));
         fputs(", \"max_deleted_id\": ", out);
-        stream_id(out, s->max_deleted_id);
-        fprintf(out, ", \"entries_added\": %" PRIu64, s->entries_added);
+        stream_id(out, pstream_max_deleted_id(s));
+        fprintf(out, ", \"entries_added\": %" PRIu64,
+                pstream_entries_added(s));
     }
     fputs(", \"groups\": [", out);
-    for (size_t g = 0; g < s->ngroups; g++) {
-        const value_stream_group *grp = &s->groups[g];
-        fputs(g ? ", {\"name\": " : "{\"name\": ", out);
-        elem(out, &grp->name);
+    pstream_iter gt;
+    const pstream_group *grp;
+    size_t g = 0;
+    for (pstream_groups(&gt, s); (grp = pstream_groups_next(&gt)) != NULL;) {
+        fputs(g++ ? ", {\"name\": " : "{\"name\": ", out);
+        rdb_json_bytes(out, grp->name, grp->name_len);
         fputs(", \"last_id\": ", out);
         stream_id(out, grp->last_id);
         if (rdb_type >= 19)
             fprintf(out, ", \"entries_read\": %" PRIu64, grp->entries_read);
         fputs(", \"pel\": [", out);
-        for (size_t i = 0; i < grp->npel; i++) {
-            fputs(i ? ", [" : "[", out);
-            stream_id(out, grp->pel[i].id);
-            fprintf(out, ", %" PRId64 ", %" PRIu64 "]",
-                    grp->pel[i].delivery_time_ms, grp->pel[i].delivery_count);
+        pstream_iter pt;
+        const pstream_nack *n;
+        i = 0;
+        pstream_pel_range(&pt, grp, (pstream_id){0, 0},
+                          (pstream_id){UINT64_MAX, UINT64_MAX}, false);
+        while ((n = pstream_pel_next(&pt)) != NULL) {
+            fputs(i++ ? ", [" : "[", out);
+            stream_id(out, n->id);
+            fprintf(out, ", %" PRId64 ", %" PRIu64 "]", n->delivery_time_ms,
+                    n->delivery_count);
         }
         fputs("], \"consumers\": [", out);
-        for (size_t c = 0; c < grp->nconsumers; c++) {
-            const value_stream_consumer *cs = &grp->consumers[c];
-            fputs(c ? ", {\"name\": " : "{\"name\": ", out);
-            elem(out, &cs->name);
+        pstream_iter ct;
+        const pstream_consumer *cs;
+        size_t c = 0;
+        for (pstream_consumers(&ct, grp);
+             (cs = pstream_consumers_next(&ct)) != NULL;) {
+            fputs(c++ ? ", {\"name\": " : "{\"name\": ", out);
+            rdb_json_bytes(out, cs->name, cs->name_len);
             fprintf(out, ", \"seen_time_ms\": %" PRId64, cs->seen_time_ms);
             if (rdb_type >= 21)
                 fprintf(out, ", \"active_time_ms\": %" PRId64,
                         cs->active_time_ms);
             fputs(", \"pel\": [", out);
-            for (size_t i = 0; i < cs->npel; i++) {
-                fputs(i ? ", " : "", out);
-                stream_id(out, cs->pel[i]);
+            i = 0;
+            pstream_consumer_pel_range(&pt, cs, (pstream_id){0, 0},
+                                       (pstream_id){UINT64_MAX, UINT64_MAX},
+                                       false);
+            while ((n = pstream_pel_next(&pt)) != NULL) {
+                fputs(i++ ? ", " : "", out);
+                stream_id(out, n->id);
             }
             fputs("]}", out);
         }

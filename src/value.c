@@ -31,7 +31,7 @@ value *value_header_new(value_type type, int64_t expire_ms)
     v->spare = 0;
     v->refs = 1;
     v->expire_ms = expire_ms;
-    v->u.flat = NULL;
+    v->u.module = NULL;
     return v;
 }
 
@@ -43,7 +43,7 @@ void value_payload_retain(const value *v)
     case VALUE_SET: pset_retain(v->u.set); break;
     case VALUE_HASH: phash_retain(v->u.hash); break;
     case VALUE_ZSET: pzset_retain(v->u.zset); break;
-    case VALUE_STREAM: v->u.flat->refs++; break;
+    case VALUE_STREAM: pstream_retain(v->u.stream); break;
     case VALUE_MODULE: v->u.module->refs++; break;
     }
 }
@@ -56,7 +56,7 @@ void value_payload_release(value *v)
     case VALUE_SET: pset_release(v->u.set); break;
     case VALUE_HASH: phash_release(v->u.hash); break;
     case VALUE_ZSET: pzset_release(v->u.zset); break;
-    case VALUE_STREAM: value_flat_release(v->u.flat); break;
+    case VALUE_STREAM: pstream_release(v->u.stream); break;
     case VALUE_MODULE: value_module_release(v->u.module); break;
     }
 }
@@ -158,7 +158,7 @@ size_t value_bytes(const value *v)
     case VALUE_SET: return head + pset_bytes(v->u.set);
     case VALUE_HASH: return head + phash_bytes(v->u.hash);
     case VALUE_ZSET: return head + pzset_bytes(v->u.zset);
-    case VALUE_STREAM: return head + value_flat_bytes(v->u.flat);
+    case VALUE_STREAM: return head + pstream_bytes(v->u.stream);
     case VALUE_MODULE: return head + value_module_bytes(v->u.module);
     }
     return head;
@@ -172,7 +172,7 @@ size_t value_count(const value *v)
     case VALUE_SET: return pset_len(v->u.set);
     case VALUE_HASH: return phash_len(v->u.hash);
     case VALUE_ZSET: return pzset_len(v->u.zset);
-    case VALUE_STREAM: return value_flat_count(v->u.flat);
+    case VALUE_STREAM: return pstream_len(v->u.stream);
     case VALUE_MODULE: return v->u.module->nops;
     }
     return 0;
@@ -196,6 +196,11 @@ const phash *value_as_hash(const value *v)
 const pzset *value_as_zset(const value *v)
 {
     return v->u.zset;
+}
+
+const pstream *value_as_stream(const value *v)
+{
+    return v->u.stream;
 }
 
 const char *value_type_name(value_type t)

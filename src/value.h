@@ -26,7 +26,8 @@
  *    PERSIST on a big value copy 24 bytes (value_with_expire()).
  *  - Build.  value_new_string(); value_new_collection() returns a
  *    transient (VALUE_F_TRANSIENT) that value_list_push(), value_set_add(),
- *    value_hash_add() and value_zset_add() fill, and value_seal() freezes.
+ *    value_hash_add() and value_zset_add() fill (a stream's through
+ *    value_edit_stream() and pstream's builder), and value_seal() freezes.
  *  - Look up and iterate.  Strings: value_str_len(), value_str_bytes(),
  *    value_str_read().  Collections: value_as_list() and its siblings give
  *    the type module's object, read through that module's own API (one
@@ -42,11 +43,10 @@
  *
  * Representations.  Chapter 8 moves each collection type to its own
  * persistent module: lists to plist.h, sets to pset.h, hashes (with
- * per-field expiry) to phash.h, sorted sets to pzset.h.  Streams keep
- * chapter 7's flat, immutable form (value_flat.h) until their loader moves
- * to pstream.h; they are built once and value_edit() refuses them.  Module
- * values (value_module.h) stay flat: the replica only keeps them for
- * tools.
+ * per-field expiry) to phash.h, sorted sets to pzset.h, streams (entries,
+ * consumer groups, pending lists) to pstream.h.  Module values
+ * (value_module.h) stay flat, built once and never edited: the replica
+ * only keeps them for tools.
  *
  * Threads.  Readers (every const function here and the modules' readers)
  * never touch a reference count and may run on any thread on a published
@@ -98,7 +98,7 @@ typedef enum value_type {
 /** value.flags: lives inside a store entry (refs 0, never freed alone). */
 #define VALUE_F_EMBEDDED 0x02u
 
-/** One byte string owned by a value (flat streams, module values). */
+/** One byte string owned by a module value (value_module.h). */
 typedef struct value_elem {
     size_t len;           /**< length in bytes */
     unsigned char *bytes; /**< the bytes, NUL-terminated for convenience */
@@ -110,7 +110,6 @@ typedef struct phash phash;               /* phash.h */
 typedef struct pzset pzset;               /* pzset.h */
 typedef struct pstream pstream;           /* pstream.h */
 typedef struct value_module value_module; /* value_module.h */
-typedef struct value_flat value_flat;     /* value_flat.h */
 
 /* [ch01-value] */
 /** A stored value: a 24-byte header and its payload.  Never changed once
@@ -138,8 +137,6 @@ typedef struct value {
         pzset *zset;    /**< VALUE_ZSET (pzset.h) */
         pstream *stream;/**< VALUE_STREAM (pstream.h) */
         value_module *module; /**< VALUE_MODULE (value_module.h) */
-        value_flat *flat; /**< VALUE_STREAM in chapter 7's flat form
-                               (value_flat.h), until pstream.h */
         /* [ch07-value-union] */
     } u;
 } value;
@@ -252,9 +249,10 @@ value *value_new_collection(value_type type, int64_t expire_ms);
  * Start editing a version: a transient with the same type, expiry and
  * contents, sharing v's payload through the module's own transient
  * (X_edit_begin()).  Edits of the transient never change v.
- * \param v a list, set, hash or sorted-set version (not a transient; not a
- *          string: strings are edited by value_str_append() and its
- *          siblings; not a flat stream or a module value: built once).
+ * \param v a list, set, hash, sorted-set or stream version (not a
+ *          transient; not a string: strings are edited by
+ *          value_str_append() and its siblings; not a module value: built
+ *          once).
  * \return the transient (one reference, the caller's), or NULL with errno
  *         ENOMEM or EINVAL.
  * Thread-safety: the writer thread.
@@ -434,6 +432,7 @@ int64_t value_now_ms(void);
 #include "phash.h"
 #include "plist.h"
 #include "pset.h"
+#include "pstream.h"
 #include "pzset.h"
 
 /**
@@ -465,6 +464,13 @@ const phash *value_as_hash(const value *v);
 const pzset *value_as_zset(const value *v);
 
 /**
+ * A stream's object, for readers.
+ * \param v a VALUE_STREAM.
+ * \return its pstream (valid as long as v).  Thread-safety: any reader.
+ */
+const pstream *value_as_stream(const value *v);
+
+/**
  * A list transient's object, for plist's edits (out == the object).
  * \param v a VALUE_LIST transient.
  * \return the plist transient, or NULL with errno EINVAL.
@@ -493,9 +499,15 @@ phash *value_edit_hash(value *v);
  */
 pzset *value_edit_zset(value *v);
 
-/* Streams (still flat) and module values: value_as_stream(),
- * value_edit_stream(), value_as_module(), value_edit_module(). */
-#include "value_flat.h"
+/**
+ * A stream transient's object, for pstream's edits and builder (out ==
+ * the object).
+ * \param v a VALUE_STREAM transient.
+ * \return the pstream transient, or NULL with errno EINVAL.
+ */
+pstream *value_edit_stream(value *v);
+
+/* Module values: value_as_module(), value_edit_module(), value_intern(). */
 #include "value_module.h"
 
 #endif

@@ -9,9 +9,9 @@
  * changes once for the whole batch, and never touches the version), and
  * value_seal() freezes it (X_edit_end()) into a version that may be
  * stored.  The builders here, the names RDB loading has always used, are
- * the modules' edits with out == the transient.  Flat streams and module
- * values are built once, by their readers in rdb_stream.c and
- * rdb_module.c, and never edited.
+ * the modules' edits with out == the transient; a stream is filled
+ * through value_edit_stream() by pstream's own builder (rdb_stream.c).
+ * Module values are built once, by rdb_module.c, and never edited.
  */
 #include "value_internal.h"
 
@@ -21,36 +21,42 @@
 /* A transient module object of a collection type, made from nothing. */
 static int new_payload(value *v)
 {
+    void *made = NULL;
     switch ((value_type)v->type) {
     case VALUE_LIST: {
         plist *l = plist_new();
-        v->u.list = l ? plist_edit_begin(l) : NULL;
+        made = v->u.list = l ? plist_edit_begin(l) : NULL;
         plist_release(l);
         break;
     }
     case VALUE_SET: {
         pset *s = pset_new();
-        v->u.set = s ? pset_edit_begin(s) : NULL;
+        made = v->u.set = s ? pset_edit_begin(s) : NULL;
         pset_release(s);
         break;
     }
     case VALUE_HASH: {
         phash *h = phash_new();
-        v->u.hash = h ? phash_edit_begin(h) : NULL;
+        made = v->u.hash = h ? phash_edit_begin(h) : NULL;
         phash_release(h);
         break;
     }
     case VALUE_ZSET: {
         pzset *z = pzset_new();
-        v->u.zset = z ? pzset_edit_begin(z) : NULL;
+        made = v->u.zset = z ? pzset_edit_begin(z) : NULL;
         pzset_release(z);
         break;
     }
-    case VALUE_STREAM: v->u.flat = value_flat_new(); break;
-    case VALUE_MODULE: v->u.module = value_module_new(); break;
+    case VALUE_STREAM: {
+        pstream *s = pstream_new();
+        made = v->u.stream = s ? pstream_edit_begin(s) : NULL;
+        pstream_release(s);
+        break;
+    }
+    case VALUE_MODULE: made = v->u.module = value_module_new(); break;
     case VALUE_STRING: break;
     }
-    if (v->u.flat == NULL) {
+    if (made == NULL) {
         errno = ENOMEM;
         return -1;
     }
@@ -76,22 +82,26 @@ value *value_new_collection(value_type type, int64_t expire_ms)
 
 value *value_edit(const value *v)
 {
-    if (v->type == VALUE_STRING || v->type == VALUE_STREAM ||
-        v->type == VALUE_MODULE || (v->flags & VALUE_F_TRANSIENT)) {
+    if (v->type == VALUE_STRING || v->type == VALUE_MODULE ||
+        (v->flags & VALUE_F_TRANSIENT)) {
         errno = EINVAL;
         return NULL;
     }
     value *t = value_header_new((value_type)v->type, v->expire_ms);
     if (t == NULL)
         return NULL;
+    void *made = NULL;
     switch ((value_type)v->type) {
-    case VALUE_LIST: t->u.list = plist_edit_begin(v->u.list); break;
-    case VALUE_SET: t->u.set = pset_edit_begin(v->u.set); break;
-    case VALUE_HASH: t->u.hash = phash_edit_begin(v->u.hash); break;
-    case VALUE_ZSET: t->u.zset = pzset_edit_begin(v->u.zset); break;
+    case VALUE_LIST: made = t->u.list = plist_edit_begin(v->u.list); break;
+    case VALUE_SET: made = t->u.set = pset_edit_begin(v->u.set); break;
+    case VALUE_HASH: made = t->u.hash = phash_edit_begin(v->u.hash); break;
+    case VALUE_ZSET: made = t->u.zset = pzset_edit_begin(v->u.zset); break;
+    case VALUE_STREAM:
+        made = t->u.stream = pstream_edit_begin(v->u.stream);
+        break;
     default: break;
     }
-    if (t->u.flat == NULL) {
+    if (made == NULL) {
         free(t);
         return NULL; /* errno from X_edit_begin() */
     }
@@ -110,6 +120,7 @@ int value_seal(value *v)
     case VALUE_SET: v->u.set = pset_edit_end(v->u.set); break;
     case VALUE_HASH: v->u.hash = phash_edit_end(v->u.hash); break;
     case VALUE_ZSET: v->u.zset = pzset_edit_end(v->u.zset); break;
+    case VALUE_STREAM: v->u.stream = pstream_edit_end(v->u.stream); break;
     default: break;
     }
     v->flags &= (uint8_t)~VALUE_F_TRANSIENT;
@@ -150,6 +161,11 @@ pzset *value_edit_zset(value *v)
     return is_transient_of(v, VALUE_ZSET) ? v->u.zset : NULL;
 }
 
+pstream *value_edit_stream(value *v)
+{
+    return is_transient_of(v, VALUE_STREAM) ? v->u.stream : NULL;
+}
+
 int value_list_push(value *v, const void *p, size_t len)
 {
     plist *l = value_edit_list(v), *out;
@@ -185,13 +201,7 @@ int value_zset_add(value *v, const void *m, size_t mlen, double score)
 
 int value_intern(value *v, const void *bytes, size_t len, value_elem *out)
 {
-    if (!(v->flags & VALUE_F_TRANSIENT) ||
-        (v->type != VALUE_STREAM && v->type != VALUE_MODULE)) {
-        errno = EINVAL;
+    if (!is_transient_of(v, VALUE_MODULE))
         return -1;
-    }
-    struct value_chunk **arena = v->type == VALUE_MODULE
-                                     ? &v->u.module->arena
-                                     : &v->u.flat->arena;
-    return value_arena_copy(arena, bytes, len, out);
+    return value_arena_copy(&v->u.module->arena, bytes, len, out);
 }

@@ -4,8 +4,8 @@
  * value.c owns the header and dispatches every payload operation (retain,
  * release, copy for an edit, seal, count, bytes) by type to the code that
  * holds that type's payload: a chapter-8 module (plist.h, pset.h, phash.h,
- * pzset.h, pstring.h), chapter 7's flat form for streams (value_flat.c),
- * or the module values of value_module.c.  Not for use outside src/value*.c.
+ * pzset.h, pstream.h, pstring.h) or the module values of
+ * value_module.c.  Not for use outside src/value*.c.
  */
 #ifndef VALUE_INTERNAL_H
 #define VALUE_INTERNAL_H
@@ -53,17 +53,6 @@ value *value_header_new(value_type type, int64_t expire_ms);
 void value_payload_retain(const value *v);
 /** Drop v's reference to its payload. */
 void value_payload_release(value *v);
-
-/* ---- flat streams (value_flat.c) ---------------------------------------- */
-
-/** An empty flat stream payload (refs 1), or NULL + ENOMEM. */
-value_flat *value_flat_new(void);
-/** Drop one reference; the last frees everything. */
-void value_flat_release(value_flat *f);
-/** Entries held. */
-size_t value_flat_count(const value_flat *f);
-/** Heap bytes, the struct included. */
-size_t value_flat_bytes(const value_flat *f);
 
 /* ---- module values (value_module.c) ------------------------------------- */
 

@@ -64,4 +64,17 @@ const value_module *value_as_module(const value *v);
  */
 value_module *value_edit_module(value *v);
 
+/**
+ * Copy bytes into the arena of a module value transient (for its builder,
+ * which fills the steps itself).
+ *
+ * \param v     the transient.
+ * \param bytes the bytes (may be NULL when len is 0).
+ * \param len   how many.
+ * \param out   receives the copy, NUL-terminated, owned by v's payload.
+ * \return 0, or -1 with errno ENOMEM (EINVAL: not a module transient).
+ */
+int value_intern(value *v, const void *bytes, size_t len,
+                 value_elem *out);
+
 #endif

@@ -79,10 +79,24 @@ static void assert_bytes(const void *p, size_t plen, const char *want,
                   len);
 }
 
-static void assert_elem(const value_elem *e, const char *want, size_t len,
-                        const char *what, size_t i)
+/* The next entry of a stream, which must have one. */
+static const pstream_entry *next_entry(pstream_iter *it, const char *what,
+                                       size_t i)
 {
-    assert_bytes(e->bytes, e->len, want, len, what, i);
+    const pstream_entry *e = pstream_range_next(it);
+    ck_assert_msg(e != NULL, "%s entry %zu missing", what, i);
+    return e;
+}
+
+/* Field (value: false) or value (true) f of a stream entry. */
+static void assert_fv(const pstream_entry *e, size_t f, bool val,
+                      const char *want, size_t len, const char *what,
+                      size_t i)
+{
+    size_t n;
+    const unsigned char *p = val ? pstream_entry_value(e, f, &n)
+                                 : pstream_entry_field(e, f, &n);
+    assert_bytes(p, n, want, len, what, i);
 }
 
 /* A list item (plist.h), checked like a stream's strings. */
@@ -195,13 +209,16 @@ START_TEST(real_server_listpacks_at_every_boundary)
     const value *z = store_get(rd, "zset", 4);
     const value *l = store_get(rd, "list", 4);
     ck_assert(st && h && z && l);
-    ck_assert_uint_eq(value_as_stream(st)->nentries, N_STR_LENS);
+    ck_assert_uint_eq(pstream_len(value_as_stream(st)), N_STR_LENS);
     ck_assert_uint_eq(value_count(l), N_STR_LENS);
+    pstream_iter it;
+    pstream_range(&it, value_as_stream(st), (pstream_id){0, 0},
+                  (pstream_id){UINT64_MAX, UINT64_MAX}, false);
     for (size_t i = 0; i < N_STR_LENS; i++) {
         size_t len = str_lens[i];
-        const value_stream_entry *e = &value_as_stream(st)->entries[i];
-        ck_assert_uint_eq(e->nfields, 1);
-        assert_elem(&e->fv[1], strs[i], len, "stream", i);
+        const pstream_entry *e = next_entry(&it, "stream", i);
+        ck_assert_uint_eq(pstream_entry_nfields(e), 1);
+        assert_fv(e, 0, true, strs[i], len, "stream", i);
         assert_item(l, i, strs[i], len, "list");
         char field[32];
         snprintf(field, sizeof field, "f%zu", len);
@@ -218,13 +235,15 @@ START_TEST(real_server_listpacks_at_every_boundary)
     const value *il = store_get(rd, "ilist", 5);
     const value *is = store_get(rd, "istream", 7);
     ck_assert(il && is);
+    pstream_range(&it, value_as_stream(is), (pstream_id){0, 0},
+                  (pstream_id){UINT64_MAX, UINT64_MAX}, false);
     for (size_t i = 0; i < N_INTS; i++) {
         char n[32];
         snprintf(n, sizeof n, "%" PRId64, ints[i]);
         assert_item(il, i, n, strlen(n), "int list");
-        const value_stream_entry *e = &value_as_stream(is)->entries[i];
-        assert_elem(&e->fv[0], n, strlen(n), "int stream field", i);
-        assert_elem(&e->fv[1], n, strlen(n), "int stream value", i);
+        const pstream_entry *e = next_entry(&it, "int stream", i);
+        assert_fv(e, 0, false, n, strlen(n), "int stream field", i);
+        assert_fv(e, 0, true, n, strlen(n), "int stream value", i);
     }
     store_read_end(rd);
     store_reader_close(rd);

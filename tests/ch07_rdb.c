@@ -253,15 +253,18 @@ START_TEST(stream_built_by_hand)
     got g;
     rdb_result res;
     ck_assert_msg(parse_mem(&b, false, &g, &res) == 0, "%s", res.error);
-    const value_stream *st = value_as_stream(g.first);
-    ck_assert_uint_eq(st->nentries, 1);
-    ck_assert_uint_eq(st->entries[0].id.ms, 5);
-    ck_assert_uint_eq(st->entries[0].id.seq, 2);
-    ck_assert_bytes_str(st->entries[0].fv[0].bytes, st->entries[0].fv[0].len,
-                        "f");
-    ck_assert_bytes_str(st->entries[0].fv[1].bytes, st->entries[0].fv[1].len,
-                        "kept");
-    ck_assert_uint_eq(st->max_deleted_id.seq, 1);
+    const pstream *st = value_as_stream(g.first);
+    ck_assert_uint_eq(pstream_len(st), 1);
+    ck_assert_ptr_null(pstream_get(st, (pstream_id){5, 1}));
+    const pstream_entry *e = pstream_get(st, (pstream_id){5, 2});
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(pstream_entry_nfields(e), 1);
+    size_t len;
+    const unsigned char *p = pstream_entry_field(e, 0, &len);
+    ck_assert_bytes_str(p, len, "f");
+    p = pstream_entry_value(e, 0, &len);
+    ck_assert_bytes_str(p, len, "kept");
+    ck_assert_uint_eq(pstream_max_deleted_id(st).seq, 1);
     value_free(g.first);
 
     /* A field count the listpack cannot hold is refused before any
@@ -275,6 +278,159 @@ START_TEST(stream_built_by_hand)
                               "#2", "#0", "#1", "v", "#9"};
     stream_record(&b, badcount, 10);
     assert_error(&b, "lp-count 9 does not match");
+    free(b.p);
+}
+END_TEST
+
+/* A raw 16-byte stream ID ms-seq, big-endian (a PEL's form). */
+static void raw_id(bb *b, uint64_t ms, uint64_t seq)
+{
+    for (int i = 7; i >= 0; i--)
+        bb_u8(b, (unsigned)(ms >> (8 * i)) & 0xff);
+    for (int i = 7; i >= 0; i--)
+        bb_u8(b, (unsigned)(seq >> (8 * i)) & 0xff);
+}
+
+/* A type-21 stream "s" with one live entry 5-2 (master 5-1) and the
+ * metadata given, then the groups the caller wrote into groups. */
+static void stream_with(bb *b, uint64_t entries_added, const bb *groups)
+{
+    const char *items[] = {"#1", "#0", "#1", "f", "#0",
+                           "#2", "#0", "#1", "v", "#4"};
+    bb lp = {0}, id = {0};
+    lp_build(&lp, items, 10);
+    raw_id(&id, 5, 1);
+    b->len = 0;
+    bb_header(b, 11);
+    bb_u8(b, 21);
+    bb_str(b, "s");
+    bb_len(b, 1);
+    bb_blob(b, &id);
+    bb_blob(b, &lp);
+    bb_len(b, 1);               /* length */
+    bb_len(b, 5), bb_len(b, 2); /* last ID */
+    bb_len(b, 5), bb_len(b, 2); /* first ID */
+    bb_len(b, 0), bb_len(b, 0); /* max deleted ID */
+    bb_len(b, entries_added);
+    bb_raw(b, groups->p, groups->len);
+    bb_eof(b, 11);
+    free(lp.p);
+    free(id.p);
+}
+
+/* A group with no PEL entries and no consumers yet: the caller adds the
+ * PEL and consumer counts and records. */
+static void group_head(bb *g, const char *name)
+{
+    bb_str(g, name);
+    bb_len(g, 5), bb_len(g, 2); /* last delivered ID */
+    bb_len(g, 1);               /* entries read */
+}
+
+static void consumer(bb *g, const char *name, const uint64_t *seqs, size_t n)
+{
+    bb_str(g, name);
+    bb_le(g, 1000, 8); /* seen */
+    bb_le(g, 900, 8);  /* active */
+    bb_len(g, n);
+    for (size_t i = 0; i < n; i++)
+        raw_id(g, 5, seqs[i]);
+}
+
+/* One group PEL entry 5-seq delivered once at time 1000. */
+static void nack(bb *g, uint64_t seq)
+{
+    raw_id(g, 5, seq);
+    bb_le(g, 1000, 8);
+    bb_len(g, 1);
+}
+
+START_TEST(stream_groups_built_by_hand)
+{
+    bb b = {0}, g = {0};
+    const uint64_t two[] = {2}, one[] = {1};
+    /* Two groups, "zz" first in the file; a consumer owning 5-2. */
+    bb_len(&g, 2);
+    group_head(&g, "zz");
+    bb_len(&g, 1), nack(&g, 2);
+    bb_len(&g, 2), consumer(&g, "c2", two, 1), consumer(&g, "c1", NULL, 0);
+    group_head(&g, "aa");
+    bb_len(&g, 0), bb_len(&g, 0);
+    stream_with(&b, 1, &g);
+    got gt;
+    rdb_result res;
+    ck_assert_msg(parse_mem(&b, false, &gt, &res) == 0, "%s", res.error);
+    const pstream *st = value_as_stream(gt.first);
+    ck_assert_uint_eq(pstream_groups_len(st), 2);
+    const pstream_group *zz = pstream_group_get(st, "zz", 2);
+    ck_assert_ptr_nonnull(zz);
+    ck_assert_uint_eq(pstream_group_pel_len(zz), 1);
+    const pstream_nack *n = pstream_pel_get(zz, (pstream_id){5, 2});
+    ck_assert_ptr_nonnull(n);
+    ck_assert_int_eq(n->delivery_time_ms, 1000);
+    ck_assert_bytes_str(n->owner->bytes, n->owner->len, "c2");
+    const pstream_consumer *c = pstream_consumer_get(zz, "c2", 2);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(pstream_consumer_pel_len(c), 1);
+    ck_assert_int_eq(c->seen_time_ms, 1000);
+    ck_assert_int_eq(c->active_time_ms, 900);
+    ck_assert_ptr_nonnull(pstream_consumer_get(zz, "c1", 2));
+    ck_assert_ptr_nonnull(pstream_group_get(st, "aa", 2));
+    value_free(gt.first);
+
+    /* Each rule of the builder, with its offset. */
+    g.len = 0; /* the same group twice (Redis refuses it too) */
+    bb_len(&g, 2);
+    group_head(&g, "g"), bb_len(&g, 0), bb_len(&g, 0);
+    group_head(&g, "g"), bb_len(&g, 0), bb_len(&g, 0);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "duplicate consumer group name");
+
+    g.len = 0; /* a PEL entry that no consumer owns */
+    bb_len(&g, 1);
+    group_head(&g, "g");
+    bb_len(&g, 1), nack(&g, 2);
+    bb_len(&g, 0);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "pending 5-2 has no consumer");
+
+    g.len = 0; /* a consumer owning an ID the group does not have */
+    bb_len(&g, 1);
+    group_head(&g, "g");
+    bb_len(&g, 1), nack(&g, 2);
+    bb_len(&g, 1), consumer(&g, "c", one, 1);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "consumer PEL entry 5-1 is not in the group's PEL");
+
+    g.len = 0; /* two consumers owning one ID */
+    bb_len(&g, 1);
+    group_head(&g, "g");
+    bb_len(&g, 1), nack(&g, 2);
+    bb_len(&g, 2), consumer(&g, "a", two, 1), consumer(&g, "b", two, 1);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "consumer PEL entry 5-2 is owned by another consumer");
+
+    g.len = 0; /* the same consumer twice */
+    bb_len(&g, 1);
+    group_head(&g, "g");
+    bb_len(&g, 0);
+    bb_len(&g, 2), consumer(&g, "a", NULL, 0), consumer(&g, "a", NULL, 0);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "duplicate consumer name");
+
+    g.len = 0; /* group PEL out of order */
+    bb_len(&g, 1);
+    group_head(&g, "g");
+    bb_len(&g, 2), nack(&g, 2), nack(&g, 1);
+    bb_len(&g, 0);
+    stream_with(&b, 1, &g);
+    assert_error(&b, "group PEL IDs not ascending");
+
+    g.len = 0; /* metadata: fewer entries ever added than held */
+    bb_len(&g, 0);
+    stream_with(&b, 0, &g);
+    assert_error(&b, "entries added 0 is below its length 1");
+    free(g.p);
     free(b.p);
 }
 END_TEST
@@ -433,6 +589,7 @@ Suite *ch07_rdb_suite(void)
     tcase_add_test(tc, hash_field_expiry_ga_types);
     tcase_add_test(tc, zipmap_with_five_byte_length);
     tcase_add_test(tc, stream_built_by_hand);
+    tcase_add_test(tc, stream_groups_built_by_hand);
     suite_add_tcase(s, tc);
     tc = test_tcase("bad input", 120);
     tcase_add_test(tc, unknown_types_and_opcodes_are_named);

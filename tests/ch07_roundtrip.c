@@ -175,19 +175,33 @@ static void check_everything(store *s)
     ck_assert_bytes_str(m, len, "v321");
 
     v = get(rd, "stream", VALUE_STREAM);
-    const value_stream *st = value_as_stream(v);
-    ck_assert_uint_eq(st->nentries, 2);
-    ck_assert_uint_eq(st->length, 2);
-    ck_assert_uint_eq(st->entries[1].id.ms, 2);
-    ck_assert_uint_eq(st->entries[1].nfields, 1);
-    ck_assert_bytes_str(st->entries[1].fv[1].bytes, st->entries[1].fv[1].len,
-                        "c");
-    ck_assert_uint_eq(st->max_deleted_id.seq, 2);
-    ck_assert_uint_eq(st->entries_added, 3);
-    ck_assert_uint_eq(st->ngroups, 1);
-    ck_assert_uint_eq(st->groups[0].npel, 1);
-    ck_assert_uint_eq(st->groups[0].pel[0].id.seq, 1);
-    ck_assert_uint_eq(st->groups[0].nconsumers, 2);
+    const pstream *st = value_as_stream(v);
+    ck_assert_uint_eq(pstream_len(st), 2);
+    ck_assert_uint_eq(value_count(v), 2);
+    pstream_iter sit;
+    pstream_range(&sit, st, (pstream_id){0, 0},
+                  (pstream_id){UINT64_MAX, UINT64_MAX}, false);
+    const pstream_entry *e = pstream_range_next(&sit);
+    ck_assert_ptr_nonnull(e);
+    e = pstream_range_next(&sit); /* the second entry */
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_null(pstream_range_next(&sit));
+    ck_assert_uint_eq(pstream_entry_id(e).ms, 2);
+    ck_assert_uint_eq(pstream_entry_nfields(e), 1);
+    m = pstream_entry_value(e, 0, &len);
+    ck_assert_bytes_str(m, len, "c");
+    ck_assert_uint_eq(pstream_max_deleted_id(st).seq, 2);
+    ck_assert_uint_eq(pstream_entries_added(st), 3);
+    ck_assert_uint_eq(pstream_groups_len(st), 1);
+    const pstream_group *grp = pstream_group_get(st, "g1", 2);
+    ck_assert_ptr_nonnull(grp);
+    ck_assert_uint_eq(pstream_group_pel_len(grp), 1);
+    pstream_pel_range(&sit, grp, (pstream_id){0, 0},
+                      (pstream_id){UINT64_MAX, UINT64_MAX}, false);
+    const pstream_nack *n = pstream_pel_next(&sit);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_uint_eq(n->id.seq, 1);
+    ck_assert_uint_eq(pstream_group_consumers_len(grp), 2);
     store_read_end(rd);
     store_reader_close(rd);
 }

@@ -135,8 +135,8 @@ START_TEST(load_into_a_store)
     const value *v = store_get(rd, "stream1", 7);
     ck_assert_ptr_nonnull(v);
     ck_assert_int_eq(v->type, VALUE_STREAM);
-    ck_assert_uint_eq(value_as_stream(v)->nentries, 100);
-    ck_assert_uint_eq(value_as_stream(v)->ngroups, 2);
+    ck_assert_uint_eq(pstream_len(value_as_stream(v)), 100);
+    ck_assert_uint_eq(pstream_groups_len(value_as_stream(v)), 2);
     store_read_end(rd);
     store_reader_close(rd);
     store_destroy(s);

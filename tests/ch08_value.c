@@ -11,6 +11,10 @@
  */
 #include "value.h"
 #include "alloc.h"
+#include "corpus.h"
+#include "rdb.h"
+#include "rdb_json_internal.h"
+#include "store_naive.h"
 #include "test_util.h"
 
 #include <errno.h>
@@ -434,6 +438,82 @@ START_TEST(builder_path)
 }
 END_TEST
 
+/* A stream's JSON (rdb-dump's, type 21: every field), in a fresh buffer. */
+static char *stream_json(const value *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    rdb_json_value(f, v, 21);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+/* A stream loaded from an RDB file is a version like the others:
+ * value_edit() gives a transient, pstream_add() on its object adds in
+ * place, value_seal() makes a new version; the loaded one reads as it
+ * did, and the two share the consumer groups nobody edited. */
+START_TEST(stream_edit_of_a_loaded_stream)
+{
+    char path[1024];
+    store *s = store_create(&store_naive_ops);
+    rdb_result res;
+    rdb_options opt = {.quiet = true};
+    ck_assert_msg(rdb_load_file(corpus_path(path, sizeof path,
+                                            "librdb/stream_v11.rdb"),
+                                s, 0, &opt, &res) == 0, "%s", res.error);
+    store_reader *rd = store_reader_open(s);
+    store_read_begin(rd);
+    const value *v = store_get(rd, "mystream", 8);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(v->type, VALUE_STREAM);
+    ck_assert_uint_eq(value_count(v), 6);
+    char *before = stream_json(v);
+
+    value *t = value_edit(v);
+    ck_assert_ptr_nonnull(t);
+    ck_assert(value_is_transient(t));
+    pstream *ps = value_edit_stream(t), *out;
+    ck_assert_ptr_nonnull(ps);
+    pstream_id last = pstream_last_id(value_as_stream(v));
+    pstream_id id = {last.ms + 1, 0};
+    const pstream_str fv[2] = {{"f", 1}, {"added", 5}};
+    ck_assert_int_eq(pstream_add(ps, id, fv, 1, &out), 0);
+    ck_assert_ptr_eq(out, ps); /* a transient changes in place */
+    ck_assert_int_eq(value_seal(t), 0);
+    ck_assert(!value_is_transient(t));
+    char err[256];
+    ck_assert_msg(pstream_check(value_as_stream(t), err, sizeof err) == 0,
+                  "%s", err);
+
+    /* The new version: one more entry, the new last ID. */
+    ck_assert_uint_eq(value_count(t), 7);
+    ck_assert_int_eq(pstream_id_cmp(pstream_last_id(value_as_stream(t)), id),
+                     0);
+    const pstream_entry *e = pstream_get(value_as_stream(t), id);
+    ck_assert_ptr_nonnull(e);
+    size_t len;
+    const unsigned char *val = pstream_entry_value(e, 0, &len);
+    ck_assert_bytes_str(val, len, "added");
+    ck_assert_uint_eq(pstream_entries_added(value_as_stream(t)), 7);
+    /* The old one: exactly as loaded. */
+    ck_assert_uint_eq(value_count(v), 6);
+    ck_assert_ptr_null(pstream_get(value_as_stream(v), id));
+    char *after = stream_json(v);
+    ck_assert_str_eq(before, after);
+    /* Untouched groups are shared, not copied. */
+    ck_assert_ptr_eq(pstream_group_get(value_as_stream(v), "groupA", 6),
+                     pstream_group_get(value_as_stream(t), "groupA", 6));
+    free(before);
+    free(after);
+    value_free(t);
+    store_read_end(rd);
+    store_reader_close(rd);
+    store_destroy(s);
+}
+END_TEST
+
 /* The module edits on a transient's object: in place (out is the object
  * itself), across the flat/tree threshold both ways, the version the
  * transient came from untouched. */
@@ -660,6 +740,7 @@ Suite *ch08_value_suite(void)
     tcase_add_test(tc, edit_returns_new_version_old_intact);
     tcase_add_test(tc, builder_path);
     tcase_add_test(tc, module_edits_on_transients);
+    tcase_add_test(tc, stream_edit_of_a_loaded_stream);
     tcase_add_test(tc, allocation_failure_in_every_edit);
     suite_add_tcase(s, tc);
     return s;

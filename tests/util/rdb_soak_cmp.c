@@ -175,7 +175,7 @@ static void cmp_zset(soak *s, const loaded_key *k, const resp_value *r)
 }
 
 /* Parse "ms-seq". */
-static bool parse_id(const resp_value *r, value_stream_id *id)
+static bool parse_id(const resp_value *r, pstream_id *id)
 {
     if (r == NULL || !is_str(r))
         return false;
@@ -188,9 +188,9 @@ static bool parse_id(const resp_value *r, value_stream_id *id)
 }
 
 static bool same_id(soak *s, const loaded_key *k, const char *what,
-                    const resp_value *r, value_stream_id want)
+                    const resp_value *r, pstream_id want)
 {
-    value_stream_id got;
+    pstream_id got;
     if (parse_id(r, &got) && got.ms == want.ms && got.seq == want.seq)
         return true;
     DIFF(s, k, "%s: server %s, file %" PRIu64 "-%" PRIu64, what,
@@ -233,11 +233,14 @@ static const resp_value *need(soak *s, const loaded_key *k,
 static void cmp_stream_entries(soak *s, const loaded_key *k,
                                const resp_value *r)
 {
-    const value_stream *st = value_as_stream(k->v);
-    if (!want_array(s, k, "stream entries", r, st->nentries))
+    const pstream *st = value_as_stream(k->v);
+    if (!want_array(s, k, "stream entries", r, pstream_len(st)))
         return;
+    pstream_iter it;
+    pstream_range(&it, st, (pstream_id){0, 0},
+                  (pstream_id){UINT64_MAX, UINT64_MAX}, false);
     for (size_t i = 0; i < r->len; i++) {
-        const value_stream_entry *e = &st->entries[i];
+        const pstream_entry *e = pstream_range_next(&it);
         const resp_value *x = &r->elems[i];
         if (x->type != RESP_ARRAY || x->len != 2) {
             DIFF(s, k, "XRANGE entry %zu is not [id, fields]", i);
@@ -245,45 +248,44 @@ static void cmp_stream_entries(soak *s, const loaded_key *k,
         }
         char what[64];
         snprintf(what, sizeof what, "ID of entry %zu", i);
-        if (!same_id(s, k, what, &x->elems[0], e->id))
+        if (!same_id(s, k, what, &x->elems[0], pstream_entry_id(e)))
             return;
         snprintf(what, sizeof what, "fields of entry %zu (x2)", i);
-        if (!want_array(s, k, what, &x->elems[1], 2 * e->nfields))
+        if (!want_array(s, k, what, &x->elems[1],
+                        2 * pstream_entry_nfields(e)))
             return;
         for (size_t j = 0; j < x->elems[1].len; j++) {
+            size_t len;
+            const unsigned char *b =
+                j % 2 ? pstream_entry_value(e, j / 2, &len)
+                      : pstream_entry_field(e, j / 2, &len);
             snprintf(what, sizeof what, "entry %zu field/value", i);
-            if (!same_elem(s, k, what, j, &x->elems[1].elems[j],
-                           e->fv[j].bytes, e->fv[j].len))
+            if (!same_elem(s, k, what, j, &x->elems[1].elems[j], b, len))
                 return;
         }
     }
 }
 
-static const value_stream_group *find_group(const value_stream *st,
-                                            const resp_value *name)
+static const pstream_group *find_group(const pstream *st,
+                                       const resp_value *name)
 {
-    for (size_t i = 0; name && is_str(name) && i < st->ngroups; i++)
-        if (st->groups[i].name.len == name->len &&
-            memcmp(st->groups[i].name.bytes, name->str, name->len) == 0)
-            return &st->groups[i];
-    return NULL;
+    return name && is_str(name) ? pstream_group_get(st, name->str, name->len)
+                                : NULL;
 }
 
-static const value_stream_consumer *
-find_consumer(const value_stream_group *g, const resp_value *name)
+static const pstream_consumer *find_consumer(const pstream_group *g,
+                                             const resp_value *name)
 {
-    for (size_t i = 0; name && is_str(name) && i < g->nconsumers; i++)
-        if (g->consumers[i].name.len == name->len &&
-            memcmp(g->consumers[i].name.bytes, name->str, name->len) == 0)
-            return &g->consumers[i];
-    return NULL;
+    return name && is_str(name)
+               ? pstream_consumer_get(g, name->str, name->len)
+               : NULL;
 }
 
 static void cmp_consumer(soak *s, const loaded_key *k, const char *gname,
-                         const value_stream_group *g, const resp_value *cm)
+                         const pstream_group *g, const resp_value *cm)
 {
     const resp_value *name = field(cm, "name");
-    const value_stream_consumer *c = find_consumer(g, name);
+    const pstream_consumer *c = find_consumer(g, name);
     char what[128];
     if (c == NULL) {
         DIFF(s, k, "group %s: consumer %s missing from the file", gname,
@@ -304,23 +306,27 @@ static void cmp_consumer(soak *s, const loaded_key *k, const char *gname,
     const resp_value *pel = need(s, k, cm, "pending");
     if (pel == NULL)
         return;
-    if (!want_array(s, k, what, pel, c->npel))
+    if (!want_array(s, k, what, pel, pstream_consumer_pel_len(c)))
         return;
+    pstream_iter it;
+    pstream_consumer_pel_range(&it, c, (pstream_id){0, 0},
+                               (pstream_id){UINT64_MAX, UINT64_MAX}, false);
     for (size_t i = 0; i < pel->len; i++) {
         const resp_value *p = &pel->elems[i];
+        const pstream_nack *n = pstream_pel_next(&it);
         snprintf(what, sizeof what, "group %s consumer %s pending %zu",
                  gname, name->str, i);
         if (!same_id(s, k, what, p->type == RESP_ARRAY && p->len > 0
-                     ? &p->elems[0] : NULL, c->pel[i]))
+                     ? &p->elems[0] : NULL, n->id))
             return;
     }
 }
 
 static void cmp_group(soak *s, const loaded_key *k, const resp_value *gm)
 {
-    const value_stream *st = value_as_stream(k->v);
+    const pstream *st = value_as_stream(k->v);
     const resp_value *name = field(gm, "name");
-    const value_stream_group *g = find_group(st, name);
+    const pstream_group *g = find_group(st, name);
     if (g == NULL) {
         DIFF(s, k, "group %s missing from the file",
              name && is_str(name) ? name->str : "?");
@@ -347,11 +353,14 @@ static void cmp_group(soak *s, const loaded_key *k, const resp_value *gm)
     const resp_value *pel = need(s, k, gm, "pending");
     if (pel == NULL)
         return;
-    if (!want_array(s, k, what, pel, g->npel))
+    if (!want_array(s, k, what, pel, pstream_group_pel_len(g)))
         return;
+    pstream_iter it;
+    pstream_pel_range(&it, g, (pstream_id){0, 0},
+                      (pstream_id){UINT64_MAX, UINT64_MAX}, false);
     for (size_t i = 0; i < pel->len; i++) {
         const resp_value *p = &pel->elems[i];
-        const value_stream_nack *n = &g->pel[i];
+        const pstream_nack *n = pstream_pel_next(&it);
         snprintf(what, sizeof what, "group %s pending entry %zu", gn, i);
         if (p->type != RESP_ARRAY || p->len != 4) {
             DIFF(s, k, "%s is not [id, consumer, time, count]", what);
@@ -372,8 +381,7 @@ static void cmp_group(soak *s, const loaded_key *k, const resp_value *gm)
     const resp_value *cons = need(s, k, gm, "consumers");
     if (cons == NULL)
         return;
-    if (!want_array(s, k, what, cons,
-                    g->nconsumers))
+    if (!want_array(s, k, what, cons, pstream_group_consumers_len(g)))
         return;
     for (size_t i = 0; i < cons->len && !s->failed; i++)
         cmp_consumer(s, k, gn, g, &cons->elems[i]);
@@ -381,27 +389,29 @@ static void cmp_group(soak *s, const loaded_key *k, const resp_value *gm)
 
 static void cmp_stream_info(soak *s, const loaded_key *k, const resp_value *r)
 {
-    const value_stream *st = value_as_stream(k->v);
+    const pstream *st = value_as_stream(k->v);
     if (r->type != RESP_ARRAY) {
         DIFF(s, k, "XINFO STREAM FULL: %s", r->type == RESP_ERROR ? r->str
                                                                   : "?");
         return;
     }
-    if (!same_int(s, k, "length", field(r, "length"), (int64_t)st->length) ||
+    if (!same_int(s, k, "length", field(r, "length"),
+                  (int64_t)pstream_len(st)) ||
         !same_id(s, k, "last-generated-id", field(r, "last-generated-id"),
-                 st->last_id) ||
+                 pstream_last_id(st)) ||
         !same_id(s, k, "max-deleted-entry-id",
-                 field(r, "max-deleted-entry-id"), st->max_deleted_id) ||
+                 field(r, "max-deleted-entry-id"),
+                 pstream_max_deleted_id(st)) ||
         !same_int(s, k, "entries-added", field(r, "entries-added"),
-                  (int64_t)st->entries_added) ||
+                  (int64_t)pstream_entries_added(st)) ||
         !same_id(s, k, "recorded-first-entry-id",
-                 field(r, "recorded-first-entry-id"), st->first_id))
+                 field(r, "recorded-first-entry-id"), pstream_first_id(st)))
         return;
     const resp_value *groups = need(s, k, r, "groups");
     if (groups == NULL)
         return;
-    if (!want_array(s, k, "consumer groups",
-                    groups, st->ngroups))
+    if (!want_array(s, k, "consumer groups", groups,
+                    pstream_groups_len(st)))
         return;
     for (size_t i = 0; i < groups->len && !s->failed; i++)
         cmp_group(s, k, &groups->elems[i]);

@@ -390,7 +390,10 @@ START_TEST(random_default_limits)
     default_limits();
     rng_state = 0xabcdef987ull;
     cfg c = { 10, 220, true };
-    run_random(test_scale(100000, 3000), c, 600, 1000, 4, 0);
+    long steps = test_scale(100000, 3000);
+    /* Sizes drift across 128 slowly, and the members picked depend on the
+     * trie's (per-process) order: a short run asks for one crossing. */
+    run_random(steps, c, 600, 1000, steps >= 50000 ? 4 : 1, 0);
 }
 END_TEST
 

@@ -75,6 +75,13 @@ struct keyspace {
     store_change *changes;  /**< commit's array, kept between batches */
     size_t changes_cap;     /**< its size */
     ks_keybuf kb;           /**< the writer's encoded-key buffer */
+    /* The last key the batch resolved (its encoding is still in kb): a
+     * command that looks a key up and then changes it hashes it once. */
+    bool last_valid;        /**< the fields below describe kb's key */
+    size_t last_klen;       /**< its encoded length */
+    uint64_t last_hash;     /**< its hash */
+    size_t last_ent;        /**< its entry's index, or SIZE_MAX: none */
+    const value *last_sv;   /**< the store's value, when it has no entry */
 };
 
 struct keyspace_reader {

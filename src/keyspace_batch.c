@@ -1,4 +1,4 @@
-/* keyspace_batch.c - the writer's batch: an overlay of pending changes, one commit.
+/* keyspace_batch.c - the writer's batch: pending changes, then one commit.
  * Chapter 9.
  *
  * A batch keeps one overlay entry per key it touched, however often it

@@ -1110,7 +1110,7 @@ static void write_generation(keyspace *ks, long g)
 START_TEST(reader_never_sees_half_a_batch)
 {
     const store_ops *ops;
-    long batches = test_scale(3000, 100);
+    long batches = test_scale(1500, 100);
     FOR_EACH_VARIANT(ops) {
         race rc = {.ks = make(ops, 4)};
         ck_assert_int_eq(keyspace_batch_begin(rc.ks), 0);

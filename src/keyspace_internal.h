@@ -124,6 +124,31 @@ void ks_keybuf_free(ks_keybuf *b);
 value *ks_meta_make(unsigned ndb, const uint16_t *map, const uint64_t *counts);
 
 /**
+ * Find the entry of an encoded key.
+ * \param ov   the overlay.
+ * \param k    the encoded key.
+ * \param klen its length.
+ * \param h    hash_bytes() of it.
+ * \return the entry, or NULL.
+ */
+ks_ent *ks_overlay_find(const ks_overlay *ov, const unsigned char *k,
+                        size_t klen, uint64_t h);
+
+/**
+ * Add an entry for an encoded key that has none; its value is NULL.
+ * Entries may move (the array grows): pointers to entries are valid until
+ * the next add.
+ * \param ov      the overlay.
+ * \param k       the encoded key (copied).
+ * \param klen    its length.
+ * \param h       its hash.
+ * \param existed whether the store holds the key.
+ * \return the entry, or NULL with errno ENOMEM (nothing added).
+ */
+ks_ent *ks_overlay_add(ks_overlay *ov, const unsigned char *k, size_t klen,
+                       uint64_t h, bool existed);
+
+/**
  * Free every pending entry's value and key, and empty the overlay (its
  * arrays are kept for the next batch).
  * \param ov the overlay.

@@ -434,9 +434,14 @@ static int script_container(cmd_ctx *c)
 
 static int refuse_script(cmd_ctx *c)
 {
+    char name[16];
+    size_t i = 0;
+    for (; c->spec->name[i] != '\0' && i < sizeof name - 1; i++)
+        name[i] = (char)toupper((unsigned char)c->spec->name[i]);
+    name[i] = '\0';
     return cmd_error(c, "ERR %s is not applied: Redis 7.0 replicates a "
                      "script by its effects (the writes it made), never "
-                     "the script itself", c->spec->name);
+                     "the script itself", name);
 }
 
 /* Arity as `COMMAND INFO` of redis-server 7.0.15 reports it. */

@@ -806,6 +806,58 @@ START_TEST(every_variant_aof)
 }
 END_TEST
 
+/* cmd_arg_int() and cmd_arg_double() accept exactly what Redis accepts:
+ * INCRBY's increment and ZADD's score, asked of the real server. */
+START_TEST(numbers_parse_as_redis)
+{
+    static const char *const inputs[] = {
+        "0", "1", "-1", "00", "01", "-0", "+1", " 1", "1 ", "", "-", "1a",
+        "9223372036854775807", "9223372036854775808",
+        "-9223372036854775808", "-9223372036854775809",
+        "123456789012345678901", "0x10", "inf", "-inf", "Infinity", "nan",
+        "NaN", "1e400", "-1e400", "1e-400", "1e-310", "1.5e3", ".5", "5.",
+        "1.5", "-0.0", "\t1", "1e", "e1", "--1", "3.4028234663852886e+38",
+    };
+    oracle *o = oracle_start(NULL, ORACLE_DIRECT);
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        const char *in = inputs[i];
+        resp_value r;
+        cmd_ctx c = {.argc = 2, .err_arg = -1};
+        resp_value argv[2] = {{.type = RESP_BULK, .str = "x", .len = 1},
+                              {.type = RESP_BULK, .str = (char *)in,
+                               .len = strlen(in)}};
+        c.argv = argv;
+        long long ll;
+        int ours = cmd_arg_int(&c, 1, &ll);
+        ck_assert_int_eq(resp_client_calll(&o->cl, &r, "INCRBY", "n", in,
+                                           NULL), 0);
+        ck_assert_msg((r.type == RESP_ERROR) == (ours != 0),
+                      "integer \"%s\": redis %s, cmd_arg_int %d", in,
+                      r.type == RESP_ERROR ? r.str : "accepts", ours);
+        if (ours != 0) {
+            ck_assert_str_eq(c.err, r.str);
+            ck_assert_int_eq(c.err_arg, 1);
+        }
+        resp_value_clear(&r);
+        double d;
+        c.err[0] = '\0';
+        ours = cmd_arg_double(&c, 1, &d);
+        ck_assert_int_eq(resp_client_calll(&o->cl, &r, "ZADD", "z", in, "m",
+                                           NULL), 0);
+        ck_assert_msg((r.type == RESP_ERROR) == (ours != 0),
+                      "double \"%s\": redis %s, cmd_arg_double %d", in,
+                      r.type == RESP_ERROR ? r.str : "accepts", ours);
+        if (ours != 0)
+            ck_assert_str_eq(c.err, r.str);
+        resp_value_clear(&r);
+        ck_assert_int_eq(resp_client_calll(&o->cl, &r, "DEL", "n", "z", NULL),
+                         0);
+        resp_value_clear(&r);
+    }
+    oracle_stop(o);
+}
+END_TEST
+
 Suite *ch09_applier_suite(void)
 {
     Suite *s = suite_create("ch09_applier");
@@ -820,6 +872,7 @@ Suite *ch09_applier_suite(void)
     suite_add_tcase(s, tc);
     TCase *tr = test_tcase("oracle", 60);
     tcase_add_checked_fixture(tr, NULL, oracle_teardown);
+    tcase_add_test(tr, numbers_parse_as_redis);
     tcase_add_test(tr, bad_commands_direct);
     tcase_add_test(tr, bad_commands_aof);
     tcase_add_test(tr, function_restore_direct);

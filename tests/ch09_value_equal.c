@@ -1,4 +1,4 @@
-/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; loading a real SAVE.
+/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; a real SAVE.
  *
  * The oracle of chapter 9 ends every test with "load Redis's dump into a
  * fresh keyspace and diff", so the comparison must catch every kind of
@@ -585,6 +585,21 @@ START_TEST(loads_a_real_save_with_several_databases)
     ck_assert_msg(strstr(res.error, "database 15 is out of range: this "
                                     "keyspace has 4 databases (0 to 3)") &&
                   strncmp(res.error, "offset ", 7) == 0, "%s", res.error);
+    /* ... and the offset is the SELECTDB 15 record's: 0xFE, then 15 */
+    long at = atol(res.error + 7);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char rec[2];
+    ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(rec, 1, 2, f), 2);
+    fclose(f);
+    ck_assert_msg(rec[0] == 0xFE && rec[1] == 15, "offset %ld holds %02x %02x",
+                  at, rec[0], rec[1]);
+    /* nothing of database 15's batch was stored; the batches before it
+     * (databases 0 and 3, under KEYSPACE_RDB_BATCH keys) were not either,
+     * since they had not reached a commit */
+    ck_assert(!keyspace_in_batch(ks));
+    ck_assert_uint_eq(res.keys_stored, 0);
     keyspace_destroy(ks);
     /* A file that is not there. */
     ks = keyspace_create(store_variant("hamt"), 16);

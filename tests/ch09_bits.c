@@ -17,6 +17,7 @@
 #include "oracle.h"
 #include "test_util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -143,8 +143,10 @@ START_TEST(numbers_parse_and_print_as_redis)
     ck_assert(cmd_num_string2ld("10.5", 4, &a) && cmd_num_string2ld("0.1", 3, &b));
     size_t n = cmd_num_ld2string(buf, sizeof buf, a + b, CMD_NUM_LD_HUMAN);
     ck_assert_bytes_str(buf, n, "10.6");
-    n = cmd_num_ld2string(buf, sizeof buf, 0.1L, CMD_NUM_LD_AUTO);
-    ck_assert_bytes_str(buf, n, "0.10000000000000000001");
+    n = cmd_num_ld2string(buf, sizeof buf, 1.0L / 3, CMD_NUM_LD_AUTO);
+    ck_assert_bytes_str(buf, n, "0.33333333333333333");
+    n = cmd_num_ld2string(buf, sizeof buf, 1.0L / 3, CMD_NUM_LD_HUMAN);
+    ck_assert_bytes_str(buf, n, "0.33333333333333333");
     ck_assert_uint_eq(cmd_num_ld2string(buf, 3, 1234.0L, CMD_NUM_LD_HUMAN), 0);
 
     static const struct {

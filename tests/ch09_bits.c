@@ -338,8 +338,13 @@ static void script_hll(oracle *o)
     CMD(o, "PFMERGE", "h1", "missing");
     CMD(o, "PFCOUNT", "m1");
     CMD(o, "PFCOUNT", "m2");
+    /* An HLL with a TTL: PFADD k's bytes (an empty sparse HLL, cache
+     * stale), stored by SET with PXAT. */
+    static const char empty_hll[] = "HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f\xff";
+    const char *tl[] = {"SET", "tl", empty_hll, "PXAT", "4102444800000"};
+    size_t tll[] = {3, 2, sizeof empty_hll - 1, 4, 13};
+    oracle_cmdv(o, 5, tl, tll);
     CMD(o, "PFADD", "tl", "a");
-    CMD(o, "GETEX", "tl", "PX", "100000000"); /* an HLL with a TTL */
     CMD(o, "PFADD", "tl", "b");              /* TTL kept */
     CMD(o, "PFMERGE", "tl", "dense");        /* TTL kept */
     CMD(o, "PFCOUNT", "tl");

@@ -84,6 +84,21 @@ static bool make_list(oracle *o, const char *key)
     return true;
 }
 
+/* Whether long double arithmetic here has the x87's 64-bit mantissa, as
+ * on the master.  Valgrind runs x87 code in double precision, so under it
+ * INCRBYFLOAT cannot produce Redis's text (1e4932 even overflows); the
+ * cases that depend on the precision are skipped there, and say so. */
+static bool long_double_exact(void)
+{
+    volatile long double one = 1.0L, tiny = 0x1p-63L;
+    bool exact = one + tiny != one;
+    if (!exact)
+        fprintf(stderr, "ch09_strings: long double has less than 64 bits "
+                        "of mantissa here (valgrind?): INCRBYFLOAT text "
+                        "cases skipped\n");
+    return exact;
+}
+
 /* ---- cmd_num.c, without a server ------------------------------------------------ */
 
 START_TEST(numbers_parse_and_print_as_redis)
@@ -128,6 +143,33 @@ START_TEST(numbers_parse_and_print_as_redis)
     char small[3];
     ck_assert_uint_eq(cmd_num_ll2string(small, sizeof small, 123), 0);
 
+    char buf[CMD_NUM_D_SIZE];
+    size_t n;
+
+    static const struct {
+        double v;
+        const char *text;
+    } d[] = {
+        {0.0, "0"},       {-0.0, "-0"},    {1.5, "1.5"},
+        {1e15, "1000000000000000"},        {-2.0, "-2"},
+        {1e300, "1.0000000000000001e+300"}, {0.1, "0.10000000000000001"},
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        n = cmd_num_d2string(buf, sizeof buf, d[i].v);
+        ck_assert_bytes_eq(buf, n, d[i].text, strlen(d[i].text));
+    }
+    double x;
+    ck_assert(cmd_num_string2d("2.5", 3, &x) && x == 2.5);
+    ck_assert(!cmd_num_string2d("nan", 3, &x));
+    ck_assert(!cmd_num_string2d(" 2", 2, &x));
+    ck_assert(!cmd_num_string2d("1e400", 5, &x));
+}
+END_TEST
+
+START_TEST(long_doubles_parse_and_print_as_redis)
+{
+    if (!long_double_exact())
+        return;
     static const struct {
         const char *text;
         const char *human; /* NULL: refused */
@@ -173,24 +215,6 @@ START_TEST(numbers_parse_and_print_as_redis)
     n = cmd_num_ld2string(buf, sizeof buf, 1.0L / 3, CMD_NUM_LD_HUMAN);
     ck_assert_bytes_str(buf, n, "0.33333333333333333");
     ck_assert_uint_eq(cmd_num_ld2string(buf, 3, 1234.0L, CMD_NUM_LD_HUMAN), 0);
-
-    static const struct {
-        double v;
-        const char *text;
-    } d[] = {
-        {0.0, "0"},       {-0.0, "-0"},    {1.5, "1.5"},
-        {1e15, "1000000000000000"},        {-2.0, "-2"},
-        {1e300, "1.0000000000000001e+300"}, {0.1, "0.10000000000000001"},
-    };
-    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-        n = cmd_num_d2string(buf, sizeof buf, d[i].v);
-        ck_assert_bytes_eq(buf, n, d[i].text, strlen(d[i].text));
-    }
-    double x;
-    ck_assert(cmd_num_string2d("2.5", 3, &x) && x == 2.5);
-    ck_assert(!cmd_num_string2d("nan", 3, &x));
-    ck_assert(!cmd_num_string2d(" 2", 2, &x));
-    ck_assert(!cmd_num_string2d("1e400", 5, &x));
 }
 END_TEST
 
@@ -431,7 +455,8 @@ static void script_incrbyfloat(oracle *o)
 
 START_TEST(incrbyfloat_text)
 {
-    run_both(script_incrbyfloat);
+    if (long_double_exact())
+        run_both(script_incrbyfloat);
 }
 END_TEST
 
@@ -659,6 +684,7 @@ static size_t pick(size_t n)
     return (size_t)(rnd() % n);
 }
 
+static bool ld_exact; /* long_double_exact(), for the random mix */
 static const char *const keys[] = {"k0", "k1", "k2", "k3", "k4", "k5"};
 static const char *const vals[] = {
     "0", "1", "-1", "41", "9223372036854775807", "-9223372036854775808",
@@ -696,7 +722,12 @@ static void random_command(oracle *o)
     case 6: CMD(o, "INCR", k); break;
     case 7: CMD(o, "INCRBY", k, ints[pick(8)]); break;
     case 8: CMD(o, "DECRBY", k, ints[pick(8)]); break;
-    case 9: CMD(o, "INCRBYFLOAT", k, floats[pick(9)]); break;
+    case 9:
+        if (ld_exact)
+            CMD(o, "INCRBYFLOAT", k, floats[pick(9)]);
+        else
+            CMD(o, "INCRBY", k, ints[pick(8)]);
+        break;
     case 10: CMD(o, "GETSET", k, v); break;
     case 11: CMD(o, pick(2) && propagated_forms_ok() ? "GETDEL" : "DECR", k);
         break;
@@ -723,6 +754,7 @@ static void random_run(unsigned mode, const char *variant, uint64_t seed)
 {
     rng = seed;
     mode_now = mode;
+    ld_exact = long_double_exact();
     oracle *o = oracle_start(variant, mode);
     ck_assert_ptr_nonnull(o);
     long n = test_scale(1500, 100);
@@ -752,6 +784,7 @@ Suite *ch09_strings_suite(void)
     Suite *s = suite_create("ch09_strings");
     TCase *tc = test_tcase("strings", 120);
     tcase_add_test(tc, numbers_parse_and_print_as_redis);
+    tcase_add_test(tc, long_doubles_parse_and_print_as_redis);
     tcase_add_test(tc, set_every_option_and_error);
     tcase_add_test(tc, set_variants_getex_and_mset);
     tcase_add_test(tc, incr_integer_edges);

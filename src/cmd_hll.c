@@ -20,7 +20,11 @@
  * "WRONGTYPE Key is not a valid HyperLogLog string value.".  A header that
  * passes but a body that does not decode: "INVALIDOBJ Corrupted HLL object
  * detected".  Keys are checked in argument order, each completely, so the
- * first bad key decides the reply.
+ * first bad key decides the reply.  The body check is hll_validate()'s,
+ * stricter than Redis's: Redis 7.0 PFADDs to a sparse value whose opcodes
+ * cover too few or too many registers (and only PFCOUNT notices), where
+ * the applier refuses; no Redis command writes such bytes, only a SET of
+ * hand-made ones.
  */
 #include "cmd.h"
 

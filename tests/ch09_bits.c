@@ -422,6 +422,7 @@ Suite *ch09_bits_suite(void)
 {
     Suite *s = suite_create("ch09_bits");
     TCase *tc = test_tcase("bits", 120);
+    tcase_add_checked_fixture(tc, NULL, oracle_teardown);
     tcase_add_test(tc, setbit_edges);
     tcase_add_test(tc, bitop_edges);
     tcase_add_test(tc, bitop_random_strings);

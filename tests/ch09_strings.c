@@ -783,6 +783,7 @@ Suite *ch09_strings_suite(void)
 {
     Suite *s = suite_create("ch09_strings");
     TCase *tc = test_tcase("strings", 120);
+    tcase_add_checked_fixture(tc, NULL, oracle_teardown);
     tcase_add_test(tc, numbers_parse_and_print_as_redis);
     tcase_add_test(tc, long_doubles_parse_and_print_as_redis);
     tcase_add_test(tc, set_every_option_and_error);

@@ -23,5 +23,8 @@ const cmd_spec *const cmd_tables[] = {
     cmd_txn_table,
     cmd_db_table,
     cmd_server_table,
+    cmd_string_table,
+    cmd_bits_table,
+    cmd_hll_table,
     NULL,
 };

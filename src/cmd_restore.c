@@ -4,7 +4,7 @@
  * A master propagates RESTORE as it received it, except that a relative
  * TTL becomes an absolute one followed by ABSTTL; MIGRATE arrives as
  * RESTORE too.  The payload is one RDB object, the writer's RDB version
- * and a CRC-64 (cmd_restore.h), so the decoding is chapter 7's reader
+ * and a CRC-64 (dump_payload.h), so the decoding is chapter 7's reader
  * over the payload's bytes in memory, with the payload's version where
  * the file header would have given one.
  *
@@ -24,111 +24,8 @@
  * Semantics and reply texts: redis/redis 7.0.15 src/cluster.c
  * (restoreCommand, verifyDumpPayload).
  */
-#include "cmd_restore.h"
-
 #include "cmd.h"
-#include "crc64.h"
-#include "rdb_internal.h"
-
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
-/* printf into why, when there is one. */
-static void say(char *why, size_t whysz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    if (why == NULL || whysz == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whysz, fmt, ap);
-    va_end(ap);
-}
-
-/* The object types Redis 7.0 knows (src/rdb.h rdbIsObjectType(): 0 to 7
- * and 9 to 19); 6 and 7 are module values, which need their module. */
-static bool known_type(int t)
-{
-    return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
-}
-
-cmd_restore_status cmd_restore_decode(const void *p, size_t len, value **out,
-                                      char *why, size_t whysz)
-{
-    const unsigned char *b = p;
-    *out = NULL;
-    if (len < 10) {
-        say(why, whysz, "payload of %zu bytes is shorter than its 10-byte "
-            "footer (RDB version and CRC-64)", len);
-        return CMD_RESTORE_FOOTER;
-    }
-    const unsigned char *foot = b + len - 10;
-    unsigned version = (unsigned)foot[0] | (unsigned)foot[1] << 8;
-    if (version > CMD_RESTORE_RDB_VERSION) {
-        say(why, whysz, "RDB version %u of the payload is newer than %d "
-            "(Redis 7.0)", version, CMD_RESTORE_RDB_VERSION);
-        return CMD_RESTORE_FOOTER;
-    }
-    uint64_t stored = 0;
-    for (int i = 7; i >= 0; i--)
-        stored = stored << 8 | foot[2 + i];
-    uint64_t calc = crc64_update(0, b, len - 8);
-    if (stored != calc) {
-        say(why, whysz, "CRC-64 mismatch: the footer says %016llx, the %zu "
-            "bytes before it give %016llx", (unsigned long long)stored,
-            len - 8, (unsigned long long)calc);
-        return CMD_RESTORE_FOOTER;
-    }
-
-    rdb_reader r;
-    rdb_reader_init_mem(&r, b, len - 10);
-    rdb_result res;
-    memset(&res, 0, sizeof res);
-    rdb_ctx c;
-    memset(&c, 0, sizeof c);
-    c.r = &r;
-    c.version = (int)version;
-    c.res = &res;
-    rdb_key_info info = {.nodes = -1, .listpacks = -1, .lru_idle_s = -1,
-                         .lfu_freq = -1, .min_expire_ms = -1};
-    uint8_t type;
-    value *v = NULL;
-    cmd_restore_status st = CMD_RESTORE_DATA;
-    if (rdb_read_u8(&r, &type) != 0) {
-        say(why, whysz, "object: %s", r.err);
-    } else if (!known_type(type)) {
-        say(why, whysz, "object: offset 0: value type %u is not one Redis "
-            "7.0 knows (0 to 7, 9 to 19)", type);
-    } else if (rdb_read_object(&c, type, &v, &info) != 0) {
-        bool oom = strstr(r.err, "out of memory") != NULL;
-        say(why, whysz, "object: %s", r.err);
-        st = oom ? CMD_RESTORE_NOMEM : CMD_RESTORE_DATA;
-    } else if (v->type == VALUE_MODULE) {
-        say(why, whysz, "object: a value of module type %s, which needs its "
-            "module", value_as_module(v)->name);
-    } else if (v->type != VALUE_STRING && v->type != VALUE_STREAM &&
-               value_count(v) == 0) {
-        /* Redis's rdbLoadObject() refuses an empty collection. */
-        say(why, whysz, "object: an empty %s (Redis keeps no empty "
-            "collection)", value_type_name((value_type)v->type));
-    } else {
-        *out = v;
-        v = NULL;
-        st = CMD_RESTORE_OK;
-    }
-    value_free(v);
-    rdb_buf_free(&c.blob);
-    rdb_buf_free(&c.s1);
-    rdb_buf_free(&c.s2);
-    rdb_buf_free(&c.kinds);
-    rdb_reader_free(&r);
-    if (st == CMD_RESTORE_NOMEM)
-        errno = ENOMEM;
-    return st;
-}
+#include "dump_payload.h"
 
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] */
 static int cmd_restore(cmd_ctx *c)
@@ -170,13 +67,13 @@ static int cmd_restore(cmd_ctx *c)
 
     value *v;
     char why[256];
-    switch (cmd_restore_decode(c->argv[3].str, c->argv[3].len, &v, why,
+    switch (dump_payload_decode(c->argv[3].str, c->argv[3].len, &v, why,
                                sizeof why)) {
-    case CMD_RESTORE_OK: break;
-    case CMD_RESTORE_FOOTER:
+    case DUMP_PAYLOAD_OK: break;
+    case DUMP_PAYLOAD_FOOTER:
         return cmd_error_arg(c, 3, "ERR DUMP payload version or checksum "
                              "are wrong");
-    case CMD_RESTORE_DATA:
+    case DUMP_PAYLOAD_DATA:
         return cmd_error_arg(c, 3, "ERR Bad data format");
     default:
         return -1; /* ENOMEM */

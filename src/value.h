@@ -1,5 +1,5 @@
 /* value.h - what the store keeps under a key: a Redis value and its expiry.
- * Chapter 1; extended in chapters 7, 8.
+ * Chapter 1; extended in chapters 7, 8, 9.
  *
  * A stored value never changes.  That single rule is what lets the
  * copy-on-write stores of chapters 3 and 5 share one value between many

@@ -1,5 +1,5 @@
 /* value_build.c - transients: building and editing collection values.
- * Chapter 8.
+ * Chapter 8; extended in chapter 9.
  *
  * A collection is built or edited as a transient: a value header with
  * VALUE_F_TRANSIENT set over the type module's own transient, which

@@ -1,4 +1,4 @@
-/* keyspace_batch.c - the writer's batch: an overlay of pending changes, one commit.
+/* keyspace_batch.c - the writer's batch: pending changes, then one commit.
  * Chapter 9.
  *
  * A batch keeps one overlay entry per key it touched, however often it
@@ -242,27 +242,57 @@ typedef struct ks_slot {
                                  the store's when there is no entry */
 } ks_slot;
 
+/* Whether (phys, key) is the key resolved last, still encoded in kb. */
+static bool is_last(const keyspace *ks, uint16_t phys, const void *key,
+                    size_t klen)
+{
+    const unsigned char *p = ks->kb.p;
+    return ks->last_valid && ks->last_klen == klen + 2 &&
+           p[0] == (unsigned char)(phys >> 8) && p[1] == (unsigned char)phys &&
+           (klen == 0 || memcmp(p + 2, key, klen) == 0);
+}
+
 static int resolve(keyspace *ks, unsigned db, const void *key, size_t klen,
                    ks_slot *out)
 {
     assert(ks->in_batch && "keyspace: no batch is open");
     assert(db < ks->ndb && "keyspace: database out of range");
     out->phys = ks->map[db];
-    out->k = ks_encode(&ks->kb, out->phys, key, klen);
-    if (out->k == NULL)
-        return -1;
     out->klen = klen + 2;
+    if (is_last(ks, out->phys, key, klen)) {
+        out->k = ks->kb.p;
+        out->h = ks->last_hash;
+        out->e = ks->last_ent != SIZE_MAX ? &ks->ov.ents[ks->last_ent] : NULL;
+        out->v = out->e != NULL ? out->e->v : ks->last_sv;
+        return 0;
+    }
+    out->k = ks_encode(&ks->kb, out->phys, key, klen);
+    if (out->k == NULL) {
+        ks->last_valid = false;
+        return -1;
+    }
     out->h = hash_bytes(out->k, out->klen);
     out->e = ov_find(&ks->ov, out->k, out->klen, out->h);
     out->v = out->e != NULL ? out->e->v : store_get(ks->wr, out->k, out->klen);
+    ks->last_valid = true;
+    ks->last_klen = out->klen;
+    ks->last_hash = out->h;
+    ks->last_ent = out->e != NULL ? (size_t)(out->e - ks->ov.ents) : SIZE_MAX;
+    ks->last_sv = out->v;
     return 0;
 }
 
 /* The entry for a resolved key, made when it has none. */
 static ks_ent *slot_entry(keyspace *ks, ks_slot *s)
 {
-    if (s->e == NULL)
+    if (s->e == NULL) {
+        ks->last_valid = false; /* the index may move; kb may be reused */
         s->e = ov_add(&ks->ov, s->k, s->klen, s->h, s->v != NULL);
+        if (s->e != NULL && s->k == ks->kb.p) {
+            ks->last_valid = true;
+            ks->last_ent = (size_t)(s->e - ks->ov.ents);
+        }
+    }
     return s->e;
 }
 
@@ -464,6 +494,7 @@ long long keyspace_flush(keyspace *ks, uint32_t db)
             e->v = NULL;
         }
     }
+    ks->last_valid = false; /* flush_one() adds entries */
     int rc = store_iterate(ks->wr, flush_one, &f);
     meta_touch(ks);
     for (unsigned p = 0; p < ks->ndb; p++)
@@ -485,6 +516,7 @@ size_t keyspace_batch_dbsize(keyspace *ks, unsigned db)
 /* End the batch: pending values freed, overlay emptied, section left. */
 static void batch_end(keyspace *ks, bool in_section)
 {
+    ks->last_valid = false;
     ks_overlay_clear(&ks->ov);
     if (in_section)
         store_read_end(ks->wr);

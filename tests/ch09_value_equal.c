@@ -1,4 +1,4 @@
-/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; loading a real SAVE.
+/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; a real SAVE.
  *
  * The oracle of chapter 9 ends every test with "load Redis's dump into a
  * fresh keyspace and diff", so the comparison must catch every kind of

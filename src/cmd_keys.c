@@ -55,14 +55,17 @@ static bool same_bytes(const resp_value *a, const resp_value *b)
 }
 
 /* Parse a database number as Redis's getIntFromObjectOrReply() and
- * selectDb() do: an int, then a database that exists. */
+ * selectDb() do: a 64-bit integer, then one within int's range (with
+ * getRangeLongFromObjectOrReply()'s own text), then a database that
+ * exists. */
 static int parse_db(cmd_ctx *c, size_t i, unsigned *out)
 {
     long long n;
     if (cmd_arg_int(c, i, &n) != 0)
         return -1;
     if (n < INT_MIN || n > INT_MAX)
-        return cmd_error_arg(c, (int)i, CMD_ERR_NOTINT);
+        return cmd_error_arg(c, (int)i, "ERR value is out of range, value "
+                             "must between %d and %d", INT_MIN, INT_MAX);
     if (n < 0 || (unsigned long long)n >= keyspace_databases(c->ks))
         return cmd_error_arg(c, (int)i, ERR_DB_RANGE);
     *out = (unsigned)n;

@@ -11,15 +11,21 @@
  * newer RDB version, a truncated object, a short payload, an unknown
  * type, an empty collection; each must be refused by the server with
  * Redis's reply and by the decoder with the same class of failure and a
- * reason naming what is wrong.
+ * reason naming what is wrong.  Last, RESTORE itself through the oracle
+ * (tests/util/oracle.h) in both modes: every payload above, every option
+ * and error text in Redis's order of checks, past TTLs, and a seeded
+ * random sequence, each ending with oracle_check().
  */
 #include "dump_payload.h"
 
 #include "crc64.h"
+#include "oracle.h"
 #include "redis_server.h"
 #include "resp_client.h"
 #include "test_util.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,12 +439,220 @@ START_TEST(bad_payloads_are_refused)
 }
 END_TEST
 
+/* --- RESTORE through the oracle --------------------------------------------- */
+
+static payload pool_pl[sizeof fill_keys / sizeof *fill_keys];
+static const size_t npool = sizeof fill_keys / sizeof *fill_keys;
+
+static void make_pool(void)
+{
+    redis_server rs;
+    resp_client c;
+    start(&rs, &c);
+    fill(&c);
+    for (size_t i = 0; i < npool; i++)
+        pool_pl[i] = dump(&c, fill_keys[i]);
+    stop(&rs, &c);
+}
+
+static void free_pool(void)
+{
+    for (size_t i = 0; i < npool; i++)
+        free(pool_pl[i].p);
+}
+
+/* RESTORE key ttl payload [options...], NULL-terminated options. */
+static void restore_args(const char *key, const char *ttl, const payload *d,
+                         const char **argv, size_t *lens, size_t *argc,
+                         va_list ap)
+{
+    argv[0] = "RESTORE";
+    argv[1] = key;
+    argv[2] = ttl;
+    argv[3] = (const char *)d->p;
+    lens[3] = d->len;
+    *argc = 4;
+    const char *opt;
+    while ((opt = va_arg(ap, const char *)) != NULL && *argc < 12)
+        argv[(*argc)++] = opt;
+    for (size_t i = 0; i < *argc; i++)
+        if (i != 3)
+            lens[i] = strlen(argv[i]);
+}
+
+static void restore(oracle *o, const char *key, const char *ttl,
+                    const payload *d, ...)
+{
+    const char *argv[12];
+    size_t lens[12], argc;
+    va_list ap;
+    va_start(ap, d);
+    restore_args(key, ttl, d, argv, lens, &argc, ap);
+    va_end(ap);
+    oracle_cmdv(o, argc, argv, lens);
+}
+
+/* A RESTORE that both sides must refuse with the same text. */
+static void restore_refused(oracle *o, const char *key, const char *ttl,
+                            const payload *d, ...)
+{
+    const char *argv[12];
+    size_t lens[12], argc;
+    va_list ap;
+    va_start(ap, d);
+    restore_args(key, ttl, d, argv, lens, &argc, ap);
+    va_end(ap);
+    oracle_expect_errorv(o, argc, argv, lens);
+}
+
+static void scripted_restore(unsigned mode)
+{
+    char far[32], past[32], rel[32];
+    snprintf(far, sizeof far, "%" PRId64,
+             value_now_ms() + INT64_C(86400000) * 100);
+    snprintf(past, sizeof past, "%" PRId64, value_now_ms() - 1000);
+    snprintf(rel, sizeof rel, "%d", 500000000);
+    oracle *o = oracle_start("cow", mode);
+    /* Every type and encoding, plain, with a relative TTL (propagated as
+     * ABSTTL), with ABSTTL, with IDLETIME or FREQ. */
+    char key[64];
+    for (size_t i = 0; i < npool; i++) {
+        snprintf(key, sizeof key, "plain:%s", fill_keys[i]);
+        restore(o, key, "0", &pool_pl[i], NULL);
+        snprintf(key, sizeof key, "rel:%s", fill_keys[i]);
+        restore(o, key, rel, &pool_pl[i], NULL);
+        snprintf(key, sizeof key, "abs:%s", fill_keys[i]);
+        restore(o, key, far, &pool_pl[i], "ABSTTL", NULL);
+        snprintf(key, sizeof key, "meta:%s", fill_keys[i]);
+        restore(o, key, "0", &pool_pl[i], i % 2 ? "IDLETIME" : "FREQ",
+                i % 2 ? "1000" : "200", NULL);
+    }
+    const payload *s = &pool_pl[0], *l = &pool_pl[9];
+    /* REPLACE, over every kind of key, any case. */
+    restore(o, "plain:stream", "0", s, "REPLACE", NULL);
+    restore(o, "abs:str:raw", "0", l, "replace", NULL);  /* TTL dropped */
+    restore(o, "new", "0", l, "REPLACE", "REPLACE", "ABSTTL", NULL);
+    restore(o, "new2", far, l, "absttl", "idletime", "0", "REPLACE", NULL);
+    restore(o, "new3", "0", l, "FREQ", "0", "FREQ", "255", NULL);
+    restore(o, "new4", "0", l, "IDLETIME", "5", "IDLETIME", "7", NULL);
+    /* Past TTLs store nothing; with REPLACE the old key goes. */
+    restore(o, "gone1", past, s, "ABSTTL", NULL);
+    restore(o, "plain:str:int8", past, s, "ABSTTL", "REPLACE", NULL);
+    restore(o, "gone2", "1", s, "ABSTTL", NULL);
+    restore(o, "gone3", "9223372036854775807", s, NULL); /* wraps: past */
+    restore(o, "kept", "9223372036854775807", s, "ABSTTL", NULL);
+
+    /* Errors, in Redis's order: options, BUSYKEY, TTL, footer, object. */
+    payload bad = {malloc(s->len), s->len};
+    memcpy(bad.p, s->p, s->len);
+    bad.p[bad.len - 1] ^= 1;
+    payload newer = {malloc(s->len), s->len};
+    memcpy(newer.p, s->p, s->len);
+    refoot(&newer, 11);
+    static const unsigned char cut[] = {0, 20, 'a', 'b'};
+    payload trunc = make_payload(cut, sizeof cut);
+    restore_refused(o, "new", "0", s, NULL);                    /* BUSYKEY */
+    restore_refused(o, "new", "abc", &bad, NULL);               /* BUSYKEY */
+    restore_refused(o, "x", "-1", s, NULL);
+    restore_refused(o, "x", "abc", s, NULL);
+    restore_refused(o, "x", "1.5", s, NULL);
+    restore_refused(o, "x", "0", s, "IDLETIME", "-1", NULL);
+    restore_refused(o, "x", "0", s, "IDLETIME", "abc", NULL);
+    restore_refused(o, "x", "0", s, "FREQ", "256", NULL);
+    restore_refused(o, "x", "0", s, "FREQ", "-1", NULL);
+    restore_refused(o, "x", "0", s, "FREQ", "x", NULL);
+    restore_refused(o, "x", "0", s, "IDLETIME", "1", "FREQ", "1", NULL);
+    restore_refused(o, "x", "0", s, "FREQ", "1", "IDLETIME", "1", NULL);
+    restore_refused(o, "x", "0", s, "IDLETIME", NULL);
+    restore_refused(o, "x", "0", s, "FREQ", NULL);
+    restore_refused(o, "x", "0", s, "FOO", NULL);
+    restore_refused(o, "x", "0", s, "REPLACE", "ABSTTL", "BAR", NULL);
+    restore_refused(o, "new", "0", &bad, "FOO", NULL);          /* syntax */
+    restore_refused(o, "x", "-1", &bad, NULL);                  /* TTL */
+    restore_refused(o, "x", "0", &bad, NULL);
+    restore_refused(o, "x", "0", &newer, NULL);
+    restore_refused(o, "x", "0", &trunc, NULL);
+    restore_refused(o, "new", "0", &trunc, "REPLACE", NULL); /* no change */
+    payload tiny = {s->p, 9};
+    restore_refused(o, "x", "0", &tiny, NULL);
+    oracle_check(o);
+    oracle_stop(o);
+    free(bad.p);
+    free(newer.p);
+    free(trunc.p);
+}
+
+START_TEST(restore_scripted)
+{
+    make_pool();
+    scripted_restore(_i == 0 ? ORACLE_DIRECT : ORACLE_AOF);
+    free_pool();
+}
+END_TEST
+
+static uint64_t rng;
+static unsigned below(unsigned n)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return (unsigned)((rng * 0x2545F4914F6CDD1DULL) % n);
+}
+
+START_TEST(restore_random)
+{
+    make_pool();
+    unsigned mode = _i % 2 ? ORACLE_AOF : ORACLE_DIRECT;
+    rng = 0xabcdef12345ULL + (uint64_t)_i;
+    oracle *o = oracle_start(_i < 2 ? "cow" : "hamt", mode);
+    static const char *const keys[] = {"a", "b", "c", "d", "e"};
+    long steps = test_scale(400, 40);
+    char ttl[32];
+    for (long i = 0; i < steps; i++) {
+        const char *k = keys[below(5)];
+        const payload *d = &pool_pl[below((unsigned)npool)];
+        switch (below(6)) {
+        case 0:
+            restore(o, k, "0", d, NULL); /* BUSYKEY when k exists */
+            break;
+        case 1:
+            restore(o, k, "0", d, "REPLACE", NULL);
+            break;
+        case 2:
+            snprintf(ttl, sizeof ttl, "%" PRId64, value_now_ms() +
+                     INT64_C(86400000) + (int64_t)below(100000));
+            restore(o, k, ttl, d, "REPLACE", "ABSTTL",
+                    below(2) ? "IDLETIME" : "FREQ", "3", NULL);
+            break;
+        case 3:
+            snprintf(ttl, sizeof ttl, "%u", 100000000 + below(100000));
+            restore(o, k, ttl, d, "REPLACE", NULL);
+            break;
+        case 4:
+            restore(o, k, "1", d, "REPLACE", "ABSTTL", NULL); /* deletes */
+            break;
+        default:
+            oracle_cmd(o, "DEL", k, NULL);
+            break;
+        }
+        if (below(50) == 0)
+            oracle_check(o);
+    }
+    oracle_check(o);
+    oracle_stop(o);
+    free_pool();
+}
+END_TEST
+
 Suite *ch09_restore_suite(void)
 {
     Suite *s = suite_create("ch09_restore");
     TCase *tc = test_tcase("restore", 120);
+    tcase_add_checked_fixture(tc, NULL, oracle_teardown);
     tcase_add_test(tc, server_payloads_decode);
     tcase_add_test(tc, bad_payloads_are_refused);
+    tcase_add_loop_test(tc, restore_scripted, 0, 2);
+    tcase_add_loop_test(tc, restore_random, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }

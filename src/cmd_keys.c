@@ -48,6 +48,22 @@ static int share_value(cmd_ctx *c, unsigned db, const resp_value *key,
     return value_fork(t, out);
 }
 
+/* keyspace_put() of a value from share_value().  When the destination
+ * already holds that very value (a second COPY onto the same key in one
+ * batch, or a COPY REPLACE between two keys that share it), there is
+ * nothing to change, and the extra reference is dropped here:
+ * keyspace_put() of a value already pending under the key keeps its own
+ * reference and not the caller's. */
+static int put_shared(cmd_ctx *c, unsigned db, const resp_value *key,
+                      value *v)
+{
+    if (keyspace_lookup(c->ks, db, key->str, key->len) == v) {
+        value_free(v);
+        return 0;
+    }
+    return keyspace_put(c->ks, db, key->str, key->len, v);
+}
+
 /* Whether two arguments hold the same bytes. */
 static bool same_bytes(const resp_value *a, const resp_value *b)
 {
@@ -96,7 +112,7 @@ static int rename_generic(cmd_ctx *c, bool nx)
     value *moved;
     if (share_value(c, c->db, src, v, &moved) != 0)
         return -1;
-    if (keyspace_put(c->ks, c->db, dst->str, dst->len, moved) != 0)
+    if (put_shared(c, c->db, dst, moved) != 0)
         return -1;
     return keyspace_delete(c->ks, c->db, src->str, src->len) < 0 ? -1 : 0;
 }
@@ -131,7 +147,7 @@ static int cmd_copy(cmd_ctx *c)
     value *copy;
     if (share_value(c, c->db, src, v, &copy) != 0)
         return -1;
-    return keyspace_put(c->ks, dstdb, dst->str, dst->len, copy);
+    return put_shared(c, dstdb, dst, copy);
 }
 
 /* MOVE key db */
@@ -149,7 +165,7 @@ static int cmd_move(cmd_ctx *c)
     value *moved;
     if (share_value(c, c->db, key, v, &moved) != 0)
         return -1;
-    if (keyspace_put(c->ks, dstdb, key->str, key->len, moved) != 0)
+    if (put_shared(c, dstdb, key, moved) != 0)
         return -1;
     return keyspace_delete(c->ks, c->db, key->str, key->len) < 0 ? -1 : 0;
 }

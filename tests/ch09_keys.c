@@ -297,6 +297,46 @@ START_TEST(copy_rename_move_a_transient)
 }
 END_TEST
 
+/* Two COPYs onto one key in one batch (and a COPY REPLACE between keys
+ * that already share the value): each key holds one reference, no more,
+ * so the value is freed with its last key. */
+START_TEST(copy_twice_in_one_batch)
+{
+    pool p;
+    pool_start(&p);
+    POOL(&p, "ZADD", "z", "1", "a", "2", "b");
+    payload d = pool_dump(&p, "z");
+    pool_stop(&p);
+    keyspace *ks = keyspace_create(store_variant("cow"), 16);
+    cmd_applier *a = cmd_applier_create(ks, NULL);
+    const char *rv[] = {"RESTORE", "z", "0", d.p};
+    size_t rl[] = {7, 1, 1, d.len};
+    ck_assert_int_eq(cmd_apply_argv(a, 4, rv, rl), CMD_APPLIED);
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    ck_assert_int_eq(apply(a, "COPY", "z", "z2", "DB", "1", NULL),
+                     CMD_APPLIED);
+    ck_assert_int_eq(apply(a, "COPY", "z", "z2", "DB", "1", "REPLACE", NULL),
+                     CMD_APPLIED);
+    ck_assert_int_eq(apply(a, "COPY", "z", "z3", NULL), CMD_APPLIED);
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    ck_assert_int_eq(apply(a, "COPY", "z", "z3", "REPLACE", NULL),
+                     CMD_APPLIED);
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    keyspace_reader *r = keyspace_reader_open(ks);
+    keyspace_read_begin(r);
+    const value *v = keyspace_get(r, 0, "z", 1);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_eq(keyspace_get(r, 1, "z2", 2), v);
+    ck_assert_ptr_eq(keyspace_get(r, 0, "z3", 2), v);
+    ck_assert_uint_eq(v->refs, 3);
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
+    cmd_applier_destroy(a);
+    keyspace_destroy(ks);
+    free(d.p);
+}
+END_TEST
+
 /* --- DEL, RENAME, COPY, MOVE ------------------------------------------------------ */
 
 static void scripted_keys(unsigned mode)
@@ -703,6 +743,7 @@ Suite *ch09_keys_suite(void)
     tcase_add_checked_fixture(tc, NULL, oracle_teardown);
     tcase_add_test(tc, fork_every_type);
     tcase_add_loop_test(tc, copy_rename_move_a_transient, 0, 2);
+    tcase_add_test(tc, copy_twice_in_one_batch);
     tcase_add_loop_test(tc, keys_scripted, 0, 2);
     tcase_add_loop_test(tc, expire_scripted, 0, 2);
     tcase_add_loop_test(tc, sort_scripted, 0, 2);

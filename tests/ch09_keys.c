@@ -588,6 +588,11 @@ static void scripted_sort(unsigned mode)
         "LIMIT", "0", "3", "STORE", "out31");
     CMD(o, "SORT", "zset", "BY", "nosort", "GET", "w_*", "DESC", "STORE",
         "out32");
+    /* ALPHA BY values that tie (missing, or equal): a list keeps its
+     * order, as glibc's stable qsort() keeps it for Redis. */
+    CMD(o, "SORT", "words", "BY", "nosuch_*", "ALPHA", "STORE", "out34");
+    CMD(o, "SORT", "words", "BY", "w_*", "ALPHA", "DESC", "STORE", "out35");
+    CMD(o, "SORT", "nums", "BY", "w_*", "ALPHA", "STORE", "out36");
     /* STORE over a key: replaced, its TTL dropped; onto the source. */
     CMD(o, "PEXPIREAT", "out1", "99999999999999");
     CMD(o, "SORT", "iset", "STORE", "out1");

@@ -26,5 +26,9 @@ const cmd_spec *const cmd_tables[] = {
     cmd_string_table,
     cmd_bits_table,
     cmd_hll_table,
+    cmd_keys_table,
+    cmd_expire_table,
+    cmd_restore_table,
+    cmd_sort_table,
     NULL,
 };

@@ -1,5 +1,5 @@
 /* value.h - what the store keeps under a key: a Redis value and its expiry.
- * Chapter 1; extended in chapters 7, 8.
+ * Chapter 1; extended in chapters 7, 8, 9.
  *
  * A stored value never changes.  That single rule is what lets the
  * copy-on-write stores of chapters 3 and 5 share one value between many
@@ -266,6 +266,21 @@ value *value_edit(const value *v);
  * \return 0, or -1 with errno EINVAL when v is not a transient.
  */
 int value_seal(value *v);
+
+/**
+ * Fork a transient: freeze what it holds now into a new version, and let
+ * the transient go on from that version (COPY, RENAME or MOVE of a key the
+ * batch is editing: two keys never share one transient, and the copy
+ * still shares every node).  Costs X_edit_end() and X_edit_begin().
+ * \param t   a list, set, hash, sorted-set or stream transient; it stays a
+ *            transient with the same contents and expiry.
+ * \param out receives the version (one reference, t's expiry).
+ * \return 0, or -1 with errno EINVAL (t not such a transient) or ENOMEM
+ *         (then t has become a version holding the same contents: the
+ *         caller aborts its batch, which frees it).
+ * Thread-safety: the writer thread.
+ */
+int value_fork(value *t, value **out);
 
 /**
  * Whether v is a transient (between value_new_collection()/value_edit()

@@ -1,5 +1,5 @@
 /* value_build.c - transients: building and editing collection values.
- * Chapter 8.
+ * Chapter 8; extended in chapter 9.
  *
  * A collection is built or edited as a transient: a value header with
  * VALUE_F_TRANSIENT set over the type module's own transient, which
@@ -124,6 +124,65 @@ int value_seal(value *v)
     default: break;
     }
     v->flags &= (uint8_t)~VALUE_F_TRANSIENT;
+    return 0;
+}
+
+int value_fork(value *t, value **out)
+{
+    if (!(t->flags & VALUE_F_TRANSIENT) || t->type == VALUE_MODULE ||
+        t->type == VALUE_STRING) {
+        errno = EINVAL;
+        return -1;
+    }
+    value *copy = value_header_new((value_type)t->type, t->expire_ms);
+    if (copy == NULL)
+        return -1;
+    /* The module's transient becomes the copy's version (X_edit_end()
+     * returns the same object, now frozen), and t starts a new transient
+     * over it, as value_edit() would. */
+    void *made = NULL;
+    switch ((value_type)t->type) {
+    case VALUE_LIST:
+        t->u.list = copy->u.list = plist_edit_end(t->u.list);
+        made = plist_edit_begin(copy->u.list);
+        if (made != NULL)
+            t->u.list = made;
+        break;
+    case VALUE_SET:
+        t->u.set = copy->u.set = pset_edit_end(t->u.set);
+        made = pset_edit_begin(copy->u.set);
+        if (made != NULL)
+            t->u.set = made;
+        break;
+    case VALUE_HASH:
+        t->u.hash = copy->u.hash = phash_edit_end(t->u.hash);
+        made = phash_edit_begin(copy->u.hash);
+        if (made != NULL)
+            t->u.hash = made;
+        break;
+    case VALUE_ZSET:
+        t->u.zset = copy->u.zset = pzset_edit_end(t->u.zset);
+        made = pzset_edit_begin(copy->u.zset);
+        if (made != NULL)
+            t->u.zset = made;
+        break;
+    case VALUE_STREAM:
+        t->u.stream = copy->u.stream = pstream_edit_end(t->u.stream);
+        made = pstream_edit_begin(copy->u.stream);
+        if (made != NULL)
+            t->u.stream = made;
+        break;
+    default: break;
+    }
+    if (made == NULL) {
+        /* t's object is the frozen version now: t is a version over it,
+         * and the copy's header, which never took a reference, goes. */
+        t->flags &= (uint8_t)~VALUE_F_TRANSIENT;
+        free(copy);
+        errno = ENOMEM;
+        return -1;
+    }
+    *out = copy;
     return 0;
 }
 

@@ -92,7 +92,12 @@ bool geohash_decode(geohash_bits h, geohash_area *out)
 
 void geohash_decode_score(double score, double *lon, double *lat)
 {
-    geohash_bits h = { (uint64_t)score, GEOHASH_STEP_MAX };
+    /* Scores of geo sets are 52-bit integers; anything else (a ZADD of
+     * some other score) decodes as Redis's cast would for the values in
+     * range, and as 0 below it (where a cast to unsigned is undefined). */
+    uint64_t bits = score >= 0 && score < 18446744073709551616.0
+                        ? (uint64_t)score : 0;
+    geohash_bits h = { bits, GEOHASH_STEP_MAX };
     geohash_area a;
     geohash_decode(h, &a);
     double x = (a.lon_min + a.lon_max) / 2;

@@ -159,93 +159,6 @@ static int cmd_geoadd(cmd_ctx *c)
 
 /* ---- the search --------------------------------------------------------------------- */
 
-/** One point found. */
-typedef struct geo_point {
-    const void *m;  /* the member (the source set's bytes) */
-    size_t len;
-    double dist;    /* metres from the centre */
-    double score;   /* its geohash */
-} geo_point;
-
-typedef struct geo_found {
-    geo_point *p;
-    size_t n, cap;
-} geo_found;
-
-static int found_push(geo_found *f, const pzset_entry *e, double dist)
-{
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        geo_point *p = realloc(f->p, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        f->p = p;
-        f->cap = cap;
-    }
-    geo_point *g = &f->p[f->n++];
-    g->m = pzset_entry_member(e, &g->len);
-    g->dist = dist;
-    g->score = pzset_entry_score(e);
-    return 0;
-}
-
-/* The points of one square: scores in [min, max) (geoGetPointsInRange()). */
-static int read_square(const pzset *z, geohash_bits h, const geohash_shape *s,
-                       geo_found *f, size_t limit)
-{
-    geohash_bits next = h;
-    next.bits++;
-    double min = (double)geohash_align52(h);
-    double max = (double)geohash_align52(next);
-    pzset_iter it;
-    pzset_iter_seek(&it, z, pzset_rank_of_score(z, min, false));
-    for (; pzset_iter_valid(&it); pzset_iter_next(&it)) {
-        const pzset_entry *e = pzset_iter_entry(&it);
-        double score = pzset_entry_score(e);
-        if (!(score < max))
-            break;
-        double lon, lat, dist;
-        geohash_decode_score(score, &lon, &lat);
-        if (geohash_in_shape(s, lon, lat, &dist) && found_push(f, e, dist) < 0)
-            return -1;
-        if (f->n && limit && f->n >= limit)
-            break;
-    }
-    return 0;
-}
-
-/* Every square of the search, in Redis's order (membersOfAllNeighbors()). */
-static int search(const pzset *z, const geohash_shape *s, geo_found *f,
-                  size_t limit)
-{
-    geohash_bits sq[9];
-    geohash_search_areas(s, sq);
-    size_t last = 0;
-    for (size_t i = 0; i < 9; i++) {
-        if (sq[i].bits == 0 && sq[i].step == 0)
-            continue;
-        if (last && sq[i].bits == sq[last].bits && sq[i].step == sq[last].step)
-            continue;
-        if (f->n && limit && f->n >= limit)
-            break;
-        if (read_square(z, sq[i], s, f, limit) < 0)
-            return -1;
-        last = i;
-    }
-    return 0;
-}
-
-static int by_dist_asc(const void *a, const void *b)
-{
-    double x = ((const geo_point *)a)->dist, y = ((const geo_point *)b)->dist;
-    return x > y ? 1 : x == y ? 0 : -1;
-}
-
-static int by_dist_desc(const void *a, const void *b)
-{
-    return -by_dist_asc(a, b);
-}
-
 enum { GEO_COORDS = 1, GEO_MEMBER = 2, GEO_SEARCH = 4, GEO_SEARCHSTORE = 8 };
 enum { SORT_NONE, SORT_ASC, SORT_DESC };
 
@@ -350,12 +263,11 @@ static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
     if (count != 0 && sort == SORT_NONE && !any)
         sort = SORT_ASC;
 
-    geo_found f = { 0 };
-    int rc = search(z, &s, &f, any ? (size_t)count : 0);
+    geohash_found f = { 0 };
+    int rc = geohash_search(z, &s, any ? (size_t)count : 0, &f);
     value *r = NULL;
     if (rc == 0 && sort != SORT_NONE)
-        qsort(f.p, f.n, sizeof(*f.p),
-              sort == SORT_ASC ? by_dist_asc : by_dist_desc);
+        geohash_sort(&f, sort == SORT_DESC);
     size_t keep = count == 0 || f.n < (size_t)count ? f.n : (size_t)count;
     if (rc == 0 && keep > 0) {
         r = zset_result_new();
@@ -363,11 +275,11 @@ static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
         for (size_t i = 0; i < keep && rc == 0; i++) {
             pzset *out;
             double d = f.p[i].dist / s.conversion;
-            rc = pzset_add(value_edit_zset(r), f.p[i].m, f.p[i].len,
+            rc = pzset_add(value_edit_zset(r), f.p[i].member, f.p[i].len,
                            storedist ? d : f.p[i].score, &out);
         }
     }
-    free(f.p);
+    geohash_found_free(&f);
     if (rc < 0) {
         value_free(r);
         errno = ENOMEM;

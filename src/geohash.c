@@ -10,8 +10,10 @@
  */
 #include "geohash.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /* Degrees to radians and back, with Redis's factor (D_R in
  * geohash_helper.c): M_PI / 180 rounded once to a double. */
@@ -264,4 +266,99 @@ bool geohash_in_shape(const geohash_shape *s, double lon, double lat,
         return false;
     *dist = geohash_distance(s->lon, s->lat, lon, lat);
     return true;
+}
+
+/* ---- the search over a sorted set ---------------------------------------------- */
+
+static int found_push(geohash_found *f, const pzset_entry *e, double dist)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        geohash_point *p = realloc(f->p, cap * sizeof(*p));
+        if (!p) {
+            errno = ENOMEM;
+            return -1;
+        }
+        f->p = p;
+        f->cap = cap;
+    }
+    geohash_point *g = &f->p[f->n++];
+    g->member = pzset_entry_member(e, &g->len);
+    g->dist = dist;
+    g->score = pzset_entry_score(e);
+    return 0;
+}
+
+/* The points of one square: scores in [min, max) (geoGetPointsInRange()),
+ * the limit checked after each point, found or not, as Redis does. */
+static int read_square(const pzset *z, geohash_bits h, const geohash_shape *s,
+                       geohash_found *f, size_t limit)
+{
+    geohash_bits next = h;
+    next.bits++;
+    double min = (double)geohash_align52(h);
+    double max = (double)geohash_align52(next);
+    pzset_iter it;
+    pzset_iter_seek(&it, z, pzset_rank_of_score(z, min, false));
+    for (; pzset_iter_valid(&it); pzset_iter_next(&it)) {
+        const pzset_entry *e = pzset_iter_entry(&it);
+        double score = pzset_entry_score(e);
+        if (!(score < max))
+            break;
+        double lon, lat, dist;
+        geohash_decode_score(score, &lon, &lat);
+        if (geohash_in_shape(s, lon, lat, &dist) && found_push(f, e, dist) < 0)
+            return -1;
+        if (f->n && limit && f->n >= limit)
+            break;
+    }
+    return 0;
+}
+
+int geohash_search(const pzset *z, const geohash_shape *s, size_t limit,
+                   geohash_found *f)
+{
+    geohash_bits sq[9];
+    geohash_search_areas(s, sq);
+    size_t last = 0;
+    for (size_t i = 0; i < 9; i++) {
+        if (sq[i].bits == 0 && sq[i].step == 0)
+            continue;
+        /* "last" 0 means the centre's square, or none: Redis compares
+         * only from the second square read on. */
+        if (last && sq[i].bits == sq[last].bits && sq[i].step == sq[last].step)
+            continue;
+        if (f->n && limit && f->n >= limit)
+            break;
+        if (read_square(z, sq[i], s, f, limit) < 0)
+            return -1;
+        last = i;
+    }
+    return 0;
+}
+
+static int by_dist_asc(const void *a, const void *b)
+{
+    double x = ((const geohash_point *)a)->dist;
+    double y = ((const geohash_point *)b)->dist;
+    return x > y ? 1 : x == y ? 0 : -1;
+}
+
+static int by_dist_desc(const void *a, const void *b)
+{
+    return -by_dist_asc(a, b);
+}
+
+void geohash_sort(geohash_found *f, bool desc)
+{
+    /* glibc's qsort() is a merge sort (stable) at these sizes. */
+    if (f->n > 1)
+        qsort(f->p, f->n, sizeof(*f->p), desc ? by_dist_desc : by_dist_asc);
+}
+
+void geohash_found_free(geohash_found *f)
+{
+    free(f->p);
+    f->p = NULL;
+    f->n = f->cap = 0;
 }

@@ -26,7 +26,10 @@
 #define GEOHASH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "pzset.h"
 
 /** Bits per coordinate of a stored position (26 * 2 = 52). */
 #define GEOHASH_STEP_MAX 26
@@ -128,5 +131,50 @@ void geohash_search_areas(const geohash_shape *s, geohash_bits out[9]);
  */
 bool geohash_in_shape(const geohash_shape *s, double lon, double lat,
                       double *dist);
+
+/** One point a search found. */
+typedef struct geohash_point {
+    const void *member; /**< the member's bytes (the searched set's) */
+    size_t len;         /**< their length */
+    double dist;        /**< metres from the centre */
+    double score;       /**< its score (the geohash) */
+} geohash_point;
+
+/** The points of a search, in the order found. */
+typedef struct geohash_found {
+    geohash_point *p; /**< the points (malloc'ed) */
+    size_t n;         /**< how many */
+    size_t cap;       /**< allocated */
+} geohash_found;
+
+/**
+ * Search a geo set (membersOfAllNeighbors()): the nine squares of
+ * geohash_search_areas() in order, a square equal to the one read just
+ * before it skipped (but never right after the centre's, as in Redis),
+ * each square's scores [min, max) in score order, every point decoded and
+ * tested with geohash_in_shape().
+ * \param z     the sorted set.
+ * \param s     the search.
+ * \param limit stop once this many points are found (ANY), 0 for all.
+ * \param f     receives the points, appended; start it zeroed and free it
+ *              with geohash_found_free().  Members point into z.
+ * eturn 0, or -1 with errno ENOMEM (f holds what was found so far).
+ */
+int geohash_search(const pzset *z, const geohash_shape *s, size_t limit,
+                   geohash_found *f);
+
+/**
+ * Sort found points by distance (ASC or DESC), stable among equal
+ * distances.
+ * \param f    the points.
+ * \param desc true for farthest first.
+ */
+void geohash_sort(geohash_found *f, bool desc);
+
+/**
+ * Free the points' array.
+ * \param f the points (left empty).
+ */
+void geohash_found_free(geohash_found *f);
 
 #endif

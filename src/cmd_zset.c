@@ -133,6 +133,16 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
 
 /* ---- results --------------------------------------------------------------- */
 
+bool zset_fits_listpack(size_t n, size_t maxlen)
+{
+    return n <= PZSET_MAX_ENTRIES && maxlen <= PZSET_MAX_VALUE;
+}
+
+double zset_listpack_score(double s)
+{
+    return s == 0 ? 0.0 : s;
+}
+
 value *zset_result_new(void)
 {
     return value_new_collection(VALUE_ZSET, VALUE_NO_EXPIRY);
@@ -173,13 +183,25 @@ static pzset *edit_zset(cmd_ctx *c, size_t key_i)
 
 /* ---- ZADD, ZINCRBY ------------------------------------------------------------ */
 
+/* Whether Redis writes this pair into a listpack: the set is one now
+ * (pzset's flat form follows the same limits as it grows) and stays one
+ * with the member (zsetAdd() converts before inserting a member that
+ * would break a limit). */
+static bool lands_in_listpack(const pzset *z, size_t mlen, bool exists)
+{
+    if (strcmp(pzset_encoding(z), "listpack") != 0)
+        return false;
+    return exists || zset_fits_listpack(pzset_len(z) + 1, mlen);
+}
+
 /* One pair under the flags (zsetAdd()); the caller has ruled out NaN. */
 static int add_one(pzset *z, const resp_value *m, double score,
                    unsigned flags)
 {
     double cur;
     pzset *out;
-    if (pzset_score(z, m->str, m->len, &cur)) {
+    bool exists = pzset_score(z, m->str, m->len, &cur);
+    if (exists) {
         if (flags & ZSET_ADD_NX)
             return 0;
         if (flags & ZSET_ADD_INCR)
@@ -192,6 +214,8 @@ static int add_one(pzset *z, const resp_value *m, double score,
     } else if (flags & ZSET_ADD_XX) {
         return 0;
     }
+    if (lands_in_listpack(z, m->len, exists))
+        score = zset_listpack_score(score);
     return pzset_add(z, m->str, m->len, score, &out) < 0 ? -1 : 0;
 }
 

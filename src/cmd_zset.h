@@ -111,6 +111,23 @@ int zset_add_pairs(cmd_ctx *c, size_t key_i, unsigned flags, size_t n,
                    size_t stride);
 
 /**
+ * Whether Redis keeps a set of n members, the longest maxlen bytes, as a
+ * listpack (zset-max-listpack-entries 128, zset-max-listpack-value 64).
+ * \param n      members.
+ * \param maxlen the longest member's length.
+ * \return true when it fits.
+ */
+bool zset_fits_listpack(size_t n, size_t maxlen);
+
+/**
+ * The score a listpack holds for s: a listpack keeps scores as text,
+ * where -0 is written "0", so -0 becomes 0 (a skiplist keeps -0).
+ * \param s the score.
+ * \return s, or 0.0 for -0.
+ */
+double zset_listpack_score(double s);
+
+/**
  * Start a new sorted set to store (a *STORE result).
  * \return a VALUE_ZSET transient with no expiry, or NULL with errno
  *         ENOMEM.

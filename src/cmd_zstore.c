@@ -211,12 +211,63 @@ static int result_add(value *r, const void *m, size_t len, double score)
     return pzset_add(value_edit_zset(r), m, len, score, &out) < 0 ? -1 : 0;
 }
 
+/* A result being collected: members point into the inputs. */
+typedef struct items {
+    accum_slot *p;
+    size_t n, cap;
+} items;
+
+static int items_push(items *it, const void *m, size_t len, double score)
+{
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 16;
+        accum_slot *p = realloc(it->p, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        it->p = p;
+        it->cap = cap;
+    }
+    it->p[it->n++] = (accum_slot){ m, len, 0, score, true };
+    return 0;
+}
+
+/* The result set from the collected members (the used slots of p[0..n)).
+ * Redis builds it as a skiplist and converts it to a listpack when it
+ * fits (zsetConvertToListpackIfNeeded()), which turns -0 into 0. */
+static value *result_build(const accum_slot *p, size_t n)
+{
+    size_t count = 0, maxlen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].used)
+            continue;
+        count++;
+        if (p[i].len > maxlen)
+            maxlen = p[i].len;
+    }
+    bool lp = zset_fits_listpack(count, maxlen);
+    value *r = zset_result_new();
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].used)
+            continue;
+        double s = lp ? zset_listpack_score(p[i].score) : p[i].score;
+        if (result_add(r, p[i].m, p[i].len, s) < 0) {
+            value_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
 /* ---- ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE ------------------------------------ */
 
 enum { OP_UNION, OP_INTER, OP_DIFF };
 
-static int compute(zsrc *src, size_t n, int op, int agg, value *r)
+/* Compute the result into *out (NULL when out of memory). */
+static int compute(zsrc *src, size_t n, int op, int agg, value **out)
 {
+    *out = NULL;
     if (op == OP_UNION) {
         accum a = { 0 };
         int rc = 0;
@@ -229,15 +280,12 @@ static int compute(zsrc *src, size_t n, int op, int agg, value *r)
             while (rc == 0 && zsrc_iter_next(&it, &m, &len, &s))
                 rc = accum_add(&a, m, len, weighted(src[i].weight, s), agg);
         }
-        for (size_t j = 0; j < a.cap && rc == 0; j++)
-            if (a.slots[j].used)
-                rc = result_add(r, a.slots[j].m, a.slots[j].len,
-                                a.slots[j].score);
+        if (rc == 0)
+            *out = result_build(a.slots, a.cap);
         free(a.slots);
-        if (rc < 0)
-            errno = ENOMEM;
-        return rc;
+        return *out ? 0 : -1;
     }
+    items res = { 0 };
     zsrc_iter it;
     const void *m;
     size_t len;
@@ -259,10 +307,14 @@ static int compute(zsrc *src, size_t n, int op, int agg, value *r)
                 if (zsrc_find(&src[j], m, len, &v))
                     break;
         }
-        if (j == n && result_add(r, m, len, score) < 0)
+        if (j == n && items_push(&res, m, len, score) < 0) {
+            free(res.p);
             return -1;
+        }
     }
-    return 0;
+    *out = result_build(res.p, res.n);
+    free(res.p);
+    return *out ? 0 : -1;
 }
 
 /* Z{UNION,INTER,DIFF}STORE destination numkeys key [key ...]
@@ -325,9 +377,8 @@ static int zsetop_store(cmd_ctx *c, int op)
     }
     if (op != OP_DIFF)
         qsort(src, (size_t)n, sizeof(*src), by_size);
-    value *r = zset_result_new();
-    if (!r || compute(src, (size_t)n, op, agg, r) < 0) {
-        value_free(r);
+    value *r;
+    if (compute(src, (size_t)n, op, agg, &r) < 0) {
         errno = ENOMEM;
         rc = -1;
         goto out;
@@ -346,8 +397,14 @@ static int cmd_zdiffstore(cmd_ctx *c) { return zsetop_store(c, OP_DIFF); }
 
 /* ---- ZRANGESTORE ---------------------------------------------------------------- */
 
-/* Copy the ranks [first, end) of z into a new result and store it. */
-static int store_ranks(cmd_ctx *c, const pzset *z, size_t first, size_t end)
+/* Copy the ranks [first, end) of z into a new result, in the order
+ * Redis emits them (descending for REV), and store it.  Redis starts the
+ * result as a listpack when lp (a rank range of at most 128 members, or
+ * any score or lex range) and converts it to a skiplist at the first
+ * member that breaks a limit, so -0 becomes 0 in the members added
+ * before that point only. */
+static int store_ranks(cmd_ctx *c, const pzset *z, size_t first, size_t end,
+                       bool rev, bool lp)
 {
     value *r = NULL;
     if (first < end) {
@@ -355,15 +412,24 @@ static int store_ranks(cmd_ctx *c, const pzset *z, size_t first, size_t end)
         if (!r)
             return -1;
         pzset_iter it;
-        pzset_iter_seek(&it, z, first);
-        for (size_t k = first; k < end; k++, pzset_iter_next(&it)) {
+        pzset_iter_seek(&it, z, rev ? end - 1 : first);
+        for (size_t k = 0; k < end - first; k++) {
             const pzset_entry *e = pzset_iter_entry(&it);
             size_t len;
             const void *m = pzset_entry_member(e, &len);
-            if (result_add(r, m, len, pzset_entry_score(e)) < 0) {
+            double score = pzset_entry_score(e);
+            if (lp && !zset_fits_listpack(k + 1, len))
+                lp = false;
+            if (lp)
+                score = zset_listpack_score(score);
+            if (result_add(r, m, len, score) < 0) {
                 value_free(r);
                 return -1;
             }
+            if (rev)
+                pzset_iter_prev(&it);
+            else
+                pzset_iter_next(&it);
         }
     }
     return zset_store_result(c, 1, r);
@@ -429,12 +495,13 @@ static int cmd_zrangestore(cmd_ctx *c)
         if (start > stop || start >= len)
             return zset_store_result(c, 1, NULL);
         if (stop >= len) stop = len - 1;
+        bool lp = zset_fits_listpack((size_t)(stop - start + 1), 0);
         if (rev) {
             long long s = len - 1 - stop;
             stop = len - 1 - start;
             start = s;
         }
-        return store_ranks(c, z, (size_t)start, (size_t)stop + 1);
+        return store_ranks(c, z, (size_t)start, (size_t)stop + 1, rev, lp);
     }
     size_t first, end;
     zset_range_ranks(z, &r, empty, &first, &end);
@@ -449,9 +516,9 @@ static int cmd_zrangestore(cmd_ctx *c)
                       ? avail : (size_t)limit;
     if (rev)
         return store_ranks(c, z, end - (size_t)offset - take,
-                           end - (size_t)offset);
+                           end - (size_t)offset, true, true);
     return store_ranks(c, z, first + (size_t)offset,
-                       first + (size_t)offset + take);
+                       first + (size_t)offset + take, false, true);
 }
 
 /** The commands that store a computed sorted set. */

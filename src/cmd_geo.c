@@ -276,7 +276,7 @@ static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
             pzset *out;
             double d = f.p[i].dist / s.conversion;
             rc = pzset_add(value_edit_zset(r), f.p[i].member, f.p[i].len,
-                           storedist ? d : f.p[i].score, &out);
+                           storedist ? d : f.p[i].score, &out) < 0 ? -1 : 0;
         }
     }
     geohash_found_free(&f);

@@ -19,6 +19,18 @@
  * (inf + -inf) before anything changes.  A set emptied by a removal is
  * deleted, as Redis never keeps an empty collection.
  *
+ * -0 and the listpack.  Redis keeps a small sorted set as a listpack,
+ * where a score is text and -0 is written "0": ZADD of -0 into a small
+ * set stores 0, into a skiplist stores -0 (and SAVE writes each as it is
+ * held).  So a score added where Redis would write a listpack is
+ * normalised (lands_in_listpack()).  pzset's flat form follows Redis's
+ * limits while a set grows, which is what that test reads; Redis never
+ * turns a skiplist back into a listpack on removals, while pzset goes
+ * flat again at 64 members, so a -0 added to a set that once outgrew the
+ * limits and then shrank that far is stored as 0 here and -0 by Redis:
+ * the one known difference.  Lex ranges (ZREMRANGEBYLEX) are exact over
+ * sets whose scores are all equal, the only case Redis defines.
+ *
  * The shared parsers (doubles as string2d(), score and lex ranges as
  * zslParseRange() and zslParseLexRange()) are here too and declared in
  * cmd_zset.h for cmd_zstore.c and cmd_geo.c.

@@ -14,9 +14,16 @@
  *    server and by geohash_search() over a pzset with the same scores;
  *    the stored members and scores must be equal bit for bit (the
  *    server's scores are read back with ZRANGE WITHSCORES, whose %.17g
- *    text reads back to the same double).
+ *    text reads back to the same double);
+ *  - through the applier, with the oracle (tests/util/oracle.h) in DIRECT
+ *    and AOF modes: GEOADD's options and every error text, every
+ *    GEOSEARCHSTORE / GEORADIUS / GEORADIUSBYMEMBER store form and error,
+ *    and seeded random GEOADDs and searches, each ending with
+ *    oracle_check() (the server's SAVE equal to the applier's keyspace).
  */
 #include "geohash.h"
+
+#include "oracle.h"
 
 #include "redis_server.h"
 #include "resp_client.h"
@@ -350,6 +357,201 @@ START_TEST(search_matches_redis)
 }
 END_TEST
 
+/* ---- through the applier (the oracle) ------------------------------------------------- */
+
+#define C(...) oracle_cmd(o, __VA_ARGS__, NULL)
+#define E(...) oracle_expect_error(o, __VA_ARGS__, NULL)
+
+/* Loop index -> mode: even DIRECT, odd AOF (GEOADD arrives as ZADD,
+ * the searches as typed). */
+static oracle *start(int i)
+{
+    oracle *o = oracle_start(i / 2 % 2 ? "hamt" : "cow",
+                             i % 2 ? ORACLE_AOF : ORACLE_DIRECT);
+    ck_assert_ptr_nonnull(o);
+    return o;
+}
+
+START_TEST(geoadd_forms)
+{
+    oracle *o = start(_i);
+    C("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269",
+      "37.502669", "Catania");
+    C("GEOADD", "g", "NX", "0", "0", "Palermo", "1", "1", "Null");
+    C("GEOADD", "g", "XX", "CH", "2", "2", "Null", "3", "3", "Nobody");
+    C("GEOADD", "g", "CH", "XX", "180", "85.05112878", "Catania");
+    C("GEOADD", "g", "-180", "-85.05112878", "corner", "-0", "-0", "zero");
+    C("GEOADD", "nokey", "XX", "1", "1", "a");
+    E("GEOADD", "g", "200", "10", "m");
+    E("GEOADD", "g", "10", "86", "m");
+    E("GEOADD", "g", "-180.0000001", "0", "m");
+    E("GEOADD", "g", "x", "10", "m");
+    E("GEOADD", "g", "10", "nan", "m");
+    E("GEOADD", "g", "1", "2", "m", "3", "x", "n");
+    E("GEOADD", "g", "1", "2", "m", "3");
+    E("GEOADD", "g", "NX", "XX", "1", "2", "m");
+    E("GEOADD", "g", "NX", "CH", "CH");
+    E("GEOADD", "g", "GT", "1", "2", "m");
+    oracle_check(o);
+    oracle_stop(o);
+}
+END_TEST
+
+START_TEST(search_store_forms)
+{
+    oracle *o = start(_i);
+    C("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269",
+      "37.502669", "Catania", "12.758489", "38.788135", "edge1", "17.241510",
+      "38.788135", "edge2", "13.5", "38.0", "near");
+    C("GEOSEARCHSTORE", "d1", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200",
+      "km", "ASC");
+    C("GEOSEARCHSTORE", "d2", "g", "FROMMEMBER", "Palermo", "BYBOX", "400",
+      "400", "km", "DESC", "COUNT", "2", "STOREDIST");
+    C("GEOSEARCHSTORE", "d3", "g", "fromlonlat", "15", "37", "bybox", "400",
+      "400", "km", "count", "1", "any");
+    C("GEOSEARCHSTORE", "d4", "g", "FROMLONLAT", "15", "37", "BYRADIUS",
+      "200000", "m", "STOREDIST", "STOREDIST");
+    C("GEORADIUS", "g", "15", "37", "200", "km", "STORE", "r1");
+    C("GEORADIUS", "g", "15", "37", "200", "mi", "STOREDIST", "r2", "DESC",
+      "COUNT", "3");
+    C("GEORADIUS", "g", "15", "37", "656168", "ft", "STORE", "r3", "STOREDIST",
+      "r4");
+    C("GEORADIUSBYMEMBER", "g", "Palermo", "100", "km", "STOREDIST", "r5",
+      "ASC");
+    C("GEORADIUS", "g", "15", "37", "200", "km", "WITHDIST", "ASC"); /* read */
+    oracle_check(o);
+    /* Empty results and missing sources delete the destination. */
+    C("GEOSEARCHSTORE", "d1", "g", "FROMLONLAT", "-100", "-40", "BYRADIUS",
+      "1", "m");
+    C("GEOSEARCHSTORE", "d2", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1",
+      "m");
+    C("GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "r1");
+    C("GEORADIUSBYMEMBER", "nokey", "x", "notanumber", "km", "STORE", "r2");
+    C("GEOSEARCHSTORE", "g2", "g", "FROMMEMBER", "near", "BYRADIUS", "0", "m");
+    oracle_check(o);
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
+      "km", "COUNT", "0");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
+      "km", "COUNT", "x");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
+      "km", "ANY");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
+      "km", "WITHDIST");
+    E("GEOSEARCHSTORE", "x", "g", "FROMMEMBER", "nosuch", "BYRADIUS", "1",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMMEMBER", "Palermo", "FROMLONLAT", "1",
+      "1", "BYRADIUS", "1", "km");
+    E("GEOSEARCHSTORE", "x", "g", "BYRADIUS", "1", "km", "ASC", "ASC");
+    E("geosearchstore", "x", "g", "FROMLONLAT", "1", "1", "ASC", "ASC");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "1",
+      "parsec");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "-1",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "x",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYBOX", "x", "1",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYBOX", "1", "x",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYBOX", "1", "-1",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "100", "BYBOX", "1", "1",
+      "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYBOX", "1", "1",
+      "km", "BYRADIUS", "1", "km");
+    E("GEOSEARCHSTORE", "x", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "1",
+      "km", "STORE", "y");
+    E("GEORADIUS", "g", "15", "37", "200", "km", "STORE", "r1", "WITHCOORD");
+    E("GEORADIUS", "g", "15", "37", "200", "km", "STORE");
+    E("GEORADIUS", "g", "200", "37", "200", "km", "STORE", "r1");
+    E("GEORADIUS", "g", "15", "37", "-1", "km", "STORE", "r1");
+    E("GEORADIUSBYMEMBER", "g", "nosuch", "1", "km", "STORE", "r1");
+    E("GEORADIUSBYMEMBER", "g", "Palermo", "1", "yd", "STORE", "r1");
+    E("GEORADIUS", "g", "15", "37", "200", "km", "FROMMEMBER", "x");
+    oracle_check(o);
+    oracle_stop(o);
+}
+END_TEST
+
+START_TEST(random_searches)
+{
+    oracle *o = start(_i);
+    rng_state = 0x6e0ull + (uint64_t)_i * 104729;
+    double clon = rnd_in(-170, 170), clat = rnd_in(-60, 60);
+    long n = test_scale(300, 40);
+    char a[6][32], m[32], cnt[16];
+    for (long step = 0; step < n; step++) {
+        unsigned op = (unsigned)(rnd() % 10);
+        dtext(a[0], 32, clon + rnd_in(-1, 1));
+        dtext(a[1], 32, clat + rnd_in(-1, 1));
+        if (op < 5) {
+            snprintf(m, sizeof m, "p%u", (unsigned)(rnd() % 200));
+            C("GEOADD", rnd() % 4 ? "g" : "h", a[0], a[1], m);
+            continue;
+        }
+        const char *argv[24];
+        size_t argc = 0;
+        const char *units4[] = {"m", "km", "ft", "mi"};
+        unsigned u = (unsigned)(rnd() % 4);
+        double scale = 1.0 / unit_m[u];
+        dtext(a[2], 32, rnd_in(0, 150000) * scale);
+        dtext(a[3], 32, rnd_in(0, 150000) * scale);
+        const char *dst = rnd() % 2 ? "d" : "g2";
+        if (op < 8) {
+            argv[argc++] = "GEOSEARCHSTORE";
+            argv[argc++] = dst;
+            argv[argc++] = "g";
+            if (rnd() % 3 == 0) {
+                snprintf(m, sizeof m, "p%u", (unsigned)(rnd() % 200));
+                argv[argc++] = "FROMMEMBER";
+                argv[argc++] = m;
+            } else {
+                argv[argc++] = "FROMLONLAT";
+                argv[argc++] = a[0];
+                argv[argc++] = a[1];
+            }
+            if (rnd() % 2) {
+                argv[argc++] = "BYRADIUS";
+                argv[argc++] = a[2];
+            } else {
+                argv[argc++] = "BYBOX";
+                argv[argc++] = a[2];
+                argv[argc++] = a[3];
+            }
+            argv[argc++] = units4[u];
+        } else {
+            argv[argc++] = "GEORADIUS";
+            argv[argc++] = "g";
+            argv[argc++] = a[0];
+            argv[argc++] = a[1];
+            argv[argc++] = a[2];
+            argv[argc++] = units4[u];
+        }
+        unsigned sort = (unsigned)(rnd() % 3);
+        if (sort == 1) argv[argc++] = "ASC";
+        if (sort == 2) argv[argc++] = "DESC";
+        if (rnd() % 2) {
+            snprintf(cnt, sizeof cnt, "%u", 1 + (unsigned)(rnd() % 20));
+            argv[argc++] = "COUNT";
+            argv[argc++] = cnt;
+            if (rnd() % 3 == 0) argv[argc++] = "ANY";
+        }
+        bool dist = rnd() % 2;
+        if (op < 8) {
+            if (dist) argv[argc++] = "STOREDIST";
+        } else {
+            argv[argc++] = dist ? "STOREDIST" : "STORE";
+            argv[argc++] = dst;
+        }
+        oracle_cmdv(o, argc, argv, NULL);
+        if (step % 100 == 99)
+            oracle_check(o);
+    }
+    oracle_check(o);
+    oracle_stop(o);
+}
+END_TEST
+
 Suite *ch09_geo_suite(void)
 {
     Suite *s = suite_create("ch09_geo");
@@ -358,5 +560,11 @@ Suite *ch09_geo_suite(void)
     tcase_add_test(tc, decode_and_distance_match_redis);
     tcase_add_loop_test(tc, search_matches_redis, 0, 2);
     suite_add_tcase(s, tc);
+    TCase *to = test_tcase("applier", 120);
+    tcase_add_checked_fixture(to, NULL, oracle_teardown);
+    tcase_add_loop_test(to, geoadd_forms, 0, 4);
+    tcase_add_loop_test(to, search_store_forms, 0, 4);
+    tcase_add_loop_test(to, random_searches, 0, 4);
+    suite_add_tcase(s, to);
     return s;
 }

@@ -33,11 +33,13 @@
 
 /** Bits per coordinate of a stored position (26 * 2 = 52). */
 #define GEOHASH_STEP_MAX 26
-/** Longitude limits (degrees). */
+/** Lowest longitude (degrees). */
 #define GEOHASH_LON_MIN (-180.0)
+/** Highest longitude (degrees). */
 #define GEOHASH_LON_MAX 180.0
-/** Latitude limits (degrees), those of EPSG:3857. */
+/** Lowest latitude (degrees), the limit of EPSG:3857. */
 #define GEOHASH_LAT_MIN (-85.05112878)
+/** Highest latitude (degrees). */
 #define GEOHASH_LAT_MAX 85.05112878
 /** Redis's earth radius in metres (EARTH_RADIUS_IN_METERS). */
 #define GEOHASH_EARTH_RADIUS 6372797.560856
@@ -50,14 +52,17 @@ typedef struct geohash_bits {
 
 /** The rectangle of the map a geohash covers. */
 typedef struct geohash_area {
-    double lon_min, lon_max; /**< longitude range (degrees) */
-    double lat_min, lat_max; /**< latitude range (degrees) */
+    double lon_min; /**< west edge (degrees) */
+    double lon_max; /**< east edge (degrees) */
+    double lat_min; /**< south edge (degrees) */
+    double lat_max; /**< north edge (degrees) */
 } geohash_area;
 
 /** A search: around a centre, within a radius or a box. */
 typedef struct geohash_shape {
     bool box;          /**< false: radius; true: width x height box */
-    double lon, lat;   /**< the centre (degrees) */
+    double lon;        /**< the centre's longitude (degrees) */
+    double lat;        /**< the centre's latitude (degrees) */
     double conversion; /**< metres per unit (km: 1000) */
     double radius;     /**< radius in units (radius search) */
     double width;      /**< box width in units */
@@ -158,7 +163,8 @@ typedef struct geohash_found {
  * \param limit stop once this many points are found (ANY), 0 for all.
  * \param f     receives the points, appended; start it zeroed and free it
  *              with geohash_found_free().  Members point into z.
- * eturn 0, or -1 with errno ENOMEM (f holds what was found so far).
+ * 
+eturn 0, or -1 with errno ENOMEM (f holds what was found so far).
  */
 int geohash_search(const pzset *z, const geohash_shape *s, size_t limit,
                    geohash_found *f);

@@ -30,5 +30,8 @@ const cmd_spec *const cmd_tables[] = {
     cmd_expire_table,
     cmd_restore_table,
     cmd_sort_table,
+    cmd_zset_table,
+    cmd_zstore_table,
+    cmd_geo_table,
     NULL,
 };

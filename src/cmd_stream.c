@@ -33,6 +33,7 @@
  */
 #include "cmd_stream_private.h"
 
+#include "alloc.h"
 #include "cmd_num.h"
 #include "value.h"
 
@@ -436,7 +437,7 @@ static int xadd_cmd(cmd_ctx *c)
     if (total > XS_ENTRY_MAX_BYTES)
         return cmd_error(c, "ERR Elements are too large to be stored");
 
-    pstream_str *fv = malloc(2 * nfields * sizeof *fv);
+    pstream_str *fv = xmalloc(2 * nfields * sizeof *fv);
     if (fv == NULL) {
         errno = ENOMEM;
         return -1;
@@ -484,7 +485,7 @@ static int xdel_cmd(cmd_ctx *c)
     if (cur == NULL)
         return 0; /* 0, before the IDs are even parsed */
     size_t n = c->argc - 2;
-    pstream_id *ids = malloc(n * sizeof *ids);
+    pstream_id *ids = xmalloc(n * sizeof *ids);
     if (ids == NULL) {
         errno = ENOMEM;
         return -1;

@@ -30,6 +30,7 @@
  */
 #include "cmd_stream_private.h"
 
+#include "alloc.h"
 #include "cmd_num.h"
 #include "value.h"
 
@@ -98,7 +99,9 @@ static const struct {
 
 static int xgroup_cmd(cmd_ctx *c)
 {
-    /* What Redis's dispatcher checks before xgroupCommand() runs. */
+    /* What Redis's dispatcher checks before xgroupCommand() runs (the
+     * applier's dispatcher checks it too, from the "xgroup|..." entries;
+     * the handler does not rely on that). */
     size_t sub = sizeof xgroup_subs / sizeof xgroup_subs[0];
     for (size_t k = 0; k < sizeof xgroup_subs / sizeof xgroup_subs[0]; k++)
         if (kw(c, 1, xgroup_subs[k].name))
@@ -226,7 +229,7 @@ static int xack_cmd(cmd_ctx *c)
     if (cur == NULL || group_of(c, cur, 2) == NULL)
         return 0; /* 0, before the IDs are parsed */
     size_t n = c->argc - 3;
-    pstream_id *ids = malloc(n * sizeof *ids);
+    pstream_id *ids = xmalloc(n * sizeof *ids);
     if (ids == NULL)
         return nomem();
     for (size_t j = 0; j < n; j++) {
@@ -429,7 +432,7 @@ static int xautoclaim_cmd(cmd_ctx *c)
     /* First, reading only: what to drop and what to claim. */
     typedef struct { pstream_id id; bool drop; uint64_t count; } act;
     size_t cap = (size_t)(count < 1024 ? count : 1024), n = 0;
-    act *acts = malloc(cap * sizeof *acts);
+    act *acts = xmalloc(cap * sizeof *acts);
     if (acts == NULL)
         return nomem();
     long long attempts = count * 10;
@@ -442,7 +445,7 @@ static int xautoclaim_cmd(cmd_ctx *c)
         if (!drop && minidle && now - nack->delivery_time_ms < minidle)
             continue;
         if (n == cap) {
-            act *m = realloc(acts, 2 * cap * sizeof *acts);
+            act *m = xrealloc(acts, 2 * cap * sizeof *acts);
             if (m == NULL) {
                 free(acts);
                 return nomem();
@@ -522,7 +525,7 @@ static int xreadgroup_cmd(cmd_ctx *c)
         return cmd_error(c, CMD_ERR_SYNTAX);
     if (gi == 0)
         return cmd_error(c, "ERR Missing GROUP option for XREADGROUP");
-    pstream_id *ids = malloc((nstreams ? nstreams : 1) * sizeof *ids);
+    pstream_id *ids = xmalloc((nstreams ? nstreams : 1) * sizeof *ids);
     if (ids == NULL)
         return nomem();
     int rc = 0;
@@ -581,7 +584,7 @@ static int xreadgroup_cmd(cmd_ctx *c)
          * redeliver). */
         size_t cap = 16, n = 0;
         free(got);
-        got = malloc(cap * sizeof *got);
+        got = xmalloc(cap * sizeof *got);
         if (got == NULL) {
             rc = nomem();
             break;
@@ -617,7 +620,7 @@ static int xreadgroup_cmd(cmd_ctx *c)
                 }
             }
             if (n == cap) {
-                pstream_id *m = realloc(got, 2 * cap * sizeof *got);
+                pstream_id *m = xrealloc(got, 2 * cap * sizeof *got);
                 if (m == NULL) {
                     rc = nomem();
                     break;
@@ -661,6 +664,12 @@ static int xreadgroup_cmd(cmd_ctx *c)
 /** The consumer-group commands (arity as Redis's COMMAND INFO). */
 const cmd_spec cmd_xgroup_table[] = {
     { "xgroup", -2, CMD_WRITE, xgroup_cmd },
+    { "xgroup|create", -5, CMD_WRITE, xgroup_cmd },
+    { "xgroup|setid", -5, CMD_WRITE, xgroup_cmd },
+    { "xgroup|destroy", 4, CMD_WRITE, xgroup_cmd },
+    { "xgroup|createconsumer", 5, CMD_WRITE, xgroup_cmd },
+    { "xgroup|delconsumer", 5, CMD_WRITE, xgroup_cmd },
+    { "xgroup|help", 2, CMD_NOTDATA, xgroup_cmd },
     { "xack", -4, CMD_WRITE, xack_cmd },
     { "xclaim", -6, CMD_WRITE, xclaim_cmd },
     { "xautoclaim", -6, CMD_WRITE, xautoclaim_cmd },

@@ -23,5 +23,7 @@ const cmd_spec *const cmd_tables[] = {
     cmd_txn_table,
     cmd_db_table,
     cmd_server_table,
+    cmd_stream_table,
+    cmd_xgroup_table,
     NULL,
 };

@@ -33,5 +33,7 @@ const cmd_spec *const cmd_tables[] = {
     cmd_zset_table,
     cmd_zstore_table,
     cmd_geo_table,
+    cmd_stream_table,
+    cmd_xgroup_table,
     NULL,
 };

@@ -126,7 +126,8 @@ typedef struct aof_reader {
     const char *name;     /**< its name in messages (not owned) */
     resp_parser p;        /**< the parser; p.offset is the file offset */
     unsigned char *buf;   /**< AOF_READ_SIZE bytes */
-    size_t len, pos;      /**< bytes in buf, bytes consumed */
+    size_t len;           /**< bytes in buf */
+    size_t pos;           /**< bytes of buf consumed */
     bool eof;             /**< read() returned 0 */
     bool in_note;         /**< inside an annotation line ('#...') */
     uint64_t cmd_offset;  /**< offset of the command last returned, or of

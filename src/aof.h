@@ -211,7 +211,9 @@ typedef struct aof_result {
     uint64_t refused;       /**< commands refused, every file */
     uint64_t rdb_keys;      /**< keys from RDB parts */
     uint64_t bytes;         /**< bytes read */
-    uint64_t batches;       /**< cmd_applier_flush() calls that published */
+    uint64_t batches;       /**< cmd_applier_flush() calls (each publishes
+                                 what is pending, unless a MULTI waits for
+                                 its EXEC) */
     bool truncated;         /**< the last file ended inside a command (or
                                  an open MULTI) and that tail was dropped */
     uint64_t truncated_offset; /**< then: where the dropped tail starts */

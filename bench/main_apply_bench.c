@@ -444,6 +444,11 @@ int main(int argc, char **argv)
         n = 20000;
         reps = 2;
     }
+    char cmdline[300] = "build/apply-bench";
+    for (int i = 1; i < argc; i++) {
+        size_t used = strlen(cmdline);
+        snprintf(cmdline + used, sizeof cmdline - used, " %s", argv[i]);
+    }
     if (reps < 1 || reps > 16 || n < 100) {
         fprintf(stderr, "apply-bench: -r 1..16, -n at least 100\n");
         return 2;
@@ -547,10 +552,10 @@ int main(int argc, char **argv)
                    "redis-server\n\n");
         fprintf(f, "Machine: %s.  redis-server %s.  %lu commands per "
                    "workload, %d repeats taking turns (redis-server, then "
-                   "each variant), %.0f s in all.  Command: `make "
-                   "bench-apply%s`.\n\n", machine,
-                version[0] ? version : "?", n, reps, wall,
-                quick ? " QUICK=1" : "");
+                   "each variant), %.0f s in all.  Command: `%s` (`make "
+                   "bench-apply` runs it with the defaults: 1M commands, "
+                   "3 repeats).\n\n", machine,
+                version[0] ? version : "?", n, reps, wall, cmdline);
         fprintf(f, "redis-server's time is its own log line \"DB loaded "
                    "from append only file: X seconds\" (3 decimals); ours "
                    "is aof_load() into a fresh 16-database keyspace, "

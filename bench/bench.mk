@@ -16,6 +16,10 @@
 #                      memory per element against a real redis-server
 #                      (about 10 minutes on 2 CPUs); QUICK=1: up to 10k,
 #                      no redis, seconds, results in build/ (CI)
+#   make bench-apply   chapter 9: redis-server loading an AOF at start-up
+#                      against aof_load() over every store variant, six
+#                      workloads of 1M commands, 3 repeats (a few minutes);
+#                      QUICK=1: 20k commands, results in build/ (CI)
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
 # bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
@@ -37,7 +41,7 @@ BENCH_UTIL_OBJ := $(BUILD)/obj/tests/util/redis_server.o $(BUILD)/obj/tests/util
 $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): $(BENCH_UTIL_OBJ)
 $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): LDLIBS += $(LIB)
 
-.PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values
+.PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values bench-apply
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
@@ -52,10 +56,11 @@ bench-seed: $(BUILD)/bench
 	@echo "(claims from the quick profile's short runs; make bench-full for longer ones)"
 	@$(BUILD)/bench --profile quick --quiet | sed -n "/^### The seed's claims/,\$$p"
 
-bench-smoke: $(BUILD)/bench $(BUILD)/values-bench
+bench-smoke: $(BUILD)/bench $(BUILD)/values-bench $(BUILD)/apply-bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke
 	$(BUILD)/values-bench -q -o $(BUILD) -s bench-values-smoke > /dev/null
+	$(BUILD)/apply-bench -q -o $(BUILD) -s bench-apply-smoke > /dev/null
 
 # Chapter 8's figures: bench/results/ch08-values.{md,csv} and
 # ch08-values-{writes,reads}.svg; QUICK=1 writes build/bench-values-quick.*
@@ -63,6 +68,13 @@ bench-values: $(BUILD)/values-bench
 	@mkdir -p bench/results
 	@command -v redis-server >/dev/null || $(MAKE) deps
 	$(BUILD)/values-bench $(if $(filter 1,$(QUICK)),-q -o $(BUILD))
+
+# Chapter 9's figure: bench/results/ch09-apply.{md,csv,svg}; QUICK=1
+# writes build/bench-apply-quick.*
+bench-apply: $(BUILD)/apply-bench
+	@mkdir -p bench/results
+	@command -v redis-server >/dev/null || $(MAKE) deps
+	$(BUILD)/apply-bench $(if $(filter 1,$(QUICK)),-q)
 
 bench-full: $(BUILD)/bench
 	@mkdir -p bench/results

@@ -153,9 +153,9 @@ bool cmd_arg_is(const cmd_ctx *c, size_t i, const char *kw);
 int cmd_arg_int(cmd_ctx *c, size_t i, long long *out);
 
 /**
- * Parse argument i as a double the way Redis does for scores and
- * increments (string2ld()/strtold: "inf", "-inf" allowed, NaN refused,
- * no spaces).
+ * Parse argument i as a double the way Redis 7.0 does for scores
+ * (string2d(): strtod, "inf" and "-inf" allowed, NaN refused, no spaces);
+ * INCRBYFLOAT's long double has its own parser in cmd_num.h.
  * \param c   the context.
  * \param i   the argument index.
  * \param out receives the number.

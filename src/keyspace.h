@@ -211,9 +211,13 @@ const value *keyspace_lookup(keyspace *ks, unsigned db, const void *key,
  * \param db   the database.
  * \param key  key bytes, copied.
  * \param klen key length.
- * \param v    the value; the batch takes it, even on failure.  A transient
- *             is sealed at commit.  The same value may be stored under
- *             several keys if each holds a reference (value_retain()).
+ * \param v    the value; the batch takes it, even on failure, except
+ *             when v is already the key's pending value (a transient from
+ *             keyspace_edit() put back): then nothing changes and the
+ *             caller's reference, if it holds one, stays the caller's.  A
+ *             transient is sealed at commit.  The same value may be stored
+ *             under several keys if each holds a reference
+ *             (value_retain()).
  * \return 0, or -1 with errno ENOMEM (the batch must then be aborted).
  */
 int keyspace_put(keyspace *ks, unsigned db, const void *key, size_t klen,

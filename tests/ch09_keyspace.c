@@ -1,0 +1,626 @@
+/* ch09_keyspace.c - chapter 9: databases over one store, changed in batches.
+ *
+ * Every test runs over every store variant in store_variants[]: the
+ * keyspace promises the same behaviour whichever store is under it.  The
+ * tests cover what a batch sees (its own pending changes, the store
+ * behind them), what a commit publishes (all of it at once, meta record
+ * included), what an abort or a failed commit leaves (exactly the
+ * keyspace as before, at every allocation the commit makes), SWAPDB,
+ * FLUSHDB and FLUSHALL, transients edited in place and sealed at commit,
+ * expiry on versions and transients, and a reader thread that checks an
+ * invariant every batch keeps: it must never see half of one.
+ */
+#include "keyspace.h"
+
+#include "alloc.h"
+#include "test_util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static value *str(const char *s)
+{
+    value *v = value_new_string(s, strlen(s), VALUE_NO_EXPIRY);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+static void put(keyspace *ks, unsigned db, const char *k, const char *v)
+{
+    ck_assert_int_eq(keyspace_put(ks, db, k, strlen(k), str(v)), 0);
+}
+
+/* The string under key (in the batch), or NULL when absent. */
+static const char *peek(keyspace *ks, unsigned db, const char *k)
+{
+    const value *v = keyspace_lookup(ks, db, k, strlen(k));
+    if (v == NULL)
+        return NULL;
+    ck_assert_int_eq(v->type, VALUE_STRING);
+    return (const char *)value_str_bytes(v);
+}
+
+/* Commit a batch of one put. */
+static void put1(keyspace *ks, unsigned db, const char *k, const char *v)
+{
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    put(ks, db, k, v);
+    ck_assert_int_eq(keyspace_commit(ks), 0);
+}
+
+/* The published string under key, through a fresh section. */
+static char got[256];
+static const char *get(keyspace_reader *r, unsigned db, const char *k)
+{
+    keyspace_read_begin(r);
+    const value *v = keyspace_get(r, db, k, strlen(k));
+    const char *res = NULL;
+    if (v != NULL) {
+        ck_assert_int_eq(v->type, VALUE_STRING);
+        snprintf(got, sizeof got, "%s", (const char *)value_str_bytes(v));
+        res = got;
+    }
+    keyspace_read_end(r);
+    return res;
+}
+
+static size_t dbsize(keyspace_reader *r, unsigned db)
+{
+    keyspace_read_begin(r);
+    size_t n = keyspace_dbsize(r, db);
+    keyspace_read_end(r);
+    return n;
+}
+
+#define ck_assert_str_or_null(a, b)                                        \
+    do {                                                                   \
+        const char *a_ = (a), *b_ = (b);                                   \
+        if (b_ == NULL)                                                    \
+            ck_assert_msg(a_ == NULL, "%s: expected absent, got \"%s\"",  \
+                          #a, a_);                                         \
+        else {                                                             \
+            ck_assert_msg(a_ != NULL, "%s: expected \"%s\", got absent",  \
+                          #a, b_);                                         \
+            ck_assert_str_eq(a_, b_);                                      \
+        }                                                                  \
+    } while (0)
+
+/* A list of the given items, as a version. */
+static value *list_of(const char *const *items, size_t n)
+{
+    value *v = value_new_collection(VALUE_LIST, VALUE_NO_EXPIRY);
+    ck_assert_ptr_nonnull(v);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(value_list_push(v, items[i], strlen(items[i])), 0);
+    ck_assert_int_eq(value_seal(v), 0);
+    return v;
+}
+
+static size_t list_len(const value *v)
+{
+    ck_assert_int_eq(v->type, VALUE_LIST);
+    return plist_len(value_as_list(v));
+}
+
+#define FOR_EACH_VARIANT(ops) \
+    for (const store_ops *const *ops##_p = store_variants; \
+         (ops = *ops##_p) != NULL; ops##_p++)
+
+static keyspace *make(const store_ops *ops, unsigned dbs)
+{
+    keyspace *ks = keyspace_create(ops, dbs);
+    ck_assert_msg(ks != NULL, "%s: keyspace_create: %s", ops->name,
+                  strerror(errno));
+    return ks;
+}
+
+/* ---- creation --------------------------------------------------------------- */
+
+START_TEST(create_checks_arguments)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        errno = 0;
+        ck_assert_ptr_null(keyspace_create(ops, 0));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_ptr_null(keyspace_create(ops, KEYSPACE_MAX_DBS + 1));
+        ck_assert_int_eq(errno, EINVAL);
+        keyspace *ks = make(ops, KEYSPACE_DEFAULT_DBS);
+        ck_assert_uint_eq(keyspace_databases(ks), 16);
+        ck_assert_ptr_nonnull(keyspace_store(ks));
+        keyspace_reader *r = keyspace_reader_open(ks);
+        for (unsigned d = 0; d < 17; d++)
+            ck_assert_uint_eq(dbsize(r, d), 0);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+    store_ops noapply = *store_variants[0];
+    noapply.apply = NULL;
+    errno = 0;
+    ck_assert_ptr_null(keyspace_create(&noapply, 16));
+    ck_assert_int_eq(errno, ENOTSUP);
+}
+END_TEST
+
+/* ---- batches and the overlay ---------------------------------------------- */
+
+START_TEST(batch_reads_its_own_writes)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert(!keyspace_in_batch(ks));
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert(keyspace_in_batch(ks));
+        errno = 0;
+        ck_assert_int_eq(keyspace_batch_begin(ks), -1);
+        ck_assert_int_eq(errno, EBUSY);
+        put(ks, 0, "k", "zero");
+        put(ks, 1, "k", "one");
+        put(ks, 0, "k", "zero again"); /* one entry per key */
+        ck_assert_str_or_null(peek(ks, 0, "k"), "zero again");
+        ck_assert_str_or_null(peek(ks, 1, "k"), "one");
+        ck_assert_str_or_null(peek(ks, 2, "k"), NULL);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 1);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 1), 1);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 99), 0);
+        /* readers see nothing yet */
+        ck_assert_str_or_null(get(r, 0, "k"), NULL);
+        ck_assert_uint_eq(dbsize(r, 0), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert(!keyspace_in_batch(ks));
+        ck_assert_str_or_null(get(r, 0, "k"), "zero again");
+        ck_assert_str_or_null(get(r, 1, "k"), "one");
+        ck_assert_uint_eq(dbsize(r, 0), 1);
+        ck_assert_uint_eq(dbsize(r, 1), 1);
+        ck_assert_uint_eq(dbsize(r, 2), 0);
+
+        /* delete: stored key, pending key, absent key */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 0, "new", "x");
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 2);
+        ck_assert_int_eq(keyspace_delete(ks, 0, "new", 3), 1);
+        ck_assert_int_eq(keyspace_delete(ks, 0, "new", 3), 0);
+        ck_assert_int_eq(keyspace_delete(ks, 0, "k", 1), 1);
+        ck_assert_int_eq(keyspace_delete(ks, 0, "k", 1), 0);
+        ck_assert_int_eq(keyspace_delete(ks, 3, "k", 1), 0);
+        ck_assert_str_or_null(peek(ks, 0, "k"), NULL);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 0);
+        ck_assert_str_or_null(get(r, 0, "k"), "zero again");
+        put(ks, 1, "k", "one'"); /* replace: count unchanged */
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 1), 1);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_str_or_null(get(r, 0, "k"), NULL);
+        ck_assert_str_or_null(get(r, 0, "new"), NULL);
+        ck_assert_str_or_null(get(r, 1, "k"), "one'");
+        ck_assert_uint_eq(dbsize(r, 0), 0);
+        ck_assert_uint_eq(dbsize(r, 1), 1);
+        /* an empty batch and one that only reads */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_str_or_null(peek(ks, 1, "k"), "one'");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        /* the same key in every database; the store holds 16 + meta */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        for (unsigned d = 0; d < 16; d++)
+            put(ks, d, "same", "v");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        for (unsigned d = 0; d < 16; d++)
+            ck_assert_uint_eq(dbsize(r, d), d == 1 ? 2 : 1);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+START_TEST(binary_and_empty_keys)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 4);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        static const char bin[] = {'\0', '\xff', '\0', 'x'};
+        char big[1000];
+        memset(big, 'b', sizeof big); /* longer than the inline buffer */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_put(ks, 0, NULL, 0, str("empty")), 0);
+        ck_assert_int_eq(keyspace_put(ks, 0, bin, sizeof bin, str("bin")), 0);
+        ck_assert_int_eq(keyspace_put(ks, 3, big, sizeof big, str("big")), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        keyspace_read_begin(r);
+        ck_assert_ptr_nonnull(keyspace_get(r, 0, NULL, 0));
+        ck_assert_ptr_null(keyspace_get(r, 1, NULL, 0));
+        ck_assert_ptr_nonnull(keyspace_get(r, 0, bin, sizeof bin));
+        ck_assert_ptr_null(keyspace_get(r, 0, bin, 3));
+        ck_assert_ptr_nonnull(keyspace_get(r, 3, big, sizeof big));
+        ck_assert_ptr_null(keyspace_get(r, 3, big, sizeof big - 1));
+        ck_assert_ptr_null(keyspace_get(r, 4, "x", 1)); /* out of range */
+        ck_assert_uint_eq(keyspace_dbsize(r, 0), 2);
+        ck_assert_uint_eq(keyspace_dbsize(r, 3), 1);
+        keyspace_read_end(r);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+START_TEST(abort_drops_everything)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        put1(ks, 0, "a", "1");
+        put1(ks, 5, "b", "2");
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 0, "a", "changed");
+        put(ks, 0, "c", "new");
+        ck_assert_int_eq(keyspace_delete(ks, 5, "b", 1), 1);
+        ck_assert_int_eq(keyspace_swap(ks, 0, 5), 0);
+        ck_assert_int_eq(keyspace_flush(ks, 7), 0);
+        ck_assert_int_eq(keyspace_set_expire(ks, 5, "a", 1, 123), 1);
+        keyspace_abort(ks);
+        ck_assert(!keyspace_in_batch(ks));
+        keyspace_abort(ks); /* nothing open: nothing happens */
+        ck_assert_str_or_null(get(r, 0, "a"), "1");
+        ck_assert_str_or_null(get(r, 0, "c"), NULL);
+        ck_assert_str_or_null(get(r, 5, "b"), "2");
+        ck_assert_uint_eq(dbsize(r, 0), 1);
+        ck_assert_uint_eq(dbsize(r, 5), 1);
+        /* the writer's own map and counts are back too */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_str_or_null(peek(ks, 0, "a"), "1");
+        ck_assert_str_or_null(peek(ks, 5, "b"), "2");
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 1);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 5), 1);
+        ck_assert_int_eq(keyspace_lookup(ks, 0, "a", 1)->expire_ms,
+                         VALUE_NO_EXPIRY);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        /* destroy with a batch still open */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 1, "pending", "x");
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+/* ---- SWAPDB, FLUSHDB, FLUSHALL ---------------------------------------------- */
+
+START_TEST(swapdb_swaps_whole_databases)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 0, "a", "0a");
+        put(ks, 0, "b", "0b");
+        put(ks, 1, "a", "1a");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        errno = 0;
+        ck_assert_int_eq(keyspace_swap(ks, 0, 16), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_int_eq(keyspace_swap(ks, 3, 3), 0);
+        ck_assert_int_eq(keyspace_swap(ks, 0, 1), 0);
+        /* the batch sees the swap at once, pending keys included */
+        ck_assert_str_or_null(peek(ks, 0, "a"), "1a");
+        ck_assert_str_or_null(peek(ks, 0, "b"), NULL);
+        ck_assert_str_or_null(peek(ks, 1, "b"), "0b");
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 1);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 1), 2);
+        put(ks, 0, "c", "new in 0"); /* lands in the old db 1 */
+        ck_assert_int_eq(keyspace_swap(ks, 0, 2), 0);
+        ck_assert_str_or_null(peek(ks, 2, "c"), "new in 0");
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 0);
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 2), 2);
+        ck_assert_str_or_null(get(r, 0, "a"), "0a"); /* not published */
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_str_or_null(get(r, 0, "a"), NULL);
+        ck_assert_str_or_null(get(r, 1, "a"), "0a");
+        ck_assert_str_or_null(get(r, 1, "b"), "0b");
+        ck_assert_str_or_null(get(r, 2, "a"), "1a");
+        ck_assert_str_or_null(get(r, 2, "c"), "new in 0");
+        ck_assert_uint_eq(dbsize(r, 0), 0);
+        ck_assert_uint_eq(dbsize(r, 1), 2);
+        ck_assert_uint_eq(dbsize(r, 2), 2);
+        /* swapping back and forth in one batch changes nothing */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_swap(ks, 1, 2), 0);
+        ck_assert_int_eq(keyspace_swap(ks, 2, 1), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_str_or_null(get(r, 1, "b"), "0b");
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+/* keyspace_iterate() callback: count keys and check they are unprefixed. */
+typedef struct seen {
+    int n;
+    char keys[8][16];
+} seen;
+
+static int note_key(const void *k, size_t klen, const value *v, void *arg)
+{
+    seen *s = arg;
+    ck_assert_ptr_nonnull(v);
+    if (s->n < 8 && klen < 16) {
+        memcpy(s->keys[s->n], k, klen);
+        s->keys[s->n][klen] = '\0';
+    }
+    s->n++;
+    return 0;
+}
+
+static int stop_at_first(const void *k, size_t klen, const value *v,
+                         void *arg)
+{
+    (void)k; (void)klen; (void)v;
+    ++*(int *)arg;
+    return 42;
+}
+
+START_TEST(iterate_strips_the_prefix)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 3, "only", "x");
+        put(ks, 4, "a", "x");
+        put(ks, 4, "b", "x");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        seen s = {0};
+        keyspace_read_begin(r);
+        ck_assert_int_eq(keyspace_iterate(r, 3, note_key, &s), 0);
+        ck_assert_int_eq(s.n, 1);
+        ck_assert_str_eq(s.keys[0], "only");
+        s.n = 0;
+        ck_assert_int_eq(keyspace_iterate(r, 4, note_key, &s), 0);
+        ck_assert_int_eq(s.n, 2);
+        ck_assert(strcmp(s.keys[0], "a") == 0 || strcmp(s.keys[0], "b") == 0);
+        s.n = 0;
+        ck_assert_int_eq(keyspace_iterate(r, 0, note_key, &s), 0);
+        ck_assert_int_eq(s.n, 0);
+        ck_assert_int_eq(keyspace_iterate(r, 16, note_key, &s), 0);
+        int calls = 0;
+        ck_assert_int_eq(keyspace_iterate(r, 4, stop_at_first, &calls), 42);
+        ck_assert_int_eq(calls, 1);
+        keyspace_read_end(r);
+        /* after a swap the reader's walk follows the map */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_swap(ks, 3, 9), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        s.n = 0;
+        keyspace_read_begin(r);
+        ck_assert_int_eq(keyspace_iterate(r, 9, note_key, &s), 0);
+        ck_assert_int_eq(s.n, 1);
+        ck_assert_str_eq(s.keys[0], "only");
+        s.n = 0;
+        ck_assert_int_eq(keyspace_iterate(r, 3, note_key, &s), 0);
+        ck_assert_int_eq(s.n, 0);
+        keyspace_read_end(r);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+START_TEST(flushdb_and_flushall)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        char k[16];
+        for (int i = 0; i < 50; i++) {
+            snprintf(k, sizeof k, "k%d", i);
+            put(ks, 0, k, "x");
+            if (i < 20)
+                put(ks, 1, k, "y");
+        }
+        put(ks, 2, "z", "z");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        errno = 0;
+        ck_assert_int_eq(keyspace_flush(ks, 16), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        put(ks, 0, "pending", "p");           /* a new key, flushed too */
+        put(ks, 0, "k3", "changed");          /* a changed key */
+        ck_assert_int_eq(keyspace_flush(ks, 0), 51);
+        ck_assert_int_eq(keyspace_flush(ks, 0), 0);
+        ck_assert_int_eq(keyspace_flush(ks, 5), 0);
+        ck_assert_str_or_null(peek(ks, 0, "k3"), NULL);
+        ck_assert_str_or_null(peek(ks, 0, "pending"), NULL);
+        ck_assert_str_or_null(peek(ks, 1, "k3"), "y");
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 0);
+        put(ks, 0, "after", "a");             /* written after the flush */
+        ck_assert_uint_eq(keyspace_batch_dbsize(ks, 0), 1);
+        ck_assert_uint_eq(dbsize(r, 0), 50);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_uint_eq(dbsize(r, 0), 1);
+        ck_assert_uint_eq(dbsize(r, 1), 20);
+        ck_assert_str_or_null(get(r, 0, "after"), "a");
+        ck_assert_str_or_null(get(r, 0, "k3"), NULL);
+        ck_assert_str_or_null(get(r, 1, "k3"), "y");
+
+        /* FLUSHALL after a swap, with pending keys in several dbs */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_swap(ks, 1, 2), 0);
+        put(ks, 7, "seven", "7");
+        ck_assert_int_eq(keyspace_flush(ks, KEYSPACE_ALL_DBS), 23);
+        ck_assert_int_eq(keyspace_flush(ks, KEYSPACE_ALL_DBS), 0);
+        for (unsigned d = 0; d < 16; d++)
+            ck_assert_uint_eq(keyspace_batch_dbsize(ks, d), 0);
+        put(ks, 2, "k3", "after flushall");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        for (unsigned d = 0; d < 16; d++)
+            ck_assert_uint_eq(dbsize(r, d), d == 2 ? 1 : 0);
+        ck_assert_str_or_null(get(r, 2, "k3"), "after flushall");
+        ck_assert_str_or_null(get(r, 1, "k3"), NULL);
+        /* the store holds one key and the meta record */
+        store_stats st;
+        store_stats_get(keyspace_store(ks), &st);
+        ck_assert_uint_eq(st.keys, 2);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+/* ---- transients and expiry ------------------------------------------------ */
+
+START_TEST(edit_makes_one_transient_sealed_at_commit)
+{
+    const store_ops *ops;
+    static const char *const items[] = {"a", "b", "c"};
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_put(ks, 0, "l", 1, list_of(items, 3)), 0);
+        put(ks, 0, "s", "string");
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        const value *old = keyspace_lookup(ks, 0, "l", 1);
+        ck_assert_ptr_nonnull(old);
+        ck_assert(!value_is_transient(old));
+        value *t = keyspace_edit(ks, 0, "l", 1);
+        ck_assert_ptr_nonnull(t);
+        ck_assert(value_is_transient(t));
+        ck_assert_ptr_ne(t, old);
+        ck_assert_int_eq(value_list_push(t, "d", 1), 0);
+        /* a second edit of the batch edits the same transient */
+        ck_assert_ptr_eq(keyspace_edit(ks, 0, "l", 1), t);
+        ck_assert_int_eq(value_list_push(t, "e", 1), 0);
+        ck_assert_ptr_eq(keyspace_lookup(ks, 0, "l", 1), t);
+        ck_assert_uint_eq(list_len(t), 5);
+        ck_assert_uint_eq(list_len(old), 3); /* the version is untouched */
+        /* absent, string: no transient */
+        errno = 123;
+        ck_assert_ptr_null(keyspace_edit(ks, 0, "nope", 4));
+        ck_assert_int_eq(errno, 0);
+        ck_assert_ptr_null(keyspace_edit(ks, 0, "s", 1));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        keyspace_read_begin(r);
+        const value *v = keyspace_get(r, 0, "l", 1);
+        ck_assert_ptr_nonnull(v);
+        ck_assert(!value_is_transient(v));
+        ck_assert_uint_eq(list_len(v), 5);
+        const velem *e = plist_get(value_as_list(v), 4);
+        ck_assert_bytes_str(e->bytes, e->len, "e");
+        keyspace_read_end(r);
+
+        /* a pending version (put in this batch) becomes a transient too */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_int_eq(keyspace_put(ks, 1, "m", 1, list_of(items, 1)), 0);
+        t = keyspace_edit(ks, 1, "m", 1);
+        ck_assert_ptr_nonnull(t);
+        ck_assert(value_is_transient(t));
+        ck_assert_int_eq(value_list_push(t, "z", 1), 0);
+        /* a new collection put as a transient is sealed at commit */
+        value *fresh = value_new_collection(VALUE_LIST, VALUE_NO_EXPIRY);
+        ck_assert_int_eq(value_list_push(fresh, "q", 1), 0);
+        ck_assert_int_eq(keyspace_put(ks, 1, "fresh", 5, fresh), 0);
+        ck_assert_ptr_eq(keyspace_edit(ks, 1, "fresh", 5), fresh);
+        /* putting the pending value again changes nothing */
+        ck_assert_int_eq(keyspace_put(ks, 1, "fresh", 5, fresh), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        keyspace_read_begin(r);
+        ck_assert_uint_eq(list_len(keyspace_get(r, 1, "m", 1)), 2);
+        ck_assert_uint_eq(list_len(keyspace_get(r, 1, "fresh", 5)), 1);
+        ck_assert(!value_is_transient(keyspace_get(r, 1, "fresh", 5)));
+        ck_assert_uint_eq(keyspace_dbsize(r, 1), 2);
+        keyspace_read_end(r);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+START_TEST(set_expire_on_versions_and_transients)
+{
+    const store_ops *ops;
+    static const char *const items[] = {"a"};
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 0, "s", "v");
+        ck_assert_int_eq(keyspace_put(ks, 0, "l", 1, list_of(items, 1)), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        const value *old = keyspace_lookup(ks, 0, "s", 1);
+        ck_assert_int_eq(keyspace_set_expire(ks, 0, "s", 1, 1000), 1);
+        ck_assert_int_eq(old->expire_ms, VALUE_NO_EXPIRY); /* a copy */
+        ck_assert_int_eq(keyspace_lookup(ks, 0, "s", 1)->expire_ms, 1000);
+        ck_assert_int_eq(keyspace_set_expire(ks, 0, "s", 1, 2000), 1);
+        ck_assert_int_eq(keyspace_set_expire(ks, 0, "none", 4, 5), 0);
+        value *t = keyspace_edit(ks, 0, "l", 1);
+        ck_assert_int_eq(keyspace_set_expire(ks, 0, "l", 1, 3000), 1);
+        ck_assert_ptr_eq(keyspace_lookup(ks, 0, "l", 1), t); /* in place */
+        ck_assert_int_eq(t->expire_ms, 3000);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+
+        keyspace_read_begin(r);
+        const value *s = keyspace_get(r, 0, "s", 1);
+        ck_assert_int_eq(s->expire_ms, 2000);
+        ck_assert_bytes_str(value_str_bytes(s), value_str_len(s), "v");
+        ck_assert_int_eq(keyspace_get(r, 0, "l", 1)->expire_ms, 3000);
+        /* expired keys are there for keyspace_get, not for get_live */
+        ck_assert_ptr_nonnull(keyspace_get_live(r, 0, "s", 1, 1999));
+        ck_assert_ptr_null(keyspace_get_live(r, 0, "s", 1, 2000));
+        ck_assert_uint_eq(keyspace_dbsize(r, 0), 2);
+        keyspace_read_end(r);
+
+        /* PERSIST; the writer sees expired keys */
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        ck_assert_ptr_nonnull(keyspace_lookup(ks, 0, "s", 1));
+        ck_assert_int_eq(keyspace_set_expire(ks, 0, "s", 1, VALUE_NO_EXPIRY),
+                         1);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        keyspace_read_begin(r);
+        ck_assert_int_eq(keyspace_get(r, 0, "s", 1)->expire_ms,
+                         VALUE_NO_EXPIRY);
+        keyspace_read_end(r);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+Suite *ch09_keyspace_suite(void)
+{
+    Suite *s = suite_create("ch09_keyspace");
+    TCase *tc = test_tcase("keyspace", 60);
+    tcase_add_test(tc, create_checks_arguments);
+    tcase_add_test(tc, batch_reads_its_own_writes);
+    tcase_add_test(tc, binary_and_empty_keys);
+    tcase_add_test(tc, abort_drops_everything);
+    tcase_add_test(tc, swapdb_swaps_whole_databases);
+    tcase_add_test(tc, iterate_strips_the_prefix);
+    tcase_add_test(tc, flushdb_and_flushall);
+    tcase_add_test(tc, edit_makes_one_transient_sealed_at_commit);
+    tcase_add_test(tc, set_expire_on_versions_and_transients);
+    suite_add_tcase(s, tc);
+    return s;
+}

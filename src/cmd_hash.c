@@ -26,19 +26,15 @@
  * expiry has passed as present: a replica expires nothing by itself.
  */
 #include "cmd.h"
+#include "cmd_num.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define ARG(c, i) ((c)->argv[(i)].str)
 #define ARGLEN(c, i) ((c)->argv[(i)].len)
-
-/** Room Redis gives a long double's text (MAX_LONG_DOUBLE_CHARS). */
-#define HASH_LD_CHARS (5 * 1024)
 
 /* The hash transient of key argument i, made empty when absent.  Call
  * after every check passed.  NULL with errno ENOMEM. */
@@ -66,93 +62,6 @@ static int hash_drop_if_empty(cmd_ctx *c, size_t i, const phash *h)
         return 0;
     return keyspace_delete(c->ks, c->db, ARG(c, i), ARGLEN(c, i)) < 0 ? -1
                                                                       : 0;
-}
-
-/* Redis's string2ld(): the whole text a long double, no leading space,
- * no NaN, no overflow to infinity or underflow to zero.  1 if so. */
-static int hash_parse_ld(const char *s, size_t n, long double *out)
-{
-    char buf[HASH_LD_CHARS];
-    if (n == 0 || n >= sizeof buf)
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    long double v = strtold(buf, &end);
-    if (buf[0] == ' ' || (buf[0] >= '\t' && buf[0] <= '\r') ||
-        *end != '\0' || (size_t)(end - buf) != n ||
-        (errno == ERANGE &&
-         (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) ||
-        errno == EINVAL || isnan(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-/* Redis's ld2string(..., LD_STR_HUMAN) of a finite value: "%.17Lf", the
- * zeros after the point and a bare point removed, "-0" written "0".
- * Returns the length, 0 when it does not fit (Redis then stores "").*/
-static size_t hash_ld_human(char *buf, size_t cap, long double v)
-{
-    int n = snprintf(buf, cap, "%.17Lf", v);
-    if (n < 0 || (size_t)n + 1 > cap)
-        return 0;
-    size_t l = (size_t)n;
-    if (memchr(buf, '.', l) != NULL) {
-        while (buf[l - 1] == '0')
-            l--;
-        if (buf[l - 1] == '.')
-            l--;
-    }
-    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-        buf[0] = '0';
-        l = 1;
-    }
-    buf[l] = '\0';
-    return l;
-}
-
-/* Redis's string2ll(): decimal, optional '-', no leading zero or '+', no
- * space, within 64 bits.  1 if the bytes are such a number. */
-static int hash_parse_ll(const unsigned char *s, size_t n, long long *out)
-{
-    if (n == 0 || n > 20)
-        return 0;
-    if (n == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    size_t i = 0;
-    bool neg = false;
-    if (s[0] == '-') {
-        neg = true;
-        i = 1;
-        if (n == 1)
-            return 0;
-    }
-    if (s[i] < '1' || s[i] > '9')
-        return 0;
-    unsigned long long v = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10)
-            return 0;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return 0;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN
-                                                       : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return 0;
-        *out = (long long)v;
-    }
-    return 1;
 }
 
 /* ---- HSET, HMSET, HSETNX, HDEL ------------------------------------------------ */
@@ -235,19 +144,19 @@ static int cmd_hincrby(cmd_ctx *c)
     if (f != NULL) {
         size_t vl;
         const unsigned char *vb = phash_field_value(f, &vl);
-        if (!hash_parse_ll(vb, vl, &old))
+        if (!cmd_num_string2ll((const char *)vb, vl, &old))
             return cmd_error(c, "ERR hash value is not an integer");
         exp = phash_field_expire(f);
     }
     if ((incr < 0 && old < 0 && incr < LLONG_MIN - old) ||
         (incr > 0 && old > 0 && incr > LLONG_MAX - old))
         return cmd_error(c, "ERR increment or decrement would overflow");
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", old + incr);
+    char buf[CMD_NUM_LL_SIZE];
+    size_t n = cmd_num_ll2string(buf, sizeof buf, old + incr);
     phash *h = hash_open(c, 1);
     if (h == NULL)
         return -1;
-    return phash_set(h, ARG(c, 2), ARGLEN(c, 2), buf, (size_t)n, exp, &h) <
+    return phash_set(h, ARG(c, 2), ARGLEN(c, 2), buf, n, exp, &h) <
                    0
                ? -1
                : 0;
@@ -258,7 +167,7 @@ static int cmd_hincrby(cmd_ctx *c)
 static int cmd_hincrbyfloat(cmd_ctx *c)
 {
     long double incr, old = 0;
-    if (!hash_parse_ld(ARG(c, 3), ARGLEN(c, 3), &incr))
+    if (!cmd_num_string2ld(ARG(c, 3), ARGLEN(c, 3), &incr))
         return cmd_error_arg(c, 3, CMD_ERR_NOTFLOAT);
     if (isnan(incr) || isinf(incr))
         return cmd_error_arg(c, 3, "ERR value is NaN or Infinity");
@@ -271,15 +180,15 @@ static int cmd_hincrbyfloat(cmd_ctx *c)
     if (f != NULL) {
         size_t vl;
         const unsigned char *vb = phash_field_value(f, &vl);
-        if (!hash_parse_ld((const char *)vb, vl, &old))
+        if (!cmd_num_string2ld((const char *)vb, vl, &old))
             return cmd_error(c, "ERR hash value is not a float");
         exp = phash_field_expire(f);
     }
     long double sum = old + incr;
     if (isnan(sum) || isinf(sum))
         return cmd_error(c, "ERR increment would produce NaN or Infinity");
-    char buf[HASH_LD_CHARS];
-    size_t n = hash_ld_human(buf, sizeof buf, sum);
+    char buf[CMD_NUM_LD_SIZE];
+    size_t n = cmd_num_ld2string(buf, sizeof buf, sum, CMD_NUM_LD_HUMAN);
     phash *h = hash_open(c, 1);
     if (h == NULL)
         return -1;

@@ -22,11 +22,11 @@
  * of plist (flat "listpack", tree "quicklist") are plist's business.
  */
 #include "cmd.h"
+#include "cmd_num.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 /** Which end of a list. */
@@ -97,22 +97,8 @@ static int list_range_long(cmd_ctx *c, size_t i, long long min,
  * waits. */
 static int list_timeout(cmd_ctx *c, size_t i)
 {
-    const char *s = ARG(c, i);
-    size_t n = ARGLEN(c, i);
-    char buf[5 * 1024];
-    if (n == 0 || n >= sizeof buf)
-        return cmd_error_arg(c, (int)i,
-                             "ERR timeout is not a float or out of range");
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    long double v = strtold(buf, &end);
-    if (buf[0] == ' ' || (buf[0] >= '\t' && buf[0] <= '\r') ||
-        *end != '\0' || (size_t)(end - buf) != n ||
-        (errno == ERANGE &&
-         (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) ||
-        errno == EINVAL || isnan(v))
+    long double v;
+    if (!cmd_num_string2ld(ARG(c, i), ARGLEN(c, i), &v))
         return cmd_error_arg(c, (int)i,
                              "ERR timeout is not a float or out of range");
     /* Redis converts ceill(v * 1000) to a long long; on x86-64 a value
@@ -302,10 +288,9 @@ static int list_pop(cmd_ctx *c, int where)
         return cmd_error(c, "ERR wrong number of arguments for '%s' command",
                          c->spec->name);
     if (c->argc == 3) {
-        if (cmd_arg_int(c, 2, &count) != 0)
+        /* getPositiveLongFromObjectOrReply(): one text for both */
+        if (list_range_long(c, 2, 0, LONG_MAX, ERR_POSITIVE, &count) != 0)
             return -1;
-        if (count < 0)
-            return cmd_error_arg(c, 2, ERR_POSITIVE);
     }
     const value *cur;
     if (cmd_lookup_type(c, 1, VALUE_LIST, &cur) != 0)

@@ -19,6 +19,7 @@
  * from the members (pset.h).
  */
 #include "cmd.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -145,9 +146,9 @@ static int cmd_spop(cmd_ctx *c)
     if (c->argc > 3)
         return cmd_error(c, CMD_ERR_SYNTAX);
     if (c->argc == 3) {
-        if (cmd_arg_int(c, 2, &count) != 0)
-            return -1;
-        if (count < 0)
+        /* getPositiveLongFromObjectOrReply(): one text for a count
+         * that is not a number and for one below zero */
+        if (cmd_arg_int(c, 2, &count) != 0 || count < 0)
             return cmd_error_arg(c, 2,
                                  "ERR value is out of range, must be "
                                  "positive");
@@ -183,7 +184,7 @@ enum { SET_INTER, SET_UNION, SET_DIFF };
 static int set_store(cmd_ctx *c, int op)
 {
     size_t n = c->argc - 2;
-    const pset **sets = calloc(n, sizeof *sets);
+    const pset **sets = xcalloc(n, sizeof *sets);
     if (sets == NULL) {
         errno = ENOMEM;
         return -1;

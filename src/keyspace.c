@@ -276,7 +276,70 @@ int keyspace_iterate(keyspace_reader *r, unsigned db, store_iter_fn *fn,
 {
     if (db >= r->ks->ndb)
         return 0;
+    if (keyspace_dbsize(r, db) == 0)
+        return 0; /* no walk of the whole store for an empty database */
     uint16_t p = reader_phys(r, db);
     iter_ctx c = {(unsigned char)(p >> 8), (unsigned char)p, fn, arg};
     return store_iterate(r->sr, iter_one, &c);
+}
+
+/* ---- sorted walks, for dumps and comparisons ------------------------------ */
+
+bool ks_section_enter(keyspace_reader *r)
+{
+    if (r->in_section)
+        return false;
+    keyspace_read_begin(r);
+    return true;
+}
+
+/** ks_sorted_keys()'s collector. */
+typedef struct key_list {
+    ks_key *k;      /**< the array */
+    size_t n, cap;  /**< used, allocated */
+} key_list;
+
+static int collect_key(const void *key, size_t klen, const value *v,
+                       void *arg)
+{
+    key_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        ks_key *k = xrealloc(l->k, cap * sizeof *k);
+        if (k == NULL)
+            return -1;
+        l->k = k;
+        l->cap = cap;
+    }
+    l->k[l->n++] = (ks_key){key, klen, v};
+    return 0;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const ks_key *a = pa, *b = pb;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = n > 0 ? memcmp(a->k, b->k, n) : 0;
+    if (c != 0)
+        return c;
+    return (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+int ks_sorted_keys(keyspace_reader *r, unsigned db, ks_key **out, size_t *n)
+{
+    key_list l = {0};
+    *out = NULL;
+    *n = 0;
+    if (keyspace_dbsize(r, db) == 0)
+        return 0;
+    if (keyspace_iterate(r, db, collect_key, &l) != 0) {
+        free(l.k);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (l.n > 1)
+        qsort(l.k, l.n, sizeof *l.k, key_cmp);
+    *out = l.k;
+    *n = l.n;
+    return 0;
 }

@@ -125,4 +125,31 @@ void ks_overlay_clear(ks_overlay *ov);
  */
 void ks_overlay_free(ks_overlay *ov);
 
+/** One key of a database, as ks_sorted_keys() lists them. */
+typedef struct ks_key {
+    const unsigned char *k; /**< key bytes, no prefix (the store's) */
+    size_t klen;            /**< their length */
+    const value *v;         /**< its value */
+} ks_key;
+
+/**
+ * The keys of one database in byte order (shorter first on a tie), for
+ * output and comparisons that must not depend on the store's order.
+ * \param r   a reader inside a section.
+ * \param db  the database.
+ * \param out receives a malloc'ed array (free() it; NULL when empty),
+ *            valid until the section ends.
+ * \param n   receives its length.
+ * \return 0, or -1 with errno ENOMEM.
+ */
+int ks_sorted_keys(keyspace_reader *r, unsigned db, ks_key **out, size_t *n);
+
+/**
+ * Enter a section unless the reader is in one already.
+ * \param r the reader.
+ * \return true when a section was opened (close it with
+ *         keyspace_read_end()).
+ */
+bool ks_section_enter(keyspace_reader *r);
+
 #endif

@@ -11,6 +11,7 @@
  * invariant every batch keeps: it must never see half of one.
  */
 #include "keyspace.h"
+#include "value_equal.h"
 
 #include "alloc.h"
 #include "test_util.h"
@@ -608,6 +609,295 @@ START_TEST(set_expire_on_versions_and_transients)
 }
 END_TEST
 
+/* ---- running out of memory ------------------------------------------------- */
+
+/* The state the OOM tests start from, on any keyspace. */
+static void oom_setup(keyspace *ks)
+{
+    static const char *const items[] = {"a", "b", "c"};
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    put(ks, 0, "a", "a0");
+    put(ks, 0, "s", "s0");
+    put(ks, 1, "b", "b1");
+    put(ks, 2, "c", "c2");
+    put(ks, 3, "d", "d3");
+    put(ks, 3, "e", "e3");
+    ck_assert_int_eq(keyspace_put(ks, 0, "list", 4, list_of(items, 3)), 0);
+    ck_assert_int_eq(keyspace_commit(ks), 0);
+}
+
+/* One batch of every kind of change; returns -1 at the first failure (the
+ * caller then aborts). */
+static int oom_ops(keyspace *ks)
+{
+    char big[600];
+    memset(big, 'k', sizeof big);
+    value *v;
+    if ((v = value_new_string("n", 1, VALUE_NO_EXPIRY)) == NULL ||
+        keyspace_put(ks, 0, "new", 3, v) != 0)
+        return -1;
+    if ((v = value_new_string("A", 1, VALUE_NO_EXPIRY)) == NULL ||
+        keyspace_put(ks, 0, "a", 1, v) != 0)
+        return -1;
+    if (keyspace_delete(ks, 1, "b", 1) != 1)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        value *t = keyspace_edit(ks, 0, "list", 4);
+        if (t == NULL || value_list_push(t, "x", 1) != 0)
+            return -1;
+    }
+    if (keyspace_set_expire(ks, 0, "s", 1, 5000) != 1)
+        return -1;
+    if (keyspace_swap(ks, 1, 2) != 0)
+        return -1;
+    if (keyspace_flush(ks, 3) != 2)
+        return -1;
+    if ((v = value_new_string("w", 1, VALUE_NO_EXPIRY)) == NULL ||
+        keyspace_put(ks, 2, "after swap", 10, v) != 0)
+        return -1;
+    if ((v = value_new_string("big", 3, VALUE_NO_EXPIRY)) == NULL ||
+        keyspace_put(ks, 3, big, sizeof big, v) != 0)
+        return -1;
+    return 0;
+}
+
+/* The keyspace must equal ref, for readers and for the writer's counts. */
+static void check_same(keyspace *ks, keyspace_reader *r, keyspace_reader *ref,
+                       const char *when, unsigned long n)
+{
+    char why[300];
+    ck_assert_msg(keyspace_diff(r, ref, 0, 0, why, sizeof why) == 0,
+                  "%s (allocation %lu failed): %s", when, n, why);
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    keyspace_read_begin(ref);
+    for (unsigned d = 0; d < keyspace_databases(ks); d++)
+        ck_assert_msg(keyspace_batch_dbsize(ks, d) == keyspace_dbsize(ref, d),
+                      "%s (allocation %lu failed): db %u counts %zu, not %zu",
+                      when, n, d, keyspace_batch_dbsize(ks, d),
+                      keyspace_dbsize(ref, d));
+    keyspace_read_end(ref);
+    keyspace_abort(ks);
+}
+
+START_TEST(failed_allocations_leave_the_keyspace_as_before)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        /* before: the start state; after: the start state and the batch */
+        keyspace *before = make(store_variant("hamt"), 16);
+        keyspace *after = make(store_variant("hamt"), 16);
+        oom_setup(before);
+        oom_setup(after);
+        ck_assert_int_eq(keyspace_batch_begin(after), 0);
+        ck_assert_int_eq(oom_ops(after), 0);
+        ck_assert_int_eq(keyspace_commit(after), 0);
+        keyspace_reader *rb = keyspace_reader_open(before);
+        keyspace_reader *ra = keyspace_reader_open(after);
+
+        keyspace *ks = make(ops, 16);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        oom_setup(ks);
+        unsigned long n, failed_commits = 0;
+        for (n = 1; n < 100000; n++) {
+            alloc_fail_nth(n);
+            int rc = keyspace_batch_begin(ks);
+            if (rc == 0 && (rc = oom_ops(ks)) == 0) {
+                rc = keyspace_commit(ks);
+                if (rc != 0) {
+                    ck_assert_int_eq(errno, ENOMEM);
+                    failed_commits++;
+                }
+            } else if (rc != 0) {
+                keyspace_abort(ks);
+            }
+            unsigned long fired = alloc_fail_fired();
+            alloc_fail_off();
+            ck_assert(!keyspace_in_batch(ks));
+            if (rc == 0 && fired == 0)
+                break; /* every allocation of the batch has failed once */
+            if (rc == 0) {
+                /* A failure the store absorbed (an epoch queue, say): the
+                 * batch must still be whole.  Start again from before. */
+                check_same(ks, r, ra, ops->name, n);
+                keyspace_reader_close(r);
+                keyspace_destroy(ks);
+                ks = make(ops, 16);
+                r = keyspace_reader_open(ks);
+                oom_setup(ks);
+                continue;
+            }
+            check_same(ks, r, rb, ops->name, n);
+        }
+        ck_assert_msg(n > 3 && failed_commits > 0, "%s: %lu allocations, %lu "
+                      "failed commits", ops->name, n, failed_commits);
+        check_same(ks, r, ra, ops->name, 0);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+        keyspace_reader_close(rb);
+        keyspace_reader_close(ra);
+        keyspace_destroy(before);
+        keyspace_destroy(after);
+    }
+}
+END_TEST
+
+START_TEST(create_survives_failed_allocations)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = NULL;
+        unsigned long n;
+        for (n = 1; n < 10000 && ks == NULL; n++) {
+            alloc_fail_nth(n);
+            ks = keyspace_create(ops, 16);
+            unsigned long fired = alloc_fail_fired();
+            alloc_fail_off();
+            if (ks == NULL) {
+                ck_assert_int_eq(errno, ENOMEM);
+                ck_assert_uint_eq(fired, 1);
+            }
+        }
+        ck_assert_ptr_nonnull(ks);
+        put1(ks, 0, "k", "v");
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
+/* ---- a reader thread never sees half a batch ------------------------------ */
+
+/*
+ * The writer keeps, in every batch it commits:
+ *   - db 0: keys k0..k9, all holding the batch's generation g;
+ *   - db 1 and db 2: key "tag", "A" in db 1 when g is even (SWAPDB every
+ *     batch swaps the two databases);
+ *   - db 3: one key per batch since the last FLUSHALL, which it does every
+ *     16th batch (and then writes the above again, in the same batch);
+ *     so db 3 holds g % 16 keys.
+ * The reader checks all of it inside each section.
+ */
+#define GEN_KEYS 10
+
+typedef struct race {
+    keyspace *ks;
+    atomic_bool done;  /* the writer finished */
+    atomic_long checks;
+    char err[300];     /* the reader's first complaint ("" if none) */
+} race;
+
+static int count_key(const void *k, size_t klen, const value *v, void *arg)
+{
+    (void)k; (void)klen; (void)v;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+static long str_long(const value *v)
+{
+    char b[32];
+    size_t n = value_str_read(v, 0, b, sizeof b - 1);
+    b[n] = '\0';
+    return atol(b);
+}
+
+static void *reader_main(void *arg)
+{
+    race *rc = arg;
+    keyspace_reader *r = keyspace_reader_open(rc->ks);
+    char k[16];
+    bool last = false;
+    /* relaxed: `done` only ends the loop; one more section after the
+     * writer finished (the acquire below) checks the final state. */
+    while (!last && rc->err[0] == '\0') {
+        last = atomic_load_explicit(&rc->done, memory_order_acquire);
+        keyspace_read_begin(r);
+        const value *v0 = keyspace_get(r, 0, "k0", 2);
+        long g = v0 != NULL ? str_long(v0) : -1;
+        for (int i = 0; i < GEN_KEYS && rc->err[0] == '\0'; i++) {
+            snprintf(k, sizeof k, "k%d", i);
+            const value *v = keyspace_get(r, 0, k, strlen(k));
+            if (v == NULL || str_long(v) != g)
+                snprintf(rc->err, sizeof rc->err, "generation %ld: %s holds "
+                         "%ld", g, k, v != NULL ? str_long(v) : -1);
+        }
+        const value *t1 = keyspace_get(r, 1, "tag", 3);
+        const value *t2 = keyspace_get(r, 2, "tag", 3);
+        size_t in3 = 0;
+        keyspace_iterate(r, 3, count_key, &in3);
+        if (rc->err[0] != '\0') {
+            /* already said */
+        } else if (keyspace_dbsize(r, 0) != GEN_KEYS) {
+            snprintf(rc->err, sizeof rc->err, "generation %ld: db 0 has %zu "
+                     "keys", g, keyspace_dbsize(r, 0));
+        } else if (t1 == NULL || t2 == NULL ||
+                   value_str_bytes(t1)[0] != (g % 2 == 0 ? 'A' : 'B') ||
+                   value_str_bytes(t2)[0] != (g % 2 == 0 ? 'B' : 'A')) {
+            snprintf(rc->err, sizeof rc->err, "generation %ld: tags %s/%s "
+                     "(half a SWAPDB)", g,
+                     t1 ? (const char *)value_str_bytes(t1) : "-",
+                     t2 ? (const char *)value_str_bytes(t2) : "-");
+        } else if (keyspace_dbsize(r, 3) != (size_t)(g % 16) ||
+                   in3 != (size_t)(g % 16)) {
+            snprintf(rc->err, sizeof rc->err, "generation %ld: db 3 has %zu "
+                     "keys (walk: %zu), not %ld (half a FLUSHALL)", g,
+                     keyspace_dbsize(r, 3), in3, g % 16);
+        }
+        keyspace_read_end(r);
+        atomic_fetch_add_explicit(&rc->checks, 1, memory_order_relaxed);
+    }
+    keyspace_reader_close(r);
+    return NULL;
+}
+
+static void write_generation(keyspace *ks, long g)
+{
+    char k[32], v[24];
+    snprintf(v, sizeof v, "%ld", g);
+    if (g > 0 && g % 16 == 0) {
+        ck_assert_int_eq(keyspace_flush(ks, KEYSPACE_ALL_DBS),
+                         GEN_KEYS + 2 + 15);
+        put(ks, 1, "tag", "B"); /* swapped just below */
+        put(ks, 2, "tag", "A");
+    } else if (g > 0) {
+        snprintf(k, sizeof k, "n%ld", g);
+        put(ks, 3, k, v);
+    }
+    for (int i = 0; i < GEN_KEYS; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        put(ks, 0, k, v);
+    }
+    if (g > 0)
+        ck_assert_int_eq(keyspace_swap(ks, 1, 2), 0);
+}
+
+START_TEST(reader_never_sees_half_a_batch)
+{
+    const store_ops *ops;
+    long batches = test_scale(3000, 100);
+    FOR_EACH_VARIANT(ops) {
+        race rc = {.ks = make(ops, 4)};
+        ck_assert_int_eq(keyspace_batch_begin(rc.ks), 0);
+        write_generation(rc.ks, 0);
+        put(rc.ks, 1, "tag", "A");
+        put(rc.ks, 2, "tag", "B");
+        ck_assert_int_eq(keyspace_commit(rc.ks), 0);
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, reader_main, &rc), 0);
+        for (long g = 1; g <= batches; g++) {
+            ck_assert_int_eq(keyspace_batch_begin(rc.ks), 0);
+            write_generation(rc.ks, g);
+            ck_assert_int_eq(keyspace_commit(rc.ks), 0);
+        }
+        /* release: the reader's last section sees the last batch */
+        atomic_store_explicit(&rc.done, true, memory_order_release);
+        pthread_join(t, NULL);
+        ck_assert_msg(rc.err[0] == '\0', "%s: %s", ops->name, rc.err);
+        ck_assert_int_ge(atomic_load(&rc.checks), 1);
+        keyspace_destroy(rc.ks);
+    }
+}
+END_TEST
+
 Suite *ch09_keyspace_suite(void)
 {
     Suite *s = suite_create("ch09_keyspace");
@@ -621,6 +911,11 @@ Suite *ch09_keyspace_suite(void)
     tcase_add_test(tc, flushdb_and_flushall);
     tcase_add_test(tc, edit_makes_one_transient_sealed_at_commit);
     tcase_add_test(tc, set_expire_on_versions_and_transients);
+    tcase_add_test(tc, failed_allocations_leave_the_keyspace_as_before);
+    tcase_add_test(tc, create_survives_failed_allocations);
     suite_add_tcase(s, tc);
+    TCase *tr = test_tcase("threads", 120);
+    tcase_add_test(tr, reader_never_sees_half_a_batch);
+    suite_add_tcase(s, tr);
     return s;
 }

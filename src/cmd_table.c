@@ -23,5 +23,8 @@ const cmd_spec *const cmd_tables[] = {
     cmd_txn_table,
     cmd_db_table,
     cmd_server_table,
+    cmd_list_table,
+    cmd_hash_table,
+    cmd_set_table,
     NULL,
 };

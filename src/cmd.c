@@ -29,6 +29,8 @@
  */
 #include "cmd_private.h"
 
+#include "alloc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -224,12 +226,12 @@ static void abort_all(cmd_applier *a)
 
 cmd_applier *cmd_applier_create(keyspace *ks, const cmd_options *opt)
 {
-    cmd_applier *a = calloc(1, sizeof *a);
+    cmd_applier *a = xcalloc(1, sizeof *a);
     if (a == NULL)
         return NULL;
     size_t n = cmd_spec_count() + 1;
-    a->applied = calloc(n, sizeof *a->applied);
-    a->failed = calloc(n, sizeof *a->failed);
+    a->applied = xcalloc(n, sizeof *a->applied);
+    a->failed = xcalloc(n, sizeof *a->failed);
     if (a->applied == NULL || a->failed == NULL) {
         free(a->applied);
         free(a->failed);
@@ -295,6 +297,8 @@ static cmd_status run(cmd_applier *a, const cmd_spec *spec, size_t argc,
 /* A refusal before the command ran (lookup, arity, protocol): counted
  * under the entry (or "(unknown)"), and a transaction being queued is
  * marked for EXECABORT, as Redis's rejectCommand() does. */
+static int txn_exec(cmd_ctx *c);
+
 static cmd_status refuse(cmd_applier *a, const cmd_spec *spec,
                          const char *name, size_t nlen, uint64_t offset,
                          const char *reply)
@@ -302,6 +306,16 @@ static cmd_status refuse(cmd_applier *a, const cmd_spec *spec,
     a->failed[spec != NULL ? cmd_spec_index(spec) : nspecs]++;
     if (a->in_multi)
         a->multi_dirty = true;
+    if (spec != NULL && spec->fn == txn_exec) {
+        /* An EXEC refused before it runs discards the transaction, and
+         * says why (execCommandAbort(), redis/redis src/multi.c). */
+        char msg[600];
+        snprintf(msg, sizeof msg, "EXECABORT Transaction discarded because "
+                 "of: %s", strncmp(reply, "ERR ", 4) == 0 ? reply + 4 : reply);
+        drop_multi(a);
+        record_failure(a, name, nlen, offset, -1, msg);
+        return CMD_FAILED;
+    }
     record_failure(a, name, nlen, offset, -1, reply);
     return CMD_FAILED;
 }
@@ -311,19 +325,19 @@ static int queue_command(cmd_applier *a, const cmd_spec *spec, size_t argc,
 {
     if (a->nqueue == a->queue_cap) {
         size_t cap = a->queue_cap ? 2 * a->queue_cap : 8;
-        cmd_queued *q = realloc(a->queue, cap * sizeof *q);
+        cmd_queued *q = xrealloc(a->queue, cap * sizeof *q);
         if (q == NULL)
             return -1;
         a->queue = q;
         a->queue_cap = cap;
     }
-    resp_value *copy = calloc(argc, sizeof *copy);
+    resp_value *copy = xcalloc(argc, sizeof *copy);
     if (copy == NULL)
         return -1;
     for (size_t i = 0; i < argc; i++) {
         copy[i].type = RESP_BULK;
         copy[i].len = argv[i].len;
-        copy[i].str = malloc(argv[i].len + 1);
+        copy[i].str = xmalloc(argv[i].len + 1);
         if (copy[i].str == NULL) {
             for (size_t j = 0; j < i; j++)
                 free(copy[j].str);
@@ -440,8 +454,8 @@ cmd_status cmd_apply_argv(cmd_applier *a, size_t argc,
     size_t total = 0;
     for (size_t i = 0; i < argc; i++)
         total += (lens ? lens[i] : strlen(argv[i])) + 1;
-    resp_value *elems = calloc(argc ? argc : 1, sizeof *elems);
-    char *bytes = malloc(total ? total : 1);
+    resp_value *elems = xcalloc(argc ? argc : 1, sizeof *elems);
+    char *bytes = xmalloc(total ? total : 1);
     if (elems == NULL || bytes == NULL) {
         free(elems);
         free(bytes);

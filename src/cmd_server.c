@@ -26,6 +26,8 @@
 #include "cmd_private.h"
 #include "cmd_server.h"
 
+#include "alloc.h"
+
 #include "crc64.h"
 #include "rdb_reader.h"
 
@@ -48,7 +50,10 @@ static int srv_ping(cmd_ctx *c)
 
 static int srv_replconf(cmd_ctx *c)
 {
-    (void)c; /* GETACK is answered by the replica's link (chapter 11) */
+    /* Options come in pairs (replconfCommand()); what they ask, GETACK,
+     * is answered by the replica's link (chapter 11), not here. */
+    if (c->argc % 2 == 0)
+        return cmd_error(c, CMD_ERR_SYNTAX);
     return 0;
 }
 
@@ -98,7 +103,7 @@ static int lib_reserve(cmd_libraries *l, size_t extra)
     size_t cap = l->cap ? l->cap : 4;
     while (cap < l->n + extra)
         cap *= 2;
-    cmd_library *v = realloc(l->v, cap * sizeof *v);
+    cmd_library *v = xrealloc(l->v, cap * sizeof *v);
     if (v == NULL)
         return -1;
     l->v = v;
@@ -108,7 +113,7 @@ static int lib_reserve(cmd_libraries *l, size_t extra)
 
 static char *dup_bytes(const char *p, size_t n)
 {
-    char *s = malloc(n + 1);
+    char *s = xmalloc(n + 1);
     if (s != NULL) {
         memcpy(s, p, n);
         s[n] = '\0';
@@ -229,6 +234,13 @@ static int lib_put(cmd_libraries *l, const char *name, size_t nlen,
 
 /* ---- FUNCTION ------------------------------------------------------------------ */
 
+/* addReplySubcommandSyntaxError(): the subcommand as the client typed it. */
+static int subcommand_syntax(cmd_ctx *c)
+{
+    return cmd_error(c, "ERR unknown subcommand or wrong number of arguments "
+                     "for '%.128s'. Try FUNCTION HELP.", c->argv[1].str);
+}
+
 static int fn_container(cmd_ctx *c)
 {
     /* Never run: the dispatcher resolves "function|<sub>" first. */
@@ -273,8 +285,7 @@ static int fn_delete(cmd_ctx *c)
 static int fn_flush(cmd_ctx *c)
 {
     if (c->argc > 3)
-        return cmd_error(c, "ERR unknown subcommand or wrong number of "
-                         "arguments for 'flush'. Try FUNCTION HELP.");
+        return subcommand_syntax(c);
     if (c->argc == 3 && !cmd_arg_is(c, 2, "sync") &&
         !cmd_arg_is(c, 2, "async"))
         return cmd_error_arg(c, 2, "ERR FUNCTION FLUSH only supports "
@@ -363,8 +374,7 @@ static int fn_restore(cmd_ctx *c)
 {
     cmd_applier *a = c->app;
     if (c->argc > 4)
-        return cmd_error(c, "ERR unknown subcommand or wrong number of "
-                         "arguments for 'restore'. Try FUNCTION HELP.");
+        return subcommand_syntax(c);
     enum { APPEND, REPLACE, FLUSH } policy = APPEND;
     if (c->argc == 4) {
         if (cmd_arg_is(c, 3, "append"))

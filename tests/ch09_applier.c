@@ -650,6 +650,7 @@ START_TEST(bad_commands_aof)
     oracle_cmd(o, "FUNCTION", "LOAD", lib1, NULL);
     oracle_cmd(o, "SELECT", "1", NULL);
     oracle_cmd(o, "SWAPDB", "1", "2", NULL);
+    oracle_cmd(o, "SELECT", "0", NULL); /* back to the seeded keys */
     size_t ran = run_bad_cases(o);
     ck_assert_uint_ge(ran, 40);
     oracle_check(o);

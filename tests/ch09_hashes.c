@@ -19,6 +19,8 @@
 #include "test_util.h"
 
 #include <check.h>
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +39,18 @@ static uint64_t rnd(void)
     return rng * 0x2545F4914F6CDD1DULL;
 }
 static unsigned below(unsigned n) { return (unsigned)(rnd() % n); }
+
+/* Whether long double is the x87's 80-bit type it is on x86-64 Linux, as
+ * Redis's HINCRBYFLOAT has it.  Valgrind computes long doubles in 64
+ * bits (and makes strtold("inf") finite), so under it the cases that
+ * depend on the extra precision or range cannot match the real server
+ * and are left out. */
+static bool native_long_double(void)
+{
+    volatile long double inf = strtold("inf", NULL);
+    volatile long double one = 1.0L, tiny = LDBL_EPSILON;
+    return isinf(inf) && one + tiny != one && LDBL_MANT_DIG == 64;
+}
 
 /* ---- against redis-server 7.0.15 ---------------------------------------------------- */
 
@@ -78,27 +92,19 @@ static void script_hashes(oracle *o)
     E(o, "HINCRBY", "n", "sp", "1");
     E(o, "HINCRBY", "n", "z", "1");
     E(o, "HINCRBY", "n", "fl", "1");
-    /* HINCRBYFLOAT and Redis's long double text */
+    /* HINCRBYFLOAT and Redis's long double text: sums exact in any
+     * binary floating point first */
     C(o, "HINCRBYFLOAT", "n", "f", "10.5");
-    C(o, "HINCRBYFLOAT", "n", "f", "0.1");
-    C(o, "HINCRBYFLOAT", "n", "f", "-10.6");
-    C(o, "HINCRBYFLOAT", "n", "f", "-0.0");
+    C(o, "HINCRBYFLOAT", "n", "f", "0.25");
+    C(o, "HINCRBYFLOAT", "n", "f", "-10.75");
+    C(o, "HINCRBYFLOAT", "n", "f", "-0.0"); /* "-0" is written "0" */
     C(o, "HINCRBYFLOAT", "n", "f", "5.0e3");
-    C(o, "HINCRBYFLOAT", "n", "f", "1e-20");
     C(o, "HINCRBYFLOAT", "n", "g", "0x10");
     C(o, "HINCRBYFLOAT", "n", "i", "0.25"); /* an integer field */
     C(o, "HINCRBYFLOAT", "n", "fl", "3");
     C(o, "HINCRBYFLOAT", "n", "z", "1"); /* "007" is a float */
-    C(o, "HINCRBYFLOAT", "n", "big", "1e300");
-    C(o, "HINCRBYFLOAT", "n", "big", "1e300");
-    C(o, "HINCRBYFLOAT", "n", "huge", "1e4000");
-    C(o, "HINCRBYFLOAT", "n", "tiny", "-1.0000000000000000001");
-    for (int n = 0; n < 10; n++)
-        C(o, "HINCRBYFLOAT", "n", "tenth", "0.1");
     E(o, "HINCRBYFLOAT", "n", "f", "abc");
     E(o, "HINCRBYFLOAT", "n", "f", "nan");
-    E(o, "HINCRBYFLOAT", "n", "f", "inf");
-    E(o, "HINCRBYFLOAT", "n", "f", "-inf");
     E(o, "HINCRBYFLOAT", "n", "f", " 1");
     E(o, "HINCRBYFLOAT", "n", "f", "1 ");
     E(o, "HINCRBYFLOAT", "n", "f", "");
@@ -106,9 +112,24 @@ static void script_hashes(oracle *o)
     E(o, "HINCRBYFLOAT", "n", "sp", "1");
     E(o, "HINCRBYFLOAT", "lst", "f", "1");
     E(o, "HINCRBYFLOAT", "lst", "f", "x");
+    E(o, "HINCRBYFLOAT", "n", "f", "1e5000");
+    if (!native_long_double())
+        return;
+    /* Where the 80-bit long double shows: rounding, range, infinities */
+    C(o, "HINCRBYFLOAT", "n", "p", "10.5");
+    C(o, "HINCRBYFLOAT", "n", "p", "0.1");
+    C(o, "HINCRBYFLOAT", "n", "p", "-10.6");
+    C(o, "HINCRBYFLOAT", "n", "p", "1e-20");
+    C(o, "HINCRBYFLOAT", "n", "big", "1e300");
+    C(o, "HINCRBYFLOAT", "n", "big", "1e300");
+    C(o, "HINCRBYFLOAT", "n", "huge", "1e4000");
+    C(o, "HINCRBYFLOAT", "n", "tiny", "-1.0000000000000000001");
+    for (int n = 0; n < 10; n++)
+        C(o, "HINCRBYFLOAT", "n", "tenth", "0.1");
+    E(o, "HINCRBYFLOAT", "n", "f", "inf");
+    E(o, "HINCRBYFLOAT", "n", "f", "-inf");
     C(o, "HSET", "n", "edge", "1e4932");
     E(o, "HINCRBYFLOAT", "n", "edge", "1e4932");
-    E(o, "HINCRBYFLOAT", "n", "edge", "1e5000");
 }
 
 /* hash-max-listpack-entries 128 and -value 64, both ways. */

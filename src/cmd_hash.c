@@ -198,7 +198,7 @@ static int cmd_hincrbyfloat(cmd_ctx *c)
 
 /* ---- Redis 7.4: field expiry ------------------------------------------------------- */
 
-/** Latest absolute expiry 7.4 accepts (HFE_MAX_ABS_TIME_MSEC: ebuckets'
+/* Latest absolute expiry 7.4 accepts (HFE_MAX_ABS_TIME_MSEC: ebuckets'
  *  48-bit EB_EXPIRE_TIME_MAX shifted right by 2). */
 #define HASH_MAX_ABS_MS ((long long)(((1ull << 48) - 1) >> 2))
 
@@ -334,7 +334,7 @@ static int cmd_hpersist(cmd_ctx *c)
     return 0;
 }
 
-/** The hash commands (arities as COMMAND INFO reports them: 7.0.15, and
+/* The hash commands (arities as COMMAND INFO reports them: 7.0.15, and
  *  7.4 for the field-expiry ones). */
 const cmd_spec cmd_hash_table[] = {
     {"hset", -4, CMD_WRITE, cmd_hset},

@@ -29,7 +29,7 @@
 #include <math.h>
 #include <string.h>
 
-/** Which end of a list. */
+/* Which end of a list. */
 enum { LIST_HEAD = 0, LIST_TAIL = 1 };
 
 static const char ERR_POSITIVE[] =
@@ -456,7 +456,7 @@ static int cmd_brpoplpush(cmd_ctx *c)
     return list_move(c, LIST_TAIL, LIST_HEAD);
 }
 
-/** The list commands (arities as Redis 7.0.15's COMMAND INFO). */
+/* The list commands (arities as Redis 7.0.15's COMMAND INFO). */
 const cmd_spec cmd_list_table[] = {
     {"lpush", -3, CMD_WRITE, cmd_lpush},
     {"rpush", -3, CMD_WRITE, cmd_rpush},

@@ -258,7 +258,7 @@ static int cmd_sinterstore(cmd_ctx *c) { return set_store(c, SET_INTER); }
 static int cmd_sunionstore(cmd_ctx *c) { return set_store(c, SET_UNION); }
 static int cmd_sdiffstore(cmd_ctx *c) { return set_store(c, SET_DIFF); }
 
-/** The set commands (arities as Redis 7.0.15's COMMAND INFO). */
+/* The set commands (arities as Redis 7.0.15's COMMAND INFO). */
 const cmd_spec cmd_set_table[] = {
     {"sadd", -3, CMD_WRITE, cmd_sadd},
     {"srem", -3, CMD_WRITE, cmd_srem},

@@ -1,4 +1,4 @@
-/* keyspace.c - numbered databases over one store: life cycle, meta record, readers.
+/* keyspace.c - databases over one store: life cycle, meta record, readers.
  * Chapter 9.
  *
  * Every key of database d lives in the store under the 2-byte big-endian
@@ -20,6 +20,11 @@
  *
  * The writer (keyspace_batch.c) keeps its own copy of the map and counts
  * and never reads the meta record back.
+ *
+ * One rule follows for a thread that both reads and writes: it must leave
+ * its own read sections before keyspace_commit(), as store.h asks of a
+ * store's writer (over naive, rwlock and striped the commit would wait for
+ * the section's lock, held by the thread itself).
  */
 #include "keyspace_internal.h"
 #include "alloc.h"
@@ -296,7 +301,8 @@ bool ks_section_enter(keyspace_reader *r)
 /** ks_sorted_keys()'s collector. */
 typedef struct key_list {
     ks_key *k;      /**< the array */
-    size_t n, cap;  /**< used, allocated */
+    size_t n;       /**< used */
+    size_t cap;     /**< allocated */
 } key_list;
 
 static int collect_key(const void *key, size_t klen, const value *v,

@@ -1,15 +1,12 @@
-/* keyspace_batch.c - the writer's batch: an overlay of pending changes, one commit.
+/* keyspace_batch.c - the writer's batch: pending changes, then one commit.
  * Chapter 9.
  *
  * A batch keeps one overlay entry per key it touched, however often it
  * touched it: the encoded key, the pending value (NULL for a delete) and
  * whether the key was in the store when the batch first looked, which is
- * all the per-database counts need.  Entries live in an array in the order
- * keys were first changed, with an open-addressing index of 32-bit slots
- * over it, and their key bytes in an arena of blocks; keyspace_commit() and
- * keyspace_abort() empty the overlay but keep the array, the index and the
- * first block, so a batch of a thousand commands on warm buffers allocates
- * only its values.
+ * all the per-database counts need (keyspace_overlay.c keeps them, and
+ * keeps its buffers between batches, so a batch of a thousand commands on
+ * warm buffers allocates only its values).
  *
  * While the batch is open the writer holds a read section on its own store
  * reader, so that what it reads from the store stays valid; it leaves the
@@ -33,172 +30,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHUNK_BYTES 16384u /* arena block for short keys */
-#define MIN_SLOTS 64u      /* smallest index */
-
-/* ---- the overlay --------------------------------------------------------- */
-
-void ks_overlay_clear(ks_overlay *ov)
-{
-    for (size_t i = 0; i < ov->n; i++) {
-        ks_ent *e = &ov->ents[i];
-        value_free(e->v);
-        e->v = NULL;
-    }
-    if (ov->idx != NULL) {
-        /* Few entries: clear their slots; many: the whole index. */
-        if (ov->n * 4 < ov->mask + 1) {
-            for (size_t i = 0; i < ov->n; i++) {
-                size_t s = (size_t)ov->ents[i].hash & ov->mask;
-                while (ov->idx[s] != 0) {
-                    ov->idx[s] = 0;
-                    s = (s + 1) & ov->mask;
-                }
-            }
-        } else {
-            memset(ov->idx, 0, (ov->mask + 1) * sizeof *ov->idx);
-        }
-    }
-    ov->n = 0;
-    /* Keep the newest block for the next batch; free the others. */
-    if (ov->arena != NULL) {
-        ks_chunk *c = ov->arena->next;
-        while (c != NULL) {
-            ks_chunk *next = c->next;
-            free(c);
-            c = next;
-        }
-        ov->arena->next = NULL;
-        ov->arena->used = 0;
-        if (ov->arena->cap > CHUNK_BYTES) { /* one huge key: drop it */
-            free(ov->arena);
-            ov->arena = NULL;
-        }
-    }
-    /* An index grown by one huge batch (a FLUSHALL) is not kept. */
-    if (ov->mask + 1 > 65536) {
-        free(ov->idx);
-        free(ov->ents);
-        ov->idx = NULL;
-        ov->ents = NULL;
-        ov->mask = 0;
-        ov->cap = 0;
-    }
-}
-
-void ks_overlay_free(ks_overlay *ov)
-{
-    ks_overlay_clear(ov);
-    if (ov->arena != NULL)
-        free(ov->arena);
-    free(ov->idx);
-    free(ov->ents);
-    memset(ov, 0, sizeof *ov);
-}
-
-/* The entry of an encoded key, or NULL. */
-static ks_ent *ov_find(const ks_overlay *ov, const unsigned char *k,
-                       size_t klen, uint64_t h)
-{
-    if (ov->n == 0)
-        return NULL;
-    for (size_t s = (size_t)h & ov->mask;; s = (s + 1) & ov->mask) {
-        uint32_t i = ov->idx[s];
-        if (i == 0)
-            return NULL;
-        ks_ent *e = &ov->ents[i - 1];
-        if (e->hash == h && e->klen == klen && memcmp(e->key, k, klen) == 0)
-            return e;
-    }
-}
-
-/* Make room for one more entry: grow the array and the index. */
-static int ov_reserve(ks_overlay *ov)
-{
-    if (ov->n == ov->cap) {
-        size_t cap = ov->cap ? ov->cap * 2 : 32;
-        if (cap > UINT32_MAX - 1) {
-            errno = ENOMEM;
-            return -1;
-        }
-        ks_ent *e = xrealloc(ov->ents, cap * sizeof *e);
-        if (e == NULL)
-            return -1;
-        ov->ents = e;
-        ov->cap = cap;
-    }
-    if (ov->idx == NULL || (ov->n + 1) * 2 > ov->mask + 1) {
-        size_t slots = ov->idx == NULL ? MIN_SLOTS : (ov->mask + 1) * 2;
-        while ((ov->n + 1) * 2 > slots)
-            slots *= 2;
-        uint32_t *idx = xcalloc(slots, sizeof *idx);
-        if (idx == NULL)
-            return -1;
-        for (size_t i = 0; i < ov->n; i++) {
-            size_t s = (size_t)ov->ents[i].hash & (slots - 1);
-            while (idx[s] != 0)
-                s = (s + 1) & (slots - 1);
-            idx[s] = (uint32_t)(i + 1);
-        }
-        free(ov->idx);
-        ov->idx = idx;
-        ov->mask = slots - 1;
-    }
-    return 0;
-}
-
-/* Copy an encoded key into the arena. */
-static unsigned char *ov_keycopy(ks_overlay *ov, const unsigned char *k,
-                                 size_t klen)
-{
-    ks_chunk *c = ov->arena;
-    if (c == NULL || c->cap - c->used < klen) {
-        size_t cap = klen > CHUNK_BYTES ? klen : CHUNK_BYTES;
-        ks_chunk *nc = xmalloc(sizeof *nc + cap);
-        if (nc == NULL)
-            return NULL;
-        nc->cap = cap;
-        nc->used = 0;
-        /* A big key's block goes behind the current one, which keeps
-         * serving short keys. */
-        if (c != NULL && klen > CHUNK_BYTES) {
-            nc->next = c->next;
-            c->next = nc;
-        } else {
-            nc->next = c;
-            ov->arena = nc;
-        }
-        c = nc;
-    }
-    unsigned char *p = c->data + c->used;
-    memcpy(p, k, klen);
-    c->used += klen;
-    return p;
-}
-
-/* Add an entry for an encoded key that has none.  Its value is NULL. */
-static ks_ent *ov_add(ks_overlay *ov, const unsigned char *k, size_t klen,
-                      uint64_t h, bool existed)
-{
-    if (klen > UINT32_MAX) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (ov_reserve(ov) != 0)
-        return NULL;
-    unsigned char *copy = ov_keycopy(ov, k, klen);
-    if (copy == NULL)
-        return NULL;
-    size_t s = (size_t)h & ov->mask;
-    while (ov->idx[s] != 0)
-        s = (s + 1) & ov->mask;
-    ks_ent *e = &ov->ents[ov->n];
-    *e = (ks_ent){.hash = h, .key = copy, .klen = (uint32_t)klen,
-                  .existed = existed, .v = NULL};
-    ov->idx[s] = (uint32_t)(++ov->n);
-    return e;
-}
 
 /* ---- the writer's map and counts ----------------------------------------- */
 
@@ -242,27 +73,57 @@ typedef struct ks_slot {
                                  the store's when there is no entry */
 } ks_slot;
 
+/* Whether (phys, key) is the key resolved last, still encoded in kb. */
+static bool is_last(const keyspace *ks, uint16_t phys, const void *key,
+                    size_t klen)
+{
+    const unsigned char *p = ks->kb.p;
+    return ks->last_valid && ks->last_klen == klen + 2 &&
+           p[0] == (unsigned char)(phys >> 8) && p[1] == (unsigned char)phys &&
+           (klen == 0 || memcmp(p + 2, key, klen) == 0);
+}
+
 static int resolve(keyspace *ks, unsigned db, const void *key, size_t klen,
                    ks_slot *out)
 {
     assert(ks->in_batch && "keyspace: no batch is open");
     assert(db < ks->ndb && "keyspace: database out of range");
     out->phys = ks->map[db];
-    out->k = ks_encode(&ks->kb, out->phys, key, klen);
-    if (out->k == NULL)
-        return -1;
     out->klen = klen + 2;
+    if (is_last(ks, out->phys, key, klen)) {
+        out->k = ks->kb.p;
+        out->h = ks->last_hash;
+        out->e = ks->last_ent != SIZE_MAX ? &ks->ov.ents[ks->last_ent] : NULL;
+        out->v = out->e != NULL ? out->e->v : ks->last_sv;
+        return 0;
+    }
+    out->k = ks_encode(&ks->kb, out->phys, key, klen);
+    if (out->k == NULL) {
+        ks->last_valid = false;
+        return -1;
+    }
     out->h = hash_bytes(out->k, out->klen);
-    out->e = ov_find(&ks->ov, out->k, out->klen, out->h);
+    out->e = ks_overlay_find(&ks->ov, out->k, out->klen, out->h);
     out->v = out->e != NULL ? out->e->v : store_get(ks->wr, out->k, out->klen);
+    ks->last_valid = true;
+    ks->last_klen = out->klen;
+    ks->last_hash = out->h;
+    ks->last_ent = out->e != NULL ? (size_t)(out->e - ks->ov.ents) : SIZE_MAX;
+    ks->last_sv = out->v;
     return 0;
 }
 
 /* The entry for a resolved key, made when it has none. */
 static ks_ent *slot_entry(keyspace *ks, ks_slot *s)
 {
-    if (s->e == NULL)
-        s->e = ov_add(&ks->ov, s->k, s->klen, s->h, s->v != NULL);
+    if (s->e == NULL) {
+        ks->last_valid = false; /* the index may move; kb may be reused */
+        s->e = ks_overlay_add(&ks->ov, s->k, s->klen, s->h, s->v != NULL);
+        if (s->e != NULL && s->k == ks->kb.p) {
+            ks->last_valid = true;
+            ks->last_ent = (size_t)(s->e - ks->ov.ents);
+        }
+    }
     return s->e;
 }
 
@@ -421,9 +282,9 @@ static int flush_one(const void *key, size_t klen, const value *v, void *arg)
     if (!flush_hits(f, key, klen))
         return 0;
     uint64_t h = hash_bytes(key, klen);
-    if (ov_find(&f->ks->ov, key, klen, h) != NULL)
+    if (ks_overlay_find(&f->ks->ov, key, klen, h) != NULL)
         return 0;
-    return ov_add(&f->ks->ov, key, klen, h, true) != NULL ? 0 : -1;
+    return ks_overlay_add(&f->ks->ov, key, klen, h, true) != NULL ? 0 : -1;
 }
 
 long long keyspace_flush(keyspace *ks, uint32_t db)
@@ -464,6 +325,7 @@ long long keyspace_flush(keyspace *ks, uint32_t db)
             e->v = NULL;
         }
     }
+    ks->last_valid = false; /* flush_one() adds entries */
     int rc = store_iterate(ks->wr, flush_one, &f);
     meta_touch(ks);
     for (unsigned p = 0; p < ks->ndb; p++)
@@ -485,6 +347,7 @@ size_t keyspace_batch_dbsize(keyspace *ks, unsigned db)
 /* End the batch: pending values freed, overlay emptied, section left. */
 static void batch_end(keyspace *ks, bool in_section)
 {
+    ks->last_valid = false;
     ks_overlay_clear(&ks->ov);
     if (in_section)
         store_read_end(ks->wr);

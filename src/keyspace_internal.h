@@ -1,4 +1,4 @@
-/* keyspace_internal.h - what keyspace.c and keyspace_batch.c share (not a public API).
+/* keyspace_internal.h - what the keyspace files share (not a public API).
  * Chapter 9.
  *
  * keyspace.c holds the keyspace's life cycle, the meta record and the
@@ -42,19 +42,22 @@ typedef struct ks_ent {
 /** A block of the batch's key arena. */
 typedef struct ks_chunk {
     struct ks_chunk *next; /**< the block allocated before */
-    size_t used, cap;      /**< bytes handed out, bytes in data */
+    size_t used;           /**< bytes handed out */
+    size_t cap;            /**< bytes in data */
     unsigned char data[];  /**< the keys */
 } ks_chunk;
 
 /** The overlay: pending entries in arrival order and an index over them. */
 typedef struct ks_overlay {
     ks_ent *ents;      /**< the entries, in the order keys first changed */
-    size_t n, cap;     /**< entries used, allocated */
+    size_t n;          /**< entries used */
+    size_t cap;        /**< entries allocated */
     uint32_t *idx;     /**< open addressing: 0 empty, else entry index + 1 */
     size_t mask;       /**< index slots - 1 (a power of two minus one) */
     ks_chunk *arena;   /**< key bytes, newest block first */
 } ks_overlay;
 
+/** A keyspace (keyspace.h): the store, the writer's meta and its batch. */
 struct keyspace {
     store *s;               /**< every database's keys and the meta record */
     unsigned ndb;           /**< number of databases */
@@ -75,8 +78,16 @@ struct keyspace {
     store_change *changes;  /**< commit's array, kept between batches */
     size_t changes_cap;     /**< its size */
     ks_keybuf kb;           /**< the writer's encoded-key buffer */
+    /* The last key the batch resolved (its encoding is still in kb): a
+     * command that looks a key up and then changes it hashes it once. */
+    bool last_valid;        /**< the fields below describe kb's key */
+    size_t last_klen;       /**< its encoded length */
+    uint64_t last_hash;     /**< its hash */
+    size_t last_ent;        /**< its entry's index, or SIZE_MAX: none */
+    const value *last_sv;   /**< the store's value, when it has no entry */
 };
 
+/** A reader (keyspace.h): a store reader and this section's meta record. */
 struct keyspace_reader {
     keyspace *ks;           /**< the keyspace */
     store_reader *sr;       /**< its reader on the store */
@@ -111,6 +122,31 @@ void ks_keybuf_free(ks_keybuf *b);
  * \return a string value (one reference), or NULL with errno ENOMEM.
  */
 value *ks_meta_make(unsigned ndb, const uint16_t *map, const uint64_t *counts);
+
+/**
+ * Find the entry of an encoded key.
+ * \param ov   the overlay.
+ * \param k    the encoded key.
+ * \param klen its length.
+ * \param h    hash_bytes() of it.
+ * \return the entry, or NULL.
+ */
+ks_ent *ks_overlay_find(const ks_overlay *ov, const unsigned char *k,
+                        size_t klen, uint64_t h);
+
+/**
+ * Add an entry for an encoded key that has none; its value is NULL.
+ * Entries may move (the array grows): pointers to entries are valid until
+ * the next add.
+ * \param ov      the overlay.
+ * \param k       the encoded key (copied).
+ * \param klen    its length.
+ * \param h       its hash.
+ * \param existed whether the store holds the key.
+ * \return the entry, or NULL with errno ENOMEM (nothing added).
+ */
+ks_ent *ks_overlay_add(ks_overlay *ov, const unsigned char *k, size_t klen,
+                       uint64_t h, bool existed);
 
 /**
  * Free every pending entry's value and key, and empty the overlay (its

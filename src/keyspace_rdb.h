@@ -1,4 +1,4 @@
-/* keyspace_rdb.h - a keyspace from an RDB file, and a keyspace as rdb-dump's JSON.
+/* keyspace_rdb.h - a keyspace from an RDB file; a keyspace as rdb-dump JSON.
  * Chapter 9.
  *
  * A replica's first act is to load its master's snapshot, every database

@@ -17,6 +17,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -107,6 +108,14 @@ static size_t list_len(const value *v)
 {
     ck_assert_int_eq(v->type, VALUE_LIST);
     return plist_len(value_as_list(v));
+}
+
+/* keyspace_iterate() callback: count the keys. */
+static int count_key(const void *k, size_t klen, const value *v, void *arg)
+{
+    (void)k; (void)klen; (void)v;
+    ++*(size_t *)arg;
+    return 0;
 }
 
 #define FOR_EACH_VARIANT(ops) \
@@ -609,6 +618,241 @@ START_TEST(set_expire_on_versions_and_transients)
 }
 END_TEST
 
+/* A thousand databases: the meta record (10 KiB) is a chunked string, read
+ * through value_str_read() rather than in place. */
+START_TEST(many_databases)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, 1000);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        put(ks, 999, "last", "999");
+        put(ks, 500, "mid", "500");
+        put(ks, 500, "mid2", "500");
+        ck_assert_int_eq(keyspace_swap(ks, 0, 999), 0);
+        ck_assert_int_eq(keyspace_commit(ks), 0);
+        ck_assert_str_or_null(get(r, 0, "last"), "999");
+        ck_assert_str_or_null(get(r, 999, "last"), NULL);
+        ck_assert_uint_eq(dbsize(r, 0), 1);
+        ck_assert_uint_eq(dbsize(r, 500), 2);
+        ck_assert_uint_eq(dbsize(r, 999), 0);
+        ck_assert_uint_eq(dbsize(r, 1000), 0);
+        seen sn = {0};
+        keyspace_read_begin(r);
+        ck_assert_int_eq(keyspace_iterate(r, 0, note_key, &sn), 0);
+        keyspace_read_end(r);
+        ck_assert_int_eq(sn.n, 1);
+        ck_assert_str_eq(sn.keys[0], "last");
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+    keyspace *ks = make(store_variant("hamt"), KEYSPACE_MAX_DBS);
+    put1(ks, KEYSPACE_MAX_DBS - 1, "top", "t");
+    keyspace_reader *r = keyspace_reader_open(ks);
+    ck_assert_str_or_null(get(r, KEYSPACE_MAX_DBS - 1, "top"), "t");
+    ck_assert_uint_eq(dbsize(r, KEYSPACE_MAX_DBS - 1), 1);
+    keyspace_reader_close(r);
+    keyspace_destroy(ks);
+}
+END_TEST
+
+/* ---- SWAPDB costs the same whatever the databases hold ------------------- */
+
+/* Allocations made by one batch that swaps databases 0 and 1. */
+static unsigned long swap_allocations(const store_ops *ops, int keys)
+{
+    keyspace *ks = make(ops, 16);
+    char k[16];
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    for (int i = 0; i < keys; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        put(ks, 0, k, "v");
+        put(ks, 1, k, "w");
+    }
+    ck_assert_int_eq(keyspace_commit(ks), 0);
+    alloc_fail_nth(ULONG_MAX); /* count, never fail */
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    ck_assert_int_eq(keyspace_swap(ks, 0, 1), 0);
+    ck_assert_int_eq(keyspace_commit(ks), 0);
+    unsigned long n = alloc_fail_seen();
+    alloc_fail_off();
+    keyspace_reader *r = keyspace_reader_open(ks);
+    keyspace_read_begin(r);
+    const value *v = keyspace_get(r, 0, "k0", 2);
+    ck_assert_bytes_str(value_str_bytes(v), value_str_len(v), "w");
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
+    keyspace_destroy(ks);
+    return n;
+}
+
+START_TEST(swapdb_is_one_record)
+{
+    const store_ops *ops;
+    FOR_EACH_VARIANT(ops) {
+        unsigned long small = swap_allocations(ops, 5);
+        unsigned long large = swap_allocations(ops, 2000);
+        /* One record rewritten: a trie copies its path to it (log n), no
+         * store touches the 4000 data keys. */
+        ck_assert_msg(large <= small + 8, "%s: a swap of 5-key databases "
+                      "made %lu allocations, of 2000-key ones %lu", ops->name,
+                      small, large);
+    }
+}
+END_TEST
+
+/* ---- a random walk against a model ------------------------------------------ */
+
+#define M_DBS 4
+#define M_KEYS 12
+
+/** What the model holds for one key: absent, or a string and an expiry. */
+typedef struct mkey {
+    int val;        /* -1: absent; else the string is "v<val>" */
+    int64_t exp;    /* its expiry */
+} mkey;
+
+typedef struct model {
+    mkey k[M_DBS][M_KEYS];
+} model;
+
+static size_t model_count(const model *m, int db)
+{
+    size_t n = 0;
+    for (int i = 0; i < M_KEYS; i++)
+        n += m->k[db][i].val >= 0;
+    return n;
+}
+
+/* The batch (lookups) or the readers (r != NULL) against the model. */
+static void model_check(keyspace *ks, keyspace_reader *r, const model *m,
+                        const char *name, long step)
+{
+    char k[8];
+    if (r != NULL)
+        keyspace_read_begin(r);
+    for (int d = 0; d < M_DBS; d++) {
+        size_t n = r ? keyspace_dbsize(r, (unsigned)d)
+                     : keyspace_batch_dbsize(ks, (unsigned)d);
+        ck_assert_msg(n == model_count(m, d), "%s step %ld: db %d has %zu "
+                      "keys, not %zu (%s)", name, step, d, n,
+                      model_count(m, d), r ? "reader" : "batch");
+        if (r != NULL) {
+            size_t walked = 0;
+            keyspace_iterate(r, (unsigned)d, count_key, &walked);
+            ck_assert_uint_eq(walked, n);
+        }
+        for (int i = 0; i < M_KEYS; i++) {
+            snprintf(k, sizeof k, "k%d", i);
+            const value *v = r ? keyspace_get(r, (unsigned)d, k, strlen(k))
+                               : keyspace_lookup(ks, (unsigned)d, k,
+                                                 strlen(k));
+            const mkey *e = &m->k[d][i];
+            if (e->val < 0) {
+                ck_assert_msg(v == NULL, "%s step %ld: db %d %s present",
+                              name, step, d, k);
+                continue;
+            }
+            ck_assert_msg(v != NULL, "%s step %ld: db %d %s missing", name,
+                          step, d, k);
+            char want[16];
+            snprintf(want, sizeof want, "v%d", e->val);
+            ck_assert_bytes_eq(value_str_bytes(v), value_str_len(v), want,
+                               strlen(want));
+            ck_assert_int_eq(v->expire_ms, e->exp);
+        }
+    }
+    if (r != NULL)
+        keyspace_read_end(r);
+}
+
+START_TEST(random_batches_match_a_model)
+{
+    const store_ops *ops;
+    long steps = test_scale(4000, 300);
+    FOR_EACH_VARIANT(ops) {
+        keyspace *ks = make(ops, M_DBS);
+        keyspace_reader *r = keyspace_reader_open(ks);
+        model pub, cur;
+        for (int d = 0; d < M_DBS; d++)
+            for (int i = 0; i < M_KEYS; i++)
+                pub.k[d][i] = (mkey){-1, VALUE_NO_EXPIRY};
+        cur = pub;
+        unsigned seed = 12345;
+        bool open = false;
+        char k[8];
+        for (long step = 0; step < steps; step++) {
+            int op = rand_r(&seed) % 100;
+            int d = rand_r(&seed) % M_DBS, i = rand_r(&seed) % M_KEYS;
+            snprintf(k, sizeof k, "k%d", i);
+            if (!open) {
+                ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+                open = true;
+            }
+            mkey *e = &cur.k[d][i];
+            if (op < 35) {                          /* SET */
+                int val = rand_r(&seed) % 1000;
+                char b[16];
+                snprintf(b, sizeof b, "v%d", val);
+                put(ks, (unsigned)d, k, b);
+                *e = (mkey){val, VALUE_NO_EXPIRY};
+            } else if (op < 50) {                   /* DEL */
+                ck_assert_int_eq(keyspace_delete(ks, (unsigned)d, k,
+                                                 strlen(k)), e->val >= 0);
+                e->val = -1;
+            } else if (op < 60) {                   /* PEXPIREAT, PERSIST */
+                int64_t x = rand_r(&seed) % 3 ? 1000 + rand_r(&seed) % 9
+                                              : VALUE_NO_EXPIRY;
+                ck_assert_int_eq(keyspace_set_expire(ks, (unsigned)d, k,
+                                                     strlen(k), x),
+                                 e->val >= 0);
+                if (e->val >= 0)
+                    e->exp = x;
+            } else if (op < 66) {                   /* SWAPDB */
+                int b = rand_r(&seed) % M_DBS;
+                ck_assert_int_eq(keyspace_swap(ks, (unsigned)d,
+                                               (unsigned)b), 0);
+                for (int j = 0; j < M_KEYS; j++) {
+                    mkey t = cur.k[d][j];
+                    cur.k[d][j] = cur.k[b][j];
+                    cur.k[b][j] = t;
+                }
+            } else if (op < 69) {                   /* FLUSHDB / FLUSHALL */
+                bool all = rand_r(&seed) % 3 == 0;
+                size_t n = 0;
+                for (int x = 0; x < M_DBS; x++)
+                    if (all || x == d) {
+                        n += model_count(&cur, x);
+                        for (int j = 0; j < M_KEYS; j++)
+                            cur.k[x][j].val = -1;
+                    }
+                ck_assert_int_eq(keyspace_flush(ks, all ? KEYSPACE_ALL_DBS
+                                                        : (uint32_t)d),
+                                 (long long)n);
+            } else if (op < 75) {                   /* check the batch */
+                model_check(ks, NULL, &cur, ops->name, step);
+            } else if (op < 80) {                   /* abort */
+                keyspace_abort(ks);
+                open = false;
+                cur = pub;
+                model_check(ks, r, &pub, ops->name, step);
+            } else if (op < 88) {                   /* commit */
+                ck_assert_int_eq(keyspace_commit(ks), 0);
+                open = false;
+                pub = cur;
+                model_check(ks, r, &pub, ops->name, step);
+            }
+        }
+        if (open)
+            ck_assert_int_eq(keyspace_commit(ks), 0);
+        model_check(ks, r, &cur, ops->name, steps);
+        keyspace_reader_close(r);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
 /* ---- running out of memory ------------------------------------------------- */
 
 /* The state the OOM tests start from, on any keyspace. */
@@ -785,13 +1029,6 @@ typedef struct race {
     char err[300];     /* the reader's first complaint ("" if none) */
 } race;
 
-static int count_key(const void *k, size_t klen, const value *v, void *arg)
-{
-    (void)k; (void)klen; (void)v;
-    ++*(size_t *)arg;
-    return 0;
-}
-
 static long str_long(const value *v)
 {
     char b[32];
@@ -873,7 +1110,7 @@ static void write_generation(keyspace *ks, long g)
 START_TEST(reader_never_sees_half_a_batch)
 {
     const store_ops *ops;
-    long batches = test_scale(3000, 100);
+    long batches = test_scale(1500, 100);
     FOR_EACH_VARIANT(ops) {
         race rc = {.ks = make(ops, 4)};
         ck_assert_int_eq(keyspace_batch_begin(rc.ks), 0);
@@ -911,6 +1148,9 @@ Suite *ch09_keyspace_suite(void)
     tcase_add_test(tc, flushdb_and_flushall);
     tcase_add_test(tc, edit_makes_one_transient_sealed_at_commit);
     tcase_add_test(tc, set_expire_on_versions_and_transients);
+    tcase_add_test(tc, many_databases);
+    tcase_add_test(tc, swapdb_is_one_record);
+    tcase_add_test(tc, random_batches_match_a_model);
     tcase_add_test(tc, failed_allocations_leave_the_keyspace_as_before);
     tcase_add_test(tc, create_survives_failed_allocations);
     suite_add_tcase(s, tc);

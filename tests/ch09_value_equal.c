@@ -1,4 +1,4 @@
-/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; loading a real SAVE.
+/* ch09_value_equal.c - chapter 9: comparing values and keyspaces; a real SAVE.
  *
  * The oracle of chapter 9 ends every test with "load Redis's dump into a
  * fresh keyspace and diff", so the comparison must catch every kind of
@@ -455,8 +455,10 @@ static void write_databases(void)
     CMD("HSET", "h", "f", "v", "g", "w");
     CMD("ZADD", "z", "1.5", "a", "-2", "b");
     CMD("PFADD", "hll", "a", "b", "c");
-    CMD("SET", "old", "expires", "PXAT", "1000"); /* long past: kept */
+    /* Long past, so kept only while the server's active expiry is off
+     * (from before the key is made: its cycle runs ten times a second). */
     CMD("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    CMD("SET", "old", "expires", "PXAT", "1000");
     CMD("XADD", "st", "1-1", "f", "v");
     CMD("XADD", "st", "2-1", "f", "w");
     CMD("XGROUP", "CREATE", "st", "g", "0");
@@ -585,7 +587,52 @@ START_TEST(loads_a_real_save_with_several_databases)
     ck_assert_msg(strstr(res.error, "database 15 is out of range: this "
                                     "keyspace has 4 databases (0 to 3)") &&
                   strncmp(res.error, "offset ", 7) == 0, "%s", res.error);
+    /* ... and the offset is the SELECTDB 15 record's: 0xFE, then 15 */
+    long at = atol(res.error + 7);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char rec[2];
+    ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(rec, 1, 2, f), 2);
+    fclose(f);
+    ck_assert_msg(rec[0] == 0xFE && rec[1] == 15, "offset %ld holds %02x %02x",
+                  at, rec[0], rec[1]);
+    /* nothing of database 15's batch was stored; the batches before it
+     * (databases 0 and 3, under KEYSPACE_RDB_BATCH keys) were not either,
+     * since they had not reached a commit */
+    ck_assert(!keyspace_in_batch(ks));
+    ck_assert_uint_eq(res.keys_stored, 0);
     keyspace_destroy(ks);
+    /* Out of memory at each allocation of a load: an error, no batch left
+     * open, exactly the committed keys stored, nothing leaked. */
+    unsigned long n;
+    for (n = 1; n < 100000; n++) {
+        ks = keyspace_create(store_variant("ptrie"), 16);
+        alloc_fail_nth(n);
+        int lrc = keyspace_load_rdb_file(ks, path, &opt, &res);
+        unsigned long fired = alloc_fail_fired();
+        alloc_fail_off();
+        ck_assert(!keyspace_in_batch(ks));
+        keyspace_reader *lr = keyspace_reader_open(ks);
+        size_t total = 0;
+        keyspace_read_begin(lr);
+        for (unsigned d = 0; d < 16; d++)
+            total += keyspace_dbsize(lr, d);
+        keyspace_read_end(lr);
+        if (lrc == 0) {
+            ck_assert_uint_eq(total, 12);
+            ck_assert_int_eq(keyspace_diff(fr, lr, 0, 0, why, sizeof why), 0);
+        } else {
+            ck_assert_msg(fired == 1 && res.error[0] != '\0', "allocation %lu: "
+                          "rc %d, error \"%s\"", n, lrc, res.error);
+            ck_assert_uint_eq(total, res.keys_stored);
+        }
+        keyspace_reader_close(lr);
+        keyspace_destroy(ks);
+        if (lrc == 0 && fired == 0)
+            break;
+    }
+    ck_assert_uint_gt(n, 12);
     /* A file that is not there. */
     ks = keyspace_create(store_variant("hamt"), 16);
     ck_assert_int_eq(keyspace_load_rdb_file(ks, "/nonexistent/dump.rdb", &opt,

@@ -35,5 +35,8 @@ const cmd_spec *const cmd_tables[] = {
     cmd_geo_table,
     cmd_stream_table,
     cmd_xgroup_table,
+    cmd_list_table,
+    cmd_hash_table,
+    cmd_set_table,
     NULL,
 };

@@ -264,6 +264,7 @@ static int64_t now_ms(const cmd_applier *a)
                                    : value_now_ms();
 }
 
+/* [ch09-run] */
 /* Run one resolved, arity-checked command. */
 static cmd_status run(cmd_applier *a, const cmd_spec *spec, size_t argc,
                       const resp_value *argv, uint64_t offset)
@@ -293,6 +294,7 @@ static cmd_status run(cmd_applier *a, const cmd_spec *spec, size_t argc,
                    c.err);
     return CMD_FAILED;
 }
+/* [ch09-run] */
 
 /* A refusal before the command ran (lookup, arity, protocol): counted
  * under the entry (or "(unknown)"), and a transaction being queued is
@@ -533,8 +535,10 @@ static int txn_multi(cmd_ctx *c)
     return 0;
 }
 
+/* [ch09-exec] */
 static int txn_exec(cmd_ctx *c)
 {
+    /* learn: ch09 txn_exec "Batches: one publication per read of the stream" */
     cmd_applier *a = c->app;
     if (!a->in_multi)
         return cmd_error(c, "ERR EXEC without MULTI");
@@ -566,7 +570,9 @@ static int txn_exec(cmd_ctx *c)
     }
     c->db = a->db; /* a queued SELECT moved the stream */
     return 0;
+    /* learn: end */
 }
+/* [ch09-exec] */
 
 static int txn_discard(cmd_ctx *c)
 {

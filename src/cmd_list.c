@@ -167,6 +167,7 @@ static int cmd_linsert(cmd_ctx *c)
     return plist_insert(l, pos + after, ARG(c, 4), ARGLEN(c, 4), &l);
 }
 
+/* [ch09-handler] */
 /* LSET key index element */
 static int cmd_lset(cmd_ctx *c)
 {
@@ -188,6 +189,7 @@ static int cmd_lset(cmd_ctx *c)
         return -1;
     return plist_set(l, (size_t)idx, ARG(c, 3), ARGLEN(c, 3), &l);
 }
+/* [ch09-handler] */
 
 /* LREM key count element: count > 0 from the head, < 0 from the tail, 0
  * every match. */

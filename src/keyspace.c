@@ -193,8 +193,10 @@ void keyspace_reader_close(keyspace_reader *r)
     free(r);
 }
 
+/* [ch09-read-begin] */
 void keyspace_read_begin(keyspace_reader *r)
 {
+    /* learn: ch09 keyspace_read_begin "Sixteen databases in one store" */
     assert(!r->in_section && "keyspace_read_begin: already in a section");
     if (r->ks->locked)
         pthread_rwlock_rdlock(&r->ks->lock);
@@ -203,7 +205,9 @@ void keyspace_read_begin(keyspace_reader *r)
     assert(r->meta != NULL && r->meta->type == VALUE_STRING);
     r->mb = value_str_bytes(r->meta);
     r->in_section = true;
+    /* learn: end */
 }
+/* [ch09-read-begin] */
 
 void keyspace_read_end(keyspace_reader *r)
 {

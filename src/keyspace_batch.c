@@ -242,8 +242,10 @@ int keyspace_set_expire(keyspace *ks, unsigned db, const void *key,
     return 1;
 }
 
+/* [ch09-swap] */
 int keyspace_swap(keyspace *ks, unsigned a, unsigned b)
 {
+    /* learn: ch09 keyspace_swap "Sixteen databases in one store" */
     assert(ks->in_batch && "keyspace_swap: no batch is open");
     if (a >= ks->ndb || b >= ks->ndb) {
         errno = EINVAL;
@@ -256,7 +258,9 @@ int keyspace_swap(keyspace *ks, unsigned a, unsigned b)
     ks->map[a] = ks->map[b];
     ks->map[b] = t;
     return 0;
+    /* learn: end */
 }
+/* [ch09-swap] */
 
 /** keyspace_flush()'s walk: the physical numbers being emptied. */
 typedef struct flush_ctx {
@@ -373,6 +377,7 @@ static bool meta_changed(const keyspace *ks)
                    ks->ndb * sizeof *ks->counts) != 0);
 }
 
+/* [ch09-commit] */
 int keyspace_commit(keyspace *ks)
 {
     assert(ks->in_batch && "keyspace_commit: no batch is open");
@@ -439,3 +444,4 @@ fail:
     errno = ENOMEM;
     return -1;
 }
+/* [ch09-commit] */

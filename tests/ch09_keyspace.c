@@ -1086,6 +1086,7 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* [ch09-test-reader] */
 static void write_generation(keyspace *ks, long g)
 {
     char k[32], v[24];
@@ -1133,6 +1134,7 @@ START_TEST(reader_never_sees_half_a_batch)
         keyspace_destroy(rc.ks);
     }
 }
+/* [ch09-test-reader] */
 END_TEST
 
 Suite *ch09_keyspace_suite(void)

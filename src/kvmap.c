@@ -21,7 +21,7 @@ int kvmap_put(kvmap *kv, const void *key, size_t klen, value *v,
     map_entry *e = map_find(&kv->m, key, klen);
     if (e != NULL) {
         *replaced = e->val;
-        kv->data_bytes += value_bytes(v) - value_bytes(*replaced);
+        kv->data_bytes += value_charge(v) - value_charge(*replaced);
         e->val = v;
         return 0;
     }
@@ -38,7 +38,7 @@ int kvmap_put(kvmap *kv, const void *key, size_t klen, value *v,
         free(copy);
         return -1;
     }
-    kv->data_bytes += klen + value_bytes(v);
+    kv->data_bytes += klen + value_charge(v);
     *replaced = NULL;
     return 0;
 }
@@ -52,7 +52,7 @@ bool kvmap_remove(kvmap *kv, const void *key, size_t klen, void **old_key,
         return false;
     *old_key = (void *)e.key;
     *old_val = e.val;
-    kv->data_bytes -= e.klen + value_bytes(e.val);
+    kv->data_bytes -= e.klen + value_charge(e.val);
     return true;
 }
 

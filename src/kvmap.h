@@ -24,7 +24,8 @@
 /** A map from owned key copies to values, with a byte count. */
 typedef struct kvmap {
     map m;             /**< the underlying table */
-    size_t data_bytes; /**< bytes of keys and values held (table excluded) */
+    size_t data_bytes; /**< bytes of keys and values held, each value at
+                            its value_charge() (table excluded) */
 } kvmap;
 
 /**
@@ -76,7 +77,7 @@ value *kvmap_get(const kvmap *kv, const void *key, size_t klen);
 void kvmap_free_all(kvmap *kv);
 
 /**
- * Heap bytes held: table, key copies and values.
+ * Heap bytes held: table, key copies and values (at value_charge()).
  * \param kv the kvmap.
  */
 size_t kvmap_bytes(const kvmap *kv);

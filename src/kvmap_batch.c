@@ -77,12 +77,12 @@ void kvmap_batch_apply(kvmap *kv, kvmap_batch *b, size_t i)
     map_entry *e = map_find(&kv->m, c->key, c->klen);
     if (e != NULL) { /* replace: the prepared key copy stays unused */
         l->val = e->val;
-        kv->data_bytes += value_bytes(c->val) - value_bytes(l->val);
+        kv->data_bytes += value_charge(c->val) - value_charge(l->val);
         e->val = c->val;
     } else { /* insert the prepared copy: room was reserved, cannot fail */
         int rc = map_insert(&kv->m, l->key, c->klen, c->val);
         (void)rc;
-        kv->data_bytes += c->klen + value_bytes(c->val);
+        kv->data_bytes += c->klen + value_charge(c->val);
         l->key = NULL;
     }
     c->result = 0;

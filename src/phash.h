@@ -256,6 +256,15 @@ const char *phash_encoding(const phash *h);
 size_t phash_bytes(const phash *h);
 
 /**
+ * Bytes of this version's own header struct: not its array, trie, expiry index and fields, which
+ * versions share by structural sharing.  O(1), and the same for every
+ * version; value_charge() counts it for a stored value.
+ * \param h the hash. \return sizeof the header struct.  Thread-safety:
+ *         any reader.
+ */
+size_t phash_root_bytes(const phash *h);
+
+/**
  * Check every invariant: counts (fields, expiring fields, long fields)
  * against the contents, the minimum expiry, the form against the limits
  * (flat: at most max_entries fields, none longer than max_bytes; tree:

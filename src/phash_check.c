@@ -170,3 +170,8 @@ size_t phash_bytes(const phash *h)
         b += phash_field_bytes(h->u.flat.items[i]);
     return b;
 }
+
+size_t phash_root_bytes(const phash *h)
+{
+    return sizeof *h;
+}

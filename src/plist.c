@@ -146,6 +146,11 @@ size_t plist_bytes(const plist *l)
     return sum;
 }
 
+size_t plist_root_bytes(const plist *l)
+{
+    return sizeof *l;
+}
+
 int plist_from_array(velem *const *elems, size_t n, plist **out)
 {
     size_t bytes = 0;

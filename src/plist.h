@@ -148,6 +148,15 @@ const char *plist_encoding(const plist *l);
 size_t plist_bytes(const plist *l);
 
 /**
+ * Bytes of this version's own header struct: not its array or tree nodes and items, which
+ * versions share by structural sharing.  O(1), and the same for every
+ * version; value_charge() counts it for a stored value.
+ * \param l the list. \return sizeof the header struct.  Thread-safety:
+ *         any reader.
+ */
+size_t plist_root_bytes(const plist *l);
+
+/**
  * Check every invariant: the length, each item present with a reference,
  * the flat form's byte total, the form matching the current limits (flat:
  * at most max_entries items and max_bytes bytes; tree: more than

@@ -151,6 +151,15 @@ const char *pset_encoding(const pset *s);
 size_t pset_bytes(const pset *s);
 
 /**
+ * Bytes of this version's own header struct: not its array or trie and members, which
+ * versions share by structural sharing.  O(1), and the same for every
+ * version; value_charge() counts it for a stored value.
+ * \param s the set. \return sizeof the header struct.  Thread-safety:
+ *         any reader.
+ */
+size_t pset_root_bytes(const pset *s);
+
+/**
  * Check every invariant: the counts (members, integer members, long
  * members) against the contents, the form against the limits (flat: at
  * most max_entries members, none longer than max_bytes; tree: more than

@@ -108,3 +108,8 @@ size_t pset_bytes(const pset *s)
         b += velem_bytes(s->u.flat.items[i]);
     return b;
 }
+
+size_t pset_root_bytes(const pset *s)
+{
+    return sizeof *s;
+}

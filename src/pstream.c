@@ -128,6 +128,11 @@ size_t pstream_bytes(const pstream *s)
            (s->groups != NULL ? pbtree_bytes(s->groups) : 0);
 }
 
+size_t pstream_root_bytes(const pstream *s)
+{
+    return sizeof *s;
+}
+
 /* ---- transients ---------------------------------------------------------- */
 
 pstream *pstream_edit_begin(pstream *s)

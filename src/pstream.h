@@ -186,6 +186,15 @@ uint64_t pstream_entries_added(const pstream *s);
 size_t pstream_bytes(const pstream *s);
 
 /**
+ * Bytes of this version's own header struct: not its trees, entries, groups and pending lists, which
+ * versions share by structural sharing.  O(1), and the same for every
+ * version; value_charge() counts it for a stored value.
+ * \param s the stream. \return sizeof the header struct.  Thread-safety:
+ *         any reader.
+ */
+size_t pstream_root_bytes(const pstream *s);
+
+/**
  * Records (entries, nacks, consumers, groups) of every stream that are
  * allocated and not yet freed, in the whole program: for tests (back to
  * the start once every version is released) and reports.

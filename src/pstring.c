@@ -343,6 +343,14 @@ size_t pstring_bytes_used(const pstring *s)
     return sizeof *s + (s->tree ? pbtree_bytes(s->tree) : s->cap);
 }
 
+size_t pstring_charge(const pstring *s)
+{
+    if (s->tree == NULL)
+        return sizeof *s + s->cap;
+    size_t chunks = s->len / s->chunk + (s->len % s->chunk != 0);
+    return sizeof *s + chunks * (sizeof(pchunk) + s->chunk);
+}
+
 /* ---- edits ----------------------------------------------------------------- */
 
 static void set_out(pstring *s, pstring **out)

@@ -124,6 +124,18 @@ bool pstring_is_chunked(const pstring *s);
 size_t pstring_bytes_used(const pstring *s);
 
 /**
+ * What a store charges for this string, in O(1): the header and the
+ * flat buffer (then exactly pstring_bytes_used()), or the header and one
+ * full chunk (chunk header and chunk size) per chunk the length needs,
+ * the last one rounded up, without the tree's nodes.  Depends only on the
+ * length, the form, the flat capacity and the chunk size, so a version
+ * always gives the same figure.
+ * \param s the string.
+ * \return the byte count.  Thread-safety: any reader.
+ */
+size_t pstring_charge(const pstring *s);
+
+/**
  * Bytes of flat buffers and chunks allocated by every pstring since the
  * program started (never decreases).  For tests and reports: the
  * difference across one edit is what that edit allocated for bytes.

@@ -97,6 +97,11 @@ size_t pzset_bytes(const pzset *z)
     return b;
 }
 
+size_t pzset_root_bytes(const pzset *z)
+{
+    return sizeof *z;
+}
+
 /* ---- the two forms ---------------------------------------------------------- */
 
 pzset_entry **pzset_flat_copy(pzset_entry *const *src, size_t n, size_t cap,

@@ -143,6 +143,15 @@ const char *pzset_encoding(const pzset *z);
  */
 size_t pzset_bytes(const pzset *z);
 
+/**
+ * Bytes of this version's own header struct: not its array, index nodes and entries, which
+ * versions share by structural sharing.  O(1), and the same for every
+ * version; value_charge() counts it for a stored value.
+ * \param z the set. \return sizeof the header struct.  Thread-safety:
+ *         any reader.
+ */
+size_t pzset_root_bytes(const pzset *z);
+
 /* ---- entries ------------------------------------------------------------ */
 
 /**

@@ -64,7 +64,11 @@ typedef int store_iter_fn(const void *key, size_t klen, const value *v,
 /** Memory and reclamation figures, for tests and benchmarks. */
 typedef struct store_stats {
     size_t keys;            /**< keys stored now */
-    size_t bytes;           /**< heap bytes held now: tables, keys, values */
+    size_t bytes;           /**< heap bytes held now: tables, keys,
+                                 strings and value headers, each value
+                                 at its value_charge() (O(1) to keep); a
+                                 collection's nodes and elements are
+                                 counted by value_bytes() on demand */
     size_t peak_bytes;      /**< most bytes held at once since creation */
     size_t retired_pending; /**< retired objects not yet freed (COW) */
     size_t retired_bytes;   /**< their bytes */

@@ -112,7 +112,7 @@ static size_t snapshot_garbage_bytes(const snapshot *sn)
     if (sn->dead_key != NULL)
         b += sn->dead_klen ? sn->dead_klen : 1;
     if (sn->dead_val != NULL)
-        b += value_bytes(sn->dead_val);
+        b += value_charge(sn->dead_val);
     return b + sn->dead_bytes;
 }
 
@@ -404,7 +404,7 @@ static int cow_apply(store *st, store_change *ch, size_t n)
             dead += ch[i].klen ? ch[i].klen : 1;
         }
         if (l->val != NULL)
-            dead += value_bytes(l->val);
+            dead += value_charge(l->val);
     }
     old->dead_left = b.left;
     old->dead_n = n;

@@ -18,9 +18,10 @@
  * publishes nothing: hamt_edit_abort() drops the private version, and the
  * published one stays as it was.
  *
- * Memory accounting: bytes is the published version (nodes, keys, values);
- * peak_bytes also counts what was retired and not yet freed, because that
- * memory is still held: it is what a write costs beyond the live data.
+ * Memory accounting: bytes is the published version (nodes, keys, values
+ * at their value_charge()); peak_bytes also counts what was retired and
+ * not yet freed, because that memory is still held: it is what a write
+ * costs beyond the live data.
  */
 #include "store_hamt.h"
 #include "alloc.h"
@@ -312,14 +313,14 @@ static int edit_one(hs *s, store_change_kind kind, const void *key,
         rc = hamt_edit_set(&s->edit, key, klen, v, &old);
         if (rc != 0)
             return -1;
-        s->val_bytes += value_bytes(v);
+        s->val_bytes += value_charge(v);
     } else {
         rc = hamt_edit_del(&s->edit, key, klen, &old);
         if (rc <= 0)
             return rc;
     }
     if (old != NULL) {
-        size_t b = value_bytes(old);
+        size_t b = value_charge(old);
         s->val_bytes -= b;
         hamt_edit_defer(&s->edit, old, free_value, b); /* room reserved */
     }

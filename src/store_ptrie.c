@@ -51,8 +51,9 @@
  * whole when less than 32 bytes would be left over.
  *
  * Memory accounting (store_stats): bytes is the entries (and the values
- * they point to), counted as each write happens, plus the published
- * trie's nodes, counted when the figures are read (O(nodes));
+ * they point to, at value_charge()), counted as each write happens, plus
+ * the published trie's nodes, counted when the figures are read
+ * (O(nodes));
  * peak_bytes is the most of entries, retired entries and nodes as last
  * counted; a retired version is charged the entries it alone holds.
  */
@@ -121,7 +122,7 @@ static const unsigned char *entry_key(const pentry *e)
 static size_t entry_bytes(const pentry *e)
 {
     size_t b = sizeof *e + body_size(e) + e->klen;
-    return e->embedded ? b : b + value_bytes(entry_value(e));
+    return e->embedded ? b : b + value_charge(entry_value(e));
 }
 
 /* A new entry (one reference, the caller's) for key and v.  Takes v on

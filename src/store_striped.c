@@ -218,7 +218,7 @@ static void retire_value(shard *sh, retired_value *box, value *old,
     if (old != NULL) {
         box->v = old;
         ebr_retire(sh->dom, &box->node, retired_value_free,
-                   value_bytes(old));
+                   value_charge(old));
     } else {
         free(box);
     }

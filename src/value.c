@@ -5,9 +5,10 @@
  * header's life: reference counts (value_retain(), value_free()), a new
  * header over the same payload for a new expiry (value_with_expire()), the
  * embedded copies a compact store keeps inside its entries, and the
- * per-type dispatch of payload operations.  Strings are in value_string.c,
- * building and editing collections in value_build.c, the payloads in their
- * type modules.
+ * per-type dispatch of payload operations, among them the two sizes:
+ * value_bytes() (exact, O(n), for tools) and value_charge() (O(1), what
+ * the stores count).  Strings are in value_string.c, building and editing
+ * collections in value_build.c, the payloads in their type modules.
  *
  * Reference counts are plain integers: only the writer thread retains and
  * frees values (see value.h), and readers never touch a count.
@@ -163,6 +164,25 @@ size_t value_bytes(const value *v)
     }
     return head;
 }
+
+/* [ch08-value-charge] */
+size_t value_charge(const value *v)
+{
+    size_t head = (v->flags & VALUE_F_EMBEDDED) ? 0 : sizeof *v;
+    if (v->enc == VALUE_ENC_INLINE)
+        return head ? head + v->u.len + 1 : 0;
+    switch ((value_type)v->type) {
+    case VALUE_STRING: return head + pstring_charge(v->u.str);
+    case VALUE_LIST: return head + plist_root_bytes(v->u.list);
+    case VALUE_SET: return head + pset_root_bytes(v->u.set);
+    case VALUE_HASH: return head + phash_root_bytes(v->u.hash);
+    case VALUE_ZSET: return head + pzset_root_bytes(v->u.zset);
+    case VALUE_STREAM: return head + pstream_root_bytes(v->u.stream);
+    case VALUE_MODULE: return head + sizeof *v->u.module;
+    }
+    return head;
+}
+/* [ch08-value-charge] */
 
 size_t value_count(const value *v)
 {

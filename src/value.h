@@ -404,14 +404,42 @@ value *value_embed(const value *v, void *dst);
 bool value_is_expired(const value *v, int64_t now_ms);
 
 /**
- * Heap bytes of a value, for memory accounting: its header (with the inline
- * bytes) and its whole payload, counted fully even when shared.
+ * Heap bytes of a value, for benchmarks and tools: its header (with the
+ * inline bytes) and its whole payload, counted fully even when shared.
+ * O(n) for a collection (it visits every node and element); the stores
+ * count value_charge() instead.
  *
  * \param v the value.
  * \return the bytes; an embedded value's header counts 0 (it is part of
  *         its store entry), its payload is counted.
  */
 size_t value_bytes(const value *v);
+
+/**
+ * What a store charges for holding a value, in O(1): the figure every
+ * store adds to store_stats.bytes when it stores v and subtracts when it
+ * lets v go.
+ *
+ * Why not value_bytes().  A new version of a collection shares all but
+ * O(log n) of its nodes and elements with the version it replaces, so
+ * "the bytes of one version" is not what a store holds anyway, and
+ * counting them walks the whole collection: O(n) for every write to a
+ * big list, set, hash, sorted set or stream.  So a collection or module
+ * value is charged its 24-byte header and its root object's own struct
+ * (plist_root_bytes() and its siblings), never its nodes and elements
+ * (value_bytes() counts those, on demand).  A string is charged what
+ * value_bytes() gives when that is O(1): the header with its inline bytes
+ * or the pstring's flat buffer; a chunked pstring is charged its length
+ * rounded up to whole chunks (pstring_charge()).  As in value_bytes(), an
+ * embedded value's header counts 0 (it is part of its store entry).
+ *
+ * Deterministic: a sealed value always gives the same charge, which the
+ * stores' add-on-store, subtract-on-release accounting relies on.
+ *
+ * \param v the value (sealed, as stores hold them).
+ * \return the bytes.  Thread-safety: any reader.
+ */
+size_t value_charge(const value *v);
 
 /**
  * Number of elements of a collection (items, members, fields, entries).

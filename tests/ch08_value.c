@@ -14,6 +14,7 @@
 #include "corpus.h"
 #include "rdb.h"
 #include "rdb_json_internal.h"
+#include "store.h"
 #include "store_naive.h"
 #include "test_util.h"
 
@@ -728,6 +729,86 @@ START_TEST(allocation_failure_in_every_edit)
 }
 END_TEST
 
+/* A sealed list of n items "item:<i>". */
+static value *list_of(long n)
+{
+    value *v = value_new_collection(VALUE_LIST, VALUE_NO_EXPIRY);
+    ck_assert_ptr_nonnull(v);
+    char item[32];
+    for (long i = 0; i < n; i++) {
+        int len = snprintf(item, sizeof item, "item:%ld", i);
+        ck_assert_int_eq(value_list_push(v, item, (size_t)len), 0);
+    }
+    ck_assert_int_eq(value_seal(v), 0);
+    return v;
+}
+
+static size_t store_bytes(store *s)
+{
+    store_stats st;
+    store_stats_get(s, &st);
+    return st.bytes;
+}
+
+/* Every store counts a value at its charge, so storing a new version of
+ * a big collection costs the same accounting as a small one: the store's
+ * bytes move by exactly the charges on replace and delete. */
+START_TEST(stores_count_collections_at_their_charge)
+{
+    long n = test_scale(100000, 20000);
+    value *small = list_of(10), *big = list_of(n);
+    /* O(1): the charge does not grow with the list, though its bytes do. */
+    ck_assert_uint_eq(value_charge(big), value_charge(small));
+    ck_assert_uint_gt(value_bytes(big), (size_t)n * 6);
+    ck_assert_uint_ge(value_charge(big), sizeof(value));
+    ck_assert_uint_lt(value_charge(big), 256);
+    ck_assert_uint_eq(value_charge(big), value_charge(big)); /* sealed */
+    /* Strings: an inline one is charged its exact bytes, a chunked one
+     * its length in whole chunks, the same for every version of that
+     * length. */
+    value *inl = value_new_string("abc", 3, VALUE_NO_EXPIRY);
+    ck_assert_uint_eq(value_charge(inl), value_bytes(inl));
+    size_t len = 64 * PSTRING_CHUNK + 1;
+    char *b = calloc(1, len);
+    ck_assert_ptr_nonnull(b);
+    value *chunked = value_new_string(b, len, VALUE_NO_EXPIRY), *edited;
+    free(b);
+    ck_assert(pstring_is_chunked(chunked->u.str));
+    ck_assert_uint_ge(value_charge(chunked), sizeof(value) + 65 * PSTRING_CHUNK);
+    ck_assert_uint_le(value_charge(chunked),
+                      sizeof(value) + 65 * (PSTRING_CHUNK + 64) + 256);
+    ck_assert_int_eq(value_str_setrange(chunked, 5, "x", 1, &edited), 0);
+    ck_assert_uint_eq(value_charge(edited), value_charge(chunked));
+    value_free(edited);
+    value_free(chunked);
+    value_free(inl);
+    for (size_t i = 0; store_variants[i] != NULL; i++) {
+        store *s = store_create(store_variants[i]);
+        ck_assert_ptr_nonnull(s);
+        /* One set and delete first, so later figures are steady. */
+        ck_assert_int_eq(store_set(s, "k", 1, value_retain(small)), 0);
+        ck_assert_int_eq(store_del(s, "k", 1), 1);
+        size_t empty = store_bytes(s);
+        ck_assert_int_eq(store_set(s, "k", 1, value_retain(small)), 0);
+        size_t with_small = store_bytes(s);
+        ck_assert_int_eq(store_set(s, "k", 1, value_retain(big)), 0);
+        size_t with_big = store_bytes(s);
+        ck_assert_msg(with_big - with_small == value_charge(big) - value_charge(small),
+                      "%s: replacing a 10-item list by a %ld-item one "
+                      "moved bytes from %zu to %zu", store_variants[i]->name,
+                      n, with_small, with_big);
+        ck_assert_int_eq(store_del(s, "k", 1), 1);
+        ck_assert_msg(store_bytes(s) == empty,
+                      "%s: bytes %zu after deleting the key, %zu before "
+                      "setting it", store_variants[i]->name, store_bytes(s),
+                      empty);
+        store_destroy(s);
+    }
+    value_free(big);
+    value_free(small);
+}
+END_TEST
+
 Suite *ch08_value_suite(void)
 {
     Suite *s = suite_create("ch08_value");
@@ -742,6 +823,7 @@ Suite *ch08_value_suite(void)
     tcase_add_test(tc, module_edits_on_transients);
     tcase_add_test(tc, stream_edit_of_a_loaded_stream);
     tcase_add_test(tc, allocation_failure_in_every_edit);
+    tcase_add_test(tc, stores_count_collections_at_their_charge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -207,7 +207,7 @@ static void free_queue(cmd_queued *q, size_t n)
     free(q);
 }
 
-static void drop_multi(cmd_applier *a)
+void cmd_txn_drop(cmd_applier *a)
 {
     free_queue(a->queue, a->nqueue);
     a->queue = NULL;
@@ -221,7 +221,7 @@ static void abort_all(cmd_applier *a)
 {
     keyspace_abort(a->ks);
     a->db = a->db_at_begin;
-    drop_multi(a);
+    cmd_txn_drop(a);
 }
 
 cmd_applier *cmd_applier_create(keyspace *ks, const cmd_options *opt)
@@ -251,7 +251,7 @@ void cmd_applier_destroy(cmd_applier *a)
         return;
     if (keyspace_in_batch(a->ks))
         keyspace_abort(a->ks);
-    drop_multi(a);
+    cmd_txn_drop(a);
     cmd_libraries_clear(&a->libs);
     free(a->applied);
     free(a->failed);
@@ -314,7 +314,7 @@ static cmd_status refuse(cmd_applier *a, const cmd_spec *spec,
         char msg[600];
         snprintf(msg, sizeof msg, "EXECABORT Transaction discarded because "
                  "of: %s", strncmp(reply, "ERR ", 4) == 0 ? reply + 4 : reply);
-        drop_multi(a);
+        cmd_txn_drop(a);
         record_failure(a, name, nlen, offset, -1, msg);
         return CMD_FAILED;
     }
@@ -579,7 +579,7 @@ static int txn_discard(cmd_ctx *c)
     cmd_applier *a = c->app;
     if (!a->in_multi)
         return cmd_error(c, "ERR DISCARD without MULTI");
-    drop_multi(a);
+    cmd_txn_drop(a);
     return 0;
 }
 

@@ -296,6 +296,35 @@ void cmd_applier_counts(const cmd_applier *a,
  */
 uint64_t cmd_applier_failures(const cmd_applier *a);
 
+/* ---- what the replication link needs (cmd_state.c, chapter 10) ------------- */
+
+/**
+ * Select a database, as the master's SELECT would (a full sync starts the
+ * stream in the snapshot's repl-stream-db).
+ * \param a  the applier, outside MULTI.
+ * \param db the database, below keyspace_databases().
+ * \return 0, or -1 with errno EINVAL (out of range) or EBUSY (inside
+ *         MULTI).
+ */
+int cmd_applier_select(cmd_applier *a, unsigned db);
+
+/**
+ * Whether a MULTI is open (its EXEC has not arrived yet).
+ * \param a the applier.
+ * \return true between MULTI and EXEC or DISCARD.
+ */
+bool cmd_applier_in_multi(const cmd_applier *a);
+
+/**
+ * Drop an open MULTI and its queue, as if DISCARD had arrived: the link
+ * was lost in the middle of a transaction, which the master will resend
+ * whole.  The database selected stays; commands applied before the MULTI
+ * stay pending until the next cmd_applier_flush().
+ * \param a the applier.
+ * \return true when a MULTI was open.
+ */
+bool cmd_applier_discard(cmd_applier *a);
+
 /**
  * Find a command-table entry by name, ignoring case.
  * \param name the name.

@@ -59,6 +59,12 @@ struct cmd_applier {
 };
 
 /**
+ * Drop an open MULTI: free its queue, clear the transaction flags.
+ * \param a the applier.
+ */
+void cmd_txn_drop(cmd_applier *a);
+
+/**
  * Free every library of a registry and empty it.
  * \param l the registry.
  */

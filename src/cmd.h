@@ -1,5 +1,5 @@
 /* cmd.h - the applier: a master's write commands applied to a keyspace.
- * Chapter 9.
+ * Chapter 9; extended in chapter 10.
  *
  * A replica copies its master by doing exactly what the master did, in
  * the order it did it.  The master sends each write as a RESP array of

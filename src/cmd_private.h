@@ -1,5 +1,5 @@
 /* cmd_private.h - the applier's state, shared by cmd.c and cmd_server.c.
- * Chapter 9.
+ * Chapter 9; extended in chapter 10.
  *
  * cmd.h keeps the applier opaque: callers only apply commands, flush and
  * read counts.  Two files of the applier itself need its fields: cmd.c,

@@ -1,4 +1,4 @@
-/* cmd_private.h - the applier's state, shared by cmd.c and cmd_server.c.
+/* cmd_private.h - the applier's state, shared by cmd.c, cmd_server.c and cmd_state.c.
  * Chapter 9; extended in chapter 10.
  *
  * cmd.h keeps the applier opaque: callers only apply commands, flush and

@@ -207,7 +207,7 @@ ssize_t repl_snapshot_read(void *ctx, void *buf, size_t cap)
 typedef struct aux_ctx {
     repl_snapshot_result *res;
     unsigned databases; /**< of the keyspace, for repl-stream-db */
-    char err[200];      /**< a bad AUX value, "" if none */
+    char err[400];      /**< a bad AUX value, "" if none */
 } aux_ctx;
 
 static bool aux_is(const rdb_buf *key, const char *name)
@@ -221,7 +221,7 @@ static int on_aux(void *arg, const rdb_buf *key, const rdb_buf *val)
 {
     aux_ctx *a = arg;
     const char *v = (const char *)val->p;
-    char q[200];
+    char q[250];
     uint64_t n;
     quote(q, sizeof q, val->p, val->len, 60);
     if (aux_is(key, "repl-stream-db")) {

@@ -18,7 +18,12 @@
  *
  * A link that does not apply (the tail tool) still has to read the
  * snapshot to reach the stream: it passes the bytes through
- * repl_snapshot_read() and drops them.
+ * repl_snapshot_read() and drops them, unparsed.  Its stream starts in
+ * database 0 without needing the snapshot's repl-stream-db: a master that
+ * starts a full resync forgets which database its replicas last saw
+ * (server.slaveseldb = -1 in replicationSetupSlaveForFullResync(),
+ * redis/redis src/replication.c), so the first command it streams after
+ * the snapshot is a SELECT.
  */
 #include "repl_private.h"
 

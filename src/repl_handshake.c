@@ -94,9 +94,10 @@ int repl_read_line(repl *r, char *out, size_t outsz, bool skip_empty,
                      const char *what)
 {
     for (;;) {
-        const unsigned char *p = repl_input_peek(&r->in);
         size_t avail = repl_input_avail(&r->in);
-        const unsigned char *nl = memchr(p, '\n', avail);
+        /* (no peek at an empty input: its buffer may not exist yet) */
+        const unsigned char *p = avail ? repl_input_peek(&r->in) : NULL;
+        const unsigned char *nl = avail ? memchr(p, '\n', avail) : NULL;
         if (nl) {
             size_t n = (size_t)(nl - p);
             size_t take = n + 1;

@@ -752,6 +752,69 @@ START_TEST(refused_connection)
 }
 END_TEST
 
+static bool two_full_syncs(const repl_status *s)
+{
+    return s->full_syncs >= 2 && s->state == REPL_STREAMING;
+}
+
+/* A second full sync (the master forgot its history: DEBUG CHANGE-REPL-ID,
+ * then the replica's connection is killed): the new copy is switched in,
+ * a reader still holding the old one keeps it until its next section, and
+ * the link frees the old copy (dataset_reclaim(), once a second) as soon
+ * as no reader holds it. */
+START_TEST(second_full_sync_reclaims)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0",
+                           "--enable-debug-command", "yes", NULL};
+    fx_master(&fx, extra);
+    populate(&fx, 0, "k", test_scale(300, 10));
+    mcall(&fx, "SET", "which", "first", NULL);
+    repl_options o = fx_options(&fx);
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    populate(&fx, 1, "s", test_scale(100, 10)); /* through the stream */
+    check_same(&fx);
+    ck_assert_uint_eq(dataset_generation(fx.ds), 1);
+    dataset_reader *dr = dataset_reader_open(fx.ds);
+    ck_assert_ptr_nonnull(dr);
+    keyspace_reader *kr = dataset_read_begin(dr);
+    const value *v = keyspace_get(kr, 0, "which", 5);
+    ck_assert_ptr_nonnull(v);
+    dataset_read_end(dr); /* the reader still holds generation 1 */
+
+    mcall(&fx, "DEBUG", "CHANGE-REPL-ID", NULL);
+    mcall(&fx, "SET", "which", "second", NULL);
+    mcall(&fx, "CLIENT", "KILL", "TYPE", "replica", NULL);
+    repl_status st;
+    if (!wait_status(&fx, two_full_syncs, 30000, &st))
+        ck_abort_msg("no second full sync: state %s, last error '%s'",
+                     repl_state_name(st.state), st.last_error);
+    ck_assert_uint_eq(st.partial_syncs, 0);
+    ck_assert_uint_eq(dataset_generation(fx.ds), 2);
+    ck_assert_uint_eq(info_u64(&fx, "stats", "sync_full"), 2);
+    /* Held by our reader, so not reclaimed, however long we wait. */
+    ck_assert_uint_eq(dataset_retired(fx.ds), 1);
+    check_same(&fx); /* a section of its own reader moves it */
+    ck_assert_uint_eq(dataset_reader_generation(dr), 1);
+    kr = dataset_read_begin(dr); /* moves to generation 2 */
+    ck_assert_uint_eq(dataset_reader_generation(dr), 2);
+    dataset_read_end(dr);
+    dataset_reader_close(dr);
+    for (int i = 0; i < 1000 && dataset_retired(fx.ds) != 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_uint_eq(dataset_retired(fx.ds), 0);
+    /* The counts cover both appliers: the first one's stream wrote every
+     * family, the second one's nothing yet. */
+    repl_status_get(fx.r, &st);
+    expect_family(&st, "string");
+    expect_family(&st, "hash");
+    fx_stop(&fx);
+}
+END_TEST
+
 /* A master that is itself a replica of a dead master answers PSYNC with
  * -NOMASTERLINK: the link retries until it is promoted. */
 START_TEST(nomasterlink_then_promoted)
@@ -945,6 +1008,7 @@ Suite *ch10_link_suite(void)
     tcase_add_test(tc, partial_after_client_kill);
     tcase_add_test(tc, partial_after_repl_drop);
     tcase_add_test(tc, continue_with_new_id);
+    tcase_add_test(tc, second_full_sync_reclaims);
     suite_add_tcase(s, tc);
     tc = test_tcase("auth", 120);
     tcase_add_checked_fixture(tc, NULL, teardown);

@@ -238,6 +238,7 @@ static repl_step attempt(repl *r, bool *streamed)
 
     /* Whatever was half received goes; what was applied is published. */
     if (r->stream) {
+        repl_stream_output(r->stream)->len = 0; /* ACKs for a dead link */
         repl_stream_reset(r->stream);
         (void)repl_stream_flush(r->stream); /* on ENOMEM the offset moved
                                                back: still consistent */

@@ -499,6 +499,25 @@ START_TEST(full_sync_diskless)
 }
 END_TEST
 
+/* One byte per read: every reply, the snapshot and the stream arrive
+ * split at every byte, and the result is the same. */
+START_TEST(one_byte_per_read)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0", NULL};
+    fx_master(&fx, extra);
+    long n = test_scale(100, 10);
+    populate(&fx, 0, "k", n);
+    repl_options o = fx_options(&fx);
+    o.read_chunk = 1;
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    populate(&fx, 1, "k", n);
+    check_same(&fx);
+    fx_stop(&fx);
+}
+END_TEST
+
 /* WAIT returns only when the replica has acknowledged: the master sends
  * GETACK and the link answers it with its offset. */
 START_TEST(wait_is_answered)
@@ -1001,6 +1020,7 @@ Suite *ch10_link_suite(void)
     tcase_add_test(tc, full_sync_from_disk);
     tcase_add_test(tc, full_sync_diskless);
     tcase_add_test(tc, wait_is_answered);
+    tcase_add_test(tc, one_byte_per_read);
     tcase_add_test(tc, follow_without_applying);
     suite_add_tcase(s, tc);
     tc = test_tcase("partial", 120);

@@ -272,9 +272,12 @@ int repl_wait_offset(repl *r, uint64_t offset, int timeout_ms)
     struct timespec dl = deadline_in(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&r->mu);
-    while (r->st.offset < offset && rc != ETIMEDOUT)
+    /* Before the first full sync the replica holds no copy, so it has
+     * reached no offset, not even 0 (a master that never had a replica
+     * reports master_repl_offset 0). */
+    while (!(r->st.loaded && r->st.offset >= offset) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&r->cv, &r->mu, &dl);
-    bool reached = r->st.offset >= offset;
+    bool reached = r->st.loaded && r->st.offset >= offset;
     pthread_mutex_unlock(&r->mu);
     return reached ? 0 : -1;
 }

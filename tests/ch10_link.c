@@ -956,6 +956,10 @@ START_TEST(stop_interrupts_waits)
     repl_options o = fx_options(&fx);
     fx_link(&fx, &o);
     ck_assert_int_eq(repl_wait_state(fx.r, REPL_PSYNC, 20000), 0);
+    /* No copy yet: not even offset 0 (the master's master_repl_offset
+     * before its first replica) counts as reached. */
+    ck_assert_uint_eq(info_u64(&fx, "replication", "master_repl_offset"), 0);
+    ck_assert_int_eq(repl_wait_offset(fx.r, 0, 100), -1);
     repl_stop(fx.r); /* a hang here fails the test by its timeout */
     repl_status st;
     repl_status_get(fx.r, &st);

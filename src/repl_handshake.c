@@ -160,6 +160,12 @@ static repl_step introduce(repl *r)
                   q);
         return REPL_STEP_RETRY;
     }
+    if (!r->opt.password && strncmp(line, "-NOAUTH", 7) == 0) {
+        repl_quote(q, sizeof q, line, strlen(line));
+        repl_fail(r, "%s:%d wants a password (PING answered %s) and the "
+                  "link has none", r->opt.host, r->opt.port, q);
+        return REPL_STEP_RETRY;
+    }
     if (r->opt.password) {
         const char *auth[] = {"AUTH", r->opt.user ? r->opt.user
                                                   : r->opt.password,

@@ -717,9 +717,21 @@ START_TEST(wrong_password_retries_until_fixed)
     fx.authed = true;
     mcall(&fx, "AUTH", "right", NULL);
     repl_options o = fx_options(&fx);
-    o.password = "bad-pw-7Q";
+    /* No password at all: the error says the master wants one. */
     fx_link(&fx, &o);
     repl_status st;
+    ck_assert(wait_status(&fx, failed_twice, 30000, &st));
+    char want[128];
+    snprintf(want, sizeof want, "127.0.0.1:%d wants a password (PING "
+             "answered '-NOAUTH Authentication required.') and the link has "
+             "none", fx.rs.port);
+    ck_assert_str_eq(st.last_error, want);
+    repl_stop(fx.r);
+    repl_destroy(fx.r);
+    fx.r = NULL;
+    /* A wrong one. */
+    o.password = "bad-pw-7Q";
+    fx_link(&fx, &o);
     ck_assert_msg(wait_status(&fx, failed_twice, 30000, &st),
                   "no two failures: %s", st.last_error);
     ck_assert_msg(strstr(st.last_error, "AUTH to 127.0.0.1:") != NULL &&

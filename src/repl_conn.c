@@ -239,7 +239,7 @@ ssize_t repl_conn_read(repl_conn *c, void *buf, size_t cap, int timeout_ms)
                 events = want_write ? POLLOUT : POLLIN;
                 continue;
             }
-            if (n < 0 && stopped(c)) break;
+            if (n <= 0 && stopped(c)) break;
             if (n <= 0) return n;
         } else {
             n = recv(c->fd, buf, cap, 0);

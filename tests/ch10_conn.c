@@ -656,6 +656,44 @@ START_TEST(tls_setup_errors)
 }
 END_TEST
 
+/* Writing to a master that has gone is an error to report, never a
+ * SIGPIPE that kills the program (over TLS too, where OpenSSL's own socket
+ * layer would raise one). */
+static void write_until_error(repl_conn *c, const char *peer)
+{
+    char want[128], chunk[4096] = {0};
+    int n = snprintf(want, sizeof want, "write to %s: ", peer);
+    for (int i = 0; i < 10000; i++) {
+        if (repl_conn_write(c, chunk, sizeof chunk, 5000) != 0) {
+            ck_assert_msg(strncmp(repl_conn_error(c), want, (size_t)n) == 0, "%s",
+                          repl_conn_error(c));
+            return;
+        }
+        usleep(1000);
+    }
+    ck_abort_msg("writes to %s never failed after the master stopped", peer);
+}
+
+START_TEST(write_after_master_stopped)
+{
+    redis_server rs;
+    int tport;
+    start_tls_server(&rs, false, &tport);
+    repl_tls_options tls = {.enabled = true, .ca_file = certs.ca_cert};
+    repl_conn *t, *p;
+    open_ok(&t, "127.0.0.1", tport, &tls);
+    open_ok(&p, "127.0.0.1", rs.port, NULL);
+    redis_server_stop(&rs);
+    char peer[64];
+    snprintf(peer, sizeof peer, "127.0.0.1:%d", tport);
+    write_until_error(t, peer);
+    snprintf(peer, sizeof peer, "127.0.0.1:%d", rs.port);
+    write_until_error(p, peer);
+    repl_conn_close(t);
+    repl_conn_close(p);
+}
+END_TEST
+
 /* A TLS reader blocked forever is interrupted like a plain one. */
 START_TEST(tls_interrupt_read)
 {
@@ -701,6 +739,7 @@ Suite *ch10_conn_suite(void)
     tcase_add_test(tc, tls_client_certificate);
     tcase_add_test(tc, tls_setup_errors);
     tcase_add_test(tc, tls_interrupt_read);
+    tcase_add_test(tc, write_after_master_stopped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -428,7 +428,6 @@ END_TEST
 
 /* ---- out of memory ------------------------------------------------------------------- */
 
-/* [ch10-test-oom-move] */
 START_TEST(failed_allocation_when_moving_keeps_the_old_generation)
 {
     const store_ops *ops;
@@ -484,7 +483,6 @@ START_TEST(failed_allocation_when_moving_keeps_the_old_generation)
     }
 }
 END_TEST
-/* [ch10-test-oom-move] */
 
 START_TEST(failed_allocations_elsewhere_change_nothing)
 {
@@ -580,7 +578,6 @@ static bool race_failed(race *rc)
     return f;
 }
 
-/* [ch10-test-reader] */
 static void *race_reader(void *p)
 {
     race *rc = p;
@@ -644,7 +641,6 @@ static void *race_reader(void *p)
     dataset_reader_close(r);
     return NULL;
 }
-/* [ch10-test-reader] */
 
 START_TEST(switch_while_readers_read)
 {

@@ -87,7 +87,7 @@ typedef void repl_log_fn(void *arg, repl_log_level level, const char *msg);
 typedef struct repl_options {
     const char *host;          /**< the master (required) */
     int port;                  /**< its port (required) */
-    const char *user;          /**< ACL user for AUTH (NULL: AUTH <pass>) */
+    const char *user;          /**< ACL user for AUTH (NULL: `AUTH password`) */
     const char *password;      /**< masterauth (NULL: no AUTH) */
     repl_tls_options tls;      /**< TLS to the master (off by default) */
     int listening_port;        /**< REPLCONF listening-port (0: the

@@ -173,7 +173,8 @@ ssize_t repl_snapshot_read(void *ctx, void *buf, size_t cap)
     }
     while (!s->done) {
         size_t avail = repl_input_avail(s->in), n;
-        const unsigned char *p = repl_input_peek(s->in);
+        /* (an input that never received a byte has no buffer yet) */
+        const unsigned char *p = avail > 0 ? repl_input_peek(s->in) : NULL;
         if (s->payload.kind == REPL_PAYLOAD_LEN) {
             uint64_t left = s->payload.len - s->delivered;
             if (left == 0) {

@@ -20,6 +20,7 @@
 #include "keyspace_rdb.h"
 #include "value_equal.h"
 
+#include "alloc.h"
 #include "corpus.h"
 #include "rdb_builder.h"
 #include "redis_server.h"
@@ -112,8 +113,8 @@ static void frame(bb *out, repl_payload_kind kind, const void *rdb, size_t n,
 static void read_header(repl_input *in, repl_payload *p)
 {
     for (;;) {
-        const unsigned char *d = repl_input_peek(in);
         size_t n = repl_input_avail(in);
+        const unsigned char *d = n > 0 ? repl_input_peek(in) : NULL;
         const unsigned char *lf = n > 0 ? memchr(d, '\n', n) : NULL;
         if (lf != NULL) {
             size_t len = (size_t)(lf - d);
@@ -135,8 +136,10 @@ static void read_header(repl_input *in, repl_payload *p)
 static void drain(repl_input *in, bb *rest)
 {
     for (;;) {
-        bb_raw(rest, repl_input_peek(in), repl_input_avail(in));
-        repl_input_consume(in, repl_input_avail(in));
+        if (repl_input_avail(in) > 0) {
+            bb_raw(rest, repl_input_peek(in), repl_input_avail(in));
+            repl_input_consume(in, repl_input_avail(in));
+        }
         if (in->conn == NULL || repl_input_fill(in) <= 0)
             return;
     }
@@ -792,6 +795,51 @@ START_TEST(aux_bad)
 }
 END_TEST
 
+/* ---- out of memory ------------------------------------------------------- */
+
+/* Every allocation of a load fails once in turn: each failure is an error
+ * that says so (never a crash or a leak), and the load then succeeds. */
+START_TEST(out_of_memory)
+{
+    const char *const aux[] = {"repl-stream-db", "#2", "repl-offset", "#77",
+                               NULL};
+    bb rdb = {0}, framed = {0};
+    small_rdb(&rdb, aux, 40);
+    frame(&framed, REPL_PAYLOAD_EOF, rdb.p, rdb.len, STREAM);
+    unsigned long nth;
+    for (nth = 1; nth < 100000; nth++) {
+        repl_input in;
+        repl_payload p;
+        repl_snapshot_result res;
+        keyspace *ks = fresh();
+        repl_input_init(&in, NULL, 1000);
+        ck_assert_int_eq(repl_input_append(&in, framed.p, framed.len), 0);
+        read_header(&in, &p);
+        alloc_fail_nth(nth);
+        int rc = repl_snapshot_load(ks, &in, &p, &res);
+        bool fired = alloc_fail_fired() > 0;
+        alloc_fail_off();
+        if (!fired) {
+            ck_assert_msg(rc == 0, "%s", res.error);
+            ck_assert_int_eq(res.stream_db, 2);
+            ck_assert_bytes_eq(repl_input_peek(&in), repl_input_avail(&in),
+                               STREAM, strlen(STREAM));
+        } else {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_msg(strstr(res.error, "out of memory") != NULL,
+                          "allocation %lu: %s", nth, res.error);
+        }
+        keyspace_destroy(ks);
+        repl_input_free(&in);
+        if (!fired)
+            break;
+    }
+    ck_assert_uint_gt(nth, 1);
+    free(framed.p);
+    free(rdb.p);
+}
+END_TEST
+
 /* ---- a real master ------------------------------------------------------- */
 
 /* Read one line (without CR LF) from the input into line; bare newlines
@@ -799,8 +847,8 @@ END_TEST
 static void read_line(repl_input *in, char *line, size_t linesz)
 {
     for (;;) {
-        const unsigned char *d = repl_input_peek(in);
         size_t n = repl_input_avail(in);
+        const unsigned char *d = n > 0 ? repl_input_peek(in) : NULL;
         if (n > 0 && d[0] == '\n') {
             repl_input_consume(in, 1);
             continue;
@@ -939,6 +987,7 @@ Suite *ch10_snapshot_suite(void)
     tcase_add_test(tl, framing_ends_inside_rdb);
     tcase_add_test(tl, aux_captured);
     tcase_add_test(tl, aux_bad);
+    tcase_add_test(tl, out_of_memory);
     suite_add_tcase(s, tl);
     TCase *tm = test_tcase("master", 120);
     tcase_add_test(tm, real_master_disk);

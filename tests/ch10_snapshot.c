@@ -255,6 +255,19 @@ static void small_rdb(bb *b, const char *const *aux, int keys)
     bb_eof(b, 10);
 }
 
+/* Fail unless a reader of ks sees no key in any database: a failed load
+ * commits nothing. */
+static void assert_nothing_committed(keyspace *ks)
+{
+    keyspace_reader *r = keyspace_reader_open(ks);
+    ck_assert_ptr_nonnull(r);
+    keyspace_read_begin(r);
+    for (unsigned db = 0; db < keyspace_databases(ks); db++)
+        ck_assert_uint_eq(keyspace_dbsize(r, db), 0);
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
+}
+
 /* ---- the header line ----------------------------------------------------- */
 
 START_TEST(header_good)
@@ -606,6 +619,7 @@ START_TEST(truncated_connection_closed)
                          "master", cut);
             ck_assert_int_eq(rc, -1);
             ck_assert_str_eq(res.error, want);
+            assert_nothing_committed(ks);
             keyspace_destroy(ks);
             free(part.p);
         }
@@ -635,6 +649,7 @@ START_TEST(bad_crc)
                       strstr(res.error, ", computed ") != NULL, "%s",
                       res.error);
         ck_assert_int_eq(res.rdb.crc, RDB_CRC_MISMATCH);
+        assert_nothing_committed(ks);
         keyspace_destroy(ks);
         free(framed.p);
     }
@@ -670,6 +685,8 @@ START_TEST(bytes_after_rdb)
                          "byte %zu)", rdb.len);
             ck_assert_int_eq(rc, -1);
             ck_assert_str_eq(res.error, want);
+            /* A whole RDB, but not what the master framed: not a copy. */
+            assert_nothing_committed(ks);
             /* The framing's end was still found: the stream is intact. */
             ck_assert_bytes_eq(rest.p, rest.len, STREAM, strlen(STREAM));
             keyspace_destroy(ks);

@@ -145,11 +145,13 @@ static void drain(repl_input *in, bb *rest)
     }
 }
 
-/* A loopback peer playing the master: it sends bytes, then closes. */
+/* A loopback peer playing the master: it sends bytes, then closes (or,
+ * holding, falls silent until the replica closes). */
 typedef struct peer {
     int fd;
     const unsigned char *p;
     size_t n;
+    bool hold;
     pthread_t thread;
 } peer;
 
@@ -165,12 +167,15 @@ static void *peer_main(void *arg)
             break; /* the replica closed first: the test says why */
         off += (size_t)w;
     }
+    char c;
+    while (pe->hold && recv(pe->fd, &c, 1, 0) > 0)
+        ; /* the replica sends nothing here; wait for its close */
     close(pe->fd);
     return NULL;
 }
 
 /* Connect a repl_conn to a peer that sends p[0..n) and closes. */
-static repl_conn *peer_start(peer *pe, const void *p, size_t n)
+static repl_conn *peer_start(peer *pe, const void *p, size_t n, bool hold)
 {
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(lfd, 0);
@@ -189,6 +194,7 @@ static repl_conn *peer_start(peer *pe, const void *p, size_t n)
     close(lfd);
     pe->p = p;
     pe->n = n;
+    pe->hold = hold;
     ck_assert_int_eq(pthread_create(&pe->thread, NULL, peer_main, pe), 0);
     return c;
 }
@@ -199,15 +205,17 @@ static repl_conn *peer_start(peer *pe, const void *p, size_t n)
  * appended to an input without a connection.  The bytes left after the
  * snapshot go to rest (NULL: not kept).  Returns the keyspace (destroy it).
  */
-static keyspace *load(const bb *framed, size_t chunk,
-                      repl_snapshot_result *res, int *rc, bb *rest)
+static keyspace *load_ex(const bb *framed, size_t chunk, int timeout_ms,
+                         bool hold, repl_snapshot_result *res, int *rc,
+                         bb *rest)
 {
     peer pe;
     repl_input in;
     repl_payload p;
     keyspace *ks = fresh();
-    repl_conn *c = chunk > 0 ? peer_start(&pe, framed->p, framed->len) : NULL;
-    repl_input_init(&in, c, 10000);
+    repl_conn *c = chunk > 0 ? peer_start(&pe, framed->p, framed->len, hold)
+                             : NULL;
+    repl_input_init(&in, c, timeout_ms);
     in.max_read = chunk;
     if (c == NULL)
         ck_assert_int_eq(repl_input_append(&in, framed->p, framed->len), 0);
@@ -219,10 +227,16 @@ static keyspace *load(const bb *framed, size_t chunk,
     ck_assert_uint_eq(in.consumed, in.received);
     repl_input_free(&in);
     if (c != NULL) {
-        pthread_join(pe.thread, NULL);
         repl_conn_close(c);
+        pthread_join(pe.thread, NULL);
     }
     return ks;
+}
+
+static keyspace *load(const bb *framed, size_t chunk,
+                      repl_snapshot_result *res, int *rc, bb *rest)
+{
+    return load_ex(framed, chunk, 10000, false, res, rc, rest);
 }
 
 /* A small RDB 10 file: AUX fields (name, value; value NULL ends; an
@@ -629,6 +643,39 @@ START_TEST(truncated_connection_closed)
 }
 END_TEST
 
+/* A master that falls silent mid-snapshot: the read times out, and the
+ * message says after how long. */
+START_TEST(truncated_timeout)
+{
+    size_t n;
+    unsigned char *rdb = read_file(MISC_RDB, &n);
+    for (int kind = REPL_PAYLOAD_LEN; kind <= REPL_PAYLOAD_EOF; kind++) {
+        bb framed = {0};
+        frame(&framed, (repl_payload_kind)kind, rdb, n, "");
+        framed.len -= n / 2 + (kind == REPL_PAYLOAD_EOF ? 40 : 0);
+        size_t got = n - n / 2;
+        repl_snapshot_result res;
+        int rc;
+        keyspace *ks = load_ex(&framed, 4096, 300, true, &res, &rc, NULL);
+        char want[300];
+        if (kind == REPL_PAYLOAD_LEN)
+            snprintf(want, sizeof want, "snapshot: truncated at byte %zu of "
+                     "%zu: timeout: no data from the master for 300 ms", got,
+                     n);
+        else
+            snprintf(want, sizeof want, "snapshot: truncated at byte %zu, "
+                     "before the EOF mark: timeout: no data from the master "
+                     "for 300 ms", got);
+        ck_assert_int_eq(rc, -1);
+        ck_assert_str_eq(res.error, want);
+        assert_nothing_committed(ks);
+        keyspace_destroy(ks);
+        free(framed.p);
+    }
+    free(rdb);
+}
+END_TEST
+
 /* A checksum that does not match is named, in both framings. */
 START_TEST(bad_crc)
 {
@@ -999,6 +1046,7 @@ Suite *ch10_snapshot_suite(void)
     tcase_add_test(tl, load_empty);
     tcase_add_test(tl, truncated_everywhere);
     tcase_add_test(tl, truncated_connection_closed);
+    tcase_add_test(tl, truncated_timeout);
     tcase_add_test(tl, bad_crc);
     tcase_add_test(tl, bytes_after_rdb);
     tcase_add_test(tl, framing_ends_inside_rdb);

@@ -279,6 +279,54 @@ static int count_after_rdb(repl_snapshot *s, const rdb_reader *r,
     }
 }
 
+/* Why the parse failed: the input's failure, a bad AUX field, the
+ * framing's end inside the RDB, or the RDB reader's own error. */
+static void parse_failed(repl_snapshot_result *res, const repl_snapshot *s,
+                         const rdb_reader *r, const aux_ctx *a)
+{
+    const char *end = s->payload.kind == REPL_PAYLOAD_LEN
+                          ? "the announced length" : "the EOF mark";
+    if (s->failed)
+        snprintf(res->error, sizeof res->error, "snapshot: %s", s->err);
+    else if (a->err[0] != '\0')
+        snprintf(res->error, sizeof res->error, "snapshot: %s", a->err);
+    else if (s->done && r->at_eof)
+        snprintf(res->error, sizeof res->error, "snapshot: %.500s (%s ended "
+                 "the snapshot after %" PRIu64 " bytes)", res->rdb.error, end,
+                 s->delivered);
+    else
+        snprintf(res->error, sizeof res->error, "snapshot: %.600s",
+                 res->rdb.error);
+}
+
+/* After a whole RDB: the framing must end right there.  0, or -1 with
+ * res->error set. */
+static int check_end(repl_snapshot_result *res, repl_snapshot *s,
+                     const rdb_reader *r)
+{
+    uint64_t extra, at = res->rdb.end_offset;
+    if (count_after_rdb(s, r, &extra) != 0) {
+        if (extra == 0)
+            snprintf(res->error, sizeof res->error, "snapshot: %s", s->err);
+        else
+            snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64
+                     " bytes after the RDB's end, then %s", extra, s->err);
+        return -1;
+    }
+    if (extra == 0)
+        return 0;
+    if (s->payload.kind == REPL_PAYLOAD_LEN)
+        snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64 " bytes "
+                 "after the RDB's end before the announced length of %" PRIu64
+                 " (the RDB ended at byte %" PRIu64 ")", extra,
+                 s->payload.len, at);
+    else
+        snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64 " bytes "
+                 "after the RDB's end before the EOF mark (the RDB ended at "
+                 "byte %" PRIu64 ")", extra, at);
+    return -1;
+}
+
 int repl_snapshot_load(keyspace *ks, repl_input *in, const repl_payload *p,
                        repl_snapshot_result *res)
 {
@@ -295,55 +343,19 @@ int repl_snapshot_load(keyspace *ks, repl_input *in, const repl_payload *p,
         return -1;
     }
     int rc = -1;
-    if (one_batch && keyspace_batch_begin(ks) != 0) {
+    if (one_batch && keyspace_batch_begin(ks) != 0)
         snprintf(res->error, sizeof res->error, "snapshot: out of memory");
-        goto out;
-    }
-    rc = keyspace_load_rdb_aux(ks, &r, NULL, on_aux, &a, &res->rdb);
-    if (rc != 0) {
-        const char *end = p->kind == REPL_PAYLOAD_LEN
-                              ? "the announced length"
-                              : "the EOF mark";
-        if (s.failed)
-            snprintf(res->error, sizeof res->error, "snapshot: %s", s.err);
-        else if (a.err[0] != '\0')
-            snprintf(res->error, sizeof res->error, "snapshot: %s", a.err);
-        else if (s.done && r.at_eof)
-            snprintf(res->error, sizeof res->error, "snapshot: %.500s (%s "
-                     "ended the snapshot after %" PRIu64 " bytes)",
-                     res->rdb.error, end, s.delivered);
-        else
-            snprintf(res->error, sizeof res->error, "snapshot: %.600s",
-                     res->rdb.error);
-        goto out;
-    }
-    uint64_t extra;
-    if (count_after_rdb(&s, &r, &extra) != 0) {
-        if (extra == 0)
-            snprintf(res->error, sizeof res->error, "snapshot: %s", s.err);
-        else
-            snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64
-                     " bytes after the RDB's end, then %s", extra, s.err);
-        rc = -1;
-    } else if (extra > 0 && p->kind == REPL_PAYLOAD_LEN) {
-        snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64 " bytes "
-                 "after the RDB's end before the announced length of %" PRIu64
-                 " (the RDB ended at byte %" PRIu64 ")", extra, p->len,
-                 res->rdb.end_offset);
-        rc = -1;
-    } else if (extra > 0) {
-        snprintf(res->error, sizeof res->error, "snapshot: %" PRIu64 " bytes "
-                 "after the RDB's end before the EOF mark (the RDB ended at "
-                 "byte %" PRIu64 ")", extra, res->rdb.end_offset);
-        rc = -1;
-    } else if (one_batch && keyspace_commit(ks) != 0) {
+    else if (keyspace_load_rdb_aux(ks, &r, NULL, on_aux, &a, &res->rdb) != 0)
+        parse_failed(res, &s, &r, &a);
+    else if (check_end(res, &s, &r) == 0) {
         /* Committed only now: a snapshot whose framing is wrong is not a
-         * copy of the master, and none of it may become visible. */
-        snprintf(res->error, sizeof res->error, "snapshot: out of memory "
-                 "committing its %" PRIu64 " keys", res->rdb.keys_stored);
-        rc = -1;
+         * copy of the master, and none of it may be seen. */
+        if (one_batch && keyspace_commit(ks) != 0)
+            snprintf(res->error, sizeof res->error, "snapshot: out of memory "
+                     "committing its %" PRIu64 " keys", res->rdb.keys_stored);
+        else
+            rc = 0;
     }
-out:
     if (keyspace_in_batch(ks))
         keyspace_abort(ks);
     res->bytes = s.delivered;

@@ -551,7 +551,10 @@ static void check_refusal_drops(repl_refused_policy policy)
     snprintf(head, sizeof head, "offset %" PRIu64 ": ", at);
     ck_assert_msg(strncmp(repl_stream_error(w->s), head, strlen(head)) == 0,
                   "error: %s", repl_stream_error(w->s));
-    ck_assert_ptr_nonnull(strstr(repl_stream_error(w->s), "WRONGTYPE"));
+    char full[256];
+    snprintf(full, sizeof full, "offset %" PRIu64 ": refused, the copies "
+             "have diverged: LPUSH: " CMD_ERR_WRONGTYPE, at);
+    ck_assert_str_eq(repl_stream_error(w->s), full);
     /* The error stays until reset: nothing more is consumed. */
     ck_assert_int_eq(repl_stream_feed(w->s, set_after, sizeof set_after - 1,
                                       &used), REPL_STREAM_REFUSED);

@@ -219,6 +219,11 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
+# Chapter 10's repl-tail suite runs the program of its own build mode
+# (order-only: the program is not linked into the tests).
+$(BUILD)/test-ch10: | $(BUILD)/repl-tail
+$(BUILD)/obj/tests/ch10_tail.o: CPPFLAGS += -DREPL_TAIL_PATH='"$(BUILD)/repl-tail"'
+
 # --- running tests -----------------------------------------------------------
 TEST_BINS = $(foreach c,$(CH_SEL),$(BUILD)/test-ch$(c))
 RUN_ENV   = $(if $(SUITE),CK_RUN_SUITE=$(SUITE)) $(if $(CASE),CK_RUN_CASE=$(CASE))

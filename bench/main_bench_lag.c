@@ -351,8 +351,42 @@ int main(int argc, char **argv)
              rb_info(&rc, "replication", "master_link_status", v,
                      sizeof v) == 0 && strcmp(v, "up") == 0))
         sleep_s(0.01);
-    if (!dataset_loaded(ds) || strcmp(v, "up") != 0) {
-        fprintf(stderr, "bench-lag: the replicas did not sync in 60 s\n");
+    /* Loaded is not yet streaming: after a diskless snapshot the master
+     * puts a replica online (and starts its stream) at the first ACK it
+     * gets after reaping its RDB child, which the replica's next periodic
+     * ACK brings, up to a second later.  Wait for both to be online on
+     * the master's side. */
+    int online = 0;
+    while (rb_now() - t0 < 60 && online < 2) {
+        sleep_s(0.01);
+        resp_value iv;
+        online = 0;
+        if (resp_client_calll(&mc, &iv, "INFO", "replication", NULL) == 0 &&
+            iv.type == RESP_BULK)
+            for (const char *p = strstr(iv.str, "state=online"); p != NULL;
+                 p = strstr(p + 1, "state=online"))
+                online++;
+        resp_value_clear(&iv);
+    }
+    /* Online is not yet streaming either: the master starts the stream
+     * of a replica put online after a diskless snapshot at its next ACK
+     * (replconfCommand(), repl_start_cmd_stream_on_ack).  So: one write,
+     * and wait for both replicas to have it. */
+    bool streaming = false;
+    if (online == 2 && rb_call(&mc, "SET", "bench-lag:ready", "1", NULL) == 0)
+        while (!streaming && rb_now() - t0 < 60) {
+            int64_t m = rb_info_int(&mc, "replication", "master_repl_offset");
+            repl_status st0;
+            repl_status_get(link, &st0);
+            streaming = m > 0 && (int64_t)st0.offset >= m &&
+                        rb_info_int(&rc, "replication",
+                                    "slave_repl_offset") >= m;
+            if (!streaming)
+                sleep_s(0.01);
+        }
+    if (!dataset_loaded(ds) || strcmp(v, "up") != 0 || !streaming) {
+        fprintf(stderr, "bench-lag: the replicas were not streaming after "
+                "60 s\n");
         return 1;
     }
     readers rd = {.ds = ds};
@@ -477,22 +511,24 @@ int main(int argc, char **argv)
                    "reader threads reading 16 keys per section all along; a "
                    "redis-server told REPLICAOF), all on loopback.  Load: "
                    "`redis-benchmark -P 32 -c 16 -n %lu -r 100000 -t %s`, "
-                   "%d repeats; the master served %.0f requests/s per test "
+                   "%d repeat%s; the master served %.0f requests/s per test "
                    "(median; [%.0f, %.0f]).  Offsets sampled every %.0f ms.  "
                    "%.0f s in all.  Command: `%s` (`make bench-sync` runs "
                    "it with the defaults).\n\n", machine, version, variant,
-                nreaders, n, tests, reps, rm / (ntests ? ntests : 1),
+                nreaders, n, tests, reps, reps == 1 ? "" : "s",
+                rm / (ntests ? ntests : 1),
                 rl / (ntests ? ntests : 1), rh / (ntests ? ntests : 1),
                 interval * 1000, wall, cmdline);
         fprintf(f, "Lag in bytes: master_repl_offset minus the replica's "
                    "offset (ours: the link's status offset; redis-server: "
                    "INFO slave_repl_offset).  Lag in seconds: from reading "
                    "the master's offset to the first sample where the "
-                   "replica had reached it.  Per repeat the median and the "
+                   "replica had reached it (so nothing below the %.0f ms "
+                   "sampling interval can be told apart).  Per repeat the median and the "
                    "max over the samples taken while redis-benchmark ran; "
                    "below, the median over the repeats [min, max].  "
                    "Catch-up: from redis-benchmark's exit to the replica "
-                   "at the master's final offset.\n\n");
+                   "at the master's final offset.\n\n", interval * 1000);
         fprintf(f, "| replica | lag median, bytes | lag max, bytes | lag "
                    "median, s | lag max, s | catch-up, s |\n"
                    "|---|---:|---:|---:|---:|---:|\n");
@@ -535,7 +571,11 @@ int main(int argc, char **argv)
             }
             double m, lo, hi;
             rb_stats(q, reps, &m, &lo, &hi);
-            fprintf(f, "| %s | %.2f [%.2f, %.2f] |\n", fig[k], m, lo, hi);
+            if (isnan(m))
+                fprintf(f, "| %s | n/a |\n", fig[k]);
+            else
+                fprintf(f, "| %s | %.2f [%.2f, %.2f] |\n", fig[k], m, lo,
+                        hi);
         }
         fprintf(f, "\nOurs at the end: offset %" PRIu64 " of the master's "
                    "%" PRId64 ", %" PRIu64 " commands applied, %" PRIu64

@@ -352,11 +352,12 @@ int main(int argc, char **argv)
         fprintf(f, "Machine: %s.  redis-server %s (master and replicas on "
                    "loopback).  The master holds %" PRIu64 " keys in db 0 "
                    "(%" PRIu64 " collection elements, used_memory %.0f MB): "
-                   "%s.  %d repeats, the replicas taking turns, one sync at "
+                   "%s.  %d repeat%s, the replicas taking turns, one sync at "
                    "a time; %.0f s in all.  Command: `%s` (`make "
                    "bench-sync` runs it with the defaults).\n\n",
                 machine, version, mix.keys, mix.elements,
-                (double)used_mem / 1e6, mix.what, reps, wall_run, cmdline);
+                (double)used_mem / 1e6, mix.what, reps, reps == 1 ? "" : "s",
+                wall_run, cmdline);
         fprintf(f, "Time: PSYNC sent to serving the new data.  "
                    "redis-server's from its log (the PSYNC line to \"sync: "
                    "Finished with success\", milliseconds); ours is the "

@@ -79,7 +79,7 @@ CFLAGS   := $(STD) $(WARN) $(OPT) $(SAN) -pthread
 LDFLAGS  := $(SAN) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
-LDLIBS   := -lm
+LDLIBS   := -lm -lssl -lcrypto
 
 LIB_SRC  := $(wildcard src/*.c)
 PROG_SRC := $(wildcard src/cli/main_*.c)
@@ -95,7 +95,8 @@ UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
 
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
-            redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd strace
+            redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd strace \
+            libssl-dev openssl
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
@@ -279,7 +280,7 @@ build/demo/%: tests/demo/%.c FORCE | demo-libs
 	@echo "  DEMO    $@"
 	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
 	  -fsanitize=$(if $(filter tsan_%,$*),thread,address) $< \
-	  build/$(firstword $(subst _, ,$*))/libreplica.a -lm -o $@
+	  build/$(firstword $(subst _, ,$*))/libreplica.a $(LDLIBS) -o $@
 
 demos: $(patsubst tests/demo/%.c,build/demo/%,$(DEMO_SRC))
 	@tests/util/run-demos.sh $^
@@ -383,7 +384,7 @@ build/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) | deps
 	@echo "  FUZZ    $@"
 	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $< $(LIB_SRC) -lm -o $@
+	  $< $(LIB_SRC) $(LDLIBS) -o $@
 
 fuzz: $(FUZZ_TARGETS)
 	@tests/util/run-fuzz.sh $(FUZZ_SECONDS) $^

@@ -326,6 +326,17 @@ bool cmd_applier_in_multi(const cmd_applier *a);
 bool cmd_applier_discard(cmd_applier *a);
 
 /**
+ * Drop everything applied since the last cmd_applier_flush(), as an
+ * out-of-memory failure inside the applier does: the open batch, an open
+ * MULTI and its queue, and a database selected since the flush.  For the
+ * replication stream, when its own bookkeeping (the parser, an ACK) runs
+ * out of memory half-way through a read: it then goes back to the last
+ * publication, just as when the applier ran out.
+ * \param a the applier.
+ */
+void cmd_applier_abort(cmd_applier *a);
+
+/**
  * Find a command-table entry by name, ignoring case.
  * \param name the name.
  * \param len  its length.

@@ -7,7 +7,8 @@
  * starts (the snapshot's repl-stream-db AUX field, since a master resends
  * SELECT only when its own database changes), and that the link broke in
  * the middle of a transaction, which the master will resend whole from
- * before its MULTI.  These three functions let the link say so; they are
+ * before its MULTI.  These functions let the link say so (and
+ * cmd_applier_abort() lets it drop a read it could not finish); they are
  * apart from cmd.c because they are chapter 10's, not part of applying a
  * command.
  */
@@ -41,4 +42,13 @@ bool cmd_applier_discard(cmd_applier *a)
         return false;
     cmd_txn_drop(a);
     return true;
+}
+
+void cmd_applier_abort(cmd_applier *a)
+{
+    if (keyspace_in_batch(a->ks)) {
+        keyspace_abort(a->ks);
+        a->db = a->db_at_begin;
+    }
+    cmd_txn_drop(a);
 }

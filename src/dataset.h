@@ -15,7 +15,7 @@
  * reader cannot simply start using another keyspace: it must close its
  * reader on the old one and open one on the new.  A dataset reader does
  * that itself, on its own thread, at the first section that begins after
- * the switch (one acquire load tells it; the move itself takes the
+ * the switch (one relaxed load tells it; the move itself takes the
  * dataset's mutex, once per switch).  A retired generation counts the
  * readers still attached to it and is destroyed by the writer
  * (dataset_reclaim()) once none is: the same grace-period argument as
@@ -153,7 +153,11 @@ void dataset_reader_close(dataset_reader *r);
  * its keyspace reader) it reads the one it holds, which is still a
  * complete copy, and tries again at its next section.
  * \param r the reader, not inside a section.
- * \return the keyspace reader to use inside the section (owned by r).
+ * \return the keyspace reader to use inside the section (owned by r), or
+ *         NULL with errno ENOMEM, outside any section, when the reader
+ *         holds no generation to fall back on (its first section, or the
+ *         first after dataset_reader_quiesce() let go) and cannot open
+ *         one; a later call tries again.
  * Thread-safety: the reader's thread.
  */
 keyspace_reader *dataset_read_begin(dataset_reader *r);

@@ -33,6 +33,8 @@ typedef struct load_ctx {
     uint64_t stored;  /**< keys put */
     uint64_t committed; /**< of those, keys in committed batches */
     uint64_t warnings;/**< warnings of our own (module values) */
+    keyspace_rdb_aux_fn *aux; /**< the caller's AUX callback, or NULL */
+    void *aux_arg;    /**< its argument */
     char err[400];    /**< our error, "" if none */
 } load_ctx;
 
@@ -41,6 +43,12 @@ static int on_record(void *arg, uint64_t offset, int opcode)
     (void)opcode;
     ((load_ctx *)arg)->at = offset;
     return 0;
+}
+
+static int on_aux(void *arg, const rdb_buf *key, const rdb_buf *val)
+{
+    const load_ctx *l = arg;
+    return l->aux != NULL ? l->aux(l->aux_arg, key, val) : 0;
 }
 
 static void on_warning(void *arg, const char *msg)
@@ -129,9 +137,17 @@ oom:
 int keyspace_load_rdb(keyspace *ks, rdb_reader *r, const rdb_options *opt,
                       rdb_result *res)
 {
+    return keyspace_load_rdb_aux(ks, r, opt, NULL, NULL, res);
+}
+
+int keyspace_load_rdb_aux(keyspace *ks, rdb_reader *r, const rdb_options *opt,
+                          keyspace_rdb_aux_fn *aux, void *aux_arg,
+                          rdb_result *res)
+{
     load_ctx l = {.ks = ks, .quiet = opt != NULL && opt->quiet,
-                  .own_batches = !keyspace_in_batch(ks)};
-    rdb_handler h = {.selectdb = on_selectdb, .key = on_key,
+                  .own_batches = !keyspace_in_batch(ks),
+                  .aux = aux, .aux_arg = aux_arg};
+    rdb_handler h = {.selectdb = on_selectdb, .key = on_key, .aux = on_aux,
                      .record = on_record, .warning = on_warning, .arg = &l};
     int rc = rdb_parse(r, &h, opt, res);
     if (rc == 0 && l.own_batches && l.pending > 0) {

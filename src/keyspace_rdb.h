@@ -44,6 +44,33 @@ int keyspace_load_rdb(keyspace *ks, rdb_reader *r, const rdb_options *opt,
                       rdb_result *res);
 
 /**
+ * What keyspace_load_rdb_aux() calls for each AUX field (a replica reads
+ * repl-stream-db, repl-id and repl-offset from its master's snapshot).
+ * \param arg the argument given with it.
+ * \param key the field's name (valid during the call only).
+ * \param val its value, integers rendered in decimal (valid during the
+ *            call only).
+ * \return 0 to go on; non-zero stops the load ("stopped by the handler").
+ */
+typedef int keyspace_rdb_aux_fn(void *arg, const rdb_buf *key,
+                                const rdb_buf *val);
+
+/**
+ * keyspace_load_rdb() that also hands every AUX field to a callback.
+ * \param ks      the keyspace (as keyspace_load_rdb()).
+ * \param r       the reader, at the magic.
+ * \param opt     parse options (NULL for defaults).
+ * \param aux     called for each AUX field, in file order (NULL: none).
+ * \param aux_arg its argument.
+ * \param res     the outcome (as keyspace_load_rdb()).
+ * \return 0, or -1 with res->error set.
+ * Thread-safety: the keyspace's writer thread.
+ */
+int keyspace_load_rdb_aux(keyspace *ks, rdb_reader *r, const rdb_options *opt,
+                          keyspace_rdb_aux_fn *aux, void *aux_arg,
+                          rdb_result *res);
+
+/**
  * keyspace_load_rdb() on a file.
  * \param ks   the keyspace.
  * \param path the file.

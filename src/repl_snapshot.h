@@ -90,8 +90,10 @@ typedef struct repl_snapshot {
     uint64_t delivered;   /**< snapshot bytes handed to the reader */
     bool done;            /**< the length is exhausted or the mark seen */
     bool failed;          /**< the input failed (reason in err) */
-    char err[300];        /**< why, e.g. "snapshot truncated at byte N of
-                               M: connection closed by the master" */
+    char err[300];        /**< why, e.g. "truncated at byte N of M:
+                               connection closed by the master" (EOF
+                               framing: "truncated at byte N, before the
+                               EOF mark: ...") */
 } repl_snapshot;
 
 /**
@@ -137,8 +139,12 @@ typedef struct repl_snapshot_result {
  * \param p   the framing.
  * \param res receives the outcome; res->error reads e.g. "snapshot: offset
  *            1234: checksum mismatch ...", "snapshot: truncated at byte
- *            N of M: connection closed by the master", or "snapshot: 12
- *            bytes after the RDB's end before the EOF mark".
+ *            N of M: connection closed by the master", "snapshot: 12
+ *            bytes after the RDB's end before the EOF mark (the RDB ended
+ *            at byte N)", or "snapshot: AUX repl-id \"abc\" is 3 bytes,
+ *            expected 40".  When the framing ended first, the RDB
+ *            reader's error says where, and "(the announced length ended
+ *            the snapshot after N bytes)" follows it.
  * \return 0, or -1 (the keyspace holds part of the snapshot and must be
  *         destroyed by the caller).
  */

@@ -77,6 +77,12 @@ typedef struct repl_stream_options {
     repl_command_fn *on_command;    /**< may be NULL */
     repl_refused_fn *on_refused_fn; /**< may be NULL */
     void *arg;                      /**< passed to both */
+    unsigned db;                    /**< apply false only: the database
+                                         selected when the stream starts
+                                         (the snapshot's repl-stream-db),
+                                         which on_command reports until a
+                                         SELECT; with an applier the
+                                         applier's own is used. Default 0 */
 } repl_stream_options;
 
 /** Defaults: resync on refusal, apply, no callbacks. */
@@ -91,6 +97,9 @@ typedef enum repl_stream_status {
     REPL_STREAM_NOMEM = -3,   /**< out of memory (the batch was aborted:
                                    the offset is where it was before it) */
 } repl_stream_status;
+/* After an error, repl_stream_feed() returns the same error and consumes
+ * nothing until repl_stream_reset(): the link drops, reconnects and
+ * resumes from repl_stream_offset(). */
 
 /** A stream's state. */
 typedef struct repl_stream repl_stream;
@@ -101,7 +110,8 @@ typedef struct repl_stream repl_stream;
  *               false).
  * \param offset the offset of the first byte to come.
  * \param opt    options, or NULL for repl_stream_options_default().
- * \return the stream, or NULL with errno ENOMEM.
+ * \return the stream, or NULL with errno ENOMEM (or EINVAL: no applier
+ *         while opt->apply is true).
  */
 repl_stream *repl_stream_create(cmd_applier *a, uint64_t offset,
                                 const repl_stream_options *opt);

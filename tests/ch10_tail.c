@@ -312,8 +312,8 @@ START_TEST(raw_transcript_byte_for_byte)
     static const char *const exact[] = {
         "> \"*1\\r\\n$4\\r\\nPING\\r\\n\"",
         "< \"+PONG\\r\\n\"",
-        "> \"*5\\r\\n$8\\r\\nREPLCONF\\r\\n$4\\r\\ncapa\\r\\n$3\\r\\neof\\r\\n"
-        "$4\\r\\ncapa\\r\\n$6\\r\\npsync2\\r\\n\"",
+        ("> \"*5\\r\\n$8\\r\\nREPLCONF\\r\\n$4\\r\\ncapa\\r\\n$3\\r\\neof\\r\\n"
+         "$4\\r\\ncapa\\r\\n$6\\r\\npsync2\\r\\n\""),
         "> \"*3\\r\\n$5\\r\\nPSYNC\\r\\n$1\\r\\n?\\r\\n$2\\r\\n-1\\r\\n\"",
     };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)

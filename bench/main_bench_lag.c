@@ -34,7 +34,7 @@
  * <dir>/<stem>.csv, every sample in <dir>/<stem>-samples.csv.
  *
  * Usage: bench-lag [-q] [-o dir] [-s stem] [-n requests] [-r repeats]
- *                  [-v variant] [-t readers] [-i interval_ms]
+ *                  [-v variant] [-t readers,...] [-i interval_ms]
  *   -q  quick: 2,000 requests per test, 1 repeat (seconds; CI)
  */
 #include "dataset.h"
@@ -57,7 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAXREP = 16, MAXREADERS = 8 };
+enum { MAXREP = 16, MAXREADERS = 8, MAXCONF = 4 };
 
 static const char tests[] =
     "set,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,mset,xadd";
@@ -233,9 +233,15 @@ static lag lag_of(const sample *s, size_t n, int which, double end_t)
     }
     med_max(b, nb, &out.bytes_med, &out.bytes_max);
     med_max(t, nt, &out.secs_med, &out.secs_max);
-    /* catch-up: the first sample after the end where it reached the final
-     * master offset */
+    /* catch-up: the first sample after the end where it reached the
+     * master's offset at the end (the first sample after it: later ones
+     * may count a PING the master sent while the replicas caught up) */
     int64_t final = n > 0 ? s[n - 1].m : 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].tm >= end_t) {
+            final = s[i].m;
+            break;
+        }
     for (size_t i = 0; i < n; i++) {
         double ti = which == 0 ? s[i].to : s[i].tr;
         if (ti >= end_t && (which == 0 ? s[i].o : s[i].r) >= final) {
@@ -252,8 +258,9 @@ int main(int argc, char **argv)
 {
     bool quick = false;
     const char *outdir = NULL, *stem = NULL, *variant = "hamt";
-    unsigned long n = 200000;
-    int reps = 3, nreaders = 2;
+    unsigned long n = 100000;
+    int reps = 3;
+    const char *readers_arg = "2,0";
     double interval = 0.01;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-q") == 0)
@@ -269,12 +276,12 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-v") == 0 && i + 1 < argc)
             variant = argv[++i];
         else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
-            nreaders = atoi(argv[++i]);
+            readers_arg = argv[++i];
         else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
             interval = atof(argv[++i]) / 1000;
         else {
             fprintf(stderr, "usage: bench-lag [-q] [-o dir] [-s stem] "
-                    "[-n requests] [-r repeats] [-v variant] [-t readers] "
+                    "[-n requests] [-r repeats] [-v variant] [-t readers,...] "
                     "[-i interval_ms]\n");
             return 2;
         }
@@ -283,10 +290,22 @@ int main(int argc, char **argv)
         n = 2000;
         reps = 1;
     }
-    if (reps < 1 || reps > MAXREP || n < 100 || nreaders < 0 ||
-        nreaders > MAXREADERS || !(interval >= 0.001 && interval <= 1)) {
-        fprintf(stderr, "bench-lag: -r 1..%d, -n at least 100, -t 0..%d, "
-                "-i 1..1000 ms\n", MAXREP, MAXREADERS);
+    int conf[MAXCONF], nconf = 0;
+    for (const char *p = readers_arg; *p != '\0' && nconf < MAXCONF;) {
+        char *end;
+        long t = strtol(p, &end, 10);
+        if (end == p || t < 0 || t > MAXREADERS || (*end && *end != ',')) {
+            nconf = 0;
+            break;
+        }
+        conf[nconf++] = (int)t;
+        p = *end ? end + 1 : end;
+    }
+    if (reps < 1 || reps > MAXREP || n < 100 || nconf == 0 ||
+        !(interval >= 0.001 && interval <= 1)) {
+        fprintf(stderr, "bench-lag: -r 1..%d, -n at least 100, -t a list "
+                "of reader counts 0..%d (e.g. 2,0), -i 1..1000 ms\n",
+                MAXREP, MAXREADERS);
         return 2;
     }
     const store_ops *ops = store_variant(variant);
@@ -389,16 +408,9 @@ int main(int argc, char **argv)
                 "60 s\n");
         return 1;
     }
-    readers rd = {.ds = ds};
-    atomic_init(&rd.stop, false);
-    atomic_init(&rd.reads, 0);
-    atomic_init(&rd.hits, 0);
-    pthread_t th[MAXREADERS];
-    for (int i = 0; i < nreaders; i++)
-        pthread_create(&th[i], NULL, reader_main, &rd);
-
-    lag lags[MAXREP][2];
-    double rps[MAXREP], run_s[MAXREP];
+    lag lags[MAXREP][MAXCONF][2];
+    double rps[MAXREP][MAXCONF], run_s[MAXREP][MAXCONF];
+    double reads_per_s[MAXREP][MAXCONF];
     int ntests = 0;
     size_t cap = 1 << 16;
     sample *s = malloc(cap * sizeof *s);
@@ -412,10 +424,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-lag: cannot write %s\n", samples_path);
         return 1;
     }
-    fprintf(sf, "repeat,t_s,running,master_offset,ours_offset,"
+    fprintf(sf, "repeat,readers,t_s,running,master_offset,ours_offset,"
                 "redis_offset\n");
     double t_all = rb_now();
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; r < reps; r++)
+    for (int c = 0; c < nconf; c++) {
+        readers rd = {.ds = ds};
+        atomic_init(&rd.stop, false);
+        atomic_init(&rd.reads, 0);
+        atomic_init(&rd.hits, 0);
+        pthread_t th[MAXREADERS];
+        for (int i = 0; i < conf[c]; i++)
+            pthread_create(&th[i], NULL, reader_main, &rd);
         size_t ns = 0;
         double start = rb_now(), end_t = 0;
         pid_t pid = start_benchmark(master.port, n, bench_out);
@@ -454,26 +474,31 @@ int main(int argc, char **argv)
             }
             sleep_s(due - rb_now());
         }
-        run_s[r] = end_t - start;
-        rps[r] = benchmark_rps(bench_out, &ntests);
-        lags[r][0] = lag_of(s, ns, 0, end_t);
-        lags[r][1] = lag_of(s, ns, 1, end_t);
+        double t_stop = rb_now();
+        atomic_store_explicit(&rd.stop, true, memory_order_relaxed);
+        for (int i = 0; i < conf[c]; i++)
+            pthread_join(th[i], NULL);
+        reads_per_s[r][c] = (double)atomic_load_explicit(
+                                &rd.reads, memory_order_relaxed) /
+                            (t_stop - start);
+        run_s[r][c] = end_t - start;
+        rps[r][c] = benchmark_rps(bench_out, &ntests) /
+                    (ntests ? ntests : 1);
+        lags[r][c][0] = lag_of(s, ns, 0, end_t);
+        lags[r][c][1] = lag_of(s, ns, 1, end_t);
         for (size_t i = 0; i < ns; i++)
-            fprintf(sf, "%d,%.4f,%d,%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
-                    r + 1, s[i].tm - start, s[i].running, s[i].m, s[i].o,
-                    s[i].r);
-        fprintf(stderr, "bench-lag: repeat %d: %.1f s, %.0f requests/s; "
-                "lag median ours %.0f B %.4f s, redis %.0f B %.4f s\n",
-                r + 1, run_s[r], rps[r] / (ntests ? ntests : 1),
-                lags[r][0].bytes_med, lags[r][0].secs_med,
-                lags[r][1].bytes_med, lags[r][1].secs_med);
+            fprintf(sf, "%d,%d,%.4f,%d,%" PRId64 ",%" PRId64 ",%" PRId64
+                    "\n", r + 1, conf[c], s[i].tm - start, s[i].running,
+                    s[i].m, s[i].o, s[i].r);
+        fprintf(stderr, "bench-lag: repeat %d, %d readers: %.1f s, %.0f "
+                "requests/s; lag median ours %.0f B %.4f s, redis %.0f B "
+                "%.4f s\n", r + 1, conf[c], run_s[r][c], rps[r][c],
+                lags[r][c][0].bytes_med, lags[r][c][0].secs_med,
+                lags[r][c][1].bytes_med, lags[r][c][1].secs_med);
     }
     double wall = rb_now() - t_all;
     fclose(sf);
     unlink(bench_out);
-    atomic_store_explicit(&rd.stop, true, memory_order_relaxed);
-    for (int i = 0; i < nreaders; i++)
-        pthread_join(th[i], NULL);
     repl_status st;
     repl_status_get(link, &st);
     int64_t master_off = rb_info_int(&mc, "replication",
@@ -496,104 +521,107 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-lag: cannot write to %s\n", outdir);
         return 1;
     }
-    double reads = (double)atomic_load_explicit(&rd.reads,
-                                                memory_order_relaxed);
     FILE *outs[2] = {stdout, md};
     const char *names[2] = {"ours", "redis-server"};
+    double all_rps[MAXREP * MAXCONF];
+    for (int r = 0; r < reps; r++)
+        for (int c = 0; c < nconf; c++)
+            all_rps[r * nconf + c] = rps[r][c];
+    double rm, rl, rh;
+    rb_stats(all_rps, reps * nconf, &rm, &rl, &rh);
     for (int f_i = 0; f_i < 2; f_i++) {
         FILE *f = outs[f_i];
-        double rm, rl, rh;
-        rb_stats(rps, reps, &rm, &rl, &rh);
         fprintf(f, "# Chapter 10: stream lag, our link beside a real Redis "
                    "replica\n\n");
         fprintf(f, "Machine: %s.  redis-server %s: one master, two replicas "
-                   "following it at once (ours over the %s store, with %d "
-                   "reader threads reading 16 keys per section all along; a "
-                   "redis-server told REPLICAOF), all on loopback.  Load: "
-                   "`redis-benchmark -P 32 -c 16 -n %lu -r 100000 -t %s`, "
-                   "%d repeat%s; the master served %.0f requests/s per test "
-                   "(median; [%.0f, %.0f]).  Offsets sampled every %.0f ms.  "
-                   "%.0f s in all.  Command: `%s` (`make bench-sync` runs "
-                   "it with the defaults).\n\n", machine, version, variant,
-                nreaders, n, tests, reps, reps == 1 ? "" : "s",
-                rm / (ntests ? ntests : 1),
-                rl / (ntests ? ntests : 1), rh / (ntests ? ntests : 1),
-                interval * 1000, wall, cmdline);
+                   "following it at once (ours over the %s store, with "
+                   "reader threads reading 16 keys per section all along "
+                   "in the runs that have them; a redis-server told "
+                   "REPLICAOF), all on loopback.  Load: `redis-benchmark "
+                   "-P 32 -c 16 -n %lu -r 100000 -t %s`, %d repeat%s of "
+                   "each reader count, taking turns; the master served "
+                   "%.0f requests/s per test (median; [%.0f, %.0f]).  "
+                   "Offsets sampled every %.0f ms.  %.0f s in all.  "
+                   "Command: `%s` (`make bench-sync` runs it with the "
+                   "defaults).\n\n", machine, version, variant, n, tests,
+                reps, reps == 1 ? "" : "s", rm, rl, rh, interval * 1000,
+                wall, cmdline);
         fprintf(f, "Lag in bytes: master_repl_offset minus the replica's "
                    "offset (ours: the link's status offset; redis-server: "
                    "INFO slave_repl_offset).  Lag in seconds: from reading "
                    "the master's offset to the first sample where the "
                    "replica had reached it (so nothing below the %.0f ms "
-                   "sampling interval can be told apart).  Per repeat the median and the "
-                   "max over the samples taken while redis-benchmark ran; "
-                   "below, the median over the repeats [min, max].  "
-                   "Catch-up: from redis-benchmark's exit to the replica "
-                   "at the master's final offset.\n\n", interval * 1000);
-        fprintf(f, "| replica | lag median, bytes | lag max, bytes | lag "
-                   "median, s | lag max, s | catch-up, s |\n"
-                   "|---|---:|---:|---:|---:|---:|\n");
-        for (int w = 0; w < 2; w++) {
-            double a[5][MAXREP];
-            for (int r = 0; r < reps; r++) {
-                a[0][r] = lags[r][w].bytes_med;
-                a[1][r] = lags[r][w].bytes_max;
-                a[2][r] = lags[r][w].secs_med;
-                a[3][r] = lags[r][w].secs_max;
-                a[4][r] = lags[r][w].catchup;
-            }
-            fprintf(f, "| %s |", names[w]);
-            for (int k = 0; k < 5; k++) {
-                double m, lo, hi;
-                rb_stats(a[k], reps, &m, &lo, &hi);
-                if (k < 2)
-                    fprintf(f, " %.0f [%.0f, %.0f] |", m, lo, hi);
-                else
-                    fprintf(f, " %.3f [%.3f, %.3f] |", m, lo, hi);
+                   "sampling interval can be told apart).  Per run the "
+                   "median and the max over the samples taken while "
+                   "redis-benchmark ran; below, the median over the "
+                   "repeats [min, max].  Catch-up: from redis-benchmark's "
+                   "exit to the replica at the master's offset then.  "
+                   "Ratios: ours / redis-server's in the same run; a run "
+                   "where redis-server's figure is 0 gives none (n/a).  "
+                   "Our reader threads never sleep: on 2 vCPUs each one "
+                   "takes CPU time the link thread, the master and the "
+                   "other replica also need.\n\n", interval * 1000);
+        for (int c = 0; c < nconf; c++) {
+            double rd_m, rd_l, rd_h, rr[MAXREP];
+            for (int r = 0; r < reps; r++)
+                rr[r] = reads_per_s[r][c];
+            rb_stats(rr, reps, &rd_m, &rd_l, &rd_h);
+            fprintf(f, "## %d reader thread%s", conf[c],
+                    conf[c] == 1 ? "" : "s");
+            if (conf[c] > 0)
+                fprintf(f, " (%.0f sections a second, median)", rd_m);
+            fprintf(f, "\n\n| replica | lag median, bytes | lag max, "
+                       "bytes | lag median, s | lag max, s | catch-up, s "
+                       "|\n|---|---:|---:|---:|---:|---:|\n");
+            for (int w = 0; w < 3; w++) {
+                fprintf(f, "| %s |", w < 2 ? names[w] : "ratio");
+                for (int k = 0; k < 5; k++) {
+                    double a[MAXREP], m, lo, hi;
+                    for (int r = 0; r < reps; r++) {
+                        const lag *x = &lags[r][c][w < 2 ? w : 0],
+                                  *y = &lags[r][c][1];
+                        double fv[2][5] = {
+                            {x->bytes_med, x->bytes_max, x->secs_med,
+                             x->secs_max, x->catchup},
+                            {y->bytes_med, y->bytes_max, y->secs_med,
+                             y->secs_max, y->catchup}};
+                        a[r] = w < 2 ? fv[0][k]
+                             : fv[1][k] > 0 ? fv[0][k] / fv[1][k] : NAN;
+                    }
+                    rb_stats(a, reps, &m, &lo, &hi);
+                    if (isnan(m))
+                        fprintf(f, " n/a |");
+                    else if (w == 2)
+                        fprintf(f, " %.2f [%.2f, %.2f] |", m, lo, hi);
+                    else if (k < 2)
+                        fprintf(f, " %.0f [%.0f, %.0f] |", m, lo, hi);
+                    else
+                        fprintf(f, " %.3f [%.3f, %.3f] |", m, lo, hi);
+                }
+                fprintf(f, "\n");
             }
             fprintf(f, "\n");
         }
-        fprintf(f, "\nRatios ours / redis-server per repeat, median [min, "
-                   "max] (a repeat where redis-server's figure is 0 gives "
-                   "no ratio):\n\n| figure | ratio |\n|---|---:|\n");
-        const char *fig[5] = {"lag median, bytes", "lag max, bytes",
-                              "lag median, s", "lag max, s", "catch-up, s"};
-        for (int k = 0; k < 5; k++) {
-            double q[MAXREP];
-            for (int r = 0; r < reps; r++) {
-                const lag *x = &lags[r][0], *y = &lags[r][1];
-                double num = k == 0 ? x->bytes_med : k == 1 ? x->bytes_max
-                           : k == 2 ? x->secs_med : k == 3 ? x->secs_max
-                           : x->catchup;
-                double den = k == 0 ? y->bytes_med : k == 1 ? y->bytes_max
-                           : k == 2 ? y->secs_med : k == 3 ? y->secs_max
-                           : y->catchup;
-                q[r] = den > 0 ? num / den : NAN;
-            }
-            double m, lo, hi;
-            rb_stats(q, reps, &m, &lo, &hi);
-            if (isnan(m))
-                fprintf(f, "| %s | n/a |\n", fig[k]);
-            else
-                fprintf(f, "| %s | %.2f [%.2f, %.2f] |\n", fig[k], m, lo,
-                        hi);
-        }
-        fprintf(f, "\nOurs at the end: offset %" PRIu64 " of the master's "
+        fprintf(f, "Ours at the end: offset %" PRIu64 " of the master's "
                    "%" PRId64 ", %" PRIu64 " commands applied, %" PRIu64
                    " refused, %" PRIu64 " reconnects, %" PRIu64 " full "
-                   "syncs; the readers entered %.0f sections (%.0f a "
-                   "second).\n", st.offset, master_off, st.commands_applied,
-                st.commands_refused, st.reconnects, st.full_syncs, reads,
-                reads / wall);
+                   "sync%s.\n", st.offset, master_off, st.commands_applied,
+                st.commands_refused, st.reconnects, st.full_syncs,
+                st.full_syncs == 1 ? "" : "s");
     }
-    fprintf(csv, "repeat,replica,lag_bytes_median,lag_bytes_max,"
-                 "lag_s_median,lag_s_max,catchup_s,requests_per_s,run_s\n");
+    fprintf(csv, "repeat,readers,replica,lag_bytes_median,lag_bytes_max,"
+                 "lag_s_median,lag_s_max,catchup_s,requests_per_s,run_s,"
+                 "reader_sections_per_s\n");
     for (int r = 0; r < reps; r++)
-        for (int w = 0; w < 2; w++)
-            fprintf(csv, "%d,%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.3f\n", r + 1,
-                    names[w], lags[r][w].bytes_med, lags[r][w].bytes_max,
-                    lags[r][w].secs_med, lags[r][w].secs_max,
-                    lags[r][w].catchup, rps[r] / (ntests ? ntests : 1),
-                    run_s[r]);
+        for (int c = 0; c < nconf; c++)
+            for (int w = 0; w < 2; w++) {
+                const lag *x = &lags[r][c][w];
+                fprintf(csv, "%d,%d,%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.3f,"
+                             "%.0f\n", r + 1, conf[c], names[w],
+                        x->bytes_med, x->bytes_max, x->secs_med,
+                        x->secs_max, x->catchup, rps[r][c], run_s[r][c],
+                        reads_per_s[r][c]);
+            }
     fclose(md);
     fclose(csv);
     return 0;

@@ -183,10 +183,13 @@ static uint64_t cmd_size(size_t argc, const char *const *argv,
 }
 
 /* A master that starts a diskless snapshot at once (the default waits
- * repl-diskless-sync-delay, 5 s, for more replicas to join). */
+ * repl-diskless-sync-delay, 5 s, for more replicas to join) and sends no
+ * PING of its own during a test (repl-ping-replica-period, 10 s by
+ * default), so the stream holds exactly what the test wrote. */
 static void start_master(redis_server *rs, resp_client *c)
 {
     static const char *const extra[] = {"--repl-diskless-sync-delay", "0",
+                                        "--repl-ping-replica-period", "3600",
                                         NULL};
     char err[1024];
     ck_assert_msg(redis_server_start(rs, extra, err, sizeof err) == 0, "%s",
@@ -242,10 +245,13 @@ START_TEST(follows_offsets_db_and_quoting)
     snprintf(port, sizeof port, "%d", rs.port);
     tail_proc t;
     const char *args[] = {"--port", port, "--count", "4", "--timeout", "20",
-                          NULL};
+                          "--status", "0.05", NULL};
     tail_spawn(&t, args);
     wait_online(&c, &t);
     uint64_t start = (uint64_t)info_int(&c, "master_repl_offset");
+    /* long enough for a status line while the link streams */
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
 
     /* SELECT 3 reaches the stream before the first write in db 3. */
     const char *sel[] = {"SELECT", "3"};
@@ -278,7 +284,14 @@ START_TEST(follows_offsets_db_and_quoting)
              "\"bin\" \"\\x00\\\"\\\\\\r\\n\\t\\a\\b\\xff z\"", o[2]);
     snprintf(want[3], sizeof want[3], "offset=%" PRIu64 " db=3 \"RPUSH\" "
              "\"l\" \"x\"", o[3]);
-    ck_assert_msg(has_line_starting(out, "# "), "no log line: %s", out);
+    ck_assert_msg(has_line_starting(out, "# repl: "), "no log line: %s",
+                  out);
+    char status[200];
+    snprintf(status, sizeof status, "# status state=connected replid=");
+    ck_assert_msg(has_line_starting(out, status), "no status line: %s", out);
+    snprintf(status, sizeof status, " offset=%" PRIu64 " master_offset=%"
+             PRIu64 " lag_bytes=0 ", start, start);
+    ck_assert_msg(strstr(out, status) != NULL, "no %s in: %s", status, out);
     char *lines[32];
     int n = lines_with(out, "offset=", lines, 32);
     ck_assert_int_eq(n, 4);

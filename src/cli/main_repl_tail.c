@@ -467,17 +467,24 @@ static int raw_send(raw *r, size_t argc, const char *const *argv)
     return rc;
 }
 
-/* Fill the input once (waiting at most --timeout); 0, or 1 after printing
- * why it failed. */
+/* Fill the input (waiting at most --timeout for a byte); 0, or 1 after
+ * printing why it failed, or on a signal.  Each read waits a quarter of a
+ * second at most, so that SIGINT is seen soon whatever the master does. */
 static int raw_fill(raw *r, const char *what)
 {
-    ssize_t got = repl_input_fill(&r->in);
-    if (got > 0)
-        return 0;
-    if (got < 0 && got_signal)
-        return 1;
-    return raw_fail(r, what, got == 0 ? "connection closed by the master"
-                                      : repl_input_error(&r->in));
+    double start = mono_s();
+    for (;;) {
+        ssize_t got = repl_input_fill(&r->in);
+        if (got > 0)
+            return 0;
+        if (got_signal)
+            return 1;
+        if (got < 0 && errno == ETIMEDOUT &&
+            (mono_s() - start) * 1000 < r->timeout_ms)
+            continue;
+        return raw_fail(r, what, got == 0 ? "connection closed by the master"
+                                          : repl_input_error(&r->in));
+    }
 }
 
 /* Read one line (up to and including its LF), print it as "< ..." and
@@ -630,7 +637,6 @@ static int raw_stream(raw *r, uint64_t offset, bool ack_now)
     r->pending_off = r->framed_end = offset;
     int rc = raw_answer(r, s, ack_now);
     double last_ack = mono_s(), last_byte = mono_s();
-    r->in.timeout_ms = 250; /* wake for the ACKs and --timeout */
     while (rc == 0 && !got_signal &&
            (r->a->count == 0 || r->printed < r->a->count)) {
         size_t avail = repl_input_avail(&r->in), used = 0;
@@ -687,7 +693,7 @@ static int run_raw(const tail_args *a)
         fprintf(stderr, "repl-tail: %s\n", err);
         return 1;
     }
-    repl_input_init(&r.in, r.conn, r.timeout_ms);
+    repl_input_init(&r.in, r.conn, 250); /* raw_fill() adds up to --timeout */
     resp_buf_init(&r.line);
     resp_buf_init(&r.pending);
     emitf("# connected to %s:%d%s, local port %d", a->host, a->port,

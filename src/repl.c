@@ -2,17 +2,13 @@
  * Chapter 10.
  *
  * One thread runs the link and is the only writer of the replica's data.
- * Its life is a loop of attempts.  An attempt connects (TCP, maybe TLS),
- * does the handshake and the PSYNC (repl_handshake.c, which also loads
- * the snapshot of a full resync), and then streams: feed whatever the
- * input holds to the stream (repl_stream.c frames and applies it),
- * publish it with one flush, send the GETACK answers the stream queued,
- * publish the status, and read again.  The read never waits longer than
- * the next thing due -- the periodic `REPLCONF ACK` (once a second by
- * default; a master that hears nothing for repl-timeout drops its
- * replica), dataset_reclaim() of retired snapshots (once a second), or
- * the link's own timeout, counted from the last byte received -- so a
- * silent master is noticed and an idle link still ACKs.
+ * Its life is a loop of attempts, and this file is that loop.  An attempt
+ * connects (TCP, maybe TLS), does the handshake and the PSYNC
+ * (repl_handshake.c), loads the snapshot if the master answered
+ * +FULLRESYNC (repl_fullsync.c), and then follows the stream until the
+ * link fails (repl_follow.c: feed, publish, answer GETACK, ACK every
+ * second, notice a silent master).  The status that other threads read
+ * is published by repl_status.c.
  *
  * Every failure ends the attempt the same way: whatever was half received
  * is dropped (repl_stream_reset(): a transaction cut by the hangup, a
@@ -238,6 +234,7 @@ static repl_step attempt(repl *r, bool *streamed)
 
     /* Whatever was half received goes; what was applied is published. */
     if (r->stream) {
+        repl_stream_output(r->stream)->len = 0; /* ACKs for a dead link */
         repl_stream_reset(r->stream);
         (void)repl_stream_flush(r->stream); /* on ENOMEM the offset moved
                                                back: still consistent */

@@ -87,7 +87,7 @@ typedef void repl_log_fn(void *arg, repl_log_level level, const char *msg);
 typedef struct repl_options {
     const char *host;          /**< the master (required) */
     int port;                  /**< its port (required) */
-    const char *user;          /**< ACL user for AUTH (NULL: AUTH <pass>) */
+    const char *user;          /**< ACL user for AUTH (NULL: `AUTH password`) */
     const char *password;      /**< masterauth (NULL: no AUTH) */
     repl_tls_options tls;      /**< TLS to the master (off by default) */
     int listening_port;        /**< REPLCONF listening-port (0: the
@@ -226,7 +226,9 @@ void repl_status_get(repl *r, repl_status *out);
 
 /**
  * Wait until the replica's offset reaches at least `offset` (tests, the
- * consistency checker) or the timeout passes.
+ * consistency checker) or the timeout passes.  Before the first full sync
+ * has completed no offset counts as reached, not even 0 (the
+ * master_repl_offset of a master that never had a replica).
  * \param r          the link.
  * \param offset     the master's offset to reach (its master_repl_offset).
  * \param timeout_ms the most time to wait.

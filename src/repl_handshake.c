@@ -94,9 +94,10 @@ int repl_read_line(repl *r, char *out, size_t outsz, bool skip_empty,
                      const char *what)
 {
     for (;;) {
-        const unsigned char *p = repl_input_peek(&r->in);
         size_t avail = repl_input_avail(&r->in);
-        const unsigned char *nl = memchr(p, '\n', avail);
+        /* (no peek at an empty input: its buffer may not exist yet) */
+        const unsigned char *p = avail ? repl_input_peek(&r->in) : NULL;
+        const unsigned char *nl = avail ? memchr(p, '\n', avail) : NULL;
         if (nl) {
             size_t n = (size_t)(nl - p);
             size_t take = n + 1;
@@ -157,6 +158,12 @@ static repl_step introduce(repl *r)
         repl_quote(q, sizeof q, line, strlen(line));
         repl_fail(r, "PING to %s:%d answered %s", r->opt.host, r->opt.port,
                   q);
+        return REPL_STEP_RETRY;
+    }
+    if (!r->opt.password && strncmp(line, "-NOAUTH", 7) == 0) {
+        repl_quote(q, sizeof q, line, strlen(line));
+        repl_fail(r, "%s:%d wants a password (PING answered %s) and the "
+                  "link has none", r->opt.host, r->opt.port, q);
         return REPL_STEP_RETRY;
     }
     if (r->opt.password) {

@@ -42,6 +42,8 @@ typedef enum repl_psync_reply {
     REPL_PSYNC_CONTINUE,  /**< +CONTINUE: the stream resumes */
 } repl_psync_reply;
 
+/** A replication link (repl.h): configuration, shared status, and the
+ *  state only its thread touches. */
 struct repl {
     /* ---- configuration: written by repl_create(), then read-only ---- */
     repl_options opt;      /**< the options; strings point to the copies */
@@ -88,38 +90,58 @@ struct repl {
 
 /* ---- repl_status.c ---- */
 
-/** Monotonic clock in milliseconds. */
+/** \return the monotonic clock in milliseconds. */
 int64_t repl_now_ms(void);
 
-/** Wall clock in milliseconds since the epoch. */
+/** \return the wall clock in milliseconds since the epoch. */
 int64_t repl_wall_ms(void);
 
 /**
- * Log one line ("repl: " + message) at a level, to the options' sink or
- * stderr, when the level is at least the options' log_level.
+ * Log one line ("repl: " + message) to the options' sink or stderr, when
+ * the level is at least the options' log_level.
+ * \param r   the link.
+ * \param lvl the level.
+ * \param fmt printf format of the message, then its arguments.
  */
 void repl_log(repl *r, repl_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Record the reason of the current failure in r->err (and nothing else). */
+/**
+ * Record why the current attempt failed, in r->err (nothing else).
+ * \param r   the link.
+ * \param fmt printf format of the reason, then its arguments.
+ */
 void repl_fail(repl *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/** Set the state under the lock and wake the waiters. */
+/**
+ * Set the state under the lock and wake the waiters.
+ * \param r the link.
+ * \param s the new state.
+ */
 void repl_set_state(repl *r, repl_state s);
 
 /**
  * Copy the link thread's counters (offset, stream counts, families,
  * bytes) into the status under the lock and wake the waiters.
+ * \param r the link (its thread).
  */
 void repl_publish(repl *r);
 
-/** Add an applier's counts to the family totals of retired appliers. */
+/**
+ * Add an applier's counts, per family, to fam.
+ * \param fam the totals.
+ * \param a   the applier.
+ */
 void repl_families_add_applier(repl_families *fam, const cmd_applier *a);
 
 /**
  * Quote up to 60 bytes of a reply for an error message: printable bytes
- * as they are, others as \xNN, "..." when cut.
+ * as they are, others as \\xNN, "..." when cut, in single quotes.
+ * \param out   destination, always NUL-terminated.
+ * \param outsz its size.
+ * \param p     the bytes.
+ * \param n     how many.
  */
 void repl_quote(char *out, size_t outsz, const char *p, size_t n);
 
@@ -131,7 +153,9 @@ void repl_quote(char *out, size_t outsz, const char *p, size_t n);
 /**
  * Read one reply line from the input (filling it as needed), without its
  * CR LF.
+ * \param r          the link.
  * \param out        receives the line, NUL-terminated (cut to outsz - 1).
+ * \param outsz      its size.
  * \param skip_empty skip bare newlines (the master's keep-alives).
  * \param what       names the reply in error messages ("PSYNC").
  * \return 0, or -1 with r->err set (closed, timeout, stopped).
@@ -142,6 +166,7 @@ int repl_read_line(repl *r, char *out, size_t outsz, bool skip_empty,
 /**
  * PING, AUTH, the REPLCONFs and PSYNC, then the answer to PSYNC.  On
  * +FULLRESYNC the snapshot is loaded (repl_full_sync()) before it returns.
+ * \param r the link, connected (r->in is the connection's input).
  * \return REPL_STEP_OK with the stream ready to go on, or why not (reason
  *         in r->err).
  */
@@ -153,6 +178,9 @@ repl_step repl_handshake(repl *r);
  * After +FULLRESYNC id off: receive the snapshot, load it into a fresh
  * keyspace, switch it in with a new applier and stream (or, when not
  * applying, read and drop it), adopt id and off.
+ * \param r   the link.
+ * \param id  the master's replication ID (40 characters).
+ * \param off the offset the stream starts at.
  * \return REPL_STEP_OK, or why not (r->err set; the old copy stays).
  */
 repl_step repl_full_sync(repl *r, const char id[41], uint64_t off);
@@ -162,6 +190,7 @@ repl_step repl_full_sync(repl *r, const char id[41], uint64_t off);
 /**
  * Follow the stream until the link fails: feed, flush, answer GETACK,
  * publish, ACK, reclaim, read.
+ * \param r the link, after a successful handshake.
  * \return why it ended (r->err set).
  */
 repl_step repl_follow(repl *r);
@@ -170,12 +199,17 @@ repl_step repl_follow(repl *r);
 
 /**
  * Send bytes to the master within the link's timeout.
+ * \param r the link.
+ * \param p the bytes.
+ * \param n how many.
  * \return 0, or -1 with r->err set.
  */
 int repl_send(repl *r, const void *p, size_t n);
 
 /**
- * Send `REPLCONF ACK <offset>` with the stream's offset.
+ * Send `REPLCONF ACK <offset>` with the stream's offset, and schedule the
+ * next periodic one.
+ * \param r the link.
  * \return 0, or -1 with r->err set.
  */
 int repl_send_ack(repl *r);
@@ -183,6 +217,8 @@ int repl_send_ack(repl *r);
 /**
  * Whether a failed read was the result of repl_stop() or repl_drop(),
  * and if so, put that in r->err instead of the connection's message.
+ * \param r the link.
+ * \return true when stopped or dropped.
  */
 bool repl_interrupted(repl *r);
 

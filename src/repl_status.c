@@ -12,8 +12,8 @@
  * (an offset from one read and a lag from another).
  *
  * Command counts come from the applier (cmd_applier_counts(), per
- * command name) and are reported per family, where the family is the
- * command table the name belongs to: cmd_string_table is "string",
+ * command name, the table entry's own name pointer) and are reported per
+ * family, where the family is the command table the entry belongs to: cmd_string_table is "string",
  * cmd_list_table "list", and so on, with ZUNIONSTORE and friends
  * (cmd_zstore_table) counted as "zset" and XGROUP (cmd_xgroup_table) as
  * "stream".  A full sync replaces the applier; the families of the
@@ -22,7 +22,9 @@
 #include "repl_private.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,17 +129,51 @@ static const struct {
     {cmd_server_table, "server"},   {cmd_txn_table, "txn"},
 };
 
-/* The family of a command name: the table its entry is in. */
+/* Every table entry's name (the pointer cmd_applier_counts() reports)
+ * with its family, sorted by address: publishing the status runs once per
+ * read of the stream, so finding a family is a binary search, not a walk
+ * of every table. */
+typedef struct name_family {
+    const char *name;
+    const char *family;
+} name_family;
+
+static name_family *by_name;
+static size_t nby_name;
+static pthread_once_t by_name_once = PTHREAD_ONCE_INIT;
+
+static int cmp_name(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const name_family *)a)->name;
+    uintptr_t y = (uintptr_t)((const name_family *)b)->name;
+    return x < y ? -1 : x > y;
+}
+
+static void build_by_name(void)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof family_tables / sizeof *family_tables; t++)
+        for (const cmd_spec *e = family_tables[t].table; e->name; e++)
+            n++;
+    by_name = malloc(n * sizeof *by_name); /* kept for the process */
+    if (!by_name)
+        return; /* every family then reads "unknown" */
+    for (size_t t = 0; t < sizeof family_tables / sizeof *family_tables; t++)
+        for (const cmd_spec *e = family_tables[t].table; e->name; e++)
+            by_name[nby_name++] = (name_family){e->name,
+                                                family_tables[t].family};
+    qsort(by_name, nby_name, sizeof *by_name, cmp_name);
+}
+
+/* The family of a command: the table whose entry's name this is. */
 static const char *family_of(const char *name)
 {
-    const cmd_spec *spec = cmd_lookup(name, strlen(name));
-    if (spec)
-        for (size_t t = 0; t < sizeof family_tables / sizeof *family_tables;
-             t++)
-            for (const cmd_spec *e = family_tables[t].table; e->name; e++)
-                if (e == spec)
-                    return family_tables[t].family;
-    return "unknown";
+    pthread_once(&by_name_once, build_by_name);
+    name_family key = {name, NULL};
+    const name_family *f =
+        by_name ? bsearch(&key, by_name, nby_name, sizeof *by_name, cmp_name)
+                : NULL;
+    return f ? f->family : "unknown";
 }
 
 static void families_add(repl_families *fam, const char *family,
@@ -236,9 +272,12 @@ int repl_wait_offset(repl *r, uint64_t offset, int timeout_ms)
     struct timespec dl = deadline_in(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&r->mu);
-    while (r->st.offset < offset && rc != ETIMEDOUT)
+    /* Before the first full sync the replica holds no copy, so it has
+     * reached no offset, not even 0 (a master that never had a replica
+     * reports master_repl_offset 0). */
+    while (!(r->st.loaded && r->st.offset >= offset) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&r->cv, &r->mu, &dl);
-    bool reached = r->st.offset >= offset;
+    bool reached = r->st.loaded && r->st.offset >= offset;
     pthread_mutex_unlock(&r->mu);
     return reached ? 0 : -1;
 }

@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,23 @@ static uint64_t info_u64(link_fx *fx, const char *section, const char *field)
     const char *p = strstr(v.str, key);
     ck_assert_msg(p != NULL, "INFO %s has no %s", section, field);
     uint64_t n = strtoull(p + strlen(key), NULL, 10);
+    resp_value_clear(&v);
+    return n;
+}
+
+/* The offset the master last heard from its replica in an ACK (INFO's
+ * slave0:...,offset=N). */
+static uint64_t replica_ack(link_fx *fx)
+{
+    resp_value v = {0};
+    ck_assert_int_eq(
+        resp_client_calll(&fx->cl, &v, "INFO", "replication", NULL), 0);
+    const char *p = strstr(v.str, "\nslave0:");
+    ck_assert_msg(p != NULL, "no replica in INFO: %s", v.str);
+    ck_assert_msg(strstr(p, "state=online") != NULL, "%s", p);
+    const char *o = strstr(p, ",offset=");
+    ck_assert_ptr_nonnull(o);
+    uint64_t n = strtoull(o + 8, NULL, 10);
     resp_value_clear(&v);
     return n;
 }
@@ -347,6 +365,41 @@ static bool failed_once(const repl_status *s)
     return s->sync_failures >= 1 || s->reconnects >= 1;
 }
 
+static bool failed_five_times(const repl_status *s)
+{
+    return s->sync_failures >= 5;
+}
+
+/* The log's "retrying H:P in D ms (attempt K failed)" lines: attempt K
+ * waits between half and all of min * 2^(K-1), capped at max. */
+static void check_backoff(link_fx *fx, int port, int min_ms, int max_ms,
+                          int attempts)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "retrying 127.0.0.1:%d in ", port);
+    pthread_mutex_lock(&fx->mu);
+    char *log = strdup(fx->log);
+    pthread_mutex_unlock(&fx->mu);
+    ck_assert_ptr_nonnull(log);
+    int seen = 0;
+    for (const char *p = log; (p = strstr(p, pat)) != NULL; p++) {
+        long d, k;
+        ck_assert_int_eq(sscanf(p + strlen(pat), "%ld ms (attempt %ld", &d,
+                                &k), 2);
+        long full = min_ms;
+        for (long i = 1; i < k && full < max_ms; i++)
+            full *= 2;
+        if (full > max_ms)
+            full = max_ms;
+        ck_assert_msg(d >= full / 2 && d <= full, "attempt %ld waited %ld "
+                      "ms, not in [%ld, %ld]", k, d, full / 2, full);
+        ck_assert_int_eq(k, seen + 1);
+        seen++;
+    }
+    free(log);
+    ck_assert_int_ge(seen, attempts);
+}
+
 static void wait_streaming(link_fx *fx)
 {
     repl_status st;
@@ -418,8 +471,16 @@ static void sync_and_stream(const char *const *extra, bool diskless)
     expect_family(&st, "txn");
     ck_assert(fx_logged(&fx, diskless ? "(diskless)" : "(from disk)"));
     /* The master sees an online replica at our offset once it has our
-     * ACK (at most a second away). */
+     * periodic ACK (at most a second away). */
     ck_assert_uint_eq(info_u64(&fx, "replication", "connected_slaves"), 1);
+    uint64_t moff = info_u64(&fx, "replication", "master_repl_offset");
+    uint64_t acked = 0;
+    for (int i = 0; i < 1000 && acked != moff; i++) {
+        acked = replica_ack(&fx);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_uint_eq(acked, moff);
     fx_stop(&fx);
 }
 
@@ -438,6 +499,25 @@ START_TEST(full_sync_diskless)
 }
 END_TEST
 
+/* One byte per read: every reply, the snapshot and the stream arrive
+ * split at every byte, and the result is the same. */
+START_TEST(one_byte_per_read)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0", NULL};
+    fx_master(&fx, extra);
+    long n = test_scale(100, 10);
+    populate(&fx, 0, "k", n);
+    repl_options o = fx_options(&fx);
+    o.read_chunk = 1;
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    populate(&fx, 1, "k", n);
+    check_same(&fx);
+    fx_stop(&fx);
+}
+END_TEST
+
 /* WAIT returns only when the replica has acknowledged: the master sends
  * GETACK and the link answers it with its offset. */
 START_TEST(wait_is_answered)
@@ -453,6 +533,64 @@ START_TEST(wait_is_answered)
     mcall(&fx, "SET", "k", "v", NULL);
     ck_assert_str_eq(mcall(&fx, "WAIT", "1", "20000", NULL), "1");
     check_same(&fx);
+    fx_stop(&fx);
+}
+END_TEST
+
+/* apply = false (the tail tool): no dataset, every command framed and
+ * reported with its offset and size, offsets as the master's. */
+typedef struct tail_ctx {
+    _Atomic uint64_t commands; /**< commands seen */
+    _Atomic uint64_t next;     /**< offset + size of the last one */
+    _Atomic int gaps;          /**< commands not starting at next, or
+                                    not arrays */
+} tail_ctx;
+
+static void on_tail(void *arg, const resp_value *cmd, uint64_t offset,
+                    uint64_t size, unsigned db)
+{
+    tail_ctx *t = arg;
+    (void)db; /* no Check assertion here: this is the link's thread */
+    uint64_t next = atomic_load(&t->next);
+    if (cmd->type != RESP_ARRAY || (next != 0 && offset != next))
+        atomic_fetch_add(&t->gaps, 1);
+    atomic_store(&t->next, offset + size);
+    atomic_fetch_add(&t->commands, 1);
+}
+
+START_TEST(follow_without_applying)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0", NULL};
+    fx_master(&fx, extra);
+    long n = test_scale(300, 20);
+    populate(&fx, 0, "k", n);
+    tail_ctx t;
+    atomic_init(&t.commands, 0);
+    atomic_init(&t.next, 0);
+    atomic_init(&t.gaps, 0);
+    repl_options o = fx_options(&fx);
+    o.apply = false;
+    o.on_command = on_tail;
+    o.command_arg = &t;
+    char err[256];
+    fx.r = repl_create(&o, NULL, err, sizeof err);
+    ck_assert_msg(fx.r != NULL, "%s", err);
+    ck_assert_int_eq(repl_start(fx.r), 0);
+    wait_streaming(&fx);
+    populate(&fx, 4, "k", n);
+    uint64_t off = info_u64(&fx, "replication", "master_repl_offset");
+    ck_assert_int_eq(repl_wait_offset(fx.r, off, 30000), 0);
+    repl_status st;
+    repl_status_get(fx.r, &st);
+    ck_assert_uint_eq(st.offset, off);
+    ck_assert_uint_eq(atomic_load(&t.next), off);
+    ck_assert_int_eq(atomic_load(&t.gaps), 0);
+    /* SELECT, n writes, MULTI, 2 writes, EXEC, SELECT 0 (and PINGs) */
+    ck_assert_uint_ge(atomic_load(&t.commands), (uint64_t)n + 5);
+    ck_assert_uint_eq(st.full_syncs, 1);
+    ck_assert_uint_gt(st.snapshot_bytes, 0);
+    ck_assert(!dataset_loaded(fx.ds)); /* nothing was written */
     fx_stop(&fx);
 }
 END_TEST
@@ -579,9 +717,21 @@ START_TEST(wrong_password_retries_until_fixed)
     fx.authed = true;
     mcall(&fx, "AUTH", "right", NULL);
     repl_options o = fx_options(&fx);
-    o.password = "bad-pw-7Q";
+    /* No password at all: the error says the master wants one. */
     fx_link(&fx, &o);
     repl_status st;
+    ck_assert(wait_status(&fx, failed_twice, 30000, &st));
+    char want[128];
+    snprintf(want, sizeof want, "127.0.0.1:%d wants a password (PING "
+             "answered '-NOAUTH Authentication required.') and the link has "
+             "none", fx.rs.port);
+    ck_assert_str_eq(st.last_error, want);
+    repl_stop(fx.r);
+    repl_destroy(fx.r);
+    fx.r = NULL;
+    /* A wrong one. */
+    o.password = "bad-pw-7Q";
+    fx_link(&fx, &o);
     ck_assert_msg(wait_status(&fx, failed_twice, 30000, &st),
                   "no two failures: %s", st.last_error);
     ck_assert_msg(strstr(st.last_error, "AUTH to 127.0.0.1:") != NULL &&
@@ -621,13 +771,161 @@ START_TEST(refused_connection)
     close(fd);
     fx_link(&fx, &o);
     repl_status st;
-    ck_assert(wait_status(&fx, failed_twice, 30000, &st));
+    ck_assert(wait_status(&fx, failed_five_times, 30000, &st));
+    check_backoff(&fx, o.port, o.backoff_min_ms, o.backoff_max_ms, 5);
     char want[128];
     snprintf(want, sizeof want, "127.0.0.1:%d", o.port);
     ck_assert_msg(strstr(st.last_error, want) != NULL &&
                       strstr(st.last_error, "refused") != NULL,
                   "last error: %s", st.last_error);
     ck_assert(!st.loaded);
+    fx_stop(&fx);
+}
+END_TEST
+
+static bool two_full_syncs(const repl_status *s)
+{
+    return s->full_syncs >= 2 && s->state == REPL_STREAMING;
+}
+
+/* A second full sync (the master forgot its history: DEBUG CHANGE-REPL-ID,
+ * then the replica's connection is killed): the new copy is switched in,
+ * a reader still holding the old one keeps it until its next section, and
+ * the link frees the old copy (dataset_reclaim(), once a second) as soon
+ * as no reader holds it. */
+START_TEST(second_full_sync_reclaims)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0",
+                           "--enable-debug-command", "yes", NULL};
+    fx_master(&fx, extra);
+    populate(&fx, 0, "k", test_scale(300, 10));
+    mcall(&fx, "SET", "which", "first", NULL);
+    repl_options o = fx_options(&fx);
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    populate(&fx, 1, "s", test_scale(100, 10)); /* through the stream */
+    check_same(&fx);
+    ck_assert_uint_eq(dataset_generation(fx.ds), 1);
+    dataset_reader *dr = dataset_reader_open(fx.ds);
+    ck_assert_ptr_nonnull(dr);
+    keyspace_reader *kr = dataset_read_begin(dr);
+    const value *v = keyspace_get(kr, 0, "which", 5);
+    ck_assert_ptr_nonnull(v);
+    dataset_read_end(dr); /* the reader still holds generation 1 */
+
+    mcall(&fx, "DEBUG", "CHANGE-REPL-ID", NULL);
+    mcall(&fx, "SET", "which", "second", NULL);
+    mcall(&fx, "CLIENT", "KILL", "TYPE", "replica", NULL);
+    repl_status st;
+    if (!wait_status(&fx, two_full_syncs, 30000, &st))
+        ck_abort_msg("no second full sync: state %s, last error '%s'",
+                     repl_state_name(st.state), st.last_error);
+    ck_assert_uint_eq(st.partial_syncs, 0);
+    ck_assert_uint_eq(dataset_generation(fx.ds), 2);
+    ck_assert_uint_eq(info_u64(&fx, "stats", "sync_full"), 2);
+    /* Held by our reader, so not reclaimed, however long we wait. */
+    ck_assert_uint_eq(dataset_retired(fx.ds), 1);
+    check_same(&fx); /* a section of its own reader moves it */
+    ck_assert_uint_eq(dataset_reader_generation(dr), 1);
+    kr = dataset_read_begin(dr); /* moves to generation 2 */
+    ck_assert_uint_eq(dataset_reader_generation(dr), 2);
+    dataset_read_end(dr);
+    dataset_reader_close(dr);
+    for (int i = 0; i < 1000 && dataset_retired(fx.ds) != 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_uint_eq(dataset_retired(fx.ds), 0);
+    /* The counts cover both appliers: the first one's stream wrote every
+     * family, the second one's nothing yet. */
+    repl_status_get(fx.r, &st);
+    expect_family(&st, "string");
+    expect_family(&st, "hash");
+    fx_stop(&fx);
+}
+END_TEST
+
+/* A master that is itself a replica of a dead master answers PSYNC with
+ * -NOMASTERLINK: the link retries until it is promoted. */
+START_TEST(nomasterlink_then_promoted)
+{
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0", NULL};
+    fx_master(&fx, extra);
+    populate(&fx, 0, "k", test_scale(200, 10));
+    mcall(&fx, "REPLICAOF", "127.0.0.1", "1", NULL); /* nothing there */
+    repl_options o = fx_options(&fx);
+    fx_link(&fx, &o);
+    repl_status st;
+    ck_assert(wait_status(&fx, failed_twice, 30000, &st));
+    ck_assert_msg(strstr(st.last_error, "-NOMASTERLINK") != NULL &&
+                      strstr(st.last_error, "retrying") != NULL,
+                  "last error: %s", st.last_error);
+    ck_assert(!st.loaded);
+    mcall(&fx, "REPLICAOF", "NO", "ONE", NULL);
+    wait_streaming(&fx);
+    populate(&fx, 0, "k2", test_scale(200, 10));
+    check_same(&fx);
+    fx_stop(&fx);
+}
+END_TEST
+
+/* Following a replica B of A; B is promoted (REPLICAOF NO ONE), takes a
+ * new replication ID and drops its replicas, which continue with +CONTINUE
+ * <new id>: the link adopts the ID and keeps its offset and database. */
+START_TEST(continue_with_new_id)
+{
+    redis_server a;
+    char err[512], aport[16];
+    ck_assert_msg(redis_server_start(&a, NULL, err, sizeof err) == 0, "%s",
+                  err);
+    snprintf(aport, sizeof aport, "%d", a.port);
+    link_fx fx;
+    const char *extra[] = {"--repl-diskless-sync-delay", "0", "--replicaof",
+                           "127.0.0.1", aport, NULL};
+    fx_master(&fx, extra);
+    resp_client ca;
+    ck_assert_msg(resp_client_open(&ca, a.port) == 0, "%s", ca.err);
+    long n = test_scale(200, 10);
+    for (long i = 0; i < n; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "a:%ld", i);
+        resp_value v = {0};
+        ck_assert_int_eq(resp_client_calll(&ca, &v, i % 2 ? "SET" : "RPUSH",
+                                           k, "x", NULL), 0);
+        resp_value_clear(&v);
+    }
+    resp_value v = {0};
+    ck_assert_int_eq(resp_client_calll(&ca, &v, "SELECT", "2", NULL), 0);
+    resp_value_clear(&v);
+    ck_assert_int_eq(resp_client_calll(&ca, &v, "SET", "in-2", "x", NULL), 0);
+    resp_value_clear(&v);
+    repl_options o = fx_options(&fx);
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    check_same(&fx); /* B's offset: all of A's stream reached B, and us */
+    char old_id[41], new_id[41];
+    master_replid(&fx, old_id);
+    mcall(&fx, "REPLICAOF", "NO", "ONE", NULL);
+    master_replid(&fx, new_id);
+    ck_assert_str_ne(old_id, new_id);
+    repl_status st;
+    if (!wait_status(&fx, partial_once, 30000, &st))
+        ck_abort_msg("no partial resync: state %s, last error '%s'",
+                     repl_state_name(st.state), st.last_error);
+    ck_assert_str_eq(st.replid, new_id);
+    ck_assert(fx_logged(&fx, "replication ID changed"));
+    /* More writes, to B itself now, in two databases. */
+    mcall(&fx, "SELECT", "2", NULL);
+    mcall(&fx, "SET", "after-promotion", "y", NULL);
+    mcall(&fx, "SELECT", "0", NULL);
+    check_same(&fx);
+    repl_status_get(fx.r, &st);
+    ck_assert_uint_eq(st.full_syncs, 1);
+    ck_assert_uint_eq(st.partial_syncs, 1);
+    resp_client_close(&ca);
+    redis_server_stop(&a);
     fx_stop(&fx);
 }
 END_TEST
@@ -670,6 +968,10 @@ START_TEST(stop_interrupts_waits)
     repl_options o = fx_options(&fx);
     fx_link(&fx, &o);
     ck_assert_int_eq(repl_wait_state(fx.r, REPL_PSYNC, 20000), 0);
+    /* No copy yet: not even offset 0 (the master's master_repl_offset
+     * before its first replica) counts as reached. */
+    ck_assert_uint_eq(info_u64(&fx, "replication", "master_repl_offset"), 0);
+    ck_assert_int_eq(repl_wait_offset(fx.r, 0, 100), -1);
     repl_stop(fx.r); /* a hang here fails the test by its timeout */
     repl_status st;
     repl_status_get(fx.r, &st);
@@ -734,11 +1036,15 @@ Suite *ch10_link_suite(void)
     tcase_add_test(tc, full_sync_from_disk);
     tcase_add_test(tc, full_sync_diskless);
     tcase_add_test(tc, wait_is_answered);
+    tcase_add_test(tc, one_byte_per_read);
+    tcase_add_test(tc, follow_without_applying);
     suite_add_tcase(s, tc);
     tc = test_tcase("partial", 120);
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, partial_after_client_kill);
     tcase_add_test(tc, partial_after_repl_drop);
+    tcase_add_test(tc, continue_with_new_id);
+    tcase_add_test(tc, second_full_sync_reclaims);
     suite_add_tcase(s, tc);
     tc = test_tcase("auth", 120);
     tcase_add_checked_fixture(tc, NULL, teardown);
@@ -749,6 +1055,7 @@ Suite *ch10_link_suite(void)
     tc = test_tcase("failures", 120);
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, refused_connection);
+    tcase_add_test(tc, nomasterlink_then_promoted);
     tcase_add_test(tc, silent_master_times_out);
     tcase_add_test(tc, stop_interrupts_waits);
     tcase_add_test(tc, create_errors);

@@ -159,6 +159,8 @@ help:
 	@echo "                       (about 4 min, a real redis-server for memory); QUICK=1: seconds"
 	@echo "  make bench-apply     chapter 9: redis-server loading an AOF vs aof_load() on every"
 	@echo "                       store (a few minutes, a real redis-server); QUICK=1: seconds"
+	@echo "  make bench-sync      chapter 10: full sync of 1M keys and stream lag, our link vs a"
+	@echo "                       real redis-server replica (about 10 min); QUICK=1: seconds"
 	@echo "  make bench-mem       chapter 8: bytes per key of every store vs redis DEBUG POPULATE"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
@@ -217,6 +219,11 @@ $(BUILD)/test-ch%: $$(foreach f,$$(wildcard tests/ch$$*_*.c),$(BUILD)/obj/$$(bas
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+# Chapter 10's repl-tail suite runs the program of its own build mode
+# (order-only: the program is not linked into the tests).
+$(BUILD)/test-ch10: | $(BUILD)/repl-tail
+$(BUILD)/obj/tests/ch10_tail.o: CPPFLAGS += -DREPL_TAIL_PATH='"$(BUILD)/repl-tail"'
 
 # --- running tests -----------------------------------------------------------
 TEST_BINS = $(foreach c,$(CH_SEL),$(BUILD)/test-ch$(c))

@@ -20,6 +20,12 @@
 #                      against aof_load() over every store variant, six
 #                      workloads of 1M commands, 3 repeats (a few minutes);
 #                      QUICK=1: 20k commands, results in build/ (CI)
+#   make bench-sync    chapter 10: a full sync of 1M keys of every type, our
+#                      link against real redis-server replicas of the same
+#                      master (bench-sync), and the stream's lag under
+#                      redis-benchmark -P 32, ours beside a real replica
+#                      (bench-lag); about 10 minutes on 2 CPUs; QUICK=1:
+#                      20k keys, 2k requests a test, results in build/ (CI)
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
 # bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
@@ -41,7 +47,8 @@ BENCH_UTIL_OBJ := $(BUILD)/obj/tests/util/redis_server.o $(BUILD)/obj/tests/util
 $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): $(BENCH_UTIL_OBJ)
 $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): LDLIBS += $(LIB)
 
-.PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values bench-apply
+.PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values bench-apply \
+        bench-sync
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
@@ -56,11 +63,15 @@ bench-seed: $(BUILD)/bench
 	@echo "(claims from the quick profile's short runs; make bench-full for longer ones)"
 	@$(BUILD)/bench --profile quick --quiet | sed -n "/^### The seed's claims/,\$$p"
 
-bench-smoke: $(BUILD)/bench $(BUILD)/values-bench $(BUILD)/apply-bench
+bench-smoke: $(BUILD)/bench $(BUILD)/values-bench $(BUILD)/apply-bench \
+             $(BUILD)/bench-sync $(BUILD)/bench-lag
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke
 	$(BUILD)/values-bench -q -o $(BUILD) -s bench-values-smoke > /dev/null
 	$(BUILD)/apply-bench -q -o $(BUILD) -s bench-apply-smoke > /dev/null
+	@command -v redis-benchmark >/dev/null || $(MAKE) deps
+	$(BUILD)/bench-sync -q -o $(BUILD) -s bench-sync-smoke > /dev/null
+	$(BUILD)/bench-lag -q -o $(BUILD) -s bench-lag-smoke > /dev/null
 
 # Chapter 8's figures: bench/results/ch08-values.{md,csv} and
 # ch08-values-{writes,reads}.svg; QUICK=1 writes build/bench-values-quick.*
@@ -75,6 +86,15 @@ bench-apply: $(BUILD)/apply-bench
 	@mkdir -p bench/results
 	@command -v redis-server >/dev/null || $(MAKE) deps
 	$(BUILD)/apply-bench $(if $(filter 1,$(QUICK)),-q)
+
+# Chapter 10's figures: bench/results/ch10-sync.{md,csv} and
+# ch10-lag.{md,csv} (+ ch10-lag-samples.csv, every sample); QUICK=1 writes
+# build/bench-sync-quick.* and build/bench-lag-quick.*
+bench-sync: $(BUILD)/bench-sync $(BUILD)/bench-lag
+	@mkdir -p bench/results
+	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || $(MAKE) deps
+	$(BUILD)/bench-sync $(if $(filter 1,$(QUICK)),-q)
+	$(BUILD)/bench-lag $(if $(filter 1,$(QUICK)),-q)
 
 bench-full: $(BUILD)/bench
 	@mkdir -p bench/results

@@ -38,7 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* ---- the fake master on its own --------------------------------------------- */
+/* ---- the fake master on its own ----------------------------------------- */
 
 /* A plain client socket to the fake master, with a receive timeout. */
 static int client_open(int port)
@@ -230,7 +230,7 @@ START_TEST(fake_master_rdb_is_valid)
 }
 END_TEST
 
-/* ---- the link against the fake master --------------------------------------- */
+/* ---- the link against the fake master ----------------------------------- */
 
 /* How long any one wait of a script may take (never reached when the link
  * works; generous for Valgrind). */
@@ -528,7 +528,7 @@ START_TEST(newlines_before_fullresync_and_payload)
     uint64_t end = 1000 + b.len;
     ck_assert_int_eq(resp_buf_append(&snap, b.data, b.len), 0);
     resp_buf_free(&b);
-    send_buf(&snap);
+    size_t snap_len = send_buf(&snap);
     if (diskless)
         ck_assert_uint_eq(fake_master_wait_ack(fx.fm, T_MS), 1000);
     ck_assert_int_eq(repl_wait_offset(fx.r, end, T_MS), 0);
@@ -541,6 +541,11 @@ START_TEST(newlines_before_fullresync_and_payload)
     ck_assert_uint_eq(st.snapshot_keys, 20);
     ck_assert_uint_eq(st.full_syncs, 1);
     ck_assert_uint_eq(st.sync_failures, 0);
+    /* Every byte the master sent is counted: +PONG, two +OK (listening-
+     * port, capa), the newlines, +FULLRESYNC, the snapshot, the SET. */
+    uint64_t sent = 7 + 2 * 5 + 3 +
+                    strlen("+FULLRESYNC " REPLID " 1000\r\n") + 4 + snap_len;
+    ck_assert_uint_eq(st.bytes_received, sent);
 }
 END_TEST
 
@@ -806,6 +811,12 @@ START_TEST(reply_split_at_every_byte)
     ck_assert_uint_eq(st.offset, end);
     ck_assert_uint_eq(st.db, 2);
     ck_assert_str_eq(st.replid, REPLID);
+    /* SET, SET, INCR, SET: four commands of the string family. */
+    uint64_t strings = 0;
+    for (size_t i = 0; i < st.nfamilies; i++)
+        if (strcmp(st.families[i].family, "string") == 0)
+            strings = st.families[i].applied;
+    ck_assert_uint_eq(strings, 4);
 }
 END_TEST
 

@@ -38,7 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* ---- the fake master on its own --------------------------------------------- */
+/* ---- the fake master on its own ----------------------------------------- */
 
 /* A plain client socket to the fake master, with a receive timeout. */
 static int client_open(int port)
@@ -230,7 +230,7 @@ START_TEST(fake_master_rdb_is_valid)
 }
 END_TEST
 
-/* ---- the link against the fake master --------------------------------------- */
+/* ---- the link against the fake master ----------------------------------- */
 
 /* How long any one wait of a script may take (never reached when the link
  * works; generous for Valgrind). */
@@ -520,20 +520,20 @@ START_TEST(newlines_before_fullresync_and_payload)
     send_fullresync(REPLID, 1000);
     fake_master_send_str(fx.fm, "\n");
     fake_master_send_str(fx.fm, "\r\n\n");
-    resp_buf snap;
+    /* The first command comes in the same write as the snapshot's end. */
+    resp_buf snap, b;
     snapshot_bytes(&snap, 20, 0, diskless, NULL);
-    send_buf(&snap);
-    if (diskless)
-        ck_assert_uint_eq(fake_master_wait_ack(fx.fm, T_MS), 1000);
-    ck_assert_int_eq(repl_wait_offset(fx.r, 1000, T_MS), 0);
-    ck_assert_uint_eq(db_size(0), 20);
-    ck_assert_key(0, "key:19", "value:19");
-
-    resp_buf b;
     resp_buf_init(&b);
     CMD(&b, "SET", "a", "1");
-    uint64_t end = 1000 + send_buf(&b);
+    uint64_t end = 1000 + b.len;
+    ck_assert_int_eq(resp_buf_append(&snap, b.data, b.len), 0);
+    resp_buf_free(&b);
+    size_t snap_len = send_buf(&snap);
+    if (diskless)
+        ck_assert_uint_eq(fake_master_wait_ack(fx.fm, T_MS), 1000);
     ck_assert_int_eq(repl_wait_offset(fx.r, end, T_MS), 0);
+    ck_assert_uint_eq(db_size(0), 21);
+    ck_assert_key(0, "key:19", "value:19");
     ck_assert_key(0, "a", "1");
     repl_status st = status();
     ck_assert_str_eq(st.replid, REPLID);
@@ -541,6 +541,11 @@ START_TEST(newlines_before_fullresync_and_payload)
     ck_assert_uint_eq(st.snapshot_keys, 20);
     ck_assert_uint_eq(st.full_syncs, 1);
     ck_assert_uint_eq(st.sync_failures, 0);
+    /* Every byte the master sent is counted: +PONG, two +OK (listening-
+     * port, capa), the newlines, +FULLRESYNC, the snapshot, the SET. */
+    uint64_t sent = 7 + 2 * 5 + 3 +
+                    strlen("+FULLRESYNC " REPLID " 1000\r\n") + 4 + snap_len;
+    ck_assert_uint_eq(st.bytes_received, sent);
 }
 END_TEST
 
@@ -624,7 +629,14 @@ START_TEST(failed_snapshot_keeps_old_data)
     ck_assert_uint_eq(db_size(0), 11);
     ck_assert_key(0, "a", "old");
 
-    fake_master_handshake(fx.fm);
+    /* The replica holds REPLID's history up to off, none of REPLID2's: it
+     * may ask to continue the one it has, or for everything, but never
+     * to continue the history whose snapshot it failed to load. */
+    const resp_value *ps = fake_master_handshake(fx.fm);
+    if (strcmp(argn(ps, 1), "?") == 0)
+        check_psync(ps, "?", -1);
+    else
+        check_psync(ps, REPLID, (int64_t)off + 1);
     full_sync(REPLID2, 6000, 100, diskless);
     ck_assert_uint_eq(dataset_generation(fx.ds), 2);
     ck_assert_uint_eq(db_size(0), 100);
@@ -799,6 +811,12 @@ START_TEST(reply_split_at_every_byte)
     ck_assert_uint_eq(st.offset, end);
     ck_assert_uint_eq(st.db, 2);
     ck_assert_str_eq(st.replid, REPLID);
+    /* SET, SET, INCR, SET: four commands of the string family. */
+    uint64_t strings = 0;
+    for (size_t i = 0; i < st.nfamilies; i++)
+        if (strcmp(st.families[i].family, "string") == 0)
+            strings = st.families[i].applied;
+    ck_assert_uint_eq(strings, 4);
 }
 END_TEST
 
@@ -1045,12 +1063,46 @@ START_TEST(stop_interrupts_any_wait)
 }
 END_TEST
 
+/* Replies a master never sends: the link drops, names the reply, and
+ * tries again. */
+static const struct {
+    const char *reply; /* after PSYNC */
+    const char *error; /* what last_error must quote */
+} bad_replies[] = {
+    {"+FULLRESYNC 1234 100\r\n", "+FULLRESYNC 1234 100"},
+    {"+FULLRESYNC " REPLID " ten\r\n", "ten"},
+    {"+CONTINUE " REPLID "\r\n", "+CONTINUE"}, /* to PSYNC ? -1 */
+    {"+WHAT\r\n", "+WHAT"},
+    {"-ERR no such thing\r\n", "no such thing"},
+    {"+FULLRESYNC " REPLID " 1\r\n$abc\r\n", "$abc"},
+    {"+FULLRESYNC " REPLID " 1\r\n$EOF:short\r\n", "$EOF:short"},
+    {"+FULLRESYNC " REPLID " 1\r\n$-1\r\n", "$-1"},
+};
+
+START_TEST(bad_reply_is_named_and_retried)
+{
+    repl_options o = link_options();
+    link_start(&o);
+    check_psync(connect_and_handshake(), "?", -1);
+    fake_master_send_str(fx.fm, bad_replies[_i].reply);
+    ck_assert_int_eq(fake_master_wait_close(fx.fm, T_MS), 0);
+    fake_master_accept(fx.fm, T_MS);
+    check_error_has(bad_replies[_i].error, NULL);
+    ck_assert(!status().loaded);
+    check_psync(fake_master_handshake(fx.fm), "?", -1);
+    full_sync(REPLID, 5, 1, false);
+    ck_assert_uint_eq(db_size(0), 1);
+}
+END_TEST
+
 static void add_handshake(TCase *tc)
 {
     tcase_add_loop_test(tc, handshake_as_redis_sends_it, 0, 3);
     tcase_add_loop_test(tc, newlines_before_fullresync_and_payload, 0, 2);
     tcase_add_loop_test(tc, reply_split_at_every_byte, 0, 3);
     tcase_add_loop_test(tc, try_later_then_success, 0, 2);
+    tcase_add_loop_test(tc, bad_reply_is_named_and_retried, 0,
+                        (int)(sizeof bad_replies / sizeof bad_replies[0]));
     tcase_add_loop_test(tc, stall_longer_than_timeout_drops_link, 0, 4);
 }
 

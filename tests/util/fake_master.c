@@ -49,7 +49,7 @@ struct fake_master {
     resp_value cmd;      /* the last command read */
 };
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 static int64_t now_ms(void)
 {
@@ -172,7 +172,7 @@ static int read_command(fake_master *fm, int timeout_ms, const char *what)
     }
 }
 
-/* ---- public ----------------------------------------------------------------- */
+/* ---- public ------------------------------------------------------------- */
 
 fake_master *fake_master_listen(void)
 {

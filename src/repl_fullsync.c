@@ -106,6 +106,68 @@ static int skip_snapshot(repl *r, const repl_payload *p, uint64_t *bytes)
     return 0;
 }
 
+/* Load the snapshot into a fresh keyspace and switch it in, with a new
+ * applier (in the snapshot's repl-stream-db) and a new stream at off. */
+static repl_step load_and_switch(repl *r, const repl_payload *p,
+                                 uint64_t off, uint64_t *bytes,
+                                 uint64_t *keys)
+{
+    keyspace *ks = dataset_fresh(r->ds);
+    if (!ks) {
+        repl_fail(r, "out of memory making a keyspace for the snapshot");
+        return REPL_STEP_RETRY;
+    }
+    repl_snapshot_result *res = calloc(1, sizeof *res); /* 2 KB */
+    if (!res || repl_snapshot_load(ks, &r->in, p, res) != 0) {
+        keyspace_destroy(ks);
+        if (!repl_interrupted(r))
+            repl_fail(r, "full sync from %s:%d: %s", r->opt.host,
+                      r->opt.port, res ? res->error : "out of memory");
+        free(res);
+        return REPL_STEP_RETRY;
+    }
+    *bytes = res->bytes;
+    *keys = res->rdb.keys_stored;
+    unsigned db = res->stream_db > 0 ? (unsigned)res->stream_db : 0;
+    unsigned ndb = keyspace_databases(ks);
+    free(res);
+    cmd_options co = {0};
+    co.on_publish = r->opt.on_publish;
+    co.publish_arg = r->opt.publish_arg;
+    cmd_applier *app = cmd_applier_create(ks, &co);
+    repl_stream *s = app ? new_stream(r, app, off) : NULL;
+    if (!s) {
+        cmd_applier_destroy(app);
+        keyspace_destroy(ks);
+        repl_fail(r, "out of memory creating the applier");
+        return REPL_STEP_RETRY;
+    }
+    if (db >= ndb || cmd_applier_select(app, db) != 0) {
+        repl_stream_destroy(s);
+        cmd_applier_destroy(app);
+        keyspace_destroy(ks);
+        repl_fail(r, "full sync from %s:%d: the snapshot's "
+                  "repl-stream-db %u is not below %u databases",
+                  r->opt.host, r->opt.port, db, ndb);
+        return REPL_STEP_FULL;
+    }
+    /* The old applier and stream go after the switch: if it fails,
+     * they still write the keyspace that stays current.  The retired
+     * keyspace lives until a dataset_reclaim() on this thread, so
+     * destroying its applier after the switch is safe. */
+    if (dataset_switch(r->ds, ks) != 0) {
+        repl_stream_destroy(s);
+        cmd_applier_destroy(app);
+        keyspace_destroy(ks);
+        repl_fail(r, "out of memory switching to the new snapshot");
+        return REPL_STEP_RETRY;
+    }
+    retire(r);
+    r->app = app;
+    r->stream = s;
+    return REPL_STEP_OK;
+}
+
 /* After +FULLRESYNC: the payload header, the snapshot, the switch. */
 repl_step repl_full_sync(repl *r, const char id[41], uint64_t off)
 {
@@ -141,59 +203,9 @@ repl_step repl_full_sync(repl *r, const char id[41], uint64_t off)
         retire(r);
         r->stream = s;
     } else {
-        keyspace *ks = dataset_fresh(r->ds);
-        if (!ks) {
-            repl_fail(r, "out of memory making a keyspace for the snapshot");
-            return REPL_STEP_RETRY;
-        }
-        repl_snapshot_result *res = calloc(1, sizeof *res); /* 2 KB */
-        if (!res || repl_snapshot_load(ks, &r->in, &p, res) != 0) {
-            keyspace_destroy(ks);
-            if (!repl_interrupted(r))
-                repl_fail(r, "full sync from %s:%d: %s", r->opt.host,
-                          r->opt.port, res ? res->error : "out of memory");
-            free(res);
-            return REPL_STEP_RETRY;
-        }
-        bytes = res->bytes;
-        keys = res->rdb.keys_stored;
-        unsigned db = res->stream_db > 0 ? (unsigned)res->stream_db : 0;
-        unsigned ndb = keyspace_databases(ks);
-        free(res);
-        cmd_options co = {0};
-        co.on_publish = r->opt.on_publish;
-        co.publish_arg = r->opt.publish_arg;
-        cmd_applier *app = cmd_applier_create(ks, &co);
-        repl_stream *s = app ? new_stream(r, app, off) : NULL;
-        if (!s) {
-            cmd_applier_destroy(app);
-            keyspace_destroy(ks);
-            repl_fail(r, "out of memory creating the applier");
-            return REPL_STEP_RETRY;
-        }
-        if (db >= ndb || cmd_applier_select(app, db) != 0) {
-            repl_stream_destroy(s);
-            cmd_applier_destroy(app);
-            keyspace_destroy(ks);
-            repl_fail(r, "full sync from %s:%d: the snapshot's "
-                      "repl-stream-db %u is not below %u databases",
-                      r->opt.host, r->opt.port, db, ndb);
-            return REPL_STEP_FULL;
-        }
-        /* The old applier and stream go after the switch: if it fails,
-         * they still write the keyspace that stays current.  The retired
-         * keyspace lives until a dataset_reclaim() on this thread, so
-         * destroying its applier after the switch is safe. */
-        if (dataset_switch(r->ds, ks) != 0) {
-            repl_stream_destroy(s);
-            cmd_applier_destroy(app);
-            keyspace_destroy(ks);
-            repl_fail(r, "out of memory switching to the new snapshot");
-            return REPL_STEP_RETRY;
-        }
-        retire(r);
-        r->app = app;
-        r->stream = s;
+        repl_step st = load_and_switch(r, &p, off, &bytes, &keys);
+        if (st != REPL_STEP_OK)
+            return st;
     }
     memcpy(r->replid, id, 41);
     r->offset = off;

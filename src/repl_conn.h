@@ -198,11 +198,14 @@ static inline size_t repl_input_avail(const repl_input *in)
 
 /**
  * \param in the input.
- * \return the first unconsumed byte.
+ * \return the first unconsumed byte; never NULL (before the first fill
+ *         the buffer is not allocated yet, and NULL + 0 is undefined
+ *         behaviour in C, so an empty input points at a static byte).
  */
 static inline const unsigned char *repl_input_peek(const repl_input *in)
 {
-    return in->data + in->pos;
+    static const unsigned char empty[1];
+    return in->data != NULL ? in->data + in->pos : empty;
 }
 
 /**

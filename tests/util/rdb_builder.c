@@ -10,6 +10,8 @@
 
 void bb_raw(bb *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return; /* b->p may still be NULL, and NULL + 0 is undefined */
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 64;
         b->p = realloc(b->p, b->cap);

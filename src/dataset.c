@@ -45,7 +45,6 @@ typedef struct ds_gen {
     struct ds_gen *next; /**< next retired generation (guarded) */
 } ds_gen;
 
-/* [ch10-dataset-struct] */
 /** The dataset (dataset.h). */
 struct dataset {
     const store_ops *variant;   /**< every generation's store variant */
@@ -68,7 +67,6 @@ struct dataset_reader {
     bool in_section;      /**< between read_begin and read_end */
     uint64_t last;        /**< number of the generation last read */
 };
-/* [ch10-dataset-struct] */
 
 /* The current generation, for the writer or under the mutex.  relaxed: the
  * writer is the only thread that stores `current`, so it reads its own
@@ -151,7 +149,6 @@ keyspace *dataset_fresh(dataset *d)
     return ks;
 }
 
-/* [ch10-dataset-switch] */
 int dataset_switch(dataset *d, keyspace *ks)
 {
     ds_gen *old = current_gen(d);
@@ -187,9 +184,7 @@ int dataset_switch(dataset *d, keyspace *ks)
     atomic_store_explicit(&d->loaded, true, memory_order_release);
     return 0;
 }
-/* [ch10-dataset-switch] */
 
-/* [ch10-dataset-reclaim] */
 unsigned dataset_reclaim(dataset *d)
 {
     /* relaxed: only this (the writer) thread changes the count, so it
@@ -223,7 +218,6 @@ unsigned dataset_reclaim(dataset *d)
     }
     return n;
 }
-/* [ch10-dataset-reclaim] */
 
 bool dataset_loaded(const dataset *d)
 {
@@ -282,7 +276,6 @@ void dataset_reader_close(dataset_reader *r)
     free(r);
 }
 
-/* [ch10-dataset-move] */
 /* Attach r to the current generation, letting go of the one it held.
  * Returns false, with r unchanged, when the keyspace reader cannot be
  * opened (out of memory). */
@@ -331,7 +324,6 @@ keyspace_reader *dataset_read_begin(dataset_reader *r)
     r->last = r->gen->number;
     return r->kr;
 }
-/* [ch10-dataset-move] */
 
 void dataset_read_end(dataset_reader *r)
 {

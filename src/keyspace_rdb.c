@@ -11,7 +11,9 @@
  * error Redis gives for it too (a file written by a server with more
  * databases), here with the number and the record's offset; the handler
  * learns the offset from rdb_handler.record, which runs before every
- * record.
+ * record.  AUX fields go to the caller's callback when it gives one
+ * (keyspace_load_rdb_aux(): a replica reads where its stream starts from
+ * them).
  */
 #include "keyspace_rdb.h"
 #include "keyspace_internal.h"

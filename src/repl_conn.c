@@ -211,6 +211,11 @@ fail:
 
 ssize_t repl_conn_read(repl_conn *c, void *buf, size_t cap, int timeout_ms)
 {
+    if (cap == 0) { /* recv() would return 0, which means "closed" */
+        repl_conn_fail(c, "read from %s: no room to read into", c->peer);
+        errno = EINVAL;
+        return -1;
+    }
     int64_t deadline = deadline_after(timeout_ms);
     short events = POLLIN;
     for (;;) {
@@ -239,7 +244,7 @@ ssize_t repl_conn_read(repl_conn *c, void *buf, size_t cap, int timeout_ms)
                 events = want_write ? POLLOUT : POLLIN;
                 continue;
             }
-            if (n < 0 && stopped(c)) break;
+            if (n <= 0 && stopped(c)) break;
             if (n <= 0) return n;
         } else {
             n = recv(c->fd, buf, cap, 0);

@@ -9,10 +9,10 @@
  * reads at most max_read bytes onto the end; before it does, consumed
  * bytes at the front are dropped (a memmove of the unconsumed rest) when
  * the tail has no room, and only if that is not enough does the buffer
- * grow.  So the buffer stays as small as the largest piece a stage needs
- * to see at once (one command, one header line) plus one read, however
- * many bytes pass through it; when everything was consumed, pos and end
- * simply go back to 0.  The counters received and consumed are what the
+ * grow (doubling).  So the buffer stays within about twice the largest
+ * piece a stage needs to see at once (one command, one header line) plus
+ * one read, however many bytes pass through it; when everything was
+ * consumed, pos and end simply go back to 0.  The counters received and consumed are what the
  * tests (and the raw transcript of the tail tool) check offsets against.
  */
 #include "repl_conn.h"

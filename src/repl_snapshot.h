@@ -130,11 +130,14 @@ typedef struct repl_snapshot_result {
 /**
  * Receive a snapshot and load it into a keyspace: parse it with chapter
  * 7's reader as it arrives (CRC checked), put every key into its database
- * (keyspace_load_rdb()), then check the framing's end: the RDB must end
+ * (keyspace_load_rdb_aux(), in one batch committed at the RDB's end: the
+ * fresh keyspace has no readers to show progress to), capture the AUX
+ * fields a replica needs, then check the framing's end: the RDB must end
  * exactly at the announced length or just before the mark (for EOF, the
  * mark itself is consumed).  The input is left at the first byte after
  * the snapshot.
- * \param ks  an empty keyspace (from dataset_fresh()), no batch open.
+ * \param ks  an empty keyspace (from dataset_fresh()), no batch open; on
+ *            failure nothing of the snapshot was committed to it.
  * \param in  the link's input, just after the header line.
  * \param p   the framing.
  * \param res receives the outcome; res->error reads e.g. "snapshot: offset
@@ -145,8 +148,8 @@ typedef struct repl_snapshot_result {
  *            expected 40".  When the framing ended first, the RDB
  *            reader's error says where, and "(the announced length ended
  *            the snapshot after N bytes)" follows it.
- * \return 0, or -1 (the keyspace holds part of the snapshot and must be
- *         destroyed by the caller).
+ * \return 0, or -1 (the caller destroys the keyspace; a reader of it
+ *         would see none of the snapshot).
  */
 int repl_snapshot_load(keyspace *ks, repl_input *in, const repl_payload *p,
                        repl_snapshot_result *res);

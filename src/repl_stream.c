@@ -265,10 +265,12 @@ static repl_stream_status handle(repl_stream *s, const resp_value *cmd,
             if (s->opt.on_refused_fn != NULL)
                 s->opt.on_refused_fn(s->opt.arg, start, cmd->elems[0].str,
                                      why);
-            if (s->opt.on_refused != REPL_REFUSED_SKIP)
-                return fail(s, REPL_STREAM_REFUSED, start, "the master's "
-                            "command was refused, the copies have diverged "
-                            "(%s)", why);
+            if (s->opt.on_refused != REPL_REFUSED_SKIP) {
+                /* why is "offset N: NAME ...: reply"; N is start */
+                const char *ctx = strstr(why, ": ");
+                return fail(s, REPL_STREAM_REFUSED, start, "refused, the "
+                            "copies have diverged: %s", ctx ? ctx + 2 : why);
+            }
         } else {
             s->st.applied++;
         }

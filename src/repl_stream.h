@@ -52,7 +52,9 @@ typedef enum repl_refused_policy {
  * \param arg    the options' arg.
  * \param cmd    the command (an array of bulk strings), valid during the
  *               call only.
- * \param offset the stream offset of its first byte.
+ * \param offset the stream offset of its first byte (keep-alive newlines
+ *               just before it count as its bytes, as Redis counts them,
+ *               so the commands' ranges tile the stream).
  * \param size   its size in bytes.
  * \param db     the database selected when it arrived.
  */
@@ -60,7 +62,9 @@ typedef void repl_command_fn(void *arg, const resp_value *cmd,
                              uint64_t offset, uint64_t size, unsigned db);
 
 /**
- * Called for every command the applier refused.
+ * Called for every command the applier refused, whatever the policy (the
+ * link logs it: with REPL_REFUSED_SKIP this is the only trace besides
+ * repl_stream_stats::refused).
  * \param arg    the options' arg.
  * \param offset the command's offset.
  * \param name   the command's name as sent.
@@ -93,7 +97,13 @@ typedef enum repl_stream_status {
     REPL_STREAM_OK = 0,       /**< all bytes used, or waiting for more */
     REPL_STREAM_PROTOCOL = -1,/**< the bytes are not RESP commands */
     REPL_STREAM_REFUSED = -2, /**< the applier refused a command and the
-                                   policy says to drop the link */
+                                   policy says to drop the link (the
+                                   offset stays before it; what came
+                                   before it stays pending, for
+                                   repl_stream_flush(); a refused EXEC
+                                   may have applied the transaction's
+                                   other commands, as Redis has no
+                                   rollback) */
     REPL_STREAM_NOMEM = -3,   /**< out of memory (the batch was aborted:
                                    the offset is where it was before it) */
 } repl_stream_status;

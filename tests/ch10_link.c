@@ -16,7 +16,11 @@
  * wrong password that fails with a clear error, retries with backoff and
  * succeeds once the master's password is changed to it; a master that
  * falls silent (SIGSTOP) for longer than the link's timeout; a refused
- * connection; and repl_stop() waking the link from every kind of wait.
+ * connection; a master that is itself a replica (-NOMASTERLINK) until it
+ * is promoted; a promoted replica's +CONTINUE with a new ID; a second full
+ * sync and the reclaim of the old copy; one byte per read; the link over
+ * TLS with a client certificate, and a wrong CA; and repl_stop() waking
+ * the link from every kind of wait.
  */
 #include "repl.h"
 
@@ -24,6 +28,7 @@
 #include "redis_server.h"
 #include "resp_client.h"
 #include "test_util.h"
+#include "tls_certs.h"
 #include "value_equal.h"
 
 #include <arpa/inet.h>
@@ -142,10 +147,13 @@ static void fx_stop(link_fx *fx)
     current = NULL;
 }
 
+static void certs_cleanup(void);
+
 static void teardown(void)
 {
     if (current)
         fx_stop(current);
+    certs_cleanup();
 }
 
 /* A command to the master that must not fail; returns its reply text. */
@@ -995,6 +1003,101 @@ START_TEST(stop_interrupts_waits)
 }
 END_TEST
 
+/* --- TLS --------------------------------------------------------------------------- */
+
+static tls_certs certs;  /* the TLS case's certificates */
+static bool certs_made;  /* they exist and teardown() removes them */
+
+static void certs_cleanup(void)
+{
+    if (certs_made)
+        tls_certs_remove(&certs);
+    certs_made = false;
+}
+
+/* A master with TLS on a port of its own (the plain port is the test's);
+ * tls-auth-clients yes, so the link must present its certificate too. */
+static void fx_tls_master(link_fx *fx, tls_certs *tc, int *tls_port)
+{
+    char err[1024];
+    ck_assert_msg(tls_certs_make(tc, err, sizeof err) == 0, "%s", err);
+    certs_made = true;
+    for (int attempt = 0;; attempt++) { /* the free port may be taken */
+        char portbuf[16];
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t alen = sizeof a;
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+        *tls_port = ntohs(a.sin_port);
+        close(fd);
+        snprintf(portbuf, sizeof portbuf, "%d", *tls_port);
+        const char *extra[] = {"--tls-port", portbuf,
+                               "--tls-cert-file", tc->server_cert,
+                               "--tls-key-file", tc->server_key,
+                               "--tls-ca-cert-file", tc->ca_cert,
+                               "--tls-auth-clients", "yes",
+                               "--repl-diskless-sync-delay", "0", NULL};
+        memset(fx, 0, sizeof *fx);
+        pthread_mutex_init(&fx->mu, NULL);
+        current = fx;
+        if (redis_server_start(&fx->rs, extra, err, sizeof err) == 0)
+            break;
+        pthread_mutex_destroy(&fx->mu);
+        current = NULL;
+        if (attempt == 2) {
+            ck_abort_msg("cannot start redis-server with TLS: %s", err);
+        }
+    }
+    ck_assert_msg(resp_client_open(&fx->cl, fx->rs.port) == 0, "%s",
+                  fx->cl.err);
+    fx->ds = dataset_create(store_variant("cow"), 16);
+    ck_assert_ptr_nonnull(fx->ds);
+}
+
+START_TEST(tls_sync_and_stream)
+{
+    link_fx fx;
+    int tport;
+    fx_tls_master(&fx, &certs, &tport);
+    populate(&fx, 0, "k", test_scale(300, 10));
+    repl_options o = fx_options(&fx);
+    o.port = tport;
+    o.tls.enabled = true;
+    o.tls.ca_file = certs.ca_cert;
+    o.tls.cert_file = certs.client_cert;
+    o.tls.key_file = certs.client_key;
+    fx_link(&fx, &o);
+    wait_streaming(&fx);
+    populate(&fx, 2, "k", test_scale(300, 10));
+    check_same(&fx);
+    repl_status st;
+    repl_status_get(fx.r, &st);
+    ck_assert(st.tls);
+    ck_assert_uint_eq(st.full_syncs, 1);
+    repl_stop(fx.r);
+    repl_destroy(fx.r);
+    fx.r = NULL;
+
+    /* A CA that did not sign the master's certificate: a clear error,
+     * and retries. */
+    o.tls.ca_file = certs.wrong_ca_cert;
+    fx_link(&fx, &o);
+    ck_assert(wait_status(&fx, failed_twice, 30000, &st));
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%d", tport);
+    ck_assert_msg(strstr(st.last_error, want) != NULL &&
+                      strstr(st.last_error, "certificate verify failed") !=
+                          NULL,
+                  "last error: %s", st.last_error);
+    ck_assert(!st.loaded);
+    fx_stop(&fx);
+    tls_certs_remove(&certs);
+    certs_made = false;
+}
+END_TEST
+
 START_TEST(create_errors)
 {
     char err[256];
@@ -1059,6 +1162,10 @@ Suite *ch10_link_suite(void)
     tcase_add_test(tc, silent_master_times_out);
     tcase_add_test(tc, stop_interrupts_waits);
     tcase_add_test(tc, create_errors);
+    suite_add_tcase(s, tc);
+    tc = test_tcase("tls", 120);
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, tls_sync_and_stream);
     suite_add_tcase(s, tc);
     return s;
 }

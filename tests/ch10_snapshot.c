@@ -20,6 +20,7 @@
 #include "keyspace_rdb.h"
 #include "value_equal.h"
 
+#include "alloc.h"
 #include "corpus.h"
 #include "rdb_builder.h"
 #include "redis_server.h"
@@ -112,8 +113,8 @@ static void frame(bb *out, repl_payload_kind kind, const void *rdb, size_t n,
 static void read_header(repl_input *in, repl_payload *p)
 {
     for (;;) {
-        const unsigned char *d = repl_input_peek(in);
         size_t n = repl_input_avail(in);
+        const unsigned char *d = n > 0 ? repl_input_peek(in) : NULL;
         const unsigned char *lf = n > 0 ? memchr(d, '\n', n) : NULL;
         if (lf != NULL) {
             size_t len = (size_t)(lf - d);
@@ -135,18 +136,22 @@ static void read_header(repl_input *in, repl_payload *p)
 static void drain(repl_input *in, bb *rest)
 {
     for (;;) {
-        bb_raw(rest, repl_input_peek(in), repl_input_avail(in));
-        repl_input_consume(in, repl_input_avail(in));
+        if (repl_input_avail(in) > 0) {
+            bb_raw(rest, repl_input_peek(in), repl_input_avail(in));
+            repl_input_consume(in, repl_input_avail(in));
+        }
         if (in->conn == NULL || repl_input_fill(in) <= 0)
             return;
     }
 }
 
-/* A loopback peer playing the master: it sends bytes, then closes. */
+/* A loopback peer playing the master: it sends bytes, then closes (or,
+ * holding, falls silent until the replica closes). */
 typedef struct peer {
     int fd;
     const unsigned char *p;
     size_t n;
+    bool hold;
     pthread_t thread;
 } peer;
 
@@ -162,12 +167,15 @@ static void *peer_main(void *arg)
             break; /* the replica closed first: the test says why */
         off += (size_t)w;
     }
+    char c;
+    while (pe->hold && recv(pe->fd, &c, 1, 0) > 0)
+        ; /* the replica sends nothing here; wait for its close */
     close(pe->fd);
     return NULL;
 }
 
 /* Connect a repl_conn to a peer that sends p[0..n) and closes. */
-static repl_conn *peer_start(peer *pe, const void *p, size_t n)
+static repl_conn *peer_start(peer *pe, const void *p, size_t n, bool hold)
 {
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(lfd, 0);
@@ -186,6 +194,7 @@ static repl_conn *peer_start(peer *pe, const void *p, size_t n)
     close(lfd);
     pe->p = p;
     pe->n = n;
+    pe->hold = hold;
     ck_assert_int_eq(pthread_create(&pe->thread, NULL, peer_main, pe), 0);
     return c;
 }
@@ -196,15 +205,17 @@ static repl_conn *peer_start(peer *pe, const void *p, size_t n)
  * appended to an input without a connection.  The bytes left after the
  * snapshot go to rest (NULL: not kept).  Returns the keyspace (destroy it).
  */
-static keyspace *load(const bb *framed, size_t chunk,
-                      repl_snapshot_result *res, int *rc, bb *rest)
+static keyspace *load_ex(const bb *framed, size_t chunk, int timeout_ms,
+                         bool hold, repl_snapshot_result *res, int *rc,
+                         bb *rest)
 {
     peer pe;
     repl_input in;
     repl_payload p;
     keyspace *ks = fresh();
-    repl_conn *c = chunk > 0 ? peer_start(&pe, framed->p, framed->len) : NULL;
-    repl_input_init(&in, c, 10000);
+    repl_conn *c = chunk > 0 ? peer_start(&pe, framed->p, framed->len, hold)
+                             : NULL;
+    repl_input_init(&in, c, timeout_ms);
     in.max_read = chunk;
     if (c == NULL)
         ck_assert_int_eq(repl_input_append(&in, framed->p, framed->len), 0);
@@ -216,10 +227,16 @@ static keyspace *load(const bb *framed, size_t chunk,
     ck_assert_uint_eq(in.consumed, in.received);
     repl_input_free(&in);
     if (c != NULL) {
-        pthread_join(pe.thread, NULL);
         repl_conn_close(c);
+        pthread_join(pe.thread, NULL);
     }
     return ks;
+}
+
+static keyspace *load(const bb *framed, size_t chunk,
+                      repl_snapshot_result *res, int *rc, bb *rest)
+{
+    return load_ex(framed, chunk, 10000, false, res, rc, rest);
 }
 
 /* A small RDB 10 file: AUX fields (name, value; value NULL ends; an
@@ -250,6 +267,19 @@ static void small_rdb(bb *b, const char *const *aux, int keys)
         bb_str(b, v);
     }
     bb_eof(b, 10);
+}
+
+/* Fail unless a reader of ks sees no key in any database: a failed load
+ * commits nothing. */
+static void assert_nothing_committed(keyspace *ks)
+{
+    keyspace_reader *r = keyspace_reader_open(ks);
+    ck_assert_ptr_nonnull(r);
+    keyspace_read_begin(r);
+    for (unsigned db = 0; db < keyspace_databases(ks); db++)
+        ck_assert_uint_eq(keyspace_dbsize(r, db), 0);
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
 }
 
 /* ---- the header line ----------------------------------------------------- */
@@ -603,9 +633,43 @@ START_TEST(truncated_connection_closed)
                          "master", cut);
             ck_assert_int_eq(rc, -1);
             ck_assert_str_eq(res.error, want);
+            assert_nothing_committed(ks);
             keyspace_destroy(ks);
             free(part.p);
         }
+        free(framed.p);
+    }
+    free(rdb);
+}
+END_TEST
+
+/* A master that falls silent mid-snapshot: the read times out, and the
+ * message says after how long. */
+START_TEST(truncated_timeout)
+{
+    size_t n;
+    unsigned char *rdb = read_file(MISC_RDB, &n);
+    for (int kind = REPL_PAYLOAD_LEN; kind <= REPL_PAYLOAD_EOF; kind++) {
+        bb framed = {0};
+        frame(&framed, (repl_payload_kind)kind, rdb, n, "");
+        framed.len -= n / 2 + (kind == REPL_PAYLOAD_EOF ? 40 : 0);
+        size_t got = n - n / 2;
+        repl_snapshot_result res;
+        int rc;
+        keyspace *ks = load_ex(&framed, 4096, 300, true, &res, &rc, NULL);
+        char want[300];
+        if (kind == REPL_PAYLOAD_LEN)
+            snprintf(want, sizeof want, "snapshot: truncated at byte %zu of "
+                     "%zu: timeout: no data from the master for 300 ms", got,
+                     n);
+        else
+            snprintf(want, sizeof want, "snapshot: truncated at byte %zu, "
+                     "before the EOF mark: timeout: no data from the master "
+                     "for 300 ms", got);
+        ck_assert_int_eq(rc, -1);
+        ck_assert_str_eq(res.error, want);
+        assert_nothing_committed(ks);
+        keyspace_destroy(ks);
         free(framed.p);
     }
     free(rdb);
@@ -632,6 +696,7 @@ START_TEST(bad_crc)
                       strstr(res.error, ", computed ") != NULL, "%s",
                       res.error);
         ck_assert_int_eq(res.rdb.crc, RDB_CRC_MISMATCH);
+        assert_nothing_committed(ks);
         keyspace_destroy(ks);
         free(framed.p);
     }
@@ -667,6 +732,8 @@ START_TEST(bytes_after_rdb)
                          "byte %zu)", rdb.len);
             ck_assert_int_eq(rc, -1);
             ck_assert_str_eq(res.error, want);
+            /* A whole RDB, but not what the master framed: not a copy. */
+            assert_nothing_committed(ks);
             /* The framing's end was still found: the stream is intact. */
             ck_assert_bytes_eq(rest.p, rest.len, STREAM, strlen(STREAM));
             keyspace_destroy(ks);
@@ -792,6 +859,51 @@ START_TEST(aux_bad)
 }
 END_TEST
 
+/* ---- out of memory ------------------------------------------------------- */
+
+/* Every allocation of a load fails once in turn: each failure is an error
+ * that says so (never a crash or a leak), and the load then succeeds. */
+START_TEST(out_of_memory)
+{
+    const char *const aux[] = {"repl-stream-db", "#2", "repl-offset", "#77",
+                               NULL};
+    bb rdb = {0}, framed = {0};
+    small_rdb(&rdb, aux, 40);
+    frame(&framed, REPL_PAYLOAD_EOF, rdb.p, rdb.len, STREAM);
+    unsigned long nth;
+    for (nth = 1; nth < 100000; nth++) {
+        repl_input in;
+        repl_payload p;
+        repl_snapshot_result res;
+        keyspace *ks = fresh();
+        repl_input_init(&in, NULL, 1000);
+        ck_assert_int_eq(repl_input_append(&in, framed.p, framed.len), 0);
+        read_header(&in, &p);
+        alloc_fail_nth(nth);
+        int rc = repl_snapshot_load(ks, &in, &p, &res);
+        bool fired = alloc_fail_fired() > 0;
+        alloc_fail_off();
+        if (!fired) {
+            ck_assert_msg(rc == 0, "%s", res.error);
+            ck_assert_int_eq(res.stream_db, 2);
+            ck_assert_bytes_eq(repl_input_peek(&in), repl_input_avail(&in),
+                               STREAM, strlen(STREAM));
+        } else {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_msg(strstr(res.error, "out of memory") != NULL,
+                          "allocation %lu: %s", nth, res.error);
+        }
+        keyspace_destroy(ks);
+        repl_input_free(&in);
+        if (!fired)
+            break;
+    }
+    ck_assert_uint_gt(nth, 1);
+    free(framed.p);
+    free(rdb.p);
+}
+END_TEST
+
 /* ---- a real master ------------------------------------------------------- */
 
 /* Read one line (without CR LF) from the input into line; bare newlines
@@ -799,8 +911,8 @@ END_TEST
 static void read_line(repl_input *in, char *line, size_t linesz)
 {
     for (;;) {
-        const unsigned char *d = repl_input_peek(in);
         size_t n = repl_input_avail(in);
+        const unsigned char *d = n > 0 ? repl_input_peek(in) : NULL;
         if (n > 0 && d[0] == '\n') {
             repl_input_consume(in, 1);
             continue;
@@ -934,11 +1046,13 @@ Suite *ch10_snapshot_suite(void)
     tcase_add_test(tl, load_empty);
     tcase_add_test(tl, truncated_everywhere);
     tcase_add_test(tl, truncated_connection_closed);
+    tcase_add_test(tl, truncated_timeout);
     tcase_add_test(tl, bad_crc);
     tcase_add_test(tl, bytes_after_rdb);
     tcase_add_test(tl, framing_ends_inside_rdb);
     tcase_add_test(tl, aux_captured);
     tcase_add_test(tl, aux_bad);
+    tcase_add_test(tl, out_of_memory);
     suite_add_tcase(s, tl);
     TCase *tm = test_tcase("master", 120);
     tcase_add_test(tm, real_master_disk);

@@ -127,7 +127,7 @@ def main():
 
         writes = [
             ("SET", "greeting", "hello"),
-            ("SET", "session", "abc", "EX", "100000"),
+            ("SET", "session", "abc", "EX", "2000000000"),
             ("INCR", "counter"), ("INCRBY", "counter", "41"),
             ("APPEND", "greeting", " world"),
             ("INCRBYFLOAT", "price", "10.5"),
@@ -142,7 +142,7 @@ def main():
             ("SETBIT", "bits", "7", "1"),
             ("PFADD", "visitors", "a", "b", "c"),
             ("GEOADD", "places", "13.361389", "38.115556", "Palermo"),
-            ("EXPIRE", "greeting", "200000"),
+            ("EXPIRE", "greeting", "2100000000"),
         ]
         for w in writes:
             cli.call(*w)

@@ -10,13 +10,20 @@
  * redis-cli's quoting of binary arguments, the raw transcript of the
  * handshake and the stream byte for byte, GETACK answered well enough
  * that the master's WAIT counts the tool as a replica that has the
- * write, --count and SIGTERM ending it with status 0, and every bad flag
- * refused with status 2 and a message naming it.
+ * write, --count and SIGTERM ending it with status 0, TLS with a client
+ * certificate (and a server name that does not match refused with
+ * OpenSSL's reason), and every bad flag refused with status 2 and a
+ * message naming it.
  */
 #include "redis_server.h"
 #include "resp.h"
 #include "resp_client.h"
 #include "test_util.h"
+#include "tls_certs.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -437,6 +444,81 @@ START_TEST(raw_auth_refused_names_the_reply)
 }
 END_TEST
 
+/* A free loopback port (the master's TLS port; the plain one is the
+ * launcher's). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+START_TEST(tls_with_client_certificate)
+{
+    tls_certs tc;
+    char err[1024];
+    ck_assert_msg(tls_certs_make(&tc, err, sizeof err) == 0, "%s", err);
+    redis_server rs;
+    char tport[16];
+    int started = -1;
+    for (int attempt = 0; attempt < 3 && started != 0; attempt++) {
+        snprintf(tport, sizeof tport, "%d", free_port());
+        const char *extra[] = {"--tls-port", tport,
+                               "--tls-cert-file", tc.server_cert,
+                               "--tls-key-file", tc.server_key,
+                               "--tls-ca-cert-file", tc.ca_cert,
+                               "--tls-auth-clients", "yes",
+                               "--repl-diskless-sync-delay", "0",
+                               "--repl-ping-replica-period", "3600", NULL};
+        started = redis_server_start(&rs, extra, err, sizeof err);
+    }
+    ck_assert_msg(started == 0, "redis-server with TLS: %s", err);
+    resp_client c;
+    ck_assert_msg(resp_client_open(&c, rs.port) == 0, "%s", c.err);
+
+    tail_proc t;
+    const char *args[] = {"--port", tport, "--tls", "--cacert", tc.ca_cert,
+                          "--cert", tc.client_cert, "--key", tc.client_key,
+                          "--count", "2", "--timeout", "20", NULL};
+    tail_spawn(&t, args);
+    wait_online(&c, &t);
+    uint64_t start = (uint64_t)info_int(&c, "master_repl_offset");
+    const char *set[] = {"SET", "over", "tls"};
+    call_ok(&c, set, 3, NULL);
+    int rc = tail_wait(&t, 30);
+    char *out = tail_output(&t);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    char want[200];
+    snprintf(want, sizeof want, "offset=%" PRIu64 " db=0 \"SET\" \"over\" "
+             "\"tls\"", start + 23); /* after SELECT 0, 23 bytes */
+    ck_assert_msg(has_line(out, want), "no line %s in: %s", want, out);
+    free(out);
+
+    /* The certificate names 127.0.0.1 and localhost, not this. */
+    const char *wrong[] = {"--port", tport, "--tls", "--cacert", tc.ca_cert,
+                           "--cert", tc.client_cert, "--key", tc.client_key,
+                           "--sni", "wrong.example", "--raw", "--timeout",
+                           "10", NULL};
+    tail_spawn(&t, wrong);
+    rc = tail_wait(&t, 20);
+    out = tail_output(&t);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+    snprintf(want, sizeof want, "repl-tail: TLS handshake with 127.0.0.1:%s: "
+             "certificate verify failed", tport);
+    ck_assert_msg(strstr(out, want) != NULL, "expected %s in: %s", want,
+                  out);
+    free(out);
+    resp_client_close(&c);
+    redis_server_stop(&rs);
+    tls_certs_remove(&tc);
+}
+END_TEST
+
 Suite *ch10_tail_suite(void)
 {
     Suite *s = suite_create("ch10_tail");
@@ -448,6 +530,7 @@ Suite *ch10_tail_suite(void)
     tcase_add_test(tc, raw_transcript_byte_for_byte);
     tcase_add_test(tc, getack_satisfies_wait_and_sigterm_ends);
     tcase_add_test(tc, raw_auth_refused_names_the_reply);
+    tcase_add_test(tc, tls_with_client_certificate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -494,9 +494,11 @@ static int raw_line(raw *r, const char *what, char *line, size_t cap,
                     size_t *n)
 {
     for (;;) {
-        const unsigned char *p = repl_input_peek(&r->in);
+        /* An input that has received nothing has no buffer yet: peek only
+         * at bytes that are there. */
         size_t avail = repl_input_avail(&r->in);
-        const unsigned char *lf = memchr(p, '\n', avail);
+        const unsigned char *p = avail ? repl_input_peek(&r->in) : NULL;
+        const unsigned char *lf = avail ? memchr(p, '\n', avail) : NULL;
         if (lf != NULL) {
             size_t len = (size_t)(lf - p) + 1;
             resp_buf_append(&r->line, "< ", 2);
@@ -543,8 +545,13 @@ static int raw_snapshot(raw *r, const repl_payload *p)
     size_t nhead = 0, ntail = 0;
     uint64_t total = 0;
     for (;;) {
-        const unsigned char *d = repl_input_peek(&r->in);
         size_t avail = repl_input_avail(&r->in), take = avail;
+        if (avail == 0 && p->kind == REPL_PAYLOAD_EOF) {
+            if (raw_fill(r, "snapshot") != 0)
+                return 1;
+            continue;
+        }
+        const unsigned char *d = avail ? repl_input_peek(&r->in) : NULL;
         bool end = false;
         if (p->kind == REPL_PAYLOAD_LEN) {
             if (take > p->len - total)

@@ -276,6 +276,7 @@ void dataset_reader_close(dataset_reader *r)
     free(r);
 }
 
+/* [ch10-read-begin] */
 /* Attach r to the current generation, letting go of the one it held.
  * Returns false, with r unchanged, when the keyspace reader cannot be
  * opened (out of memory). */
@@ -306,6 +307,7 @@ static bool reader_move(dataset_reader *r)
 
 keyspace_reader *dataset_read_begin(dataset_reader *r)
 {
+    /* learn: ch10 dataset_read_begin "The switch after a full sync" */
     assert(!r->in_section && "dataset_read_begin: already in a section");
     /* relaxed: this load only decides whether to move.  Seeing the
      * generation we hold, we read it, and it is ours until we let go;
@@ -323,7 +325,9 @@ keyspace_reader *dataset_read_begin(dataset_reader *r)
     r->in_section = true;
     r->last = r->gen->number;
     return r->kr;
+    /* learn: end */
 }
+/* [ch10-read-begin] */
 
 void dataset_read_end(dataset_reader *r)
 {

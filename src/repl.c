@@ -157,6 +157,7 @@ static uint64_t next_random(repl *r)
     return r->rng * 2685821657736338717ull;
 }
 
+/* [ch10-backoff] */
 /* Wait before the next attempt; returns early on repl_stop(). */
 static void back_off(repl *r)
 {
@@ -190,6 +191,7 @@ static void back_off(repl *r)
     /* A drop asked for while no link was up has nothing left to drop. */
     atomic_store_explicit(&r->drop_req, false, memory_order_release);
 }
+/* [ch10-backoff] */
 
 /* ---- one attempt ------------------------------------------------------------- */
 

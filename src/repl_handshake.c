@@ -220,6 +220,7 @@ static repl_step introduce(repl *r)
     return REPL_STEP_OK;
 }
 
+/* [ch10-psync] */
 /* Send PSYNC and read its answer: *full set, and for a full resync the
  * master's ID and offset in id/off. */
 static repl_step psync(repl *r, repl_psync_reply *kind, char id[41],
@@ -287,6 +288,7 @@ static repl_step psync(repl *r, repl_psync_reply *kind, char id[41],
                   r->opt.port, q);
     return REPL_STEP_RETRY;
 }
+/* [ch10-psync] */
 
 repl_step repl_handshake(repl *r)
 {

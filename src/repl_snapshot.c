@@ -120,9 +120,11 @@ int repl_payload_parse(const char *line, size_t n, repl_payload *out,
     return 0;
 }
 
+/* [ch10-eof-scan] */
 bool repl_eof_scan(const unsigned char mark[REPL_EOF_MARK_LEN],
                    const unsigned char *p, size_t n, size_t *payload)
 {
+    /* learn: ch10 repl_eof_scan "Two ways to send a snapshot" */
     /* Every position where a whole mark fits, first byte found fast. */
     size_t i = 0;
     while (i + REPL_EOF_MARK_LEN <= n) {
@@ -140,7 +142,9 @@ bool repl_eof_scan(const unsigned char mark[REPL_EOF_MARK_LEN],
     /* No whole mark: the last 39 bytes may be the start of one. */
     *payload = n < REPL_EOF_MARK_LEN ? 0 : n - (REPL_EOF_MARK_LEN - 1);
     return false;
+    /* learn: end */
 }
+/* [ch10-eof-scan] */
 
 void repl_snapshot_init(repl_snapshot *s, repl_input *in,
                         const repl_payload *p)
@@ -170,6 +174,7 @@ static ssize_t input_failed(repl_snapshot *s, ssize_t r)
     return -1;
 }
 
+/* [ch10-snapshot-read] */
 ssize_t repl_snapshot_read(void *ctx, void *buf, size_t cap)
 {
     repl_snapshot *s = ctx;
@@ -207,6 +212,7 @@ ssize_t repl_snapshot_read(void *ctx, void *buf, size_t cap)
     }
     return 0;
 }
+/* [ch10-snapshot-read] */
 
 /* ---- the load ------------------------------------------------------------ */
 

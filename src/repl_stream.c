@@ -187,6 +187,7 @@ static int is_command(repl_stream *s, const resp_value *v, uint64_t at)
     return 0;
 }
 
+/* [ch10-getack] */
 /*
  * REPLCONF GETACK: the master asks where we are (it sends it for WAIT,
  * and for its own bookkeeping).  The answer is the offset *before* the
@@ -200,6 +201,7 @@ static int is_command(repl_stream *s, const resp_value *v, uint64_t at)
  */
 static int handle_getack(repl_stream *s, const resp_value *cmd)
 {
+    /* learn: ch10 handle_getack "Offsets count bytes" */
     if (!arg_is(&cmd->elems[0], "replconf") || cmd->len % 2 == 0)
         return 0;
     for (size_t i = 1; i + 1 < cmd->len; i += 2)
@@ -210,7 +212,9 @@ static int handle_getack(repl_stream *s, const resp_value *cmd)
             return 0;
         }
     return 0;
+    /* learn: end */
 }
+/* [ch10-getack] */
 
 /* Follow SELECT, MULTI, EXEC and DISCARD for the database on_command
  * reports.  With an applier, its database is the truth outside MULTI

@@ -29,3 +29,6 @@ s/\b[0-9]+(\.[0-9]+)? ?(ns|us|ms|s)\b/<duration>/g
 #    command fails on purpose: they quote Makefile line numbers and the
 #    recursion depth, not the program's output.  Dropped.
 /^make(\[[0-9]+\])?: \*\*\* /d
+# 8. Replication IDs and diskless end marks: 40 random characters a master
+#    draws at start-up and for each snapshot.
+s/\b[0-9a-f]{40}\b/<replid>/g

@@ -8,7 +8,7 @@
  * commands the first had read ahead, and every offset after them is short
  * by their size.  The fake master sends the snapshot and three commands in
  * one write, in both framings, and the test requires the three keys and
- * the exact offset.  tests/broken/ch10_boundary.c is the replica that
+ * the exact offset.  tests/broken/ch10_lost_bytes.c is the replica that
  * loses them (the chapter's failing test).
  */
 #include "dataset.h"
@@ -94,8 +94,10 @@ static void snapshot_then_stream_in_one_write(bool diskless)
     repl_status st;
     repl_status_get(r, &st);
     ck_assert_msg(rc == 0, "the replica's offset is %llu, want %zu (the "
-                  "three commands that arrived with the snapshot): %s",
-                  (unsigned long long)st.offset, cmds.len, st.last_error);
+                  "three commands that arrived with the snapshot); link "
+                  "%s, %s", (unsigned long long)st.offset, cmds.len,
+                  repl_state_name(st.state),
+                  st.last_error[0] ? st.last_error : "no error reported");
     ck_assert_uint_eq(st.offset, cmds.len);
     ck_assert_uint_eq(st.full_syncs, 1);
     check_key(ds, "key:9", "value:9");

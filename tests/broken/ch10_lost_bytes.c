@@ -1,4 +1,4 @@
-/* ch10_boundary.c - chapter 10's replica losing the bytes after the snapshot.
+/* ch10_lost_bytes.c - chapter 10's replica losing the bytes after the snapshot.
  *
  * Chapter 10 opens with a master that sends the end of its snapshot and
  * the first commands of its stream in one write.  This file puts back the
@@ -8,7 +8,7 @@
  * repl_snapshot_load() renamed out of the way and supplies one that loads
  * the snapshot and then drops every byte still in the input.  The snapshot
  * itself loads correctly; only the stream is short.
- * `make broken-ch10_boundary` links it with chapter 10's suites in place
+ * `make broken-ch10_lost_bytes` links it with chapter 10's suites in place
  * of the library's repl_snapshot.o.  Never built into the library.
  */
 #define repl_snapshot_load repl_snapshot_load_exact

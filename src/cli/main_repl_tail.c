@@ -582,9 +582,19 @@ static int raw_snapshot(raw *r, const repl_payload *p)
              "first ", total);
     resp_buf_append(&r->line, what, strlen(what));
     quote(&r->line, head, nhead);
-    resp_buf_append(&r->line, ", last ", 7);
-    quote(&r->line, tail, ntail);
-    resp_buf_append(&r->line, "]", 1);
+    if (ntail >= 9 && tail[ntail - 9] == 0xff) {
+        /* The RDB's end: the EOF opcode and its CRC-64, little-endian. */
+        uint64_t crc = 0;
+        for (size_t i = ntail; i > ntail - 8; i--)
+            crc = crc << 8 | tail[i - 1];
+        snprintf(what, sizeof what, ", then EOF (0xff) and checksum "
+                 "%016" PRIx64 "]", crc);
+        resp_buf_append(&r->line, what, strlen(what));
+    } else {
+        resp_buf_append(&r->line, ", last ", 7);
+        quote(&r->line, tail, ntail);
+        resp_buf_append(&r->line, "]", 1);
+    }
     emit_line(&r->line);
     if (p->kind == REPL_PAYLOAD_EOF) {
         resp_buf_append(&r->line, "< ", 2);

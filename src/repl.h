@@ -228,7 +228,11 @@ void repl_status_get(repl *r, repl_status *out);
  * Wait until the replica's offset reaches at least `offset` (tests, the
  * consistency checker) or the timeout passes.  Before the first full sync
  * has completed no offset counts as reached, not even 0 (the
- * master_repl_offset of a master that never had a replica).
+ * master_repl_offset of a master that never had a replica).  Only
+ * offsets are compared, not histories: a master that restarted from an
+ * older snapshot has lost writes, and a replica that still holds them is
+ * ahead of it until the full resync that follows, so a caller that
+ * caused such a restart waits for repl_status's full_syncs to grow first.
  * \param r          the link.
  * \param offset     the master's offset to reach (its master_repl_offset).
  * \param timeout_ms the most time to wait.

@@ -110,7 +110,8 @@ START_TEST(bad_input_is_refused_and_writes_nothing)
 }
 END_TEST
 
-/* [one deferred map of n pairs after a prefix, inside a 2-element array] */
+/* A deferred map of n pairs, inside a deferred array of two, between two
+ * other replies. */
 static void deferred(int proto, size_t n, const char *expect, size_t elen)
 {
     reply_buf r;

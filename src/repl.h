@@ -83,6 +83,9 @@ typedef enum repl_log_level {
  */
 typedef void repl_log_fn(void *arg, repl_log_level level, const char *msg);
 
+/** Called when readers may see new data (repl_options.on_change). */
+typedef void repl_change_fn(void *arg);
+
 /** Options of a link; zero or NULL fields take the defaults named. */
 typedef struct repl_options {
     const char *host;          /**< the master (required) */
@@ -108,6 +111,13 @@ typedef struct repl_options {
     void *command_arg;         /**< its arg */
     cmd_publish_fn *on_publish; /**< each PUBLISH applied (chapter 11) */
     void *publish_arg;         /**< its arg */
+    repl_change_fn *on_change; /**< after each publication that moved the
+                                    offset and after each switch to a new
+                                    snapshot, on the link thread; it must
+                                    not block (chapter 11 wakes the clients
+                                    blocked in XREAD with it).  May be
+                                    NULL. */
+    void *change_arg;          /**< its arg */
     repl_log_fn *log;          /**< NULL: lines on stderr at >= log_level */
     void *log_arg;             /**< its arg */
     repl_log_level log_level;  /**< default REPL_LOG_INFO */

@@ -49,6 +49,11 @@ repl_step repl_follow(repl *r)
                       "%" PRIu64, repl_stream_offset(r->stream));
             return REPL_STEP_RETRY;
         }
+        uint64_t published = repl_stream_published(r->stream);
+        if (r->opt.on_change != NULL && published != r->notified) {
+            r->notified = published;
+            r->opt.on_change(r->opt.change_arg);
+        }
         if (ss != REPL_STREAM_OK) {
             repl_fail(r, "stream from %s:%d: %s", r->opt.host, r->opt.port,
                       repl_stream_error(r->stream));

@@ -165,6 +165,9 @@ static repl_step load_and_switch(repl *r, const repl_payload *p,
     retire(r);
     r->app = app;
     r->stream = s;
+    r->notified = repl_stream_published(s);
+    if (r->opt.on_change != NULL)
+        r->opt.on_change(r->opt.change_arg);
     return REPL_STEP_OK;
 }
 

@@ -70,6 +70,7 @@ struct repl {
     bool have_in;          /**< in is initialised */
     char replid[41];       /**< the master's ID ("" before the first sync) */
     uint64_t offset;       /**< the offset the data is at */
+    uint64_t notified;     /**< offset last told to opt.on_change */
     bool force_full;       /**< next PSYNC asks for a full resync */
     cmd_applier *app;      /**< the applier over the current keyspace */
     repl_stream *stream;   /**< the stream (kept across +CONTINUE) */

@@ -340,6 +340,11 @@ int repl_stream_flush(repl_stream *s)
     return 0;
 }
 
+uint64_t repl_stream_published(const repl_stream *s)
+{
+    return s->flushed;
+}
+
 uint64_t repl_stream_offset(const repl_stream *s)
 {
     return s->offset;

@@ -155,6 +155,14 @@ repl_stream_status repl_stream_feed(repl_stream *s, const void *buf,
 int repl_stream_flush(repl_stream *s);
 
 /**
+ * The offset of the last publication: where readers' data is (it trails
+ * repl_stream_offset() while a MULTI is open or a batch is pending).
+ * \param s the stream.
+ * \return the offset in bytes.
+ */
+uint64_t repl_stream_published(const repl_stream *s);
+
+/**
  * The replica's offset: the end of the last whole command applied outside
  * a transaction (what ACK reports and PSYNC resumes after).
  * \param s the stream.

@@ -96,6 +96,12 @@ dataset *server_dataset(struct server *s);
 repl *server_link(struct server *s);
 
 /**
+ * The Pub/Sub registry (server_channels.h), for the SUBSCRIBE family.
+ * \param s the server.  \return it.
+ */
+struct server_channels *server_get_channels(struct server *s);
+
+/**
  * The core's half of server_block(): park x's connection.
  * \param x           the context (x->client set).
  * \param deadline_ms as server_block().

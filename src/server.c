@@ -436,3 +436,4 @@ struct server_channels *server_get_channels(struct server *s)
 {
     return s->channels;
 }
+

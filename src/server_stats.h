@@ -96,8 +96,9 @@ dataset *server_dataset(struct server *s);
 repl *server_link(struct server *s);
 
 /**
- * The Pub/Sub registry (server_channels.h), for the SUBSCRIBE family.
- * \param s the server.  \return it.
+ * The server's Pub/Sub registry (server_channels.h), for the Pub/Sub
+ * commands and INFO.
+ * \param s the server.  \return it (owned by the server).
  */
 struct server_channels *server_get_channels(struct server *s);
 

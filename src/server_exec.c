@@ -191,7 +191,15 @@ int server_exec(server_client *c, server_batch *b, size_t argc,
     if (!c->authed && !(cmd->flags & SERVER_CMD_NOAUTH))
         return reject(c, slot, "NOAUTH Authentication required.", before);
 
-    /* 3. writes answer -READONLY now: their entry passes 4 and 5. */
+    /* 3. writes: -READONLY, before 4 and 5 as Redis's replica check */
+    if (strcmp(cmd->name, "write") == 0) {
+        if (slot != NULL)
+            server_stat_add(&slot->rejected, 1);
+        if (cmd->fn(&x) != 0)
+            return oom_reply(c, before);
+        server_stat_add(&l->st.errors, 1);
+        return 0;
+    }
 
     /* 4. RESP2 subscribed mode */
     if (c->out.proto == 2 && !(cmd->flags & SERVER_CMD_PUBSUB) &&

@@ -29,6 +29,8 @@
 #include "server_private.h"
 
 #include "alloc.h"
+#include "server_channels.h"
+#include "server_pubsub.h"
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -659,35 +661,45 @@ void server_client_event(server_client *c, uint32_t events)
 
 void server_client_deliver(server_client *c, const server_mail *m)
 {
-    reply_buf *r = &c->out;
-    size_t before = r->out.len;
     const char *chan = m->data, *pat = m->data + m->clen;
     const char *msg = pat + m->plen;
     size_t mlen = m->len - m->clen - m->plen;
-    int rc;
-    if (m->kind == SERVER_MAIL_PMESSAGE)
-        rc = reply_push(r, 4) || reply_bulk(r, "pmessage", 8) ||
-             reply_bulk(r, pat, m->plen) || reply_bulk(r, chan, m->clen) ||
-             reply_bulk(r, msg, mlen);
-    else
-        rc = reply_push(r, 3) || reply_bulk(r, "message", 7) ||
-             reply_bulk(r, chan, m->clen) || reply_bulk(r, msg, mlen);
-    if (rc != 0) {
-        r->out.len = before;
-        return;
-    }
+    if (server_pubsub_message(&c->out,
+                              m->kind == SERVER_MAIL_PMESSAGE ? pat : NULL,
+                              m->plen, chan, m->clen, msg, mlen) != 0)
+        return; /* out of memory: this subscriber misses one message */
     server_stat_add(&c->loop->st.messages, 1);
     server_client_over_limit(c);
 }
 
+void server_client_sync_subs(server_client *c, bool patterns)
+{
+    unsigned subs = atomic_load_explicit(&c->subs, memory_order_relaxed);
+    unsigned psubs = atomic_load_explicit(&c->psubs, memory_order_relaxed);
+    size_t n = server_channels_count(c->loop->srv->channels, c);
+    /* The registry counts channels and patterns together; the command
+     * that changed the count says which of the two moved. */
+    if (patterns) {
+        psubs = n > subs ? (unsigned)(n - subs) : 0;
+        subs = (unsigned)n - psubs;
+    } else {
+        subs = n > psubs ? (unsigned)(n - psubs) : 0;
+        psubs = (unsigned)n - subs;
+    }
+    if (n > 0)
+        c->in_registry = true;
+    atomic_store_explicit(&c->subs, subs, memory_order_relaxed);
+    atomic_store_explicit(&c->psubs, psubs, memory_order_relaxed);
+}
+
 void server_client_reset_pubsub(server_client *c)
 {
-    if (atomic_load_explicit(&c->subs, memory_order_relaxed) +
-        atomic_load_explicit(&c->psubs, memory_order_relaxed) > 0)
-        atomic_store_explicit(&c->loop->st.pubsub,
-                              atomic_load_explicit(&c->loop->st.pubsub,
-                                                   memory_order_relaxed) - 1,
-                              memory_order_relaxed);
+    /* After this no delivery to c is running or will start, so the
+     * client can be freed; messages already in the mailbox are dropped
+     * there when their client id is no longer found. */
+    if (c->in_registry)
+        server_channels_drop_client(c->loop->srv->channels, c);
+    c->in_registry = false;
     atomic_store_explicit(&c->subs, 0, memory_order_relaxed);
     atomic_store_explicit(&c->psubs, 0, memory_order_relaxed);
 }

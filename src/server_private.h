@@ -122,6 +122,7 @@ struct server_client {
     _Atomic(uint64_t) obl_shown;  /**< unsent output bytes */
     _Atomic(int) proto_shown;     /**< resp= */
     _Atomic(bool) blocked_shown;  /**< flags b */
+    bool in_registry;          /**< may be in the Pub/Sub registry */
 
     /* blocking (server_block.c) */
     bool blocked;              /**< parked */
@@ -144,7 +145,6 @@ typedef struct server_loop_stats {
     _Atomic(uint64_t) hits;          /**< keyspace hits */
     _Atomic(uint64_t) misses;        /**< keyspace misses */
     _Atomic(uint64_t) blocked;       /**< clients parked now */
-    _Atomic(uint64_t) pubsub;        /**< clients subscribed now */
     _Atomic(uint64_t) max_out;       /**< largest output at the last tick */
     _Atomic(uint64_t) max_in;        /**< largest input at the last tick */
     _Atomic(uint64_t) messages;      /**< Pub/Sub messages delivered */
@@ -345,6 +345,14 @@ bool server_client_over_limit(server_client *c);
  * \param m the message.
  */
 void server_client_deliver(server_client *c, const server_mail *m);
+
+/**
+ * Refresh the client's subscription counts from the registry after a
+ * Pub/Sub command ran.
+ * \param c        the client (its loop's thread).
+ * \param patterns the command was PSUBSCRIBE or PUNSUBSCRIBE.
+ */
+void server_client_sync_subs(server_client *c, bool patterns);
 
 /**
  * Drop every subscription of a client (RESET, and close).

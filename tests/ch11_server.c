@@ -875,6 +875,78 @@ START_TEST(clean_shutdown_with_clients)
 }
 END_TEST
 
+START_TEST(pubsub_delivery_and_subscribed_mode)
+{
+    fx f;
+    server_options o = fx_options();
+    o.threads = 4;
+    o.output_limit_pubsub = 256 * 1024;
+    fx_start_opt(&f, "hamt", o, true);
+    enum { N = 8 };
+    int subs[N];
+    for (int i = 0; i < N; i++) {
+        subs[i] = raw_connect(f.port);
+        raw_sends(subs[i], "SUBSCRIBE news\r\n");
+        raw_expect(subs[i], "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    }
+    int pat = raw_connect(f.port);
+    raw_sends(pat, "HELLO 3\r\n");
+    char hello[512];
+    ck_assert_uint_gt(raw_read(pat, hello, 150), 100); /* the map */
+    raw_sends(pat, "PSUBSCRIBE n*\r\n");
+    raw_expect(pat, ">3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:1\r\n");
+    /* RESP2 subscribed mode */
+    raw_sends(subs[0], "GET k\r\nPING\r\nPING hi\r\nSET a b\r\n");
+    raw_expect(subs[0], "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / "
+               "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+               "context\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+               "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n"
+               "-READONLY You can't write against a read only replica.\r\n");
+    /* RESP3 is not restricted */
+    raw_sends(pat, "GET k\r\n");
+    raw_expect(pat, "$1\r\nv\r\n");
+    server_info in;
+    server_info_get(f.srv, &in);
+    ck_assert_uint_eq(in.pubsub_clients, N + 1);
+    ck_assert_uint_eq(in.pubsub_channels, 1);
+    ck_assert_uint_eq(in.pubsub_patterns, 1);
+    /* the link thread's role: this thread publishes */
+    server_publish("news", 4, "hello", 5, f.srv);
+    server_publish("other", 5, "x", 1, f.srv);
+    for (int i = 0; i < N; i++)
+        raw_expect(subs[i], "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n"
+                   "$5\r\nhello\r\n");
+    raw_expect(pat, ">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n"
+               "$5\r\nhello\r\n");
+    /* UNSUBSCRIBE leaves subscribed mode; RESET too */
+    raw_sends(subs[1], "UNSUBSCRIBE\r\nGET k\r\n");
+    raw_expect(subs[1], "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n"
+               ":0\r\n$1\r\nv\r\n");
+    raw_sends(subs[2], "RESET\r\nGET k\r\n");
+    raw_expect(subs[2], "+RESET\r\n$1\r\nv\r\n");
+    /* a subscriber that never reads is closed at the Pub/Sub limit; the
+     * publisher never waits for it */
+    int small = 4096;
+    setsockopt(subs[3], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    char *big = malloc(64 * 1024);
+    memset(big, 'm', 64 * 1024);
+    for (int i = 0; i < 200; i++)
+        server_publish("news", 4, big, 64 * 1024, f.srv);
+    free(big);
+    for (int i = 0; i < 500; i++) {
+        server_info_get(f.srv, &in);
+        if (in.output_limit_kills > 0)
+            break;
+        usleep(10000);
+    }
+    ck_assert_uint_ge(in.output_limit_kills, 1);
+    for (int i = 0; i < N; i++)
+        close(subs[i]);
+    close(pat);
+    fx_stop(&f);
+}
+END_TEST
+
 /* ---- threads: readers while a writer applies and switches ---------------- */
 
 typedef struct race {
@@ -1026,6 +1098,14 @@ START_TEST(follows_a_real_master)
         }
     }
     ck_assert(seen);
+    int sub = raw_connect(server_port(srv));
+    raw_sends(sub, "SUBSCRIBE ch\r\n");
+    raw_expect(sub, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ck_assert_int_eq(redis_commandl(mfd, rep, sizeof rep, "PUBLISH", "ch",
+                                    "from-master", NULL), ':');
+    raw_expect(sub, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n"
+               "$11\r\nfrom-master\r\n");
+    close(sub);
     ck_assert_int_eq(redis_commandl(mfd, rep, sizeof rep, "SET", "after",
                                     "2", NULL), '+');
     seen = false;
@@ -1070,6 +1150,7 @@ Suite *ch11_server_suite(void)
     tcase_add_test(tc, idle_timeout);
     tcase_add_test(tc, bind_errors);
     tcase_add_test(tc, clean_shutdown_with_clients);
+    tcase_add_test(tc, pubsub_delivery_and_subscribed_mode);
     tcase_add_test(tc, readers_while_writer_switches);
     tcase_add_test(tc, follows_a_real_master);
     suite_add_tcase(s, tc);

@@ -1,0 +1,583 @@
+/* ch11_stream.c - chapter 11: the stream read commands against a real redis-server.
+ * Chapter 11.
+ *
+ * Every stream here is built through the read oracle's writer, so the same
+ * commands (XADD with explicit IDs, XDEL, XTRIM, XGROUP CREATE, XREADGROUP,
+ * XACK, XCLAIM) reach a redis-server 7.0.15 and the applier's keyspace;
+ * then each read command is sent to Redis and run through server_cmd_run()
+ * in RESP2 and RESP3, and the replies must be byte-equal.
+ *
+ * Two kinds of fields cannot be byte-equal and are compared structurally
+ * instead (expect_loose()): times (XPENDING and XINFO CONSUMERS idle
+ * times, XINFO STREAM FULL's delivery and seen times) come from two
+ * clocks and must agree within SLACK_MS; and XINFO STREAM's
+ * "radix-tree-nodes" (and, once XDEL has left holes, "radix-tree-keys")
+ * count Redis's internal radix tree, which server_stream.c models only for
+ * small streams (see its header comment), so with MASK_RAX they are
+ * skipped.  Everything else in those replies, shape and bytes, must still
+ * match.  Each test runs on the "hamt" and "ptrie" stores.
+ */
+#include "read_oracle.h"
+#include "server_stream.h"
+#include "stream_id.h"
+#include "test_util.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const variants[] = { "hamt", "ptrie" };
+
+/** Largest difference allowed between Redis's times and ours. */
+#define SLACK_MS 2000
+
+/* expect_loose() flags. */
+enum {
+    MASK_RAX = 1u,   /* skip radix-tree-keys and radix-tree-nodes */
+    MASK_NODES = 2u, /* skip radix-tree-nodes only */
+};
+
+#define O(...) oracle_cmd(read_oracle_writer(ro), __VA_ARGS__, (const char *)NULL)
+#define E(...) read_oracle_expect(ro, READ_SAME, __VA_ARGS__, (const char *)NULL)
+#define L(f, ...) expect_loose(ro, (f), __VA_ARGS__, (const char *)NULL)
+
+/* ---- a small RESP3 reader, for the structural comparison ----------------------- */
+
+typedef struct node {
+    char type;           /* the RESP type byte; '$' with null true for $-1 */
+    bool null;           /* $-1 or *-1 */
+    long long num;       /* ':' */
+    const char *s;       /* '+', '-', '$', ',', '(' ... bytes */
+    size_t len;          /* their length, or the number of kids */
+    struct node *kids;   /* '*', '%' (2n kids), '~', '>' */
+} node;
+
+static void node_free(node *n)
+{
+    if (n->kids != NULL) {
+        for (size_t i = 0; i < n->len; i++)
+            node_free(&n->kids[i]);
+        free(n->kids);
+    }
+}
+
+/* Parse one value at *p (within end); false on malformed input. */
+static bool node_parse(const char **p, const char *end, node *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (nl == NULL || nl - *p < 2)
+        return false;
+    out->type = **p;
+    const char *line = *p + 1;
+    size_t ll = (size_t)(nl - 1 - line);
+    *p = nl + 1;
+    char num[32];
+    snprintf(num, sizeof num, "%.*s", (int)(ll < 31 ? ll : 31), line);
+    long long v = strtoll(num, NULL, 10);
+    switch (out->type) {
+    case ':':
+        out->num = v;
+        return true;
+    case '_':
+        out->null = true;
+        return true;
+    case '$':
+    case '=':
+    case '!':
+        if (v < 0) {
+            out->null = true;
+            return true;
+        }
+        if (end - *p < v + 2)
+            return false;
+        out->s = *p;
+        out->len = (size_t)v;
+        *p += v + 2;
+        return true;
+    case '*':
+    case '%':
+    case '~':
+    case '>':
+        if (v < 0) {
+            out->null = true;
+            return true;
+        }
+        out->len = (size_t)v * (out->type == '%' ? 2 : 1);
+        out->kids = calloc(out->len ? out->len : 1, sizeof *out->kids);
+        for (size_t i = 0; i < out->len; i++)
+            if (!node_parse(p, end, &out->kids[i]))
+                return false;
+        return true;
+    default: /* + - , # ( */
+        out->s = line;
+        out->len = ll;
+        return true;
+    }
+}
+
+static bool is_bulk(const node *n, const char *s)
+{
+    return n->type == '$' && !n->null && n->len == strlen(s) &&
+           memcmp(n->s, s, n->len) == 0;
+}
+
+/* How kid i of an aggregate is compared: 0 exact, 1 a time, 2 skipped. */
+static int kid_rule(const node *a, size_t i, unsigned flags)
+{
+    const node *k = a->kids;
+    if (i % 2 == 1) {
+        if (is_bulk(&k[i - 1], "idle") || is_bulk(&k[i - 1], "seen-time"))
+            return 1;
+        if ((flags & (MASK_RAX | MASK_NODES)) &&
+            is_bulk(&k[i - 1], "radix-tree-nodes"))
+            return 2;
+        if ((flags & MASK_RAX) && is_bulk(&k[i - 1], "radix-tree-keys"))
+            return 2;
+    }
+    /* [id, consumer, time, count] (XPENDING, FULL group pending) and
+     * [id, time, count] (FULL consumer pending) */
+    if (a->len == 4 && k[0].type == '$' && k[1].type == '$' &&
+        k[2].type == ':' && k[3].type == ':' && i == 2)
+        return 1;
+    if (a->len == 3 && k[0].type == '$' && k[1].type == ':' &&
+        k[2].type == ':' && i == 1)
+        return 1;
+    return 0;
+}
+
+static bool node_match(const node *a, const node *b, bool timed,
+                       unsigned flags)
+{
+    if (a->type != b->type || a->null != b->null)
+        return false;
+    if (a->type == ':')
+        return timed ? llabs(a->num - b->num) <= SLACK_MS : a->num == b->num;
+    if (a->len != b->len)
+        return false;
+    if (a->kids == NULL)
+        return a->s == NULL || memcmp(a->s, b->s, a->len) == 0;
+    for (size_t i = 0; i < a->len; i++) {
+        int rule = kid_rule(a, i, flags);
+        if (rule == 2)
+            continue;
+        if (!node_match(&a->kids[i], &b->kids[i], rule == 1, flags))
+            return false;
+    }
+    return true;
+}
+
+/* Compare Redis's reply with ours in both protocols, structurally. */
+static void expect_loose(read_oracle *ro, unsigned flags, const char *arg0,
+                         ...)
+{
+    const char *v[10] = { arg0 };
+    size_t argc = 1;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a; argc < 10 && (a = va_arg(ap, const char *)) != NULL;)
+        v[argc++] = a;
+    va_end(ap);
+    ck_assert_uint_lt(argc, 10);
+    for (int proto = 2; proto <= 3; proto++) {
+        size_t rl, ol;
+        const char *r = read_oracle_redis(ro, proto, &rl, v[0], v[1], v[2],
+                                          v[3], v[4], v[5], v[6], v[7], v[8],
+                                          v[9], (const char *)NULL);
+        char *theirs = malloc(rl + 1);
+        memcpy(theirs, r, rl);
+        const char *m = read_oracle_ours(ro, proto, &ol, v[0], v[1], v[2],
+                                         v[3], v[4], v[5], v[6], v[7], v[8],
+                                         v[9], (const char *)NULL);
+        node a, b;
+        const char *pa = theirs, *pb = m;
+        bool ok = node_parse(&pa, theirs + rl, &a) && pa == theirs + rl &&
+                  node_parse(&pb, m + ol, &b) && pb == m + ol &&
+                  node_match(&a, &b, false, flags);
+        if (!ok) {
+            static char e1[8192], e2[8192];
+            test_escape(e1, sizeof e1, theirs, rl);
+            test_escape(e2, sizeof e2, m, ol);
+            free(theirs);
+            ck_abort_msg("%s %s %s (RESP%d):\n redis: %s\n ours:  %s", v[0],
+                         v[1] ? v[1] : "", v[2] ? v[2] : "", proto, e1, e2);
+        }
+        node_free(&a);
+        node_free(&b);
+        free(theirs);
+    }
+}
+
+/* ---- data --------------------------------------------------------------------------- */
+
+/* s1: five entries, binary and empty strings, one deleted in the middle. */
+static void make_small(read_oracle *ro)
+{
+    static const char bin[] = { 'a', '\0', '\r', '\n', (char)0xff };
+    O("XADD", "s1", "1-1", "f", "v");
+    O("XADD", "s1", "1-2", "", "");
+    oracle_cmdv(read_oracle_writer(ro), 5,
+                (const char *const[]){ "XADD", "s1", "2-0", bin, bin },
+                (const size_t[]){ 4, 2, 3, sizeof bin, sizeof bin });
+    O("XADD", "s1", "3-5", "a", "1", "b", "2", "c", "3");
+    O("XADD", "s1", "3-7", "x", "y");
+    O("XADD", "s1", "18446744073709551615-0", "big", "ms");
+}
+
+START_TEST(xrange_xrevrange_xlen)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    make_small(ro);
+    O("SET", "str", "x");
+    static const char *const ranges[][2] = {
+        { "-", "+" }, { "1", "1" }, { "1-2", "3" }, { "(1-1", "+" },
+        { "-", "(3-7" }, { "(1", "(3" }, { "2", "2-0" }, { "3-6", "3-6" },
+        { "5", "1" }, { "0", "18446744073709551615" }, { "(0-0", "+" },
+        { "+5", "3" }, { "-", "(18446744073709551615-0" },
+    };
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        E("XRANGE", "s1", ranges[k][0], ranges[k][1]);
+        E("XREVRANGE", "s1", ranges[k][1], ranges[k][0]);
+        E("XRANGE", "s1", ranges[k][0], ranges[k][1], "COUNT", "2");
+        E("XREVRANGE", "s1", ranges[k][1], ranges[k][0], "count", "1");
+    }
+    E("XRANGE", "s1", "-", "+", "COUNT", "0");
+    E("XRANGE", "s1", "-", "+", "COUNT", "-3");
+    E("XRANGE", "s1", "-", "+", "COUNT", "1", "COUNT", "3");
+    E("XRANGE", "nokey", "-", "+");
+    E("XRANGE", "nokey", "-", "+", "COUNT", "0");
+    E("XREVRANGE", "nokey", "+", "-");
+    /* errors, in Redis's order */
+    E("XRANGE", "s1", "x", "+");
+    E("XRANGE", "s1", "-", "1-x");
+    E("XRANGE", "s1", "(-", "+");
+    E("XRANGE", "s1", "-", "(+");
+    E("XRANGE", "s1", "(18446744073709551615-18446744073709551615", "+");
+    E("XRANGE", "s1", "-", "(0-0");
+    E("XREVRANGE", "s1", "(0", "(18446744073709551615-18446744073709551615");
+    E("XRANGE", "s1", "-", "+", "COUNT");
+    E("XRANGE", "s1", "-", "+", "COUNT", "x");
+    E("XRANGE", "s1", "-", "+", "LIMIT", "1");
+    E("XRANGE", "str", "-", "+");
+    E("XRANGE", "str", "-", "+", "COUNT", "x");
+    E("XRANGE", "s1", "-");
+    E("XREVRANGE", "s1");
+    E("XLEN", "s1");
+    E("XLEN", "nokey");
+    E("XLEN", "str");
+    E("XLEN");
+    E("XLEN", "s1", "s2");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+START_TEST(big_deleted_trimmed)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    long n = test_scale(350, 150);
+    char id[32], v[32];
+    for (long k = 1; k <= n; k++) {
+        snprintf(id, sizeof id, "%ld-%ld", k / 3 + 1, k % 3);
+        snprintf(v, sizeof v, "%ld", k * 7);
+        O("XADD", "big", id, "n", v, "sq", v);
+    }
+    E("XLEN", "big");
+    E("XRANGE", "big", "-", "+");
+    E("XREVRANGE", "big", "+", "-", "COUNT", "120");
+    E("XRANGE", "big", "10", "(40-1");
+    L(MASK_NODES, "XINFO", "STREAM", "big");
+    L(MASK_NODES, "XINFO", "STREAM", "big", "FULL", "COUNT", "0");
+    /* holes in the middle and at both ends, then a trim */
+    O("XDEL", "big", "1-1", "1-2", "5-0", "20-1");
+    snprintf(id, sizeof id, "%ld-%ld", n / 3 + 1, n % 3);
+    O("XDEL", "big", id);
+    E("XLEN", "big");
+    E("XRANGE", "big", "-", "+", "COUNT", "10");
+    E("XREVRANGE", "big", "+", "-", "COUNT", "10");
+    E("XRANGE", "big", "4", "6");
+    L(MASK_RAX, "XINFO", "STREAM", "big");
+    O("XTRIM", "big", "MAXLEN", "100");
+    E("XLEN", "big");
+    E("XRANGE", "big", "-", "+", "COUNT", "3");
+    L(MASK_RAX, "XINFO", "STREAM", "big");
+    L(MASK_RAX, "XINFO", "STREAM", "big", "FULL");
+    O("XTRIM", "big", "MINID", "100000");
+    E("XLEN", "big");
+    E("XRANGE", "big", "-", "+");
+    E("XINFO", "STREAM", "big");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+/* g1 and g2 on s1, several consumers, acked and claimed entries, an entry
+ * pending after its deletion. */
+static void make_groups(read_oracle *ro)
+{
+    make_small(ro);
+    O("XGROUP", "CREATE", "s1", "g1", "0");
+    O("XGROUP", "CREATE", "s1", "g2", "$");
+    O("XGROUP", "CREATE", "s1", "g3", "1-2", "ENTRIESREAD", "2");
+    O("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "2", "STREAMS", "s1",
+      ">");
+    O("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", "s1", ">");
+    O("XREADGROUP", "GROUP", "g1", "B", "STREAMS", "s1", ">");
+    O("XACK", "s1", "g1", "1-2");
+    O("XCLAIM", "s1", "g1", "carol", "0", "3-5", "RETRYCOUNT", "4");
+    O("XGROUP", "CREATECONSUMER", "s1", "g1", "idle-one");
+    O("XDEL", "s1", "2-0");
+    /* an empty stream with a group */
+    O("XGROUP", "CREATE", "empty", "g", "$", "MKSTREAM");
+    O("XGROUP", "CREATECONSUMER", "empty", "g", "c");
+    O("SET", "str", "x");
+}
+
+START_TEST(xpending_forms)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    make_groups(ro);
+    E("XPENDING", "s1", "g1");
+    E("XPENDING", "s1", "g2");
+    E("XPENDING", "empty", "g");
+    L(0, "XPENDING", "s1", "g1", "-", "+", "10");
+    L(0, "XPENDING", "s1", "g1", "-", "+", "2");
+    L(0, "XPENDING", "s1", "g1", "(1-1", "3", "10");
+    L(0, "XPENDING", "s1", "g1", "-", "+", "10", "alice");
+    L(0, "XPENDING", "s1", "g1", "-", "+", "10", "carol");
+    L(0, "XPENDING", "s1", "g1", "IDLE", "0", "-", "+", "10");
+    L(0, "XPENDING", "s1", "g1", "IDLE", "0", "-", "+", "10", "bob");
+    E("XPENDING", "s1", "g1", "IDLE", "100000000", "-", "+", "10");
+    E("XPENDING", "s1", "g1", "-", "+", "0");
+    E("XPENDING", "s1", "g1", "-", "+", "-5");
+    E("XPENDING", "s1", "g1", "5", "1", "10");
+    E("XPENDING", "s1", "g1", "-", "+", "10", "nobody");
+    E("XPENDING", "s1", "g1", "-", "+", "10", "idle-one");
+    /* errors */
+    E("XPENDING", "s1", "nogroup");
+    E("XPENDING", "nokey", "g1");
+    E("XPENDING", "nokey", "g1", "-", "+", "10");
+    E("XPENDING", "str", "g1");
+    E("XPENDING", "s1", "g1", "-");
+    E("XPENDING", "s1", "g1", "-", "+");
+    E("XPENDING", "s1", "g1", "-", "+", "x");
+    E("XPENDING", "s1", "g1", "x", "+", "1");
+    E("XPENDING", "s1", "g1", "-", "(0-0", "1");
+    E("XPENDING", "s1", "g1", "IDLE", "x", "-", "+", "1");
+    E("XPENDING", "s1", "g1", "IDLE", "5", "-", "+");
+    E("XPENDING", "s1", "g1", "IDLE", "5", "-", "+", "1", "c", "extra");
+    E("XPENDING", "s1", "g1", "-", "+", "1", "c", "d", "e", "f");
+    E("XPENDING", "s1");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+START_TEST(xinfo_forms)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    make_groups(ro);
+    E("XINFO", "STREAM", "s1");
+    E("XINFO", "STREAM", "empty");
+    E("XINFO", "GROUPS", "s1");
+    E("XINFO", "GROUPS", "empty");
+    L(0, "XINFO", "CONSUMERS", "s1", "g1");
+    E("XINFO", "CONSUMERS", "s1", "g2");
+    L(0, "XINFO", "CONSUMERS", "empty", "g");
+    L(0, "XINFO", "STREAM", "s1", "FULL");
+    L(0, "XINFO", "STREAM", "s1", "full", "count", "1");
+    L(0, "XINFO", "STREAM", "s1", "FULL", "COUNT", "0");
+    L(0, "XINFO", "STREAM", "s1", "FULL", "COUNT", "-1");
+    L(0, "XINFO", "STREAM", "empty", "FULL");
+    E("XINFO", "HELP");
+    E("xinfo", "help");
+    /* a stream without groups, and lag that cannot be known */
+    O("XADD", "plain", "5-5", "k", "v");
+    E("XINFO", "STREAM", "plain");
+    E("XINFO", "STREAM", "plain", "FULL");
+    E("XINFO", "GROUPS", "plain");
+    O("XGROUP", "CREATE", "s1", "g4", "0", "ENTRIESREAD", "-1");
+    E("XINFO", "GROUPS", "s1");
+    O("XGROUP", "SETID", "s1", "g4", "1-1");
+    E("XINFO", "GROUPS", "s1");
+    /* errors */
+    E("XINFO", "STREAM", "nokey");
+    E("XINFO", "STREAM", "nokey", "FULLX");
+    E("XINFO", "STREAM", "str");
+    E("XINFO", "GROUPS", "nokey");
+    E("XINFO", "CONSUMERS", "s1", "nogroup");
+    E("XINFO", "CONSUMERS", "nokey", "g1");
+    E("XINFO", "STREAM", "s1", "FULLX");
+    E("XINFO", "STREAM", "s1", "FULL", "COUNT");
+    E("XINFO", "STREAM", "s1", "FULL", "LIMIT", "1");
+    E("XINFO", "STREAM", "s1", "FULL", "COUNT", "x");
+    E("XINFO", "STREAM", "s1", "FULL", "COUNT", "1", "x");
+    E("XINFO", "NOPE", "s1");
+    E("XINFO");
+    E("XINFO", "STREAM");
+    E("XINFO", "GROUPS");
+    E("XINFO", "GROUPS", "s1", "x");
+    E("XINFO", "CONSUMERS", "s1");
+    E("XINFO", "HELP", "x");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+START_TEST(xread_forms)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    make_groups(ro);
+    O("XADD", "s2", "7-0", "q", "r");
+    E("XREAD", "STREAMS", "s1", "0");
+    E("XREAD", "STREAMS", "s1", "3");
+    E("XREAD", "STREAMS", "s1", "3-7");
+    E("XREAD", "STREAMS", "s1", "$");
+    E("XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "1-1", "0-0");
+    E("XREAD", "COUNT", "1", "STREAMS", "s1", "nokey", "s2", "0", "0", "0");
+    E("XREAD", "STREAMS", "nokey", "s2", "$", "6");
+    E("XREAD", "STREAMS", "nokey", "0");
+    E("XREAD", "STREAMS", "empty", "0");
+    E("XREAD", "COUNT", "-1", "STREAMS", "s2", "0");
+    E("XREAD", "COUNT", "1", "COUNT", "0", "STREAMS", "s2", "0");
+    E("XREAD", "STREAMS", "STREAMS", "0");
+    /* BLOCK with data now: answered at once, as without BLOCK */
+    E("XREAD", "BLOCK", "0", "STREAMS", "s1", "0");
+    E("XREAD", "block", "100", "COUNT", "1", "STREAMS", "s1", "s2", "0", "0");
+    /* BLOCK with nothing to read: Redis times out after 1 ms, a handler
+     * without a connection answers the timeout at once */
+    E("XREAD", "BLOCK", "1", "STREAMS", "s1", "$");
+    E("XREAD", "BLOCK", "1", "STREAMS", "nokey", "s2", "$", "$");
+    /* errors */
+    E("XREAD", "STREAMS", "s1");
+    E("XREAD", "STREAMS", "s1", "s2", "0");
+    E("XREAD", "COUNT", "1", "s1", "0");
+    E("XREAD", "GROUP", "g", "c", "STREAMS", "s1", ">");
+    E("XREAD", "NOACK", "STREAMS", "s1", "0");
+    E("XREAD", "STREAMS", "s1", ">");
+    E("XREAD", "STREAMS", "s1", "+");
+    E("XREAD", "STREAMS", "s1", "-");
+    E("XREAD", "STREAMS", "s1", "1-x");
+    E("XREAD", "STREAMS", "str", "0");
+    E("XREAD", "STREAMS", "s1", "str", "0", "0");
+    E("XREAD", "BLOCK", "-1", "STREAMS", "s1", "0");
+    E("XREAD", "BLOCK", "x", "STREAMS", "s1", "0");
+    E("XREAD", "COUNT", "x", "STREAMS", "s1", "0");
+    E("XREAD", "FOO", "STREAMS", "s1", "0");
+    E("XREAD", "COUNT", "1", "BLOCK");
+    E("XREAD", "STREAMS", "s1");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+/* XREADGROUP changes the group: a replica refuses it before parsing. */
+START_TEST(xreadgroup_is_a_write)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    make_groups(ro);
+    size_t n;
+    const char *r = read_oracle_ours(ro, 2, &n, "XREADGROUP", "GROUP", "g1",
+                                     "dave", "STREAMS", "s1", ">",
+                                     (const char *)NULL);
+    ck_assert_bytes_str(r, n, "-READONLY You can't write against a read only "
+                              "replica.\r\n");
+    r = read_oracle_ours(ro, 3, &n, "xreadgroup", "GROUP", "g1", "dave",
+                         "STREAMS", "s1", "0", (const char *)NULL);
+    ck_assert_bytes_str(r, n, "-READONLY You can't write against a read only "
+                              "replica.\r\n");
+    r = read_oracle_ours(ro, 2, &n, "XREADGROUP", "GROUP", "g1",
+                         (const char *)NULL);
+    ck_assert_bytes_str(r, n, "-ERR wrong number of arguments for "
+                              "'xreadgroup' command\r\n");
+    /* nothing changed: the PEL is as it was */
+    E("XPENDING", "s1", "g1");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+START_TEST(expired_stream_is_missing)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    O("XADD", "gone", "1-1", "a", "b");
+    O("XGROUP", "CREATE", "gone", "g", "0");
+    O("PEXPIREAT", "gone", "1000");
+    E("XLEN", "gone");
+    E("XRANGE", "gone", "-", "+");
+    E("XREAD", "STREAMS", "gone", "0");
+    E("XINFO", "STREAM", "gone");
+    E("XPENDING", "gone", "g");
+    read_oracle_stop(ro);
+}
+END_TEST
+
+/* What a blocked XREAD is re-run with: `$` becomes the ID it blocked at,
+ * everything else stays as the client sent it. */
+START_TEST(block_args_resolve_dollar)
+{
+    static const char *const words[] = { "XREAD", "BLOCK", "0", "STREAMS",
+                                         "a", "b", "c", "$", "5-1", "$" };
+    resp_value argv[10];
+    memset(argv, 0, sizeof argv);
+    for (size_t i = 0; i < 10; i++) {
+        argv[i].type = RESP_BULK;
+        argv[i].str = (char *)words[i];
+        argv[i].len = strlen(words[i]);
+    }
+    server_ctx x = { .argc = 10, .argv = argv };
+    pstream_id ids[3] = { { 7, 3 }, { 5, 1 }, { UINT64_MAX, UINT64_MAX } };
+    resp_value *out;
+    char *text;
+    ck_assert_int_eq(server_xread_block_args(&x, 4, 3, ids, &out, &text), 0);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_bytes_eq(out[i].str, out[i].len, words[i], strlen(words[i]));
+    ck_assert_bytes_str(out[7].str, out[7].len, "7-3");
+    ck_assert_ptr_eq(out[8].str, argv[8].str);
+    ck_assert_bytes_str(out[9].str, out[9].len,
+                        "18446744073709551615-18446744073709551615");
+    free(out);
+    free(text);
+}
+END_TEST
+
+/* The shared ID rules, at their edges. */
+START_TEST(stream_id_rules)
+{
+    pstream_id id;
+    bool ex;
+    ck_assert(xs_parse_interval("(5", 2, 0, &ex, &id) && ex && id.ms == 5 &&
+              id.seq == 0);
+    ck_assert(xs_parse_interval("5", 1, UINT64_MAX, &ex, &id) && !ex &&
+              id.seq == UINT64_MAX);
+    ck_assert(!xs_parse_interval("(-", 2, 0, &ex, &id));
+    ck_assert(!xs_parse_interval("(+", 2, 0, &ex, &id));
+    ck_assert(xs_parse_interval("(", 1, 0, &ex, &id) == false && !ex);
+    id = XS_ID_MIN;
+    ck_assert_int_eq(xs_id_decr(&id), -1);
+    ck_assert(id.ms == UINT64_MAX && id.seq == UINT64_MAX);
+    id = (pstream_id){ 3, 0 };
+    ck_assert_int_eq(xs_id_decr(&id), 0);
+    ck_assert(id.ms == 2 && id.seq == UINT64_MAX);
+    ck_assert_int_eq(xs_id_incr(&id), 0);
+    ck_assert(id.ms == 3 && id.seq == 0);
+}
+END_TEST
+
+Suite *ch11_stream_suite(void)
+{
+    Suite *s = suite_create("ch11_stream");
+    TCase *tc = test_tcase("oracle", 120);
+    tcase_add_checked_fixture(tc, NULL, oracle_teardown);
+    int nv = (int)(sizeof variants / sizeof variants[0]);
+    tcase_add_loop_test(tc, xrange_xrevrange_xlen, 0, nv);
+    tcase_add_loop_test(tc, big_deleted_trimmed, 0, nv);
+    tcase_add_loop_test(tc, xpending_forms, 0, nv);
+    tcase_add_loop_test(tc, xinfo_forms, 0, nv);
+    tcase_add_loop_test(tc, xread_forms, 0, nv);
+    tcase_add_loop_test(tc, xreadgroup_is_a_write, 0, nv);
+    tcase_add_loop_test(tc, expired_stream_is_missing, 0, nv);
+    suite_add_tcase(s, tc);
+    TCase *unit = test_tcase("unit", 10);
+    tcase_add_test(unit, block_args_resolve_dollar);
+    tcase_add_test(unit, stream_id_rules);
+    suite_add_tcase(s, unit);
+    return s;
+}

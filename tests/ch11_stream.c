@@ -509,6 +509,64 @@ START_TEST(expired_stream_is_missing)
 }
 END_TEST
 
+/* Binary group and consumer names come out in byte order; lag and
+ * entries-read through tombstones; FULL's default COUNT of 10. */
+START_TEST(names_lag_and_counts)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    oracle *w = read_oracle_writer(ro);
+    char id[32];
+    for (int k = 1; k <= 14; k++) {
+        snprintf(id, sizeof id, "%d-0", k);
+        O("XADD", "s", id, "k", id);
+    }
+    static const char g_bin[] = { 'g', '\0', (char)0xff };
+    oracle_cmdv(w, 5, (const char *const[]){ "XGROUP", "CREATE", "s", g_bin, "0" },
+                (const size_t[]){ 6, 6, 1, sizeof g_bin, 1 });
+    O("XGROUP", "CREATE", "s", "G", "0");
+    O("XGROUP", "CREATE", "s", "", "0");
+    static const char *const names[] = { "a", "B", "ab", "", "a\xff", "b" };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        O("XREADGROUP", "GROUP", "G", names[k], "COUNT", "2", "STREAMS", "s",
+          ">");
+    O("XREADGROUP", "GROUP", "", "x", "STREAMS", "s", ">");
+    E("XINFO", "GROUPS", "s");
+    E("XPENDING", "s", "G");
+    E("XPENDING", "s", "");
+    L(0, "XINFO", "CONSUMERS", "s", "G");
+    L(0, "XINFO", "STREAM", "s", "FULL");
+    L(0, "XINFO", "STREAM", "s", "FULL", "COUNT", "3");
+    L(0, "XPENDING", "s", "G", "-", "+", "100");
+    L(0, "XPENDING", "s", "", "(3", "(9", "100");
+    /* a tombstone after G's last ID: lag estimated, or unknown */
+    O("XDEL", "s", "13-0");
+    E("XINFO", "GROUPS", "s");
+    O("XDEL", "s", "1-0");
+    E("XINFO", "GROUPS", "s");
+    L(MASK_RAX, "XINFO", "STREAM", "s", "FULL", "COUNT", "2");
+    /* XREAD goes by the last entry, not the last ID */
+    O("XDEL", "s", "14-0");
+    E("XREAD", "STREAMS", "s", "12-0");
+    E("XREAD", "STREAMS", "s", "11-5");
+    E("XREAD", "BLOCK", "1", "STREAMS", "s", "$");
+    /* trimmed empty, groups kept */
+    O("XTRIM", "s", "MAXLEN", "0");
+    E("XLEN", "s");
+    E("XRANGE", "s", "-", "+");
+    E("XINFO", "STREAM", "s");
+    E("XINFO", "GROUPS", "s");
+    L(0, "XINFO", "STREAM", "s", "FULL");
+    E("XPENDING", "s", "G");
+    L(0, "XPENDING", "s", "G", "-", "+", "5");
+    /* wrong types */
+    O("SET", "str", "x");
+    E("XINFO", "GROUPS", "str");
+    E("XINFO", "CONSUMERS", "str", "G");
+    E("XPENDING", "str", "G", "-", "+", "1");
+    read_oracle_stop(ro);
+}
+END_TEST
+
 /* What a blocked XREAD is re-run with: `$` becomes the ID it blocked at,
  * everything else stays as the client sent it. */
 START_TEST(block_args_resolve_dollar)
@@ -574,6 +632,7 @@ Suite *ch11_stream_suite(void)
     tcase_add_loop_test(tc, xread_forms, 0, nv);
     tcase_add_loop_test(tc, xreadgroup_is_a_write, 0, nv);
     tcase_add_loop_test(tc, expired_stream_is_missing, 0, nv);
+    tcase_add_loop_test(tc, names_lag_and_counts, 0, nv);
     suite_add_tcase(s, tc);
     TCase *unit = test_tcase("unit", 10);
     tcase_add_test(unit, block_args_resolve_dollar);

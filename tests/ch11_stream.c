@@ -18,6 +18,9 @@
  * match.  Each test runs on the "hamt" and "ptrie" stores.
  */
 #include "read_oracle.h"
+
+#include "alloc.h"
+#include "keyspace.h"
 #include "server_stream.h"
 #include "stream_id.h"
 #include "test_util.h"
@@ -567,6 +570,95 @@ START_TEST(names_lag_and_counts)
 }
 END_TEST
 
+/* Run argv on the oracle's keyspace with allocation nth failing (0: none);
+ * return the handler's result and our reply in *out (the caller frees). */
+static int run_failing(read_oracle *ro, int proto, unsigned long nth,
+                       size_t argc, const char *const *words, reply_buf *out)
+{
+    oracle *o = read_oracle_writer(ro);
+    resp_value args[16];
+    memset(args, 0, sizeof args);
+    for (size_t i = 0; i < argc; i++) {
+        args[i].type = RESP_BULK;
+        args[i].str = (char *)words[i];
+        args[i].len = strlen(words[i]);
+    }
+    ck_assert_int_eq(cmd_applier_flush(o->app), 0);
+    keyspace_reader *r = keyspace_reader_open(o->ks);
+    ck_assert_ptr_nonnull(r);
+    uint64_t rng = 1;
+    reply_init(out, proto);
+    server_ctx x = { .out = out, .argc = argc, .argv = args, .ks = r,
+                     .databases = 16, .now_ms = value_now_ms(),
+                     .rng = &rng };
+    keyspace_read_begin(r);
+    alloc_fail_nth(nth);
+    int rc = server_cmd_run(&x);
+    alloc_fail_off();
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
+    return rc;
+}
+
+/* Every allocation a command makes, failed in turn: -1 and nothing written,
+ * or the whole reply. */
+START_TEST(out_of_memory_sweep)
+{
+    read_oracle *ro = read_oracle_start("hamt");
+    make_groups(ro);
+    static const char *const cmds[][9] = {
+        { "XRANGE", "s1", "-", "+" },
+        { "XREVRANGE", "s1", "+", "-", "COUNT", "2" },
+        { "XREAD", "STREAMS", "s1", "empty", "0", "0" },
+        { "XREAD", "BLOCK", "5", "STREAMS", "s1", "$" },
+        { "XPENDING", "s1", "g1" },
+        { "XPENDING", "s1", "g1", "-", "+", "10" },
+        { "XINFO", "STREAM", "s1" },
+        { "XINFO", "STREAM", "s1", "FULL" },
+        { "XINFO", "GROUPS", "s1" },
+        { "XINFO", "CONSUMERS", "s1", "g1" },
+        { "XINFO", "HELP" },
+        { "XRANGE", "s1", "x", "+" },
+    };
+    unsigned long failed = 0;
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        size_t argc = 0;
+        while (argc < 9 && cmds[c][argc] != NULL)
+            argc++;
+        for (int proto = 2; proto <= 3; proto++) {
+            reply_buf want, got;
+            ck_assert_int_eq(run_failing(ro, proto, 0, argc, cmds[c], &want),
+                             0);
+            for (unsigned long nth = 1;; nth++) {
+                int rc = run_failing(ro, proto, nth, argc, cmds[c], &got);
+                if (rc == 0) {
+                    /* XPENDING's and XINFO CONSUMERS' idle times may move
+                     * by a millisecond: compare the length only there */
+                    if (strcmp(cmds[c][0], "XRANGE") == 0 ||
+                        strcmp(cmds[c][0], "XREVRANGE") == 0 ||
+                        strcmp(cmds[c][0], "XREAD") == 0)
+                        ck_assert_bytes_eq(got.out.data, got.out.len,
+                                           want.out.data, want.out.len);
+                    else
+                        ck_assert_uint_gt(got.out.len, 0);
+                    reply_free(&got);
+                    break;
+                }
+                ck_assert_int_eq(rc, -1);
+                ck_assert_uint_eq(got.out.len, 0);
+                failed++;
+                reply_free(&got);
+                ck_assert_uint_lt(nth, 10000);
+            }
+            reply_free(&want);
+        }
+    }
+    /* the sweep reached the handlers' allocations, not only the first */
+    ck_assert_uint_gt(failed, 2 * sizeof cmds / sizeof cmds[0]);
+    read_oracle_stop(ro);
+}
+END_TEST
+
 /* What a blocked XREAD is re-run with: `$` becomes the ID it blocked at,
  * everything else stays as the client sent it. */
 START_TEST(block_args_resolve_dollar)
@@ -633,6 +725,7 @@ Suite *ch11_stream_suite(void)
     tcase_add_loop_test(tc, xreadgroup_is_a_write, 0, nv);
     tcase_add_loop_test(tc, expired_stream_is_missing, 0, nv);
     tcase_add_loop_test(tc, names_lag_and_counts, 0, nv);
+    tcase_add_test(tc, out_of_memory_sweep);
     suite_add_tcase(s, tc);
     TCase *unit = test_tcase("unit", 10);
     tcase_add_test(unit, block_args_resolve_dollar);

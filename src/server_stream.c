@@ -34,7 +34,9 @@
  * (XREAD_BLOCKED_DEFAULT_COUNT), and so does this one.  Redis answers a
  * client blocked on several keys with the first key that got data; a
  * re-run here answers with every key that has data by then, which is the
- * same reply whenever one key changed.
+ * same reply whenever one key changed.  A key that holds another type by
+ * the time of a re-run is skipped, not an error, as Redis leaves such a
+ * client blocked.
  */
 #include "server_stream.h"
 
@@ -281,13 +283,27 @@ static int xread_parse(server_ctx *x, xread_args *a)
     return SERVER_OK;
 }
 
+/* XREAD's stream at argument i.  On a re-run a key that now holds another
+ * type is no error but nothing to read: Redis 7.0 serves a blocked XREAD
+ * only from keys that hold streams (handleClientsBlockedOnKeys()), and
+ * leaves the client blocked otherwise. */
+static int xread_stream(server_ctx *x, size_t i, const pstream **out)
+{
+    if (!x->rerun)
+        return lookup_stream(x, i, out);
+    const value *v = keyspace_get_live(x->ks, x->db, x->argv[i].str,
+                                       x->argv[i].len, x->now_ms);
+    *out = v != NULL && v->type == VALUE_STREAM ? value_as_stream(v) : NULL;
+    return SERVER_OK;
+}
+
 /* Each key's ID: `$` is the stream's last ID now (0-0 when missing). */
 static int xread_ids(server_ctx *x, const xread_args *a, pstream_id *ids)
 {
     for (size_t k = 0; k < a->n; k++) {
         size_t ii = a->streams + a->n + k;
         const pstream *s;
-        PASS(lookup_stream(x, a->streams + k, &s));
+        PASS(xread_stream(x, a->streams + k, &s));
         const resp_value *id = &x->argv[ii];
         if (id->len == 1 && id->str[0] == '$') {
             ids[k] = s != NULL ? pstream_last_id(s) : XS_ID_MIN;
@@ -371,7 +387,7 @@ static int xread_cmd(server_ctx *x)
     for (size_t k = 0; k < a.n && rc == SERVER_OK; k++) {
         const pstream *s;
         pstream_id top;
-        rc = lookup_stream(x, a.streams + k, &s);
+        rc = xread_stream(x, a.streams + k, &s);
         if (rc != SERVER_OK || s == NULL || !last_entry_id(s, &top) ||
             pstream_id_cmp(top, ids[k]) <= 0)
             continue;

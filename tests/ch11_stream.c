@@ -45,6 +45,12 @@ enum {
 
 #define O(...) oracle_cmd(read_oracle_writer(ro), __VA_ARGS__, (const char *)NULL)
 #define E(...) read_oracle_expect(ro, READ_SAME, __VA_ARGS__, (const char *)NULL)
+/* The reply in b begins with the literal. */
+#define ASSERT_STARTS(b, lit)                                                \
+    ck_assert_bytes_str((b).out.data,                                        \
+                        (b).out.len < sizeof(lit) - 1 ? (b).out.len          \
+                                                      : sizeof(lit) - 1,     \
+                        lit)
 #define L(f, ...) expect_loose(ro, (f), __VA_ARGS__, (const char *)NULL)
 
 /* ---- a small RESP3 reader, for the structural comparison ----------------------- */
@@ -570,10 +576,10 @@ START_TEST(names_lag_and_counts)
 }
 END_TEST
 
-/* Run argv on the oracle's keyspace with allocation nth failing (0: none);
- * return the handler's result and our reply in *out (the caller frees). */
-static int run_failing(read_oracle *ro, int proto, unsigned long nth,
-                       size_t argc, const char *const *words, reply_buf *out)
+/* Run argv on the oracle's keyspace with allocation nth failing (0: none),
+ * as a re-run of a blocked command or not; return the handler's result and our reply in *out (the caller frees). */
+static int run_ctx(read_oracle *ro, int proto, unsigned long nth, bool rerun,
+                   size_t argc, const char *const *words, reply_buf *out)
 {
     oracle *o = read_oracle_writer(ro);
     resp_value args[16];
@@ -590,7 +596,7 @@ static int run_failing(read_oracle *ro, int proto, unsigned long nth,
     reply_init(out, proto);
     server_ctx x = { .out = out, .argc = argc, .argv = args, .ks = r,
                      .databases = 16, .now_ms = value_now_ms(),
-                     .rng = &rng };
+                     .rng = &rng, .rerun = rerun };
     keyspace_read_begin(r);
     alloc_fail_nth(nth);
     int rc = server_cmd_run(&x);
@@ -627,10 +633,10 @@ START_TEST(out_of_memory_sweep)
             argc++;
         for (int proto = 2; proto <= 3; proto++) {
             reply_buf want, got;
-            ck_assert_int_eq(run_failing(ro, proto, 0, argc, cmds[c], &want),
+            ck_assert_int_eq(run_ctx(ro, proto, 0, false, argc, cmds[c], &want),
                              0);
             for (unsigned long nth = 1;; nth++) {
-                int rc = run_failing(ro, proto, nth, argc, cmds[c], &got);
+                int rc = run_ctx(ro, proto, nth, false, argc, cmds[c], &got);
                 if (rc == 0) {
                     /* XPENDING's and XINFO CONSUMERS' idle times may move
                      * by a millisecond: compare the length only there */
@@ -655,6 +661,46 @@ START_TEST(out_of_memory_sweep)
     }
     /* the sweep reached the handlers' allocations, not only the first */
     ck_assert_uint_gt(failed, 2 * sizeof cmds / sizeof cmds[0]);
+    read_oracle_stop(ro);
+}
+END_TEST
+
+/* A blocked XREAD run again (no connection here, so blocking again answers
+ * the timeout at once): COUNT 1000 unless given, and a key that now holds
+ * another type is skipped, not an error. */
+START_TEST(xread_rerun)
+{
+    read_oracle *ro = read_oracle_start(variants[_i]);
+    oracle *w = read_oracle_writer(ro);
+    long n = 1005;
+    char id[32];
+    for (long k = 1; k <= n; k++) {
+        snprintf(id, sizeof id, "%ld-1", k);
+        oracle_cmd(w, "XADD", "s", id, "f", "v", (const char *)NULL);
+    }
+    O("SET", "str", "x");
+    reply_buf out;
+    const char *const all[] = { "XREAD", "BLOCK", "0", "STREAMS", "s", "0" };
+    ck_assert_int_eq(run_ctx(ro, 2, 0, true, 6, all, &out), 0);
+    ASSERT_STARTS(out, "*1\r\n*2\r\n$1\r\ns\r\n*1000\r\n");
+    reply_free(&out);
+    ck_assert_int_eq(run_ctx(ro, 2, 0, false, 6, all, &out), 0);
+    ASSERT_STARTS(out, "*1\r\n*2\r\n$1\r\ns\r\n*1005\r\n");
+    reply_free(&out);
+    const char *const counted[] = { "XREAD", "COUNT", "1002", "BLOCK", "0",
+                                    "STREAMS", "s", "0" };
+    ck_assert_int_eq(run_ctx(ro, 3, 0, true, 8, counted, &out), 0);
+    ASSERT_STARTS(out, "%1\r\n$1\r\ns\r\n*1002\r\n");
+    reply_free(&out);
+    const char *const typed[] = { "XREAD", "BLOCK", "0", "STREAMS", "str",
+                                  "s", "0-0", "1005-1" };
+    ck_assert_int_eq(run_ctx(ro, 2, 0, true, 8, typed, &out), 0);
+    ck_assert_bytes_str(out.out.data, out.out.len, "*-1\r\n");
+    reply_free(&out);
+    ck_assert_int_eq(run_ctx(ro, 3, 0, false, 8, typed, &out), 0);
+    ck_assert_bytes_str(out.out.data, out.out.len, "-WRONGTYPE Operation "
+                        "against a key holding the wrong kind of value\r\n");
+    reply_free(&out);
     read_oracle_stop(ro);
 }
 END_TEST
@@ -726,6 +772,7 @@ Suite *ch11_stream_suite(void)
     tcase_add_loop_test(tc, expired_stream_is_missing, 0, nv);
     tcase_add_loop_test(tc, names_lag_and_counts, 0, nv);
     tcase_add_test(tc, out_of_memory_sweep);
+    tcase_add_loop_test(tc, xread_rerun, 0, nv);
     suite_add_tcase(s, tc);
     TCase *unit = test_tcase("unit", 10);
     tcase_add_test(unit, block_args_resolve_dollar);

@@ -1,5 +1,5 @@
 /* stream_id.c - stream IDs as Redis parses and prints them, and a group's read counter.
- * Chapter 9; shared with chapter 11's read commands.
+ * Chapter 9; extended in chapter 11.
  *
  * The rules of stream_id.h, written once for the write commands of
  * chapter 9 and the read commands of chapter 11 (see that header for why

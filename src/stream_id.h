@@ -1,5 +1,5 @@
 /* stream_id.h - stream IDs as Redis parses and prints them, and a group's read counter.
- * Chapter 9; shared with chapter 11's read commands.
+ * Chapter 9; extended in chapter 11.
  *
  * Chapter 9's write commands (cmd_stream.c, cmd_xgroup.c) and chapter
  * 11's read commands (server_stream.c) read the same ID arguments with

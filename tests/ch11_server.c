@@ -947,6 +947,92 @@ START_TEST(pubsub_delivery_and_subscribed_mode)
 }
 END_TEST
 
+/* Wait until the server counts n blocked clients. */
+static void wait_blocked(server *srv, uint64_t n)
+{
+    server_info in;
+    for (int i = 0; i < 1000; i++) {
+        server_info_get(srv, &in);
+        if (in.blocked_clients == n)
+            return;
+        usleep(5000);
+    }
+    ck_abort_msg("blocked_clients is %llu, not %llu",
+                 (unsigned long long)in.blocked_clients,
+                 (unsigned long long)n);
+}
+
+/* The writer's side: apply one command to the current generation. */
+static void write_now(fx *f, size_t argc, const char *const *argv)
+{
+    cmd_applier *a = cmd_applier_create(dataset_current(f->ds), NULL);
+    ck_assert_int_eq(cmd_apply_argv(a, argc, argv, NULL), CMD_APPLIED);
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    cmd_applier_destroy(a);
+    server_notify_change(f->srv);
+}
+
+START_TEST(blocked_clients)
+{
+    fx f;
+    server_options o = fx_options();
+    o.threads = 4;
+    fx_start_opt(&f, "hamt", o, true);
+    enum { N = 6 };
+    int fds[N];
+    /* blocked, with pipelined commands waiting behind */
+    for (int i = 0; i < N; i++) {
+        fds[i] = raw_connect(f.port);
+        raw_sends(fds[i], "XREAD BLOCK 0 STREAMS s $\r\nPING\r\n");
+    }
+    wait_blocked(f.srv, N);
+    /* a change that does not touch s re-runs them and they stay */
+    const char *other[] = {"SET", "unrelated", "1"};
+    write_now(&f, 3, other);
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 100), 0);
+    wait_blocked(f.srv, N);
+    const char *xadd[] = {"XADD", "s", "1-1", "f", "v"};
+    write_now(&f, 5, xadd);
+    for (int i = 0; i < N; i++) {
+        raw_expect(fds[i], "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1"
+                   "\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n+PONG\r\n");
+        close(fds[i]);
+    }
+    wait_blocked(f.srv, 0);
+    /* the deadline: RESP2 null array, RESP3 null */
+    int fd = raw_connect(f.port);
+    raw_sends(fd, "XREAD BLOCK 50 STREAMS s $\r\n");
+    raw_expect(fd, "*-1\r\n");
+    raw_sends(fd, "HELLO 3\r\n");
+    char hello[512];
+    ck_assert_uint_gt(raw_read(fd, hello, 150), 100);
+    raw_sends(fd, "XREAD BLOCK 50 STREAMS s $\r\nPING\r\n");
+    raw_expect(fd, "_\r\n+PONG\r\n");
+    /* leaving while blocked */
+    raw_sends(fd, "XREAD BLOCK 0 STREAMS s $\r\n");
+    wait_blocked(f.srv, 1);
+    close(fd);
+    wait_blocked(f.srv, 0);
+    /* stopping with blocked clients */
+    fd = raw_connect(f.port);
+    raw_sends(fd, "XREAD BLOCK 0 STREAMS s $\r\nPING\r\n");
+    wait_blocked(f.srv, 1);
+    server_cmdstat st[64];
+    size_t n = server_cmdstats_get(f.srv, st, 64);
+    bool found = false;
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (strcmp(st[i].name, "xread") == 0) {
+            found = true;
+            ck_assert_uint_eq(st[i].calls, N + 2); /* released: data, deadlines */
+        }
+    ck_assert(found);
+    fx_stop(&f);
+    ck_assert(raw_closed(fd));
+    close(fd);
+}
+END_TEST
+
 /* ---- threads: readers while a writer applies and switches ---------------- */
 
 typedef struct race {
@@ -1151,6 +1237,7 @@ Suite *ch11_server_suite(void)
     tcase_add_test(tc, bind_errors);
     tcase_add_test(tc, clean_shutdown_with_clients);
     tcase_add_test(tc, pubsub_delivery_and_subscribed_mode);
+    tcase_add_test(tc, blocked_clients);
     tcase_add_test(tc, readers_while_writer_switches);
     tcase_add_test(tc, follows_a_real_master);
     suite_add_tcase(s, tc);

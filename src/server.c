@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "server_channels.h"
 #include "server_pubsub.h"
+#include "server_tls.h"
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -209,9 +210,9 @@ server *server_create(const server_options *opt, dataset *ds, repl *link,
             goto fail;
     }
     if (opt->tls.port != 0) {
-        snprintf(err, errsz, "TLS port %d: TLS is not available in this "
-                 "build", opt->tls.port);
-        goto fail;
+        s->tls = server_tls_create(&s->opt.tls, err, errsz);
+        if (s->tls == NULL)
+            goto fail;
         s->tls_fd = listen_on(s->bind, opt->tls.port < 0 ? 0 : opt->tls.port,
                               &s->tls_port, err, errsz);
         if (s->tls_fd < 0)
@@ -300,6 +301,7 @@ void server_destroy(server *s)
     if (s->stopfd >= 0)
         close(s->stopfd);
     server_channels_destroy(s->channels);
+    server_tls_free(s->tls);
     free(s->bind);
     free(s->requirepass);
     free(s->config_file);

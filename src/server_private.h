@@ -105,6 +105,10 @@ struct server_client {
                                     [out_pos..out.len) */
     size_t out_pos;            /**< bytes of out already written */
     bool want_write;           /**< EPOLLOUT is registered */
+    bool tls_handshaking;      /**< TLS: the handshake is not done */
+    bool tls_hs_out;           /**< TLS: the handshake waits for writable */
+    bool tls_read_out;         /**< TLS: a read waits for writable */
+    bool tls_write_in;         /**< TLS: a write waits for readable */
 
     /* connection state */
     bool authed;               /**< AUTH done, or no password needed */

@@ -429,7 +429,8 @@ static int cmd_client_list(server_ctx *x)
     resp_buf sorted;
     resp_buf_init(&sorted);
     if (rc == 0) {
-        qsort(lines, n, sizeof *lines, line_cmp);
+        if (n > 0)
+            qsort(lines, n, sizeof *lines, line_cmp);
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = resp_buf_append(&sorted, b.data + lines[i].at, lines[i].len);
     }

@@ -117,7 +117,6 @@ void server_client_accept(server_loop *l, int fd,
                           const struct sockaddr_storage *peer, bool tls)
 {
     struct server *s = l->srv;
-    atomic_fetch_add_explicit(&s->total_conns, 1, memory_order_relaxed);
     /* Reserve a slot first so two loops cannot both take the last one. */
     uint64_t was = atomic_fetch_add_explicit(&s->connected, 1,
                                              memory_order_relaxed);
@@ -140,6 +139,8 @@ void server_client_accept(server_loop *l, int fd,
         refuse(fd, tls ? "" : denied_text);
         return;
     }
+    /* Counted once accepted, as Redis's total_connections_received. */
+    atomic_fetch_add_explicit(&s->total_conns, 1, memory_order_relaxed);
     server_client *c = xcalloc(1, sizeof *c);
     if (c == NULL) {
         atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);

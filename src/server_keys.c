@@ -34,9 +34,12 @@
  * bytes) or "raw" (a string APPEND or SETRANGE made is "raw" in Redis
  * however short: the value does not remember how it was made); lists are
  * always "quicklist" in 7.0; sets "intset" (integers only, at most 512) or
- * "hashtable" (7.0 has no listpack sets); hashes and sorted sets take
- * their module's form, whose flat limits are Redis's (128 entries, 64-byte
- * elements).  OBJECT FREQ and IDLETIME answer as Redis does under the
+ * "hashtable" (7.0 has no listpack sets); hashes "listpack" up to 512
+ * fields of at most 64 bytes (names and values), sorted sets up to 128
+ * members of at most 64 bytes, else "hashtable" and "skiplist".  Redis
+ * never converts back, so a hash that grew past a limit and shrank again
+ * is still "hashtable" there and "listpack" here: the value does not
+ * remember its history.  OBJECT FREQ and IDLETIME answer as Redis does under the
  * default maxmemory-policy (noeviction): FREQ is an error, IDLETIME the
  * idle time, here 0, since a replica's reads keep no access clock.
  * REFCOUNT is 2147483647 for the integers 0..9999 Redis shares, else 1.
@@ -319,6 +322,46 @@ static bool str_is_long(const value *v, long long *out)
     return true;
 }
 
+/* Redis 7.0.15's compiled defaults (redis/redis src/config.c; its
+ * redis.conf says 128 for hashes, the built-in default is 512). */
+#define HASH_MAX_LISTPACK_ENTRIES 512
+#define HASH_MAX_LISTPACK_VALUE 64
+#define ZSET_MAX_LISTPACK_ENTRIES 128
+#define ZSET_MAX_LISTPACK_VALUE 64
+
+/* Would Redis keep this hash as a listpack?  O(1) above the entry limit,
+ * else at most 512 fields to look at. */
+static bool hash_is_small(const phash *h)
+{
+    size_t n = phash_len(h);
+    if (n > HASH_MAX_LISTPACK_ENTRIES)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const phash_field *f = phash_nth(h, i);
+        size_t fl, vl;
+        phash_field_name(f, &fl);
+        phash_field_value(f, &vl);
+        if (fl > HASH_MAX_LISTPACK_VALUE || vl > HASH_MAX_LISTPACK_VALUE)
+            return false;
+    }
+    return true;
+}
+
+/* Would Redis keep this sorted set as a listpack? */
+static bool zset_is_small(const pzset *z)
+{
+    size_t n = pzset_len(z);
+    if (n > ZSET_MAX_LISTPACK_ENTRIES)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t ml;
+        pzset_entry_member(pzset_at(z, i), &ml);
+        if (ml > ZSET_MAX_LISTPACK_VALUE)
+            return false;
+    }
+    return true;
+}
+
 static const char *encoding_of(const value *v)
 {
     long long ll;
@@ -333,12 +376,10 @@ static const char *encoding_of(const value *v)
         const char *e = pset_encoding(value_as_set(v));
         return strcmp(e, "intset") == 0 ? "intset" : "hashtable";
     }
-    case VALUE_HASH: {
-        const char *e = phash_encoding(value_as_hash(v));
-        return strcmp(e, "hashtable") == 0 ? "hashtable" : "listpack";
-    }
+    case VALUE_HASH:
+        return hash_is_small(value_as_hash(v)) ? "listpack" : "hashtable";
     case VALUE_ZSET:
-        return pzset_encoding(value_as_zset(v));
+        return zset_is_small(value_as_zset(v)) ? "listpack" : "skiplist";
     case VALUE_STREAM:
         return "stream";
     default:

@@ -4,7 +4,7 @@
  * The commands about keys rather than values (redis/redis src/db.c,
  * src/expire.c, src/object.c): EXISTS and TOUCH (a replica counts, it
  * has no access clock to touch), TYPE, TTL/PTTL/EXPIRETIME/PEXPIRETIME,
- * DBSIZE, KEYS, SCAN, RANDOMKEY, OBJECT and MEMORY USAGE.  A key whose
+ * DBSIZE, KEYS, SCAN, RANDOMKEY, DUMP, OBJECT and MEMORY USAGE.  A key whose
  * expiry has passed is missing to all of them, as on a Redis replica,
  * except DBSIZE (Redis counts its dictionary) and MEMORY USAGE (Redis
  * finds the entry without the expiry check).
@@ -44,6 +44,11 @@
  * idle time, here 0, since a replica's reads keep no access clock.
  * REFCOUNT is 2147483647 for the integers 0..9999 Redis shares, else 1.
  *
+ * DUMP writes the plain RDB forms (dump_payload_write.c): byte-equal to
+ * Redis's payload for strings of at most 20 bytes and integers, and a
+ * payload RESTORE turns into the same value for the other strings, lists,
+ * sets, hashes and sorted sets; a stream is refused with an error.
+ *
  * MEMORY USAGE is our own figure, not Redis's: the key's bytes, a 48-byte
  * store entry and value_bytes() (the value's header and whole payload,
  * O(n) in its elements; SAMPLES is parsed and checked as Redis does, but
@@ -52,6 +57,7 @@
 #include "server_cmd.h"
 
 #include "alloc.h"
+#include "dump_payload.h"
 #include "glob.h"
 #include "server_scan.h"
 
@@ -526,6 +532,33 @@ static int cmd_memory_help(server_ctx *x)
     return reply_help(x, "MEMORY", help);
 }
 
+/* ---- DUMP ---------------------------------------------------------------- */
+
+/* DUMP key: the payload (dump_payload_write.c), or nil for a missing key.
+ * A stream is refused with an error naming it: its payload is not
+ * written by this replica. */
+static int cmd_dump(server_ctx *x)
+{
+    const value *v;
+    SERVER_TRY(server_lookup(x, 1, -1, &v));
+    if (v == NULL)
+        return reply_null(x->out);
+    unsigned char *p;
+    size_t n;
+    dump_payload_status st = dump_payload_encode(v, &p, &n);
+    if (st == DUMP_PAYLOAD_NOMEM)
+        return -1;
+    if (st != DUMP_PAYLOAD_OK) {
+        SERVER_TRY(server_error(x, "ERR DUMP of a %s value is not supported "
+                                "by this replica",
+                                value_type_name(v->type)));
+        return 0;
+    }
+    int rc = reply_bulk(x->out, p, n);
+    free(p);
+    return rc;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define R SERVER_CMD_READ
@@ -600,6 +633,10 @@ const server_command server_cmds_keys[] = {
     {.name = "scan", .arity = -2, .flags = R | SERVER_CMD_RANDOM,
      .fn = cmd_scan, .group = "keyspace", .since = "2.8.0",
      .summary = "Incrementally iterate the keys space"},
+    {.name = "dump", .arity = 2, .flags = R, .fn = cmd_dump,
+     .first_key = 1, .last_key = 1, .key_step = 1, .group = "keyspace",
+     .since = "2.6.0", .summary = "Return a serialized version of the value "
+     "stored at the specified key."},
     {.name = "randomkey", .arity = 1, .flags = R | SERVER_CMD_RANDOM,
      .fn = cmd_randomkey, .group = "keyspace", .since = "1.0.0",
      .summary = "Return a random key from the keyspace"},

@@ -1,5 +1,5 @@
 /* dump_payload.h - decoding a DUMP payload, as RESTORE does.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * DUMP serialises one value as a DUMP payload: the value exactly as an RDB
  * file would hold it (its type byte and its encoding), then the RDB

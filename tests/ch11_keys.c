@@ -1,6 +1,7 @@
 /* ch11_keys.c - chapter 11: EXISTS, TYPE, TTL, KEYS, SCAN, RANDOMKEY, OBJECT,
  * MEMORY USAGE, against a real redis-server, and SCAN's cursor across
  * stores and a full resync. */
+#include "dataset.h"
 #include "keyspace.h"
 #include "read_oracle.h"
 #include "resp_scan.h"
@@ -15,33 +16,41 @@ static const char *const variants[] = {"hamt", "ptrie"};
 
 /* ---- in-process runs on a keyspace of our own ------------------------------ */
 
-/* Run one command on ks (RESP2), return the reply (malloc'ed). */
-static char *run(keyspace *ks, unsigned db, int64_t now, size_t argc,
-                 const char *const *argv, size_t *len)
+/* Run one command through a reader inside a section (RESP2); return the
+ * reply (malloc'ed). */
+static char *run_in(keyspace_reader *r, unsigned db, int64_t now,
+                    size_t argc, const char *const *argv, size_t *len)
 {
     resp_value args[16];
     ck_assert_uint_le(argc, 16);
     for (size_t i = 0; i < argc; i++)
         args[i] = (resp_value){.type = RESP_BULK, .len = strlen(argv[i]),
                                .str = (char *)argv[i]};
-    keyspace_reader *r = keyspace_reader_open(ks);
-    ck_assert_ptr_nonnull(r);
     reply_buf out;
     reply_init(&out, 2);
     uint64_t rng = 42;
     server_ctx x = {.out = &out, .argc = argc, .argv = args, .ks = r,
-                    .db = db, .databases = keyspace_databases(ks),
-                    .now_ms = now, .rng = &rng};
-    keyspace_read_begin(r);
+                    .db = db, .databases = 16, .now_ms = now, .rng = &rng};
     ck_assert_int_eq(server_cmd_run(&x), 0);
-    keyspace_read_end(r);
-    keyspace_reader_close(r);
     char *s = malloc(out.out.len + 1);
     ck_assert_ptr_nonnull(s);
     memcpy(s, out.out.data, out.out.len);
     s[out.out.len] = '\0';
     *len = out.out.len;
     reply_free(&out);
+    return s;
+}
+
+/* Run one command on ks (RESP2), return the reply (malloc'ed). */
+static char *run(keyspace *ks, unsigned db, int64_t now, size_t argc,
+                 const char *const *argv, size_t *len)
+{
+    keyspace_reader *r = keyspace_reader_open(ks);
+    ck_assert_ptr_nonnull(r);
+    keyspace_read_begin(r);
+    char *s = run_in(r, db, now, argc, argv, len);
+    keyspace_read_end(r);
+    keyspace_reader_close(r);
     return s;
 }
 
@@ -228,50 +237,74 @@ START_TEST(scan_survives_changes_and_filters)
 }
 END_TEST
 
-/* The cursor is a function of the keys, not of one store: a scan begun
- * on one keyspace and continued, after a full resync, on a fresh one
- * holding the same keys (built in another order, plus and minus some
- * others) still returns every key present throughout. */
-START_TEST(scan_cursor_survives_a_full_resync)
+/* Fill a keyspace with k<0..n-1> (loaded backwards when asked) and
+ * `extra` keys named prefix<i>. */
+static void load_into(keyspace *ks, size_t n, bool backwards,
+                      const char *prefix, size_t extra)
 {
-    size_t n = (size_t)test_scale(2000, 300);
-    keyspace *old = fill(variants[_i], n, 0);
-    for (size_t i = 0; i < 50; i++) {
-        char k[24];
-        snprintf(k, sizeof k, "old-only%zu", i);
-        put(old, 0, k, VALUE_NO_EXPIRY);
-    }
-    /* The fresh dataset: the same k<i>, loaded backwards, other extras. */
-    keyspace *fresh = keyspace_create(store_variant(variants[_i]), 16);
-    ck_assert_ptr_nonnull(fresh);
-    ck_assert_int_eq(keyspace_batch_begin(fresh), 0);
-    for (size_t i = n; i-- > 0;) {
+    ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+    for (size_t j = 0; j < n; j++) {
+        size_t i = backwards ? n - 1 - j : j;
         char k[24];
         snprintf(k, sizeof k, "k%zu", i);
         value *v = value_new_string("w", 1, VALUE_NO_EXPIRY);
-        ck_assert_int_eq(keyspace_put(fresh, 0, k, strlen(k), v), 0);
+        ck_assert_int_eq(keyspace_put(ks, 0, k, strlen(k), v), 0);
     }
-    for (size_t i = 0; i < 50; i++) {
-        char k[24];
-        snprintf(k, sizeof k, "fresh-only%zu", i);
+    for (size_t i = 0; i < extra; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "%s%zu", prefix, i);
         value *v = value_new_string("w", 1, VALUE_NO_EXPIRY);
-        ck_assert_int_eq(keyspace_put(fresh, 0, k, strlen(k), v), 0);
+        ck_assert_int_eq(keyspace_put(ks, 0, k, strlen(k), v), 0);
     }
-    ck_assert_int_eq(keyspace_commit(fresh), 0);
+    ck_assert_int_eq(keyspace_commit(ks), 0);
+}
+
+/* One SCAN call through a dataset reader: whichever generation it is on. */
+static void scan_dataset(dataset_reader *dr, unsigned long long cursor,
+                         scan_reply *out)
+{
+    char c[32];
+    snprintf(c, sizeof c, "%llu", cursor);
+    const char *argv[4] = {"SCAN", c, "COUNT", "20"};
+    size_t len;
+    keyspace_reader *r = dataset_read_begin(dr);
+    char *s = run_in(r, 0, value_now_ms(), 4, argv, &len);
+    dataset_read_end(dr);
+    parse_scan(s, out);
+    free(s);
+}
+
+/* The cursor is a function of the keys, not of one store: a scan begun
+ * on one generation of a dataset and continued, after a full resync
+ * (dataset_fresh(), load, dataset_switch()), on the fresh one holding the
+ * same keys (loaded in another order, plus and minus some others) still
+ * returns every key present throughout. */
+START_TEST(scan_cursor_survives_a_full_resync)
+{
+    size_t n = (size_t)test_scale(2000, 300);
+    dataset *d = dataset_create(store_variant(variants[_i]), 16);
+    ck_assert_ptr_nonnull(d);
+    load_into(dataset_current(d), n, false, "old-only", 50);
+    dataset_reader *dr = dataset_reader_open(d);
+    ck_assert_ptr_nonnull(dr);
     bool *seen = calloc(n, 1);
     scan_reply *r = malloc(sizeof *r);
     unsigned long long cur = 0;
-    for (int calls = 0; calls < 10; calls++) { /* part of it on old */
-        scan_call(old, 0, value_now_ms(), cur, "20", NULL, r);
+    for (int calls = 0; calls < 10; calls++) { /* part of it on the old */
+        scan_dataset(dr, cur, r);
         for (size_t i = 0; i < r->n; i++)
             if (r->keys[i][0] == 'k')
                 seen[strtoul(r->keys[i] + 1, NULL, 10)] = true;
         cur = r->cursor;
         ck_assert_uint_ne(cur, 0);
     }
-    keyspace_destroy(old); /* the switch: the old dataset is gone */
+    uint64_t gen = dataset_reader_generation(dr);
+    keyspace *fresh = dataset_fresh(d);
+    ck_assert_ptr_nonnull(fresh);
+    load_into(fresh, n, true, "fresh-only", 50);
+    ck_assert_int_eq(dataset_switch(d, fresh), 0);
     do {
-        scan_call(fresh, 0, value_now_ms(), cur, "20", NULL, r);
+        scan_dataset(dr, cur, r);
         for (size_t i = 0; i < r->n; i++) {
             ck_assert_int_ne(strncmp(r->keys[i], "old-only", 8), 0);
             if (r->keys[i][0] == 'k')
@@ -279,11 +312,14 @@ START_TEST(scan_cursor_survives_a_full_resync)
         }
         cur = r->cursor;
     } while (cur != 0);
+    ck_assert_uint_ne(dataset_reader_generation(dr), gen); /* it moved */
     for (size_t i = 0; i < n; i++)
         ck_assert_msg(seen[i], "k%zu lost across the resync", i);
     free(seen);
     free(r);
-    keyspace_destroy(fresh);
+    dataset_reader_close(dr);
+    dataset_reclaim(d);
+    dataset_destroy(d);
 }
 END_TEST
 

@@ -354,8 +354,9 @@ static void edit_between(read_oracle *ro, int call)
         snprintf(m, sizeof m, "m%d", del);
         oracle_cmd(o, "SREM", "sbig", m, NULL);
     }
-    fill(o, "SADD", "sbig", "m", (int)g_size + 3 * call,
-         (int)g_size + 3 * call + 3);
+    if (call < g_size / 2) /* new members stay below 4 * g_size */
+        fill(o, "SADD", "sbig", "m", (int)g_size + 3 * call,
+             (int)g_size + 3 * call + 3);
 }
 
 static void scan_all(read_oracle *ro, const char *key, const char *match,

@@ -10,6 +10,8 @@
  */
 #include "geohash.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -285,7 +287,7 @@ static int found_push(geohash_found *f, const pzset_entry *e, double dist)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 8;
-        geohash_point *p = realloc(f->p, cap * sizeof(*p));
+        geohash_point *p = xrealloc(f->p, cap * sizeof(*p));
         if (!p) {
             errno = ENOMEM;
             return -1;

@@ -39,6 +39,7 @@
  */
 #include "server_cmd.h"
 
+#include "alloc.h"
 #include "cmd_num.h"
 #include "server_scan.h"
 #include "zset_ops.h"
@@ -349,7 +350,7 @@ static int random_distinct(server_ctx *x, const pzset *z, size_t n,
     if (reply_entries_header(x, count, withscores) < 0)
         return -1;
     if (count * 3 > n) {
-        size_t *r = malloc(n * sizeof(*r));
+        size_t *r = xmalloc(n * sizeof(*r));
         if (r == NULL)
             return -1;
         for (size_t i = 0; i < n; i++)
@@ -368,7 +369,7 @@ static int random_distinct(server_ctx *x, const pzset *z, size_t n,
     size_t cap = 16;
     while (cap < count * 2)
         cap *= 2;
-    rank_set s = {calloc(cap, sizeof(size_t)), cap - 1};
+    rank_set s = {xcalloc(cap, sizeof(size_t)), cap - 1};
     if (s.slot == NULL)
         return -1;
     int rc = 0;
@@ -557,7 +558,7 @@ static int cmd_zscan(server_ctx *x)
     size_t n = pzset_len(z);
     hash_heap hp = {NULL, 0, (unsigned long long)a.count < n ? (size_t)a.count
                                                              : n};
-    hp.h = malloc(hp.k * sizeof(uint64_t));
+    hp.h = xmalloc(hp.k * sizeof(uint64_t));
     if (hp.h == NULL)
         return -1;
     pzset_iter it;
@@ -602,7 +603,7 @@ static int zsetop_generic(server_ctx *x, zset_op op, bool card_only)
     }
     if ((unsigned long long)n > x->argc - 2)
         SERVER_TRY(server_syntax_error(x));
-    zset_src *src = calloc((size_t)n, sizeof(*src));
+    zset_src *src = xcalloc((size_t)n, sizeof(*src));
     if (src == NULL)
         return -1;
     int rc = SERVER_OK;

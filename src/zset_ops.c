@@ -11,6 +11,8 @@
  */
 #include "zset_ops.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -236,7 +238,7 @@ static uint64_t hash_bytes(const void *p, size_t len)
 static int accum_grow(accum *a)
 {
     size_t cap = a->cap ? a->cap * 2 : 16;
-    accum_slot *s = calloc(cap, sizeof(*s));
+    accum_slot *s = xcalloc(cap, sizeof(*s));
     if (!s)
         return -1;
     for (size_t i = 0; i < a->cap; i++) {
@@ -284,7 +286,7 @@ static int items_push(items *it, const void *m, size_t len, double score)
 {
     if (it->n == it->cap) {
         size_t cap = it->cap ? it->cap * 2 : 16;
-        accum_slot *p = realloc(it->p, cap * sizeof(*p));
+        accum_slot *p = xrealloc(it->p, cap * sizeof(*p));
         if (!p)
             return -1;
         it->p = p;

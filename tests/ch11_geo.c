@@ -6,6 +6,7 @@
  * small and big (more than 128 members) geo sets, every option, every
  * error in Redis's order.
  */
+#include "read_oom.h"
 #include "read_oracle.h"
 #include "test_util.h"
 
@@ -190,6 +191,42 @@ START_TEST(search_errors)
 }
 END_TEST
 
+/* The data of the out-of-memory walks: a 20 x 10 grid. */
+static void oom_setup(cmd_applier *a)
+{
+    for (int k = 0; k < 200; k++) {
+        char lon[32], lat[32], m[16];
+        snprintf(lon, sizeof lon, "%.4f", 2.0 + (k % 20) * 0.01);
+        snprintf(lat, sizeof lat, "%.4f", 48.0 + (k / 20) * 0.01);
+        snprintf(m, sizeof m, "p%03d", k);
+        const char *add[] = {"GEOADD", "grid", lon, lat, m};
+        ck_assert_int_eq(cmd_apply_argv(a, 5, add, NULL), CMD_APPLIED);
+    }
+}
+
+/* Every allocation a handler makes may fail: -1 and nothing written, or
+ * the very reply it gives with memory to spare. */
+START_TEST(out_of_memory_at_every_allocation)
+{
+    static const char *const cmds[][16] = {
+        {"GEOSEARCH", "grid", "FROMMEMBER", "p055", "BYRADIUS", "3", "km",
+         "ASC", "WITHCOORD", "WITHDIST", "WITHHASH", NULL},
+        {"GEOSEARCH", "grid", "FROMLONLAT", "2.1", "48.05", "BYBOX", "5",
+         "5", "km", "COUNT", "10", "ANY", NULL},
+        {"GEORADIUS_RO", "grid", "2.1", "48.05", "2", "km", "DESC", NULL},
+        {"GEORADIUSBYMEMBER_RO", "grid", "p000", "1", "km", "WITHDIST",
+         NULL},
+        {"GEOPOS", "grid", "p001", "nope", "p199", NULL},
+        {"GEOHASH", "grid", "p001", "nope", NULL},
+        {"GEODIST", "grid", "p001", "p199", "km", NULL},
+    };
+    unsigned total = 0;
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++)
+        total += read_oom_walk(variants[_i], oom_setup, cmds[c]);
+    ck_assert_uint_gt(total, 7);
+}
+END_TEST
+
 Suite *ch11_geo_suite(void)
 {
     Suite *s = suite_create("ch11_geo");
@@ -198,6 +235,7 @@ Suite *ch11_geo_suite(void)
     tcase_add_loop_test(tc, positions_distances_hashes, 0, 2);
     tcase_add_loop_test(tc, searches, 0, 2);
     tcase_add_loop_test(tc, search_errors, 0, 2);
+    tcase_add_loop_test(tc, out_of_memory_at_every_allocation, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

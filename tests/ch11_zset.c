@@ -7,6 +7,7 @@
  * ZRANDMEMBER and big ZSCANs, whose replies are random or in Redis's hash
  * order, are checked by their properties and their shape.
  */
+#include "read_oom.h"
 #include "read_oracle.h"
 #include "test_util.h"
 
@@ -476,6 +477,51 @@ START_TEST(zrandmember_properties)
 }
 END_TEST
 
+/* The data of the out-of-memory walks: a small set, a big one, a set. */
+static void oom_setup(cmd_applier *a)
+{
+    const char *small[] = {"ZADD", "small", "1", "a", "2", "b", "-0", "z",
+                           "inf", "top"};
+    ck_assert_int_eq(cmd_apply_argv(a, 10, small, NULL), CMD_APPLIED);
+    const char *set[] = {"SADD", "s", "a", "m010", "q"};
+    ck_assert_int_eq(cmd_apply_argv(a, 5, set, NULL), CMD_APPLIED);
+    for (int k = 0; k < 200; k++) {
+        char score[16], member[16];
+        snprintf(score, sizeof score, "%d", k % 37);
+        snprintf(member, sizeof member, "m%03d", k);
+        const char *add[] = {"ZADD", "big", score, member};
+        ck_assert_int_eq(cmd_apply_argv(a, 4, add, NULL), CMD_APPLIED);
+    }
+}
+
+/* Every allocation a handler makes may fail: -1 and nothing written, or
+ * the very reply it gives with memory to spare. */
+START_TEST(out_of_memory_at_every_allocation)
+{
+    static const char *const cmds[][12] = {
+        {"ZRANGE", "big", "0", "-1", "WITHSCORES", NULL},
+        {"ZRANGE", "big", "(3", "30", "BYSCORE", "REV", "LIMIT", "2", "40",
+         "WITHSCORES", NULL},
+        {"ZRANGEBYLEX", "small", "-", "+", NULL},
+        {"ZMSCORE", "big", "m001", "nope", "m100", NULL},
+        {"ZUNION", "3", "big", "small", "s", "WITHSCORES", NULL},
+        {"ZINTER", "2", "big", "s", "WEIGHTS", "2", "3", "WITHSCORES", NULL},
+        {"ZDIFF", "2", "big", "small", NULL},
+        {"ZINTERCARD", "2", "big", "big", "LIMIT", "50", NULL},
+        {"ZSCAN", "big", "0", "COUNT", "25", "MATCH", "m1*", NULL},
+        {"ZSCAN", "small", "0", NULL},
+        {"ZRANDMEMBER", "big", "150", "WITHSCORES", NULL},
+        {"ZRANDMEMBER", "big", "20", NULL},
+        {"ZRANDMEMBER", "big", "-30", "WITHSCORES", NULL},
+        {"ZRANDMEMBER", "big", "300", NULL},
+    };
+    unsigned total = 0;
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++)
+        total += read_oom_walk(variants[_i], oom_setup, cmds[c]);
+    ck_assert_uint_gt(total, 14);
+}
+END_TEST
+
 Suite *ch11_zset_suite(void)
 {
     Suite *s = suite_create("ch11_zset");
@@ -489,6 +535,7 @@ Suite *ch11_zset_suite(void)
     tcase_add_loop_test(tc, zscan_small_sets_are_redis_bytes, 0, 2);
     tcase_add_loop_test(tc, zscan_big_sets_return_every_member, 0, 2);
     tcase_add_loop_test(tc, zrandmember_properties, 0, 2);
+    tcase_add_loop_test(tc, out_of_memory_at_every_allocation, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -355,6 +355,8 @@ static int xread_block(server_ctx *x, const xread_args *a,
     if (a->timeout > 0)
         deadline = a->timeout > INT64_MAX - x->now_ms ? INT64_MAX
                                                       : x->now_ms + a->timeout;
+    if (x->rerun) /* `$` was resolved when it first blocked */
+        return server_block(x, 0, 0, NULL);
     resp_value *argv;
     char *text;
     if (server_xread_block_args(x, a->streams, a->n, ids, &argv, &text) < 0)

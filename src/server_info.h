@@ -50,8 +50,10 @@ typedef struct server_memory {
 
 /** CPU time used, in microseconds (getrusage()). */
 typedef struct server_cpu {
-    int64_t sys_us, user_us;             /**< this process */
-    int64_t child_sys_us, child_user_us; /**< its children */
+    int64_t sys_us;        /**< this process, in the kernel */
+    int64_t user_us;       /**< this process, in user space */
+    int64_t child_sys_us;  /**< its children, in the kernel */
+    int64_t child_user_us; /**< its children, in user space */
 } server_cpu;
 
 /** Everything INFO prints. */

@@ -162,6 +162,8 @@ help:
 	@echo "                       store (a few minutes, a real redis-server); QUICK=1: seconds"
 	@echo "  make bench-sync      chapter 10: full sync of 1M keys and stream lag, our link vs a"
 	@echo "                       real redis-server replica (about 10 min); QUICK=1: seconds"
+	@echo "  make bench-serve     chapter 11: build/replica vs a real Redis replica under"
+	@echo "                       redis-benchmark, per store, memory (about 10 min); QUICK=1"
 	@echo "  make bench-mem       chapter 8: bytes per key of every store vs redis DEBUG POPULATE"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"

@@ -61,8 +61,10 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 MPORT=$(free_port)
 mkdir -p "$tmp/master"
+# (--repl-diskless-sync-delay 0: start a replica's sync at once, instead of
+# waiting 5 s for more replicas to ask.)
 redis-server --port "$MPORT" --bind 127.0.0.1 --dir "$tmp/master" --save '' \
-  --appendonly no --logfile "$tmp/master.log" &
+  --appendonly no --logfile "$tmp/master.log" --repl-diskless-sync-delay 0 &
 pids+=($!)
 wait_for "the master" "$MPORT" PONG PING
 
@@ -133,6 +135,7 @@ pids+=($sub)
 for _ in $(seq 1 50); do grep -q subscribe "$tmp/sub.txt" 2>/dev/null && break; sleep 0.1; done
 printf '$ redis-cli -p %s PUBLISH news "the replica hears the master"\n' "$MPORT"
 redis-cli -p "$MPORT" PUBLISH news "the replica hears the master"
+echo "(0: no client of the master itself subscribed; its replicas pass the message on)"
 for _ in $(seq 1 50); do grep -q 'hears' "$tmp/sub.txt" && break; sleep 0.1; done
 kill "$sub" 2>/dev/null || true
 wait "$sub" 2>/dev/null || true

@@ -40,6 +40,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,9 +66,11 @@ typedef struct app {
 } app;
 
 static app the_app;
-/* The server the signal handler stops; written once before the handlers
- * are installed, read only by them. */
-static server *volatile signal_server;
+/* The server the signal handler stops.  Written once, before the handlers
+ * are installed and before any other thread exists (the threads, created
+ * later, see it through pthread_create()'s ordering); never written again,
+ * so a handler on any thread reads a settled value. */
+static server *signal_server;
 
 /* ---- logging ------------------------------------------------------------- */
 
@@ -287,7 +290,14 @@ static int run(const replica_config *c, const char *conf)
     logf_level(REPLICA_CONFIG_LOG_WARNING,
                "Received a signal, shutting down");
     repl_stop(link);
-    signal_server = NULL;
+    /* Every other thread is joined now, so blocking the signals here means
+     * no handler can run any more: a second Ctrl-C cannot reach a server
+     * being freed. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     server_destroy(srv);
     repl_destroy(link);
     dataset_destroy(ds);

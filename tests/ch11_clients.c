@@ -108,6 +108,40 @@ static const char *slurp(const char *path)
     return buf;
 }
 
+/* Check refuses failure messages over about 4 KiB: show the last 900
+ * bytes of a long output (four buffers, so one message can show four). */
+static const char *cut(const char *s)
+{
+    static char bufs[4][1000];
+    static int next;
+    char *b = bufs[next++ % 4];
+    size_t n = strlen(s), from = n > 900 ? n - 900 : 0;
+    memcpy(b, "...", from ? 3 : 0);
+    memcpy(b + (from ? 3 : 0), s + from, n - from + 1);
+    return b;
+}
+
+/* The first line where two outputs differ, both sides shown. */
+static const char *first_diff(const char *a, const char *b)
+{
+    static char msg[1200];
+    int line = 1;
+    const char *la = a, *lb = b;
+    while (*a && *a == *b) {
+        if (*a == '\n') {
+            line++;
+            la = a + 1;
+            lb = b + 1;
+        }
+        a++;
+        b++;
+    }
+    int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
+    snprintf(msg, sizeof msg, "line %d: replica '%.*s', master '%.*s'", line,
+             na > 500 ? 500 : na, la, nb > 500 ? 500 : nb, lb);
+    return msg;
+}
+
 /* Run a shell command; its stdout and stderr into out (NUL-terminated,
  * truncated to n - 1); returns its exit status (-1 if it did not exit). */
 static int run(char *out, size_t n, const char *fmt, ...)
@@ -179,7 +213,7 @@ static void sync_replica(pair *p)
     close(fd);
     ck_assert_msg(strcmp(reply, "1") == 0,
                   "WAIT: the replica did not acknowledge (%s); log:\n%s",
-                  reply, slurp(live ? live->log : ""));
+                  reply, cut(slurp(live ? live->log : "")));
 }
 
 /* Start build/replica (with extra flags) following p->master. */
@@ -219,9 +253,9 @@ static void wait_log(pair *p, const char *what, double secs)
         int st;
         ck_assert_msg(waitpid(p->pid, &st, WNOHANG) == 0,
                       "build/replica exited waiting for '%s'; log:\n%s", what,
-                      slurp(p->log));
+                      cut(slurp(p->log)));
         ck_assert_msg(now_s() < end, "no '%s' in the replica's log:\n%s",
-                      what, slurp(p->log));
+                      what, cut(slurp(p->log)));
         usleep(20 * 1000);
     }
 }
@@ -273,9 +307,9 @@ static void pair_stop_sig(pair *p, int sig)
     live = NULL;
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "build/replica did not exit 0 after signal %d (status "
-                  "0x%x); log:\n%s", sig, st, log);
+                  "0x%x); log:\n%s", sig, st, cut(log));
     ck_assert_msg(strstr(log, "bye bye") != NULL,
-                  "no goodbye in the log:\n%s", log);
+                  "no goodbye in the log:\n%s", cut(log));
 }
 
 static void pair_stop(pair *p)
@@ -292,19 +326,19 @@ START_TEST(flags_help_version_and_errors)
     char out[8192];
     ck_assert_int_eq(run(out, sizeof out, "%s --help", REPLICA_PATH), 0);
     ck_assert_msg(strstr(out, "Usage: replica") && strstr(out, "--master"),
-                  "%s", out);
+                  "%s", cut(out));
     ck_assert_int_eq(run(out, sizeof out, "%s --version", REPLICA_PATH), 0);
-    ck_assert_msg(strncmp(out, "replica v=", 10) == 0, "%s", out);
+    ck_assert_msg(strncmp(out, "replica v=", 10) == 0, "%s", cut(out));
 
     ck_assert_int_eq(run(out, sizeof out, "%s --master 127.0.0.1:1 --port x",
                          REPLICA_PATH), 1);
     ck_assert_msg(strstr(out, "replica: command line: --port: not a number: "
-                         "'x'\n"), "%s", out);
+                         "'x'\n"), "%s", cut(out));
     ck_assert_int_eq(run(out, sizeof out, "%s --port 7000", REPLICA_PATH), 1);
-    ck_assert_msg(strstr(out, "master: not set"), "%s", out);
+    ck_assert_msg(strstr(out, "master: not set"), "%s", cut(out));
     ck_assert_int_eq(run(out, sizeof out, "%s --master 127.0.0.1:1 --stor "
                          "hamt", REPLICA_PATH), 1);
-    ck_assert_msg(strstr(out, "unknown key 'stor'"), "%s", out);
+    ck_assert_msg(strstr(out, "unknown key 'stor'"), "%s", cut(out));
 
     char dir[] = "/tmp/ch11-conf.XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -321,7 +355,7 @@ START_TEST(flags_help_version_and_errors)
     unlink(conf);
     rmdir(dir);
     ck_assert_int_eq(rc, 1);
-    ck_assert_msg(strstr(out, want), "want '%s' in:\n%s", want, out);
+    ck_assert_msg(strstr(out, want), "want '%s' in:\n%s", want, cut(out));
 }
 END_TEST
 
@@ -338,7 +372,7 @@ START_TEST(port_in_use_is_an_error)
     redis_server_stop(&other);
     ck_assert_int_eq(rc, 1);
     ck_assert_msg(strstr(out, "replica: ") && strstr(out, "in use"), "%s",
-                  out);
+                  cut(out));
 }
 END_TEST
 
@@ -356,7 +390,7 @@ START_TEST(log_format_and_sigint_with_clients)
     int m = regexec(&re, slurp(p.log), 0, NULL, 0);
     regfree(&re);
     ck_assert_msg(m == 0, "log not in redis-server's format:\n%s",
-                  slurp(p.log));
+                  cut(slurp(p.log)));
     int idle = -1, sub = -1;
     char reply[256];
     redis_server fake = {.port = p.port};
@@ -409,12 +443,12 @@ START_TEST(redis_cli_scripted_matches_master)
                      p.master.port, modes[i], script);
         ck_assert_int_eq(rr, rm);
         ck_assert_msg(strcmp(out_r, out_m) == 0,
-                      "redis-cli %s: replica and master differ.\nreplica:\n%s"
-                      "\nmaster:\n%s", modes[i], out_r, out_m);
+                      "redis-cli %s: replica and master differ at %s",
+                      modes[i], first_diff(out_r, out_m));
     }
     /* A sanity check that the comparison compared something. */
     ck_assert_msg(strstr(out_r, "hello, replica") && strstr(out_r, "job3"),
-                  "%s", out_r);
+                  "%s", cut(out_r));
     ck_assert_int_eq(run(out_r, sizeof out_r, "redis-cli -p %d SET greeting x",
                          p.port), 0);
     ck_assert_str_eq(out_r, "(error) READONLY You can't write against a read "
@@ -422,7 +456,7 @@ START_TEST(redis_cli_scripted_matches_master)
     ck_assert_int_eq(run(out_r, sizeof out_r, "redis-cli -p %d -3 HELLO 3",
                          p.port), 0);
     ck_assert_msg(strstr(out_r, "\"proto\"") && strstr(out_r, "(integer) 3")
-                  && strstr(out_r, "\"replica\""), "%s", out_r);
+                  && strstr(out_r, "\"replica\""), "%s", cut(out_r));
     pair_stop(&p);
 }
 END_TEST
@@ -437,7 +471,7 @@ static void tmux_wait(const char *sock, const char *what, char *screen,
         if (strstr(screen, what))
             return;
         ck_assert_msg(now_s() < end, "'%s' never appeared on the screen:\n%s",
-                      what, screen);
+                      what, cut(screen));
         usleep(50 * 1000);
     }
 }
@@ -461,7 +495,7 @@ START_TEST(redis_cli_interactive_in_tmux)
     int rc = run(screen, sizeof screen,
                  "HOME=%s TERM=xterm tmux -L %s -f /dev/null new-session -d "
                  "-s t -x 160 -y 50 'redis-cli -p %d'", p.dir, sock, p.port);
-    ck_assert_msg(rc == 0, "tmux: %s", screen);
+    ck_assert_msg(rc == 0, "tmux: %s", cut(screen));
     snprintf(prompt, sizeof prompt, "127.0.0.1:%d>", p.port);
     tmux_wait(sock, prompt, screen, sizeof screen);
     tmux_type(sock, "GET greeting");
@@ -494,23 +528,24 @@ START_TEST(redis_benchmark_reads_complete)
     /* The keys GET and MGET read, and the list LRANGE reads: on the master. */
     ck_assert_int_eq(run(out, sizeof out, "redis-benchmark -p %d -q -t set,"
                          "lpush -n 2000 -r 100 -P 16", p.master.port), 0);
+    int rc;
     sync_replica(&p);
     long n = test_scale(20000, 2000);
-    ck_assert_int_eq(run(out, sizeof out, "redis-benchmark -p %d --csv -t get "
-                         "-n %ld -r 100 -P 16 -c 10", p.port, n), 0);
-    ck_assert_msg(strstr(out, "\"GET\",") && !strstr(out, "rror"), "%s", out);
-    ck_assert_int_eq(run(out, sizeof out, "redis-benchmark -p %d --csv -n %ld "
+    rc = run(out, sizeof out, "redis-benchmark -p %d --csv -t get -n %ld "
+                 "-r 100 -P 16 -c 10", p.port, n);
+    ck_assert_msg(rc == 0 && strstr(out, "\"GET\",") && !strstr(out, "rror"),
+                  "%s", cut(out));
+    rc = run(out, sizeof out, "redis-benchmark -p %d --csv -n %ld "
                          "-r 100 -c 10 MGET key:__rand_int__ key:__rand_int__ "
                          "key:__rand_int__ key:__rand_int__ key:__rand_int__ "
                          "key:__rand_int__ key:__rand_int__ key:__rand_int__ "
-                         "key:__rand_int__ key:__rand_int__", p.port, n / 4),
-                     0);
-    ck_assert_msg(strstr(out, "\"MGET key:") && !strstr(out, "rror"), "%s",
-                  out);
-    ck_assert_int_eq(run(out, sizeof out, "redis-benchmark -p %d --csv -n %ld "
-                         "-c 10 LRANGE mylist 0 99", p.port, n / 10), 0);
-    ck_assert_msg(strstr(out, "\"LRANGE mylist") && !strstr(out, "rror"),
-                  "%s", out);
+                         "key:__rand_int__ key:__rand_int__", p.port, n / 4);
+    ck_assert_msg(rc == 0 && strstr(out, "\"MGET key:") && !strstr(out, "rror"),
+                  "%s", cut(out));
+    rc = run(out, sizeof out, "redis-benchmark -p %d --csv -n %ld -c 10 "
+             "LRANGE mylist 0 99", p.port, n / 10);
+    ck_assert_msg(rc == 0 && strstr(out, "\"LRANGE mylist") &&
+                  !strstr(out, "rror"), "%s", cut(out));
     /* The replica still answers the data it holds. */
     ck_assert_int_eq(run(out, sizeof out, "redis-cli -p %d LLEN mylist",
                          p.port), 0);
@@ -529,16 +564,16 @@ START_TEST(python_client)
     int rr = run(out_r, sizeof out_r, "%s reads %d", py, p.port);
     int rm = run(out_m, sizeof out_m, "%s reads %d", py, p.master.port);
     ck_assert_msg(rr == 0 && rm == 0, "replica (%d):\n%s\nmaster (%d):\n%s",
-                  rr, out_r, rm, out_m);
+                  rr, cut(out_r), rm, cut(out_m));
     ck_assert_msg(strcmp(out_r, out_m) == 0,
-                  "python3-redis: replica and master differ.\nreplica:\n%s\n"
-                  "master:\n%s", out_r, out_m);
-    ck_assert_msg(strstr(out_r, "b'hello, replica'"), "%s", out_r);
+                  "python3-redis: replica and master differ at %s",
+                  first_diff(out_r, out_m));
+    ck_assert_msg(strstr(out_r, "b'hello, replica'"), "%s", cut(out_r));
     rr = run(out_r, sizeof out_r, "%s replica %d %d", py, p.port,
              p.master.port);
-    ck_assert_msg(rr == 0, "%s", out_r);
+    ck_assert_msg(rr == 0, "%s", cut(out_r));
     ck_assert_msg(strstr(out_r, "ok: message: b'news' b'from the master'"),
-                  "%s", out_r);
+                  "%s", cut(out_r));
     pair_stop(&p);
 }
 END_TEST
@@ -560,9 +595,9 @@ START_TEST(hiredis_client)
     ck_assert_int_eq(rr, 0);
     ck_assert_int_eq(rm, 0);
     ck_assert_msg(strcmp(out_r, out_m) == 0,
-                  "hiredis: replica and master differ.\nreplica:\n%s\n"
-                  "master:\n%s", out_r, out_m);
-    ck_assert_msg(strstr(out_r, "string(14) \"hello, replica\""), "%s", out_r);
+                  "hiredis: replica and master differ at %s",
+                  first_diff(out_r, out_m));
+    ck_assert_msg(strstr(out_r, "string(14) \"hello, replica\""), "%s", cut(out_r));
 
     /* A subscriber of the replica gets what the master publishes. */
     char sub_out[300];
@@ -592,7 +627,7 @@ START_TEST(hiredis_client)
         waitpid(sub, &st, 0);
     }
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "the subscriber got nothing: %s", slurp(sub_out));
+                  "the subscriber got nothing: %s", cut(slurp(sub_out)));
     ck_assert_str_eq(slurp(sub_out),
                      "array(3)\n  string(9) \"subscribe\"\n  string(4) "
                      "\"news\"\n  integer 1\n"
@@ -603,6 +638,30 @@ START_TEST(hiredis_client)
 END_TEST
 
 /* ---- prometheus-redis-exporter --------------------------------------------------- */
+
+/* The lines of a scrape a failure should show. */
+static const char *metric_lines(const char *m)
+{
+    static char buf[1500];
+    static const char *const keep[] = {
+        "redis_up", "redis_db_keys", "redis_master_link_up",
+        "redis_slave_repl_offset", "redis_connected_clients",
+        "redis_exporter_last_scrape_error"};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const char *l = m; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+        size_t n = strcspn(l, "\n");
+        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+            if (!strncmp(l, keep[k], strlen(keep[k])) &&
+                len + n + 2 < sizeof buf) {
+                memcpy(buf + len, l, n);
+                len += n;
+                buf[len++] = '\n';
+                buf[len] = '\0';
+            }
+    }
+    return buf;
+}
 
 START_TEST(prometheus_exporter_scrapes)
 {
@@ -635,17 +694,17 @@ START_TEST(prometheus_exporter_scrapes)
     kill(ex, SIGTERM);
     waitpid(ex, NULL, 0);
     ck_assert_msg(strstr(metrics, "\nredis_up 1"),
-                  "the exporter never saw the replica up:\n%.3000s\n%s",
-                  metrics, slurp(log));
+                  "the exporter never saw the replica up:\n%s\n%s",
+                  metric_lines(metrics), cut(slurp(log)));
     /* 9 keys in db 0, the link up, an offset. */
     ck_assert_msg(strstr(metrics, "\nredis_db_keys{db=\"db0\"} 9\n"),
-                  "%.6000s", metrics);
-    ck_assert_msg(strstr(metrics, "\nredis_master_link_up 1\n"), "%.6000s",
-                  metrics);
-    ck_assert_msg(strstr(metrics, "\nredis_slave_repl_offset "), "%.6000s",
-                  metrics);
-    ck_assert_msg(strstr(metrics, "\nredis_connected_clients "), "%.6000s",
-                  metrics);
+                  "%s", metric_lines(metrics));
+    ck_assert_msg(strstr(metrics, "\nredis_master_link_up 1\n"), "%s",
+                  metric_lines(metrics));
+    ck_assert_msg(strstr(metrics, "\nredis_slave_repl_offset "), "%s",
+                  metric_lines(metrics));
+    ck_assert_msg(strstr(metrics, "\nredis_connected_clients "), "%s",
+                  metric_lines(metrics));
     pair_stop(&p);
 }
 END_TEST

@@ -278,14 +278,7 @@ static int run(const replica_config *c, const char *conf)
         dataset_destroy(ds);
         return 1;
     }
-    if (server_port(srv))
-        logf_level(REPLICA_CONFIG_LOG_NOTICE,
-                   "Ready to accept connections tcp on %s:%d", c->bind,
-                   server_port(srv));
-    if (server_tls_port(srv))
-        logf_level(REPLICA_CONFIG_LOG_NOTICE,
-                   "Ready to accept connections tls on %s:%d", c->bind,
-                   server_tls_port(srv));
+    /* (The server logs its own "Ready to accept connections" line.) */
     server_wait(srv); /* until SIGINT or SIGTERM */
     logf_level(REPLICA_CONFIG_LOG_WARNING,
                "Received a signal, shutting down");

@@ -90,8 +90,14 @@ printf '$ %s --master 127.0.0.1:%s --port %s --threads 2\n' "$REPLICA" "$MPORT" 
 "$REPLICA" --master "127.0.0.1:$MPORT" --port "$RPORT" --threads 2 \
   > "$tmp/replica.log" 2>&1 &
 pids+=($!)
-wait_for "the replica's first sync" "$RPORT" 'master_link_status:up' INFO replication
-sed -n '1,8p' "$tmp/replica.log"
+for _ in $(seq 1 300); do
+  grep -q 'streaming from' "$tmp/replica.log" 2>/dev/null && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$tmp/replica.log"; echo "demo: build/replica exited"; exit 1; }
+  sleep 0.1
+done
+grep -q 'streaming from' "$tmp/replica.log" || { cat "$tmp/replica.log"; echo "demo: no sync in 30 s"; exit 1; }
+echo "its log (redis-server's format: pid:role date time level message):"
+sed 's/^/  /' "$tmp/replica.log"
 
 r() { printf '$ redis-cli -p %s %s\n' "$RPORT" "$*"; "${CLI[@]}" -p "$RPORT" "$@"; }
 say "reads of every type, on the replica"
@@ -155,14 +161,8 @@ wait_for "the redis-server replica" "$R2PORT" 'master_link_status:up' INFO repli
 # Keys for GET to find, and the list LRANGE reads (written to the master).
 redis-benchmark -p "$MPORT" -q -t set -n 20000 -r 10000 -P 16 >/dev/null
 redis-benchmark -p "$MPORT" -q -t lpush -n 1000 -P 16 >/dev/null
-off=$(redis-cli -p "$MPORT" INFO replication | tr -d '\r' | sed -n 's/^master_repl_offset://p')
-for p in "$RPORT" "$R2PORT"; do
-  for _ in $(seq 1 100); do
-    o=$(redis-cli -p "$p" INFO replication | tr -d '\r' | sed -n 's/^slave_repl_offset://p')
-    [ -n "$o" ] && [ "$o" -ge "$off" ] && break
-    sleep 0.1
-  done
-done
+# WAIT: until both replicas have acknowledged every write so far.
+redis-cli -p "$MPORT" WAIT 2 10000 >/dev/null
 echo "(2 vCPUs shared with everything else here: figures are noisy; make bench-serve measures properly)"
 for t in "build/replica:$RPORT" "redis-server --replicaof:$R2PORT"; do
   name=${t%:*} port=${t##*:}

@@ -96,7 +96,8 @@ UTIL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(UTIL_SRC))
 # Debian packages the course needs; `make deps` installs the missing ones.
 DEB_PKGS := build-essential clang pkg-config check doxygen graphviz valgrind \
             redis-server redis-tools gnuplot-nox libclang-rt-14-dev xxd strace \
-            libssl-dev openssl
+            libssl-dev openssl tmux python3-redis libhiredis-dev \
+            prometheus-redis-exporter curl
 
 .PHONY: all deps help test tsan valgrind asan docs solutions exercise \
         exercises-fail check-docs bench bench-seed fuzz demo clean \
@@ -161,11 +162,13 @@ help:
 	@echo "                       store (a few minutes, a real redis-server); QUICK=1: seconds"
 	@echo "  make bench-sync      chapter 10: full sync of 1M keys and stream lag, our link vs a"
 	@echo "                       real redis-server replica (about 10 min); QUICK=1: seconds"
+	@echo "  make bench-serve     chapter 11: build/replica vs a real Redis replica under"
+	@echo "                       redis-benchmark, per store, memory (about 10 min); QUICK=1"
 	@echo "  make bench-mem       chapter 8: bytes per key of every store vs redis DEBUG POPULATE"
 	@echo "  make fuzz            each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
-	@echo "  make demo            the replica following a live redis-server (chapter 11);"
-	@echo "                       until then it says so and runs make bench-seed"
+	@echo "  make demo            build/replica following a live redis-server, read with"
+	@echo "                       redis-cli (chapter 11; about 30 s, stops all it starts)"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -224,6 +227,16 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
 # (order-only: the program is not linked into the tests).
 $(BUILD)/test-ch10: | $(BUILD)/repl-tail
 $(BUILD)/obj/tests/ch10_tail.o: CPPFLAGS += -DREPL_TAIL_PATH='"$(BUILD)/repl-tail"'
+
+# Chapter 11's client suite runs build/replica (of its own build mode) and
+# tests/clients/hiredis_client.c, a small program on Debian's hiredis.
+$(BUILD)/test-ch11: | $(BUILD)/replica $(BUILD)/clients/hiredis-client
+$(BUILD)/obj/tests/ch11_clients.o: CPPFLAGS += -DREPLICA_PATH='"$(BUILD)/replica"' \
+  -DHIREDIS_CLIENT_PATH='"$(BUILD)/clients/hiredis-client"'
+$(BUILD)/clients/hiredis-client: tests/clients/hiredis_client.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(STD) $(WARN) $(OPT) $(SAN) $< -lhiredis -o $@
 
 # --- running tests -----------------------------------------------------------
 TEST_BINS = $(foreach c,$(CH_SEL),$(BUILD)/test-ch$(c))
@@ -399,16 +412,12 @@ fuzz: $(FUZZ_TARGETS)
 include tests/util/learn.mk
 
 # --- the demo ------------------------------------------------------------------
-# Chapter 11 makes this the course's main job: start a redis-server, follow
-# it with build/replica, and read the copy through redis-cli.  Until the
-# replica program exists it says so, then runs today's main job.
-demo:
-	@echo "demo: the demo arrives with chapter 11 (serving reads).  It will start a"
-	@echo "demo: redis-server on a loopback port, follow it with build/replica, write"
-	@echo "demo: to the master and read the same keys back from the replica with"
-	@echo "demo: redis-cli.  build/replica does not exist yet, so this runs today's"
-	@echo "demo: main job instead: make bench-seed (the seed report's table, measured here)."
-	@$(MAKE) --no-print-directory bench-seed
+# The course's main job (chapter 11): a redis-server master with a dataset
+# of every type, build/replica following it, reads, INFO replication,
+# ROLE, -READONLY, a write followed, Pub/Sub and a short redis-benchmark
+# beside a real Redis replica, all through redis-cli (tests/util/demo.sh).
+demo: $(BUILD)/replica | deps
+	@tests/util/demo.sh $(BUILD)/replica
 
 clean:
 	rm -rf build

@@ -26,6 +26,10 @@
 #                      redis-benchmark -P 32, ours beside a real replica
 #                      (bench-lag); about 10 minutes on 2 CPUs; QUICK=1:
 #                      20k keys, 2k requests a test, results in build/ (CI)
+#   make bench-serve   chapter 11: build/replica answering redis-benchmark
+#                      beside a real Redis replica, reads under writes per
+#                      store, memory per key (about 10 minutes); QUICK=1:
+#                      about a minute, results in build/ (CI)
 #
 # Results go to bench/results/<date>-<host>-<profile>.{md,csv} and
 # bench/results/latest-<profile>.*; plots to bench/results/plot-*.svg.
@@ -48,7 +52,7 @@ $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): $(BENCH_UTIL_OBJ)
 $(addprefix $(BUILD)/,$(subst _,-,$(BENCH_PROGS))): LDLIBS += $(LIB)
 
 .PHONY: bench bench-seed bench-smoke bench-full bench-futex bench-values bench-apply \
-        bench-sync
+        bench-sync bench-serve
 bench: $(BUILD)/bench
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile quick
@@ -64,7 +68,7 @@ bench-seed: $(BUILD)/bench
 	@$(BUILD)/bench --profile quick --quiet | sed -n "/^### The seed's claims/,\$$p"
 
 bench-smoke: $(BUILD)/bench $(BUILD)/values-bench $(BUILD)/apply-bench \
-             $(BUILD)/bench-sync $(BUILD)/bench-lag
+             $(BUILD)/bench-sync $(BUILD)/bench-lag $(BUILD)/replica
 	@mkdir -p bench/results
 	$(BUILD)/bench --profile smoke --no-plots --out $(BUILD) --stem bench-smoke
 	$(BUILD)/values-bench -q -o $(BUILD) -s bench-values-smoke > /dev/null
@@ -72,6 +76,7 @@ bench-smoke: $(BUILD)/bench $(BUILD)/values-bench $(BUILD)/apply-bench \
 	@command -v redis-benchmark >/dev/null || $(MAKE) deps
 	$(BUILD)/bench-sync -q -o $(BUILD) -s bench-sync-smoke > /dev/null
 	$(BUILD)/bench-lag -q -o $(BUILD) -s bench-lag-smoke > /dev/null
+	python3 bench/serve_bench.py -q --replica $(BUILD)/replica -o $(BUILD) -s bench-serve-smoke > /dev/null
 
 # Chapter 8's figures: bench/results/ch08-values.{md,csv} and
 # ch08-values-{writes,reads}.svg; QUICK=1 writes build/bench-values-quick.*
@@ -95,6 +100,15 @@ bench-sync: $(BUILD)/bench-sync $(BUILD)/bench-lag
 	@command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || $(MAKE) deps
 	$(BUILD)/bench-sync $(if $(filter 1,$(QUICK)),-q)
 	$(BUILD)/bench-lag $(if $(filter 1,$(QUICK)),-q)
+
+# Chapter 11's figures: bench/results/ch11-serve.{md,csv}: build/replica
+# serving redis-benchmark reads beside a real Redis replica of the same
+# master (--threads 1 and 2), reads under full-speed writes per store with
+# the lag, memory per key (bench/serve_bench.py; about 10 minutes on 2
+# CPUs); QUICK=1 writes build/bench-serve-quick.* in about a minute.
+bench-serve: $(BUILD)/replica | deps
+	@mkdir -p bench/results
+	python3 bench/serve_bench.py --replica $(BUILD)/replica $(if $(filter 1,$(QUICK)),-q)
 
 bench-full: $(BUILD)/bench
 	@mkdir -p bench/results

@@ -8,7 +8,9 @@
  * the same way Redis's t_zset.c does and end the same way (a result
  * stored, or its destination deleted when it is empty), so those pieces
  * live here once.  Each parser records Redis's exact reply text with
- * cmd_error_arg() and changes nothing.
+ * cmd_error_arg() and changes nothing.  What chapter 11's reads share
+ * with these (the ranges, the listpack rules, the union, intersection and
+ * difference) is in zset_ops.h, which this header includes.
  *
  * Thread-safety: as the handlers: the keyspace's writer thread.
  */

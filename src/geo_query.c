@@ -1,5 +1,5 @@
 /* geo_query.c - a geo search's arguments and its run, shared by writes and reads.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * The parser follows georadiusGeneric() of redis/redis src/geo.c line by
  * line, because it decides which error a bad command reports first (see

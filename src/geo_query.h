@@ -1,5 +1,5 @@
 /* geo_query.h - a geo search's arguments and its run, shared by writes and reads.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * GEORADIUS, GEORADIUSBYMEMBER, their _RO forms, GEOSEARCH and
  * GEOSEARCHSTORE share one grammar and one search (redis/redis src/geo.c

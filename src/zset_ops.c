@@ -1,5 +1,5 @@
 /* zset_ops.c - sorted-set ranges and set algebra, shared by writes and reads.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * The parsers and the algebra of zset_ops.h.  The ranges follow
  * zslParseRange() and zslParseLexRange() of redis/redis src/t_zset.c;

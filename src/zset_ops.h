@@ -1,5 +1,5 @@
 /* zset_ops.h - sorted-set ranges and set algebra, shared by writes and reads.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * Chapter 9's writes (ZREMRANGEBYSCORE, ZRANGESTORE, ZUNIONSTORE, ...)
  * and chapter 11's reads (ZRANGE, ZCOUNT, ZUNION, ...) parse the same

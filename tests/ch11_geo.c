@@ -112,6 +112,12 @@ START_TEST(searches)
          "km", "COUNT", "200", "DESC");
     SAME("GEOSEARCH", "grid", "FROMLONLAT", "12.5", "41.8", "BYRADIUS",
          "100", "km", "COUNT", "500", "ANY");
+    SAME("GEOSEARCH", "grid", "FROMLONLAT", "12.5", "41.8", "BYRADIUS",
+         "100", "km", "COUNT", "5", "ANY", "WITHDIST");
+    SAME("GEOSEARCH", "grid", "FROMMEMBER", "p07_05", "BYBOX", "30", "30",
+         "km", "COUNT", "9", "ANY", "ASC");
+    SAME("GEOSEARCH", "sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "500",
+         "km", "COUNT", "2", "ANY", "DESC", "WITHCOORD");
     SAME("GEOSEARCH", "missing", "FROMLONLAT", "15", "37", "BYRADIUS", "1",
          "km");
     SAME("GEOSEARCH", "missing", "FROMMEMBER", "x", "BYRADIUS", "1", "km");

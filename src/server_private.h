@@ -83,8 +83,10 @@ enum { SERVER_MAIL_MESSAGE = 0, SERVER_MAIL_PMESSAGE = 1 };
 /** A connection. */
 struct server_client {
     struct server_loop *loop;  /**< the owner */
-    struct server_client *prev, *next; /**< the loop's list */
-    struct server_client *bprev, *bnext; /**< the loop's blocked list */
+    struct server_client *prev;  /**< the loop's list: older */
+    struct server_client *next;  /**< newer */
+    struct server_client *bprev; /**< the loop's blocked list */
+    struct server_client *bnext; /**< (also: a list of released clients) */
     uint64_t id;               /**< CLIENT ID: unique, from 1 */
     int fd;                    /**< the socket */
     struct server_tls_conn *tls; /**< TLS state, NULL for plain TCP */
@@ -96,7 +98,9 @@ struct server_client {
 
     /* input */
     char *in;                  /**< bytes read, not yet given to a parser */
-    size_t in_len, in_pos, in_cap; /**< in[in_pos..in_len) unparsed */
+    size_t in_len;             /**< bytes in `in` */
+    size_t in_pos;             /**< in[in_pos..in_len) are unparsed */
+    size_t in_cap;             /**< allocated size of `in` */
     resp_parser parser;        /**< the multibulk being assembled */
     bool parsing;              /**< the parser holds half a command */
 
@@ -174,7 +178,8 @@ typedef struct server_loop {
     server_client *clients_tail; /**< the newest */
     server_client *blocked;    /**< the blocked ones */
     size_t nclients;           /**< length of clients */
-    server_mail *mail_head, *mail_tail; /**< deliveries from other threads */
+    server_mail *mail_head;    /**< deliveries from other threads */
+    server_mail *mail_tail;    /**< the newest */
     _Atomic(bool) kill_pending; /**< some client's kill flag is set */
     server_loop_stats st;      /**< counters */
     server_cmdslot *cmdstats;  /**< SERVER_CMDSTAT_SLOTS slots */
@@ -183,8 +188,14 @@ typedef struct server_loop {
 /** The server. */
 struct server {
     server_options opt;        /**< copies (strings owned) */
-    char *bind, *requirepass, *config_file, *store; /**< the copies */
-    char *tls_cert, *tls_key, *tls_ca_file, *tls_ca_dir;
+    char *bind;                /**< copy of opt.bind (owned) */
+    char *requirepass;         /**< copy of opt.requirepass (owned) */
+    char *config_file;         /**< copy of opt.config_file (owned) */
+    char *store;               /**< copy of opt.store (owned) */
+    char *tls_cert;            /**< copy of opt.tls.cert_file (owned) */
+    char *tls_key;             /**< copy of opt.tls.key_file (owned) */
+    char *tls_ca_file;         /**< copy of opt.tls.ca_file (owned) */
+    char *tls_ca_dir;          /**< copy of opt.tls.ca_dir (owned) */
     dataset *ds;               /**< what it reads */
     repl *link;                /**< for INFO, may be NULL */
     unsigned databases;        /**< per keyspace */

@@ -1,5 +1,5 @@
 /* sort_core.c - the SORT engine shared by SORT ... STORE and SORT_RO.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * See sort_core.h for the split and src/cmd_sort.c for the ordering
  * rules.  The sort is a stable merge sort (see cmd_sort.c for why

@@ -1,5 +1,5 @@
 /* sort_core.h - the SORT engine shared by SORT ... STORE and SORT_RO.
- * Chapter 9; shared with chapter 11.
+ * Chapter 9; extended in chapter 11.
  *
  * SORT parses the same options, loads the same elements, reads the same
  * BY and GET patterns and orders them by the same rules whether it stores
@@ -67,13 +67,17 @@ typedef struct sort_job {
     void *arg;                /**< its argument */
     int64_t now_ms;           /**< hash fields whose own expiry is at or
                                    before it are missing; -1: none is */
-    bool desc, alpha, bypattern;
+    bool desc;                /**< DESC (set by sort_run()) */
+    bool alpha;               /**< ALPHA */
+    bool bypattern;           /**< a BY pattern is used */
     sort_item *vec;           /**< the elements, sorted by sort_run() */
-    long long start, end;     /**< the LIMIT window: vec[start..end] */
+    long long start;          /**< the LIMIT window's first index in vec */
+    long long end;            /**< its last (end < start: empty) */
     unsigned char *kbuf;      /**< a key built from a pattern */
-    size_t kcap;
+    size_t kcap;              /**< kbuf's size */
     unsigned char **owned;    /**< copies of chunked strings */
-    size_t nowned, owncap;
+    size_t nowned;            /**< how many */
+    size_t owncap;            /**< owned's size */
 } sort_job;
 
 /**

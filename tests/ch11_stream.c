@@ -16,6 +16,14 @@
  * small streams (see its header comment), so with MASK_RAX they are
  * skipped.  Everything else in those replies, shape and bytes, must still
  * match.  Each test runs on the "hamt" and "ptrie" stores.
+ *
+ * XREAD BLOCK needs a connection to park: the "server" case runs a real
+ * server (server.h) on a free port in front of a dataset, blocks a client
+ * on a socket, and writes through chapter 9's applier followed by
+ * server_notify_change(), as the replication link does; the blocked
+ * client must be answered with the new entry (so `$` was resolved when it
+ * blocked), the commands it pipelined behind must wait for that answer,
+ * and a short BLOCK must time out with the null reply.
  */
 #include "read_oracle.h"
 

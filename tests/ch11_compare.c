@@ -10,7 +10,11 @@
  * master's whole offset, each command of the table goes to the master and
  * to our server, over a RESP2 connection and a RESP3 one each, and the
  * replies must be equal: byte for byte, or as multisets where Redis's
- * order is its hash table's (read_oracle_equal()).
+ * order is its hash table's (read_oracle_equal()).  A real Redis replica
+ * of the same master stands in for the master where a replica answers
+ * differently: writes (-READONLY) and SORT, which Redis 7.0 counts as a
+ * write.  Last, what our server says about itself (INFO replication and
+ * keyspace, ROLE, CONFIG GET) is checked against the master's figures.
  *
  * A command our server does not know yet (its family not built in this
  * tree) is skipped and named on stderr; every other difference is
@@ -18,6 +22,7 @@
  * EXPIRETIME and PEXPIRETIME, which are absolute and so equal on both
  * sides; TTL would differ by the time between the two calls.
  */
+#include "cmd.h"
 #include "dataset.h"
 #include "read_oracle.h"
 #include "redis_server.h"
@@ -32,12 +37,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- the fixture ----------------------------------------------------------- */
 
 typedef struct cmp_fx {
     redis_server master;
+    redis_server replica; /* a real Redis replica of the same master */
     resp_raw m[2];  /* to the master: RESP2, RESP3 */
+    resp_raw r[2];  /* to the Redis replica */
     resp_raw s[2];  /* to our server: RESP2, RESP3 */
     dataset *ds;
     repl *link;
@@ -68,6 +76,7 @@ static void fx_stop(cmp_fx *f)
 {
     for (int i = 0; i < 2; i++) {
         resp_raw_close(&f->m[i]);
+        resp_raw_close(&f->r[i]);
         resp_raw_close(&f->s[i]);
     }
     if (f->srv != NULL)
@@ -81,10 +90,11 @@ static void fx_stop(cmp_fx *f)
         dataset_reclaim(f->ds);
         dataset_destroy(f->ds);
     }
+    redis_server_stop(&f->replica);
     redis_server_stop(&f->master);
     memset(f, 0, sizeof *f);
     for (int i = 0; i < 2; i++)
-        f->m[i].fd = f->s[i].fd = -1;
+        f->m[i].fd = f->r[i].fd = f->s[i].fd = -1;
 }
 
 static cmp_fx *running;
@@ -262,18 +272,46 @@ static void load_stream_part(cmp_fx *f)
     master_cmd(f, "SELECT", "0", NULL);
 }
 
-static uint64_t master_offset(cmp_fx *f)
+/* A number from INFO replication on c (-1 when absent). */
+static long long repl_field(resp_raw *c, const char *who, const char *name)
 {
     const char *r;
     size_t n;
-    if (resp_raw_calll(&f->m[0], &r, &n, "INFO", "replication", NULL) != 0)
-        fx_fail("master INFO: %s", f->m[0].err);
-    char text[4096];
+    if (resp_raw_calll(c, &r, &n, "INFO", "replication", NULL) != 0)
+        fx_fail("%s INFO: %s", who, c->err);
+    char text[4096], key[80];
     snprintf(text, sizeof text, "%.*s", (int)(n < 4095 ? n : 4095), r);
-    const char *p = strstr(text, "master_repl_offset:");
+    snprintf(key, sizeof key, "\n%s:", name);
+    const char *p = strstr(text, key);
     if (p == NULL)
-        fx_fail("master INFO has no master_repl_offset: %s", text);
-    return strtoull(p + strlen("master_repl_offset:"), NULL, 10);
+        return -1;
+    if (strncmp(p + strlen(key), "up", 2) == 0)
+        return 1;
+    return strtoll(p + strlen(key), NULL, 10);
+}
+
+static uint64_t master_offset(cmp_fx *f)
+{
+    long long off = repl_field(&f->m[0], "master", "master_repl_offset");
+    if (off < 0)
+        fx_fail("master INFO has no master_repl_offset");
+    return (uint64_t)off;
+}
+
+/* The Redis replica has the master's offset applied (polled: Redis has no
+ * wait for it). */
+static void replica_catch_up(cmp_fx *f, uint64_t off)
+{
+    for (int i = 0; i < 3000; i++) {
+        if (repl_field(&f->r[0], "Redis replica", "master_link_status") == 1 &&
+            repl_field(&f->r[0], "Redis replica", "slave_repl_offset") >=
+                (long long)off)
+            return;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fx_fail("the Redis replica did not reach offset %" PRIu64 " in 30 s",
+            off);
 }
 
 static void open_pair(resp_raw pair[2], int port, const char *who)
@@ -293,7 +331,7 @@ static cmp_fx *fx_start(const char *variant)
     cmp_fx *f = calloc(1, sizeof *f);
     ck_assert_ptr_nonnull(f);
     for (int i = 0; i < 2; i++)
-        f->m[i].fd = f->s[i].fd = -1;
+        f->m[i].fd = f->r[i].fd = f->s[i].fd = -1;
     running = f;
     char err[1024];
     if (redis_server_start(&f->master, NULL, err, sizeof err) != 0)
@@ -301,6 +339,12 @@ static cmp_fx *fx_start(const char *variant)
     if (resp_raw_open(&f->m[0], f->master.port) != 0)
         fx_fail("master: %s", f->m[0].err);
     load_snapshot_part(f);
+    char mport[16];
+    snprintf(mport, sizeof mport, "%d", f->master.port);
+    const char *const replica_args[] = {"--replicaof", "127.0.0.1", mport,
+                                        NULL};
+    if (redis_server_start(&f->replica, replica_args, err, sizeof err) != 0)
+        fx_fail("Redis replica: %s", err);
     f->ds = dataset_create(store_variant(variant), 16);
     if (f->ds == NULL)
         fx_fail("dataset_create(%s) failed", variant);
@@ -340,6 +384,8 @@ static cmp_fx *fx_start(const char *variant)
     }
     resp_raw_close(&f->m[0]);
     open_pair(f->m, f->master.port, "master");
+    open_pair(f->r, f->replica.port, "Redis replica");
+    replica_catch_up(f, off);
     open_pair(f->s, server_port(f->srv), "our server");
     return f;
 }
@@ -350,6 +396,10 @@ static cmp_fx *fx_start(const char *variant)
 #define UP (READ_UNORDERED | READ_PAIRS)
 #define SC READ_SCAN
 #define SCP (READ_SCAN | READ_PAIRS)
+
+/* Compared with the Redis replica instead of the master: the commands a
+ * replica answers differently (writes, SORT). */
+#define VS_REPLICA (1u << 8)
 
 typedef struct cmp_cmd {
     int db;              /* -1: the previous one */
@@ -503,7 +553,6 @@ static const cmp_cmd commands[] = {
     /* sort */
     {0, 0, {"SORT_RO", "set:int"}},
     {0, 0, {"SORT_RO", "l:small", "ALPHA", "DESC", "LIMIT", "1", "3"}},
-    {0, 0, {"SORT", "set:int", "DESC"}},
     {0, 0, {"SORT_RO", "l:small"}},
     /* streams */
     {0, 0, {"XLEN", "x:s"}}, {0, 0, {"XLEN", "x:big"}},
@@ -525,13 +574,45 @@ static const cmp_cmd commands[] = {
     {0, 0, {"COMMAND", "GETKEYS", "get", "k"}},
     {0, UP, {"CONFIG", "GET", "maxmemory", "save", "appendonly"}},
     {0, 0, {"ECHO", ""}},
+    /* what a replica refuses, as a Redis replica refuses it */
+    {0, VS_REPLICA, {"SET", "s:int", "1"}},
+    {0, VS_REPLICA, {"SET", "s:int"}},
+    {0, VS_REPLICA, {"DEL", "s:int", "l:big"}},
+    {0, VS_REPLICA, {"SORT", "set:int", "DESC"}},
+    {0, VS_REPLICA, {"SORT", "l:small", "ALPHA", "STORE", "dst"}},
+    {0, VS_REPLICA, {"XADD", "x:s", "*", "f", "v"}},
+    {0, VS_REPLICA, {"FLUSHALL"}},
+    {0, VS_REPLICA, {"INCRBYFLOAT", "s:float", "x", "y"}},
+    {0, VS_REPLICA, {"BITFIELD", "b:str", "GET", "u8", "0"}},
+    {0, VS_REPLICA, {"GEORADIUS", "g:pts", "15", "37", "200", "km"}},
+    {0, VS_REPLICA, {"SPOP", "set:int"}},
+    {0, VS_REPLICA, {"GETEX", "s:int"}},
+    {0, VS_REPLICA, {"GETDEL", "s:int"}},
+    {0, VS_REPLICA, {"XREADGROUP", "GROUP", "g1", "c1", "STREAMS", "x:s",
+                     ">"}},
+    {0, VS_REPLICA, {"ZRANGESTORE", "dst", "z:small", "0", "-1"}},
+    {0, VS_REPLICA, {"COPY", "s:int", "dst"}},
+    {0, VS_REPLICA, {"SWAPDB", "0", "1"}},
+    {0, VS_REPLICA, {"MOVE", "s:int", "1"}},
+    {0, VS_REPLICA, {"PUBLISH", "ch", "m"}},
+    /* errors the master gives as a replica would */
+    {0, 0, {"PFCOUNT", "b:str"}},
+    {0, 0, {"OBJECT", "FREQ", "s:int"}},
+    {0, 0, {"XINFO", "STREAM", "nosuch"}},
+    {0, 0, {"SELECT", "16"}},
+    {0, VS_REPLICA | UP, {"CONFIG", "GET", "replica-read-only",
+                          "slave-read-only",
+                          "replica-serve-stale-data", "replica-priority"}},
 };
 
 /* ---- the comparison --------------------------------------------------------------- */
 
+/* A read command of ours, or a write of chapter 9's table (-READONLY). */
 static bool known_here(const char *name)
 {
-    return server_cmd_find(name, strlen(name)) != NULL;
+    const cmd_spec *w = cmd_lookup(name, strlen(name));
+    return server_cmd_find(name, strlen(name)) != NULL ||
+           (w != NULL && (w->flags & CMD_WRITE));
 }
 
 static void call(resp_raw *c, const char *who, size_t argc,
@@ -550,6 +631,7 @@ static void select_db(cmp_fx *f, int db)
         const char *r;
         size_t n;
         call(&f->m[i], "the master", 2, argv, &r, &n);
+        call(&f->r[i], "the Redis replica", 2, argv, &r, &n);
         call(&f->s[i], "our server", 2, argv, &r, &n);
         if (n != 5 || memcmp(r, "+OK\r\n", 5) != 0)
             fx_fail("our server: SELECT %d failed", db);
@@ -599,14 +681,18 @@ static void compare_all(const char *variant)
         for (int p = 0; p < 2; p++) {
             const char *r;
             size_t n;
-            call(&f->m[p], "the master", argc, c->argv, &r, &n);
+            bool vs_replica = (c->flags & VS_REPLICA) != 0;
+            call(vs_replica ? &f->r[p] : &f->m[p],
+                 vs_replica ? "the Redis replica" : "the master", argc,
+                 c->argv, &r, &n);
             char *theirs = malloc(n + 1);
             ck_assert_ptr_nonnull(theirs);
             memcpy(theirs, r, n);
             size_t tn = n;
             call(&f->s[p], "our server", argc, c->argv, &r, &n);
             char why[200] = "";
-            int eq = read_oracle_equal(theirs, tn, r, n, c->flags, why,
+            int eq = read_oracle_equal(theirs, tn, r, n,
+                                       c->flags & ~VS_REPLICA, why,
                                        sizeof why);
             compared++;
             if (eq != 1) {
@@ -616,18 +702,19 @@ static void compare_all(const char *variant)
                 test_escape(a, sizeof a, theirs, tn);
                 test_escape(b, sizeof b, r, n);
                 int w = snprintf(report + rlen, sizeof report - rlen,
-                                 "\n[%s, db %d, RESP%d] %s%s%s\n  master: %s"
+                                 "\n[%s, db %d, RESP%d] %s%s%s\n  %s: %s"
                                  "\n  ours:   %s", variant, db, p + 2, cmd,
-                                 why[0] ? ": " : "", why, a, b);
+                                 why[0] ? ": " : "", why,
+                                 vs_replica ? "replica" : "master", a, b);
                 if (w > 0 && (size_t)w < sizeof report - rlen)
                     rlen += (size_t)w;
             }
             free(theirs);
         }
     }
-    if (skipped[0] != '\0')
-        fprintf(stderr, "ch11_compare (%s): not built here yet, skipped:%s\n",
-                variant, skipped);
+    fprintf(stderr, "ch11_compare (%s): %zu replies compared%s%s\n", variant,
+            compared, skipped[0] ? "; not built here yet, skipped:" : "",
+            skipped);
     if (differ > 0)
         fx_fail("%zu of %zu replies differ from redis-server's:%s", differ,
                 compared, report);

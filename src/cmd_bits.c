@@ -26,6 +26,9 @@
  * propagated as sent when some write changed a bit or grew the string; a
  * BITFIELD whose only writes FAIL grows the master's string but is not
  * propagated at all (a Redis quirk a replica cannot see).
+ *
+ * The argument parsers (offsets, types, BITFIELD's operations) are shared
+ * with chapter 11's read commands through bits_parse.h.
  */
 #include "cmd.h"
 #include "cmd_num.h"
@@ -36,35 +39,16 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "bits_parse.h"
 #include "pstring.h"
 
-/** Redis's default proto-max-bulk-len, which bounds a bit offset's byte. */
-#define BITS_MAX_BYTES (512LL * 1024 * 1024)
-
-static const char ERR_BITOFF[] =
-    "ERR bit offset is not an integer or out of range";
-
-/* A bit offset (getBitOffsetFromArgument()); with `bits` > 0 the form
- * "#N" means N * bits (BITFIELD). */
+/* A bit offset (bits_parse.h); with `bits` > 0 the form "#N" means
+ * N * bits (BITFIELD). */
 static int bit_offset_arg(cmd_ctx *c, size_t i, unsigned bits,
                           uint64_t *out)
 {
-    const resp_value *a = &c->argv[i];
-    bool hash = bits > 0 && a->len > 0 && a->str[0] == '#';
-    long long off;
-    if (!cmd_num_string2ll(a->str + hash, a->len - hash, &off))
-        return cmd_error_arg(c, (int)i, ERR_BITOFF);
-    if (hash) {
-        /* Redis multiplies without a check; a product that overflows is
-         * refused here (it could never be a valid offset). */
-        if (off > LLONG_MAX / (long long)bits ||
-            off < LLONG_MIN / (long long)bits)
-            return cmd_error_arg(c, (int)i, ERR_BITOFF);
-        off *= (long long)bits;
-    }
-    if (off < 0 || (off >> 3) >= BITS_MAX_BYTES)
-        return cmd_error_arg(c, (int)i, ERR_BITOFF);
-    *out = (uint64_t)off;
+    if (!bits_parse_offset(c->argv[i].str, c->argv[i].len, bits, out))
+        return cmd_error_arg(c, (int)i, BITS_ERR_OFFSET);
     return 0;
 }
 
@@ -181,100 +165,22 @@ static int cmd_bitop(cmd_ctx *c)
 
 /* ---- BITFIELD --------------------------------------------------------------------- */
 
-enum { BF_GET, BF_SET, BF_INCRBY };
-
-/* One parsed operation. */
-typedef struct bf_op {
-    int code;             /* BF_GET, BF_SET, BF_INCRBY */
-    bool is_signed;       /* i<bits> or u<bits> */
-    unsigned bits;        /* 1..64 signed, 1..63 unsigned */
-    uint64_t off;         /* first bit */
-    long long arg;        /* SET's value, INCRBY's increment */
-    pstring_overflow ov;  /* the OVERFLOW mode in force */
-} bf_op;
-
-/* A type argument: i1..i64 or u1..u63 (getBitfieldTypeFromArgument()). */
-static int bf_type_arg(cmd_ctx *c, size_t i, bool *is_signed, unsigned *bits)
+/* Parse every operation (bitfieldGeneric()'s first loop, bits_parse.c).
+ * *ops is xmalloc()ed (free it); *highest: the farthest bit a write
+ * reaches, or -1 when there are only GETs. */
+static int bf_parse(cmd_ctx *c, bits_op **ops, size_t *nops, int64_t *highest)
 {
-    const resp_value *a = &c->argv[i];
-    long long n;
-    if (a->len < 1 || (a->str[0] != 'i' && a->str[0] != 'u') ||
-        !cmd_num_string2ll(a->str + 1, strlen(a->str + 1), &n) || n < 1 ||
-        n > (a->str[0] == 'i' ? 64 : 63))
-        return cmd_error_arg(c, (int)i,
-                             "ERR Invalid bitfield type. Use something like "
-                             "i16 u8. Note that u64 is not supported but i64 "
-                             "is.");
-    *is_signed = a->str[0] == 'i';
-    *bits = (unsigned)n;
-    return 0;
-}
-
-/* Parse every operation (bitfieldGeneric()'s first loop).  *ops is
- * xmalloc()ed (free it); *highest: the farthest bit a write reaches, or
- * -1 when there are only GETs. */
-static int bf_parse(cmd_ctx *c, bf_op **ops, size_t *nops, int64_t *highest)
-{
-    bf_op *v = xmalloc((c->argc / 3 + 1) * sizeof *v);
-    if (v == NULL)
-        return -1;
-    size_t n = 0;
-    pstring_overflow ov = PSTRING_OVERFLOW_WRAP;
-    int64_t hi = -1;
-    for (size_t j = 2; j < c->argc; j++) {
-        size_t rem = c->argc - j - 1;
-        bf_op op = {0};
-        if (cmd_arg_is(c, j, "GET") && rem >= 2) {
-            op.code = BF_GET;
-        } else if (cmd_arg_is(c, j, "SET") && rem >= 3) {
-            op.code = BF_SET;
-        } else if (cmd_arg_is(c, j, "INCRBY") && rem >= 3) {
-            op.code = BF_INCRBY;
-        } else if (cmd_arg_is(c, j, "OVERFLOW") && rem >= 1) {
-            j++;
-            if (cmd_arg_is(c, j, "WRAP"))
-                ov = PSTRING_OVERFLOW_WRAP;
-            else if (cmd_arg_is(c, j, "SAT"))
-                ov = PSTRING_OVERFLOW_SAT;
-            else if (cmd_arg_is(c, j, "FAIL"))
-                ov = PSTRING_OVERFLOW_FAIL;
-            else
-                goto fail_ov;
-            continue;
-        } else {
-            free(v);
-            return cmd_error_arg(c, (int)j, CMD_ERR_SYNTAX);
-        }
-        if (bf_type_arg(c, j + 1, &op.is_signed, &op.bits) != 0 ||
-            bit_offset_arg(c, j + 2, op.bits, &op.off) != 0)
-            goto fail;
-        if (op.code != BF_GET) {
-            int64_t last = (int64_t)(op.off + op.bits - 1);
-            if (last > hi)
-                hi = last;
-            if (cmd_arg_int(c, j + 3, &op.arg) != 0)
-                goto fail;
-        }
-        op.ov = ov;
-        v[n++] = op;
-        j += op.code == BF_GET ? 2 : 3;
-    }
-    *ops = v;
-    *nops = n;
-    *highest = hi;
-    return 0;
-fail_ov:
-    free(v);
-    return cmd_error(c, "ERR Invalid OVERFLOW type specified");
-fail:
-    free(v);
-    return -1;
+    bits_parse_error err;
+    int rc = bits_parse_bitfield(c->argc, c->argv, ops, nops, highest, &err);
+    if (rc > 0)
+        return cmd_error_arg(c, (int)err.arg, "%s", err.msg);
+    return rc;
 }
 
 /* Run one SET or INCRBY on *cur (replaced by the new version).  The
  * field's 9-byte window is copied out, edited by pstring_bits.c, and its
  * bytes written back with value_str_setrange(). */
-static int bf_write(value **cur, const bf_op *op)
+static int bf_write(value **cur, const bits_op *op)
 {
     size_t byte = (size_t)(op->off / 8);
     unsigned shift = (unsigned)(op->off % 8);
@@ -286,7 +192,7 @@ static int bf_write(value **cur, const bf_op *op)
         return -1;
     pstring *nw = NULL;
     int64_t ignored;
-    int rc = op->code == BF_SET
+    int rc = op->code == BITS_SET
                  ? pstring_bitfield_set(w, shift, op->bits, op->is_signed,
                                         op->arg, op->ov, &ignored, &nw)
                  : pstring_bitfield_incrby(w, shift, op->bits, op->is_signed,
@@ -312,7 +218,7 @@ static int bf_write(value **cur, const bf_op *op)
  * [OVERFLOW WRAP|SAT|FAIL] ... */
 static int cmd_bitfield(cmd_ctx *c)
 {
-    bf_op *ops = NULL;
+    bits_op *ops = NULL;
     size_t nops = 0;
     int64_t highest = -1;
     if (bf_parse(c, &ops, &nops, &highest) != 0)
@@ -344,7 +250,7 @@ static int cmd_bitfield(cmd_ctx *c)
     if (cur == NULL)
         goto out;
     for (size_t i = 0; i < nops; i++)
-        if (ops[i].code != BF_GET && bf_write(&cur, &ops[i]) != 0)
+        if (ops[i].code != BITS_GET && bf_write(&cur, &ops[i]) != 0)
             goto out;
     rc = put_value(c, 1, cur);
     cur = NULL;

@@ -58,11 +58,9 @@ static int hll_arg(cmd_ctx *c, size_t i, hll_in *in)
     if (in->v == NULL)
         return 0;
     size_t n = value_str_len(in->v);
-    unsigned char hdr[HLL_HDR_SIZE];
-    if (n < HLL_HDR_SIZE ||
-        value_str_read(in->v, 0, hdr, sizeof hdr) != sizeof hdr ||
-        memcmp(hdr, "HYLL", 4) != 0 || hdr[4] > HLL_ENC_SPARSE ||
-        (hdr[4] == HLL_ENC_DENSE && n != HLL_DENSE_SIZE))
+    unsigned char hdr[HLL_HDR_SIZE] = {0};
+    value_str_read(in->v, 0, hdr, sizeof hdr);
+    if (!hll_header_ok(hdr, n))
         return cmd_error_arg(c, (int)i, ERR_NOT_HLL);
     if ((in->bytes = xmalloc(n)) == NULL)
         return -1;

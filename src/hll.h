@@ -36,6 +36,7 @@
 #ifndef HLL_H
 #define HLL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,23 @@
 /** Redis's default hll-sparse-max-bytes: a sparse HLL that would grow
  *  past this many bytes (header included) becomes dense. */
 #define HLL_SPARSE_MAX_BYTES 3000
+
+/**
+ * Whether a string starts as a HyperLogLog, as Redis's
+ * isHLLObjectOrReply() checks (redis/redis src/hyperloglog.c): at least
+ * the header, the "HYLL" magic, encoding 0 or 1, and a dense value of
+ * exactly HLL_DENSE_SIZE bytes.  Failing it is "WRONGTYPE Key is not a
+ * valid HyperLogLog string value."; the body is hll_validate()'s.
+ * \param hdr the first HLL_HDR_SIZE bytes (or all, when shorter).
+ * \param len the whole value's length.
+ * \return true when the header passes.
+ */
+static inline bool hll_header_ok(const unsigned char *hdr, size_t len)
+{
+    return len >= HLL_HDR_SIZE && hdr[0] == 'H' && hdr[1] == 'Y' &&
+           hdr[2] == 'L' && hdr[3] == 'L' && hdr[4] <= HLL_ENC_SPARSE &&
+           (hdr[4] != HLL_ENC_DENSE || len == HLL_DENSE_SIZE);
+}
 
 /** Why an input was refused. */
 typedef struct hll_error {

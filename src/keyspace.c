@@ -292,6 +292,18 @@ int keyspace_iterate(keyspace_reader *r, unsigned db, store_iter_fn *fn,
     return store_iterate(r->sr, iter_one, &c);
 }
 
+int keyspace_scan(keyspace_reader *r, unsigned db, uint64_t cursor,
+                  size_t count, store_iter_fn *fn, void *arg, uint64_t *next)
+{
+    if (db >= r->ks->ndb || keyspace_dbsize(r, db) == 0) {
+        *next = 0;
+        return 0;
+    }
+    uint16_t p = reader_phys(r, db);
+    iter_ctx c = {(unsigned char)(p >> 8), (unsigned char)p, fn, arg};
+    return store_scan(r->sr, cursor, count, iter_one, &c, next);
+}
+
 /* ---- sorted walks, for dumps and comparisons ------------------------------ */
 
 bool ks_section_enter(keyspace_reader *r)

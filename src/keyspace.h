@@ -170,6 +170,28 @@ size_t keyspace_dbsize(keyspace_reader *r, unsigned db);
 int keyspace_iterate(keyspace_reader *r, unsigned db, store_iter_fn *fn,
                      void *arg);
 
+/**
+ * One slice of a resumable walk of one database (SCAN): store_scan() over
+ * the whole store, keeping this database's keys.  count bounds the store
+ * keys visited (the other databases' included), so a call costs
+ * O(count) on the hamt and ptrie stores whatever the sizes, and may hand
+ * fn fewer than count keys, even none, with *next not 0.  The cursor is a
+ * scan position of the encoded key (store.h): valid across keyspaces of
+ * this process holding the database under the same physical number (a
+ * fresh keyspace after a full resync numbers database d as d; only a
+ * SWAPDB since the last resync renumbers one).
+ * \param r      the reader, inside a section.
+ * \param db     the database.
+ * \param cursor where to resume (0: the start).
+ * \param count  store keys to visit at least.
+ * \param fn     called with each key of db (no prefix), expired included.
+ * \param arg    passed to fn.
+ * \param next   receives the cursor for the next call, 0 when done.
+ * \return 0, fn's first non-zero result, or -1 with errno ENOMEM.
+ */
+int keyspace_scan(keyspace_reader *r, unsigned db, uint64_t cursor,
+                  size_t count, store_iter_fn *fn, void *arg, uint64_t *next);
+
 /* ---- writing: one batch at a time ------------------------------------------- */
 
 /**

@@ -96,6 +96,13 @@ dataset *server_dataset(struct server *s);
 repl *server_link(struct server *s);
 
 /**
+ * The server's Pub/Sub registry (server_channels.h), for the Pub/Sub
+ * commands and INFO.
+ * \param s the server.  \return it (owned by the server).
+ */
+struct server_channels *server_get_channels(struct server *s);
+
+/**
  * The core's half of server_block(): park x's connection.
  * \param x           the context (x->client set).
  * \param deadline_ms as server_block().

@@ -46,6 +46,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "value.h"
 
@@ -125,6 +126,10 @@ typedef struct store_ops {
     /* Optional operations (chapter 5 on): NULL when unsupported. */
     /** see store_apply(); optional */
     int (*apply)(store *s, store_change *changes, size_t n);
+    /** see store_scan() (chapter 11); optional: NULL uses the O(n)
+     *  fallback of store_scan.c */
+    int (*scan)(store_reader *r, uint64_t cursor, size_t count,
+                store_iter_fn *fn, void *arg, uint64_t *next);
 } store_ops;
 /* [ch01-store-ops] */
 
@@ -358,6 +363,50 @@ static inline int store_apply(store *s, store_change *changes, size_t n)
     }
     return s->ops->apply(s, changes, n);
 }
+
+/* ---- resumable walks (chapter 11: SCAN) ----------------------------------
+ *
+ * SCAN hands a client a number and, on the next call, continues from it.
+ * So every key gets a 64-bit *scan position* that depends on its bytes
+ * alone (store_scan_pos(): its hash_bytes() with the 5-bit pieces the
+ * tries consume read most significant first, which is the order in which
+ * the hamt and ptrie variants already lay their keys out), and a walk
+ * visits keys in increasing position.  A cursor is "the first position not
+ * yet visited".  Because the position is a function of the key and of
+ * this process's hash key, not of the store's shape or history, a cursor
+ * taken on one store is just as good on another store of this process
+ * holding the same keys (a full resync's fresh dataset): every key whose
+ * position is below the cursor was visited, every other one will be. */
+
+/**
+ * A key's scan position (see above).
+ * \param key  key bytes. \param klen their length.
+ * \return the position.  Thread-safety: any thread.
+ */
+uint64_t store_scan_pos(const void *key, size_t klen);
+
+/**
+ * Visit a bounded slice of the keys, resuming at a cursor: every key
+ * whose scan position is >= cursor, in increasing position, until at
+ * least count keys were visited and the next key's position is larger
+ * than the last visited (keys of one position are visited together).
+ * The hamt and ptrie variants seek the cursor in O(log n) and visit in
+ * O(count log n); any other variant (store_ops.scan NULL) walks the whole
+ * store each call, O(n log n) (store_scan.c's fallback, fine for the
+ * teaching variants, documented as such).
+ * \param r      the reader, inside a section.
+ * \param cursor the first position to visit (0: from the start).
+ * \param count  how many keys at least (0 is taken as 1).
+ * \param fn     called for each key, expired ones included; must not write.
+ * \param arg    passed to fn.
+ * \param next   receives the position of the first key not visited, or 0
+ *               when no key is left (a key of position 0 can only be
+ *               first, so 0 is never a position still to visit).
+ * \return 0, the first non-zero fn returned (then *next is not set), or
+ *         -1 with errno ENOMEM (the fallback's array).
+ */
+int store_scan(store_reader *r, uint64_t cursor, size_t count,
+               store_iter_fn *fn, void *arg, uint64_t *next);
 
 /** Every store variant, NULL-terminated, in the order chapters add them. */
 extern const store_ops *const store_variants[];

@@ -190,6 +190,91 @@ static int hs_iterate(store_reader *rb, store_iter_fn *fn, void *arg)
     return hamt_iterate(((hs_reader *)rb)->snap, iter_cb, &c);
 }
 
+/* ---- SCAN: resuming a walk at a scan position (store.h) --------------------- */
+
+/** One store_scan() call's state. */
+typedef struct scan_ctx {
+    uint64_t cursor;   /**< first position to visit */
+    size_t left;       /**< keys still wanted before the walk may stop */
+    uint64_t last;     /**< position of the last key visited */
+    bool stopped;      /**< a key past the slice was found */
+    uint64_t next;     /**< ... and this is its position */
+    store_iter_fn *fn; /**< the caller's callback */
+    void *arg;         /**< its argument */
+} scan_ctx;
+
+/* The piece of a scan position that depth d reads (store_scan_pos()
+ * puts depth 0 in the top 5 bits, depth 12 in the low 4). */
+static unsigned cursor_piece(uint64_t cursor, unsigned d)
+{
+    return d < 12 ? (unsigned)(cursor >> (59 - 5 * d)) & 31u
+                  : (unsigned)cursor & 15u;
+}
+
+/* Visit one key in position order: stop at the first key of a new
+ * position once enough were visited. */
+static int scan_key(scan_ctx *c, const hamt_key *k, void *val)
+{
+    uint64_t p = store_scan_pos(k->bytes, k->len);
+    if (p < c->cursor)
+        return 0;
+    if (c->left == 0 && p != c->last) {
+        c->stopped = true;
+        c->next = p;
+        return 1;
+    }
+    c->last = p;
+    if (c->left > 0)
+        c->left--;
+    return c->fn(k->bytes, k->len, val, c->arg);
+}
+
+/* Walk a subtree in slot order.  on_path: the subtree holds the cursor's
+ * own path, so the slots before the cursor's piece hold only positions
+ * below it and are skipped without a look. */
+static int scan_node(scan_ctx *c, const hamt_node *nd, unsigned d,
+                     bool on_path)
+{
+    if (nd->bitmap == 0) { /* a collision node: one position */
+        for (uint32_t j = 0; j < nd->n; j++) {
+            int rc = scan_key(c, nd->slots[j].key, nd->slots[j].u.val);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    unsigned from = on_path ? cursor_piece(c->cursor, d) : 0;
+    uint32_t j = 0;
+    for (unsigned i = 0; i < HAMT_FANOUT; i++) {
+        if ((nd->bitmap & (1u << i)) == 0)
+            continue;
+        const hamt_slot *sl = &nd->slots[j++];
+        if (i < from)
+            continue;
+        int rc = sl->key != NULL
+                     ? scan_key(c, sl->key, sl->u.val)
+                     : scan_node(c, sl->u.child, d + 1, on_path && i == from);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int hs_scan(store_reader *rb, uint64_t cursor, size_t count,
+                   store_iter_fn *fn, void *arg, uint64_t *next)
+{
+    const hamt_node *root = ((hs_reader *)rb)->snap;
+    scan_ctx c = {.cursor = cursor, .left = count, .fn = fn, .arg = arg};
+    int rc = root != NULL ? scan_node(&c, root, 0, true) : 0;
+    if (c.stopped) {
+        *next = c.next;
+        return 0;
+    }
+    if (rc == 0)
+        *next = 0;
+    return rc;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 static void write_begin(hs *s)
@@ -453,4 +538,5 @@ const store_ops store_hamt_ops = {
     .del = hs_del,
     .stats = hs_stats,
     .apply = hs_apply,
+    .scan = hs_scan,
 };

@@ -319,6 +319,48 @@ static int ps_iterate(store_reader *rb, store_iter_fn *fn, void *arg)
     return 0;
 }
 
+/* ---- SCAN: resuming a walk at a scan position (store.h) --------------------- */
+
+/* The trie iterates in scan-position order (ptrie.h: positions 0..31 of
+ * each node in turn, the pieces store_scan_pos() reads most significant
+ * first), and ptrie_nth() finds the i-th element in O(log n); so a binary
+ * search over i finds the first element at or past the cursor, and the
+ * slice is read with ptrie_nth() from there: O(log^2 n + count log n). */
+static uint64_t nth_pos(const ptrie *t, size_t i, const pentry **e)
+{
+    *e = ptrie_nth(t, i);
+    return store_scan_pos(entry_key(*e), (*e)->klen);
+}
+
+static int ps_scan(store_reader *rb, uint64_t cursor, size_t count,
+                   store_iter_fn *fn, void *arg, uint64_t *next)
+{
+    const ptrie *t = ((ps_reader *)rb)->snap;
+    size_t n = ptrie_len(t), lo = 0, hi = n;
+    const pentry *e;
+    while (lo < hi) { /* first i whose position is >= cursor */
+        size_t mid = lo + (hi - lo) / 2;
+        if (nth_pos(t, mid, &e) < cursor)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t last = 0;
+    for (size_t i = lo, seen = 0; i < n; i++, seen++) {
+        uint64_t p = nth_pos(t, i, &e);
+        if (seen >= count && p != last) {
+            *next = p;
+            return 0;
+        }
+        last = p;
+        int rc = fn(entry_key(e), e->klen, entry_value(e), arg);
+        if (rc != 0)
+            return rc;
+    }
+    *next = 0;
+    return 0;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 static void retired_free(ebr_node *n)
@@ -582,4 +624,5 @@ const store_ops store_ptrie_ops = {
     .del = ps_del,
     .stats = ps_stats,
     .apply = ps_apply,
+    .scan = ps_scan,
 };

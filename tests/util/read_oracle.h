@@ -17,6 +17,11 @@
  * fails the current Check test with the command and both replies
  * rendered readably (bytes escaped).
  *
+ * Cleanup: read_oracle_stop() at the end of a test; add
+ * read_oracle_teardown() as a checked fixture so a failed test (when Check
+ * does not fork) leaves no server behind.  A mismatch stops every read
+ * oracle before it fails the test.
+ *
  * Thread-safety: one per thread, inside a Check test.
  */
 #ifndef TEST_READ_ORACLE_H
@@ -78,6 +83,25 @@ void read_oracle_expectv(read_oracle *ro, unsigned flags, size_t argc,
                          const char *const *argv, const size_t *lens);
 
 /**
+ * read_oracle_expectv() that reports instead of failing: the comparison
+ * itself, for tests of the comparison (a reply that must differ).
+ * \param ro    the oracle.
+ * \param flags READ_* flags.
+ * \param argc  number of arguments.
+ * \param argv  the arguments.
+ * \param lens  their lengths, or NULL.
+ * \param why   receives the first difference (command, protocol, both
+ *              replies escaped) when there is one.
+ * \param whysz size of why.
+ * \return 1 when both protocols' replies agree, 0 when they differ.
+ *         Failures to talk to Redis or to run the command still fail the
+ *         test.
+ */
+int read_oracle_comparev(read_oracle *ro, unsigned flags, size_t argc,
+                         const char *const *argv, const size_t *lens,
+                         char *why, size_t whysz);
+
+/**
  * Run a command only on the keyspace side and return our reply's bytes,
  * for commands whose reply is random (SRANDMEMBER) or ours alone.
  * \param ro    the oracle.
@@ -115,5 +139,11 @@ void read_oracle_select(read_oracle *ro, unsigned db);
  * \param ro the oracle.
  */
 void read_oracle_stop(read_oracle *ro);
+
+/**
+ * Stop every read oracle still running, and every oracle (a checked
+ * fixture's teardown).
+ */
+void read_oracle_teardown(void);
 
 #endif

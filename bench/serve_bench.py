@@ -143,9 +143,12 @@ def wait_up(port, what, secs=120):
 
 
 def wait_caught_up(mport, ports, secs=300, fatal=True):
-    """Until every replica's offset reaches the master's (WAIT does it)."""
+    """Until every replica's offset reaches the master's (WAIT does it).
+    WAIT waits for the writes of its own connection only, so a PUBLISH
+    (propagated, no key changed) goes first."""
     c = Client(mport)
     try:
+        c.call("PUBLISH", "bench-sync", "x")
         got = c.call("WAIT", len(ports), secs * 1000)
     finally:
         c.close()

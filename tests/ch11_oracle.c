@@ -164,6 +164,35 @@ START_TEST(canonical_forms)
 }
 END_TEST
 
+/* SCAN-like replies: the cursor exact, the elements in any order. */
+START_TEST(scan_replies)
+{
+    const char *a = "*2\r\n$1\r\n0\r\n*4\r\n+a\r\n:1\r\n+b\r\n:2\r\n";
+    const char *b = "*2\r\n$1\r\n0\r\n*4\r\n+b\r\n:2\r\n+a\r\n:1\r\n";
+    const char *c = "*2\r\n$1\r\n7\r\n*4\r\n+b\r\n:2\r\n+a\r\n:1\r\n";
+    const char *d = "*2\r\n$1\r\n0\r\n*4\r\n+b\r\n:1\r\n+a\r\n:2\r\n";
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
+    char why[200];
+    ck_assert_int_eq(read_oracle_equal(a, la, b, lb, READ_SAME, why,
+                                       sizeof why), 0);
+    ck_assert_int_eq(read_oracle_equal(a, la, b, lb, READ_UNORDERED, why,
+                                       sizeof why), 0);
+    ck_assert_int_eq(read_oracle_equal(a, la, b, lb, READ_SCAN, why,
+                                       sizeof why), 1);
+    ck_assert_int_eq(read_oracle_equal(a, la, c, lc, READ_SCAN, why,
+                                       sizeof why), 0);
+    ck_assert_int_eq(read_oracle_equal(a, la, d, ld, READ_SCAN, why,
+                                       sizeof why), 1);
+    ck_assert_int_eq(read_oracle_equal(a, la, d, ld, READ_SCAN | READ_PAIRS,
+                                       why, sizeof why), 0);
+    ck_assert_int_eq(read_oracle_equal(a, la, b, lb, READ_SCAN | READ_PAIRS,
+                                       why, sizeof why), 1);
+    /* Not SCAN-shaped (an error): compared as the other flags say. */
+    ck_assert_int_eq(read_oracle_equal("-ERR x\r\n", 8, "-ERR x\r\n", 8,
+                                       READ_SCAN, why, sizeof why), 1);
+}
+END_TEST
+
 static const char *const variants[] = {"hamt", "ptrie"};
 
 /* Errors the dispatcher writes are Redis's, byte for byte, both protocols. */
@@ -253,6 +282,7 @@ Suite *ch11_oracle_suite(void)
     tcase_add_test(tc, scan_finds_each_reply_end);
     tcase_add_test(tc, scan_refuses_what_is_not_resp);
     tcase_add_test(tc, canonical_forms);
+    tcase_add_test(tc, scan_replies);
     suite_add_tcase(s, tc);
     tc = test_tcase("oracle", 60);
     tcase_add_checked_fixture(tc, NULL, read_oracle_teardown);

@@ -40,6 +40,10 @@ enum {
     READ_PAIRS = 2u,         /**< with READ_UNORDERED: the top-level array
                                   holds pairs */
     READ_RESP2_ONLY = 4u,    /**< skip the RESP3 comparison */
+    READ_SCAN = 8u,          /**< a [cursor, elements] reply (SCAN,
+                                  HSCAN...): the cursor byte for byte, the
+                                  elements as a multiset (of pairs with
+                                  READ_PAIRS) */
 };
 
 /** A redis-server with data and the same data in a keyspace. */
@@ -139,6 +143,21 @@ void read_oracle_select(read_oracle *ro, unsigned db);
  * \param ro the oracle.
  */
 void read_oracle_stop(read_oracle *ro);
+
+/**
+ * Compare two replies (one whole RESP value each) under READ_* flags, as
+ * read_oracle_expect() does.
+ * \param a     the first reply (Redis's).
+ * \param alen  its length.
+ * \param b     the second (ours).
+ * \param blen  its length.
+ * \param flags READ_* flags.
+ * \param err   receives why when a reply is malformed (may be NULL).
+ * \param errsz size of err.
+ * \return 1 equal, 0 different, -1 malformed.
+ */
+int read_oracle_equal(const char *a, size_t alen, const char *b, size_t blen,
+                      unsigned flags, char *err, size_t errsz);
 
 /**
  * Stop every read oracle still running, and every oracle (a checked

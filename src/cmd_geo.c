@@ -21,18 +21,15 @@
  * for STOREDIST, their distance in the search's unit.  An empty result
  * deletes the destination, as does a missing source key.
  *
- * One difference is known: when COUNT cuts through points at exactly the
- * same distance (two members at the same position), Redis picks among
- * them with its partial quicksort (pqsort()) and this code with a stable
- * sort, so they may keep different members of the tie.
- *
- * The option parser follows georadiusGeneric() line by line, because it
- * decides which error a bad command reports first: the source key's type,
- * then the centre and the radius (GEORADIUS), then each option in order,
- * then the combinations.
+ * The option parser and the search are geo_query.h's, shared with
+ * chapter 11's GEOSEARCH and GEORADIUS_RO: it follows georadiusGeneric()
+ * line by line, because it decides which error a bad command reports
+ * first (after the source key's type, checked here): the centre and the
+ * radius (GEORADIUS), then each option in order, then the combinations.
+ * It also holds the one known difference (ties cut by COUNT).
  */
 #include "cmd_zset.h"
-#include "geohash.h"
+#include "geo_query.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,81 +37,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- positions and units ------------------------------------------------------ */
-
-/* A longitude and latitude at arguments i, i + 1 (extractLongLatOrReply()). */
-static int parse_lonlat(cmd_ctx *c, size_t i, double *lon, double *lat)
+/* A refusal of geo_query.h as the applier records it. */
+static int geo_refused(cmd_ctx *c, const geo_error *e)
 {
-    if (zset_arg_double(c, i, NULL, lon) < 0 ||
-        zset_arg_double(c, i + 1, NULL, lat) < 0)
-        return -1;
-    if (*lon < GEOHASH_LON_MIN || *lon > GEOHASH_LON_MAX ||
-        *lat < GEOHASH_LAT_MIN || *lat > GEOHASH_LAT_MAX)
-        return cmd_error_arg(c, (int)i,
-                             "ERR invalid longitude,latitude pair %f,%f",
-                             *lon, *lat);
-    return 0;
-}
-
-/* Metres per unit (extractUnitOrReply()), or -1 after the error. */
-static double parse_unit(cmd_ctx *c, size_t i)
-{
-    const char *u = c->argv[i].str;
-    if (!strcasecmp(u, "m")) return 1;
-    if (!strcasecmp(u, "km")) return 1000;
-    if (!strcasecmp(u, "ft")) return 0.3048;
-    if (!strcasecmp(u, "mi")) return 1609.34;
-    cmd_error_arg(c, (int)i,
-                  "ERR unsupported unit provided. please use M, KM, FT, MI");
-    return -1;
-}
-
-/* radius unit at i, i + 1 (extractDistanceOrReply()). */
-static int parse_radius(cmd_ctx *c, size_t i, geohash_shape *s)
-{
-    double r;
-    if (zset_arg_double(c, i, "need numeric radius", &r) < 0)
-        return -1;
-    if (r < 0)
-        return cmd_error_arg(c, (int)i, "ERR radius cannot be negative");
-    double conv = parse_unit(c, i + 1);
-    if (conv < 0)
-        return -1;
-    s->box = false;
-    s->radius = r;
-    s->conversion = conv;
-    return 0;
-}
-
-/* width height unit at i .. i + 2 (extractBoxOrReply()). */
-static int parse_box(cmd_ctx *c, size_t i, geohash_shape *s)
-{
-    double w, h;
-    if (zset_arg_double(c, i, "need numeric width", &w) < 0 ||
-        zset_arg_double(c, i + 1, "need numeric height", &h) < 0)
-        return -1;
-    if (h < 0 || w < 0)
-        return cmd_error_arg(c, (int)i,
-                             "ERR height or width cannot be negative");
-    double conv = parse_unit(c, i + 2);
-    if (conv < 0)
-        return -1;
-    s->box = true;
-    s->width = w;
-    s->height = h;
-    s->conversion = conv;
-    return 0;
-}
-
-/* A member's position (longLatFromMember()). */
-static int member_pos(cmd_ctx *c, size_t i, const pzset *z, geohash_shape *s)
-{
-    double score;
-    if (!pzset_score(z, c->argv[i].str, c->argv[i].len, &score))
-        return cmd_error_arg(c, (int)i,
-                             "ERR could not decode requested zset member");
-    geohash_decode_score(score, &s->lon, &s->lat);
-    return 0;
+    return cmd_error_arg(c, e->arg, "%s", e->msg);
 }
 
 /* ---- GEOADD ---------------------------------------------------------------------- */
@@ -143,7 +69,9 @@ static int cmd_geoadd(cmd_ctx *c)
     for (size_t j = 0; j < n && rc == 0; j++) {
         double lon, lat;
         geohash_bits h;
-        rc = parse_lonlat(c, i + 3 * j, &lon, &lat);
+        geo_error e;
+        rc = geo_lonlat_parse(c->argv, i + 3 * j, &lon, &lat, &e) < 0
+                 ? geo_refused(c, &e) : 0;
         if (rc == 0) {
             geohash_encode(lon, lat, GEOHASH_STEP_MAX, &h);
             scores[j] = (double)geohash_align52(h);
@@ -159,9 +87,6 @@ static int cmd_geoadd(cmd_ctx *c)
 
 /* ---- the search --------------------------------------------------------------------- */
 
-enum { GEO_COORDS = 1, GEO_MEMBER = 2, GEO_SEARCH = 4, GEO_SEARCHSTORE = 8 };
-enum { SORT_NONE, SORT_ASC, SORT_DESC };
-
 /* georadiusGeneric(): src_i the source key, flags GEO_*. */
 static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
 {
@@ -169,114 +94,27 @@ static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
     if (cmd_lookup_type(c, src_i, VALUE_ZSET, &zv) < 0)
         return -1;
     const pzset *z = zv ? value_as_zset(zv) : NULL;
-    geohash_shape s = { 0 };
-    size_t base, store_i = 0;
-    bool storedist = false;
-    if (flags & GEO_COORDS) {
-        base = 6;
-        if (parse_lonlat(c, 2, &s.lon, &s.lat) < 0 ||
-            parse_radius(c, 4, &s) < 0)
-            return -1;
-    } else if (flags & GEO_MEMBER) {
-        base = 5;
-        if (z && (member_pos(c, 2, z, &s) < 0 || parse_radius(c, 3, &s) < 0))
-            return -1;
-    } else {
-        base = 3;
-        store_i = 1;
-    }
-    bool withopt = false, any = false;
-    bool frommember = false, fromloc = false, byradius = false, bybox = false;
-    int sort = SORT_NONE;
-    long long count = 0;
-    for (size_t i = base; i < c->argc; i++) {
-        size_t more = c->argc - i - 1;
-        bool is_search = flags & GEO_SEARCH;
-        if (cmd_arg_is(c, i, "withdist") || cmd_arg_is(c, i, "withhash") ||
-            cmd_arg_is(c, i, "withcoord")) {
-            withopt = true;
-        } else if (cmd_arg_is(c, i, "any")) {
-            any = true;
-        } else if (cmd_arg_is(c, i, "asc")) {
-            sort = SORT_ASC;
-        } else if (cmd_arg_is(c, i, "desc")) {
-            sort = SORT_DESC;
-        } else if (cmd_arg_is(c, i, "count") && more >= 1) {
-            if (zset_arg_long(c, i + 1, NULL, &count) < 0)
-                return -1;
-            if (count <= 0)
-                return cmd_error_arg(c, (int)i + 1, "ERR COUNT must be > 0");
-            i++;
-        } else if ((cmd_arg_is(c, i, "store") ||
-                    cmd_arg_is(c, i, "storedist")) && more >= 1 && !is_search) {
-            storedist = cmd_arg_is(c, i, "storedist");
-            store_i = i + 1;
-            i++;
-        } else if (cmd_arg_is(c, i, "storedist") && is_search &&
-                   (flags & GEO_SEARCHSTORE)) {
-            storedist = true;
-        } else if (cmd_arg_is(c, i, "frommember") && more >= 1 && is_search &&
-                   !fromloc) {
-            if (z && member_pos(c, i + 1, z, &s) < 0)
-                return -1;
-            frommember = true;
-            i++;
-        } else if (cmd_arg_is(c, i, "fromlonlat") && more >= 2 && is_search &&
-                   !frommember) {
-            if (parse_lonlat(c, i + 1, &s.lon, &s.lat) < 0)
-                return -1;
-            fromloc = true;
-            i += 2;
-        } else if (cmd_arg_is(c, i, "byradius") && more >= 2 && is_search &&
-                   !bybox) {
-            if (parse_radius(c, i + 1, &s) < 0)
-                return -1;
-            byradius = true;
-            i += 2;
-        } else if (cmd_arg_is(c, i, "bybox") && more >= 3 && is_search &&
-                   !byradius) {
-            if (parse_box(c, i + 1, &s) < 0)
-                return -1;
-            bybox = true;
-            i += 3;
-        } else {
-            return cmd_error_arg(c, (int)i, CMD_ERR_SYNTAX);
-        }
-    }
-    if (store_i && withopt)
-        return cmd_error(c, "ERR %s is not compatible with WITHDIST, WITHHASH "
-                            "and WITHCOORD options",
-                         (flags & GEO_SEARCHSTORE) ? "GEOSEARCHSTORE"
-                                                   : "STORE option in GEORADIUS");
-    if ((flags & GEO_SEARCH) && !(frommember || fromloc))
-        return cmd_error(c, "ERR exactly one of FROMMEMBER or FROMLONLAT can "
-                            "be specified for %s", c->argv[0].str);
-    if ((flags & GEO_SEARCH) && !(byradius || bybox))
-        return cmd_error(c, "ERR exactly one of BYRADIUS and BYBOX can be "
-                            "specified for %s", c->argv[0].str);
-    if (any && !count)
-        return cmd_error(c, "ERR the ANY argument requires COUNT argument");
-    if (!store_i) /* a plain read: nothing to apply */
+    geo_query q;
+    geo_error e;
+    if (geo_query_parse(c->argc, c->argv, flags, z, &q, &e) < 0)
+        return geo_refused(c, &e);
+    if (!q.store_i) /* a plain read: nothing to apply */
         return 0;
     if (!z)
-        return zset_store_result(c, store_i, NULL);
-    if (count != 0 && sort == SORT_NONE && !any)
-        sort = SORT_ASC;
+        return zset_store_result(c, q.store_i, NULL);
 
     geohash_found f = { 0 };
-    int rc = geohash_search(z, &s, any ? (size_t)count : 0, &f);
+    size_t keep;
+    int rc = geo_query_run(z, &q, &f, &keep);
     value *r = NULL;
-    if (rc == 0 && sort != SORT_NONE)
-        geohash_sort(&f, sort == SORT_DESC);
-    size_t keep = count == 0 || f.n < (size_t)count ? f.n : (size_t)count;
     if (rc == 0 && keep > 0) {
         r = zset_result_new();
         rc = r ? 0 : -1;
         for (size_t i = 0; i < keep && rc == 0; i++) {
             pzset *out;
-            double d = f.p[i].dist / s.conversion;
+            double d = f.p[i].dist / q.s.conversion;
             rc = pzset_add(value_edit_zset(r), f.p[i].member, f.p[i].len,
-                           storedist ? d : f.p[i].score, &out) < 0 ? -1 : 0;
+                           q.storedist ? d : f.p[i].score, &out) < 0 ? -1 : 0;
         }
     }
     geohash_found_free(&f);
@@ -285,7 +123,7 @@ static int geo_store_search(cmd_ctx *c, size_t src_i, unsigned flags)
         errno = ENOMEM;
         return -1;
     }
-    return zset_store_result(c, store_i, r);
+    return zset_store_result(c, q.store_i, r);
 }
 
 /* GEORADIUS key lon lat radius unit [options] [STORE key] [STOREDIST key] */

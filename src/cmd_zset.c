@@ -31,9 +31,9 @@
  * the one known difference.  Lex ranges (ZREMRANGEBYLEX) are exact over
  * sets whose scores are all equal, the only case Redis defines.
  *
- * The shared parsers (doubles as string2d(), score and lex ranges as
- * zslParseRange() and zslParseLexRange()) are here too and declared in
- * cmd_zset.h for cmd_zstore.c and cmd_geo.c.
+ * The shared parsers (doubles as string2d(), and the score and lex
+ * ranges of zset_ops.h with the applier's error records) are here too and
+ * declared in cmd_zset.h for cmd_zstore.c and cmd_geo.c.
  */
 #include "cmd_zset.h"
 
@@ -63,97 +63,28 @@ int zset_arg_long(cmd_ctx *c, size_t i, const char *msg, long long *out)
     return 0;
 }
 
-/* One bound of a score range: strtod from the start (or after "("), and
- * Redis checks only that it stopped at a NUL and is not NaN, so "",
- * " 1" and "0x10" are accepted as strtod reads them. */
-static bool parse_score_bound(const char *s, double *out, bool *ex)
-{
-    char *end;
-    *ex = s[0] == '(';
-    if (*ex)
-        s++;
-    *out = strtod(s, &end);
-    return end[0] == '\0' && !isnan(*out);
-}
-
 int zset_parse_score_range(cmd_ctx *c, size_t imin, size_t imax,
                            pzset_range *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (!parse_score_bound(c->argv[imin].str, &out->min, &out->min_ex))
-        return cmd_error_arg(c, (int)imin, "ERR min or max is not a float");
-    if (!parse_score_bound(c->argv[imax].str, &out->max, &out->max_ex))
-        return cmd_error_arg(c, (int)imax, "ERR min or max is not a float");
+    int bad = zset_score_range_parse(&c->argv[imin], &c->argv[imax], out);
+    if (bad)
+        return cmd_error_arg(c, (int)(bad == 1 ? imin : imax),
+                             ZSET_ERR_SCORE_RANGE);
     return 0;
-}
-
-/* One bound of a lex range.  *inf is -1 for "-", 1 for "+", 0 for bytes. */
-static bool parse_lex_bound(const resp_value *a, const void **m, size_t *len,
-                            bool *ex, int *inf)
-{
-    const char *s = a->str;
-    *inf = 0;
-    *m = NULL;
-    *len = 0;
-    switch (a->len ? s[0] : '\0') {
-    case '+':
-    case '-':
-        if (s[1] != '\0')
-            return false;
-        *inf = s[0] == '+' ? 1 : -1;
-        *ex = true;
-        return true;
-    case '(':
-    case '[':
-        *ex = s[0] == '(';
-        *m = s + 1;
-        *len = a->len - 1;
-        return true;
-    default:
-        return false;
-    }
 }
 
 int zset_parse_lex_range(cmd_ctx *c, size_t imin, size_t imax,
                          pzset_range *out, bool *empty)
 {
-    int inf_min, inf_max;
-    memset(out, 0, sizeof(*out));
-    out->by_lex = true;
-    if (!parse_lex_bound(&c->argv[imin], &out->min_m, &out->min_len,
-                         &out->min_ex, &inf_min))
-        return cmd_error_arg(c, (int)imin,
-                             "ERR min or max not valid string range item");
-    if (!parse_lex_bound(&c->argv[imax], &out->max_m, &out->max_len,
-                         &out->max_ex, &inf_max))
-        return cmd_error_arg(c, (int)imax,
-                             "ERR min or max not valid string range item");
-    /* "+" below everything or "-" above: nothing is inside (sdscmplex). */
-    *empty = inf_min == 1 || inf_max == -1;
+    int bad = zset_lex_range_parse(&c->argv[imin], &c->argv[imax], out,
+                                   empty);
+    if (bad)
+        return cmd_error_arg(c, (int)(bad == 1 ? imin : imax),
+                             ZSET_ERR_LEX_RANGE);
     return 0;
 }
 
-void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
-                      size_t *first, size_t *end)
-{
-    if (empty) {
-        *first = *end = 0;
-        return;
-    }
-    pzset_range_ranks(z, r, first, end);
-}
-
 /* ---- results --------------------------------------------------------------- */
-
-bool zset_fits_listpack(size_t n, size_t maxlen)
-{
-    return n <= PZSET_MAX_ENTRIES && maxlen <= PZSET_MAX_VALUE;
-}
-
-double zset_listpack_score(double s)
-{
-    return s == 0 ? 0.0 : s;
-}
 
 value *zset_result_new(void)
 {

@@ -16,6 +16,7 @@
 #define CMD_ZSET_H
 
 #include "cmd.h"
+#include "zset_ops.h"
 
 /** ZADD's flags (ZADD_IN_* in t_zset.c). */
 enum {
@@ -79,18 +80,6 @@ int zset_parse_lex_range(cmd_ctx *c, size_t imin, size_t imax,
                          pzset_range *out, bool *empty);
 
 /**
- * The ranks [*first, *end) a range covers in a set, empty ranges
- * included (see zset_parse_lex_range()'s empty).
- * \param z     the set.
- * \param r     the range.
- * \param empty the parser's emptiness flag (lex ranges), else false.
- * \param first receives the first rank.
- * \param end   receives the end rank.
- */
-void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
-                      size_t *first, size_t *end);
-
-/**
  * Apply ZADD's pairs to a key, as zaddGenericCommand() and zsetAdd() do:
  * the key's type checked, a missing key created (not with XX), each pair
  * applied under the flags, NaN after INCR refused before anything
@@ -109,23 +98,6 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
 int zset_add_pairs(cmd_ctx *c, size_t key_i, unsigned flags, size_t n,
                    const double *scores, const resp_value *member,
                    size_t stride);
-
-/**
- * Whether Redis keeps a set of n members, the longest maxlen bytes, as a
- * listpack (zset-max-listpack-entries 128, zset-max-listpack-value 64).
- * \param n      members.
- * \param maxlen the longest member's length.
- * \return true when it fits.
- */
-bool zset_fits_listpack(size_t n, size_t maxlen);
-
-/**
- * The score a listpack holds for s: a listpack keeps scores as text,
- * where -0 is written "0", so -0 becomes 0 (a skiplist keeps -0).
- * \param s the score.
- * \return s, or 0.0 for -0.
- */
-double zset_listpack_score(double s);
 
 /**
  * Start a new sorted set to store (a *STORE result).

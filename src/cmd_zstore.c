@@ -6,21 +6,12 @@
  * bit.  Redis's rules (redis/redis src/t_zset.c,
  * zunionInterDiffGenericCommand() and zrangeGenericCommand(), 7.0.15):
  *
- *  - Inputs may be sorted sets or plain sets, whose members count with
- *    score 1; a missing key is an empty input.  Every input's type is
- *    checked before the options are read.
- *  - Each input score is multiplied by its weight, and a product that is
- *    NaN (inf * 0) counts as 0.  SUM adds, and a sum that is NaN
- *    (inf + -inf) becomes 0; MIN and MAX keep the current score when the
- *    comparison with a NaN fails.
- *  - Union and intersection first sort the inputs by size, smallest first
- *    (a stable sort here, as glibc's qsort() is for these sizes), and a
- *    member's SUM is accumulated in that order.  Floating-point addition
- *    is not associative, so the order is part of the result.
- *  - The accumulator keeps each member's running score apart from the
- *    result set, which is built at the end: adding to a sorted set
- *    replaces a score only when it compares different, and -0 and 0
- *    compare equal but are different bits.
+ *  - Every input's type is checked before the options are read.
+ *  - The union, intersection and difference themselves (weights, NaN,
+ *    the smallest-first order of the inputs, the separate accumulator)
+ *    are zset_algebra() of zset_ops.h, shared with chapter 11's ZUNION,
+ *    ZINTER and ZDIFF; a stored result that fits a listpack has -0 turned
+ *    into 0, as Redis's conversion does.
  *  - An empty result deletes the destination; a stored one replaces
  *    whatever the key held, its expiry too.
  *
@@ -36,174 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- inputs ------------------------------------------------------------------ */
-
-/** One input of a union, intersection or difference. */
-typedef struct zsrc {
-    const value *v; /* a VALUE_ZSET, a VALUE_SET, or NULL (missing) */
-    size_t len;     /* members */
-    double weight;  /* WEIGHTS, 1 by default */
-} zsrc;
-
-/* Ascending by size (zuiCompareByCardinality()). */
-static int by_size(const void *a, const void *b)
-{
-    size_t x = ((const zsrc *)a)->len, y = ((const zsrc *)b)->len;
-    return x > y ? 1 : x < y ? -1 : 0;
-}
-
-/* A walk over an input's members with their scores. */
-typedef struct zsrc_iter {
-    const zsrc *s;
-    pzset_iter zi;
-    pset_iter si;
-    const velem *next;
-} zsrc_iter;
-
-static void zsrc_iter_init(zsrc_iter *it, const zsrc *s)
-{
-    it->s = s;
-    if (!s->v)
-        return;
-    if (s->v->type == VALUE_ZSET) {
-        pzset_iter_seek(&it->zi, value_as_zset(s->v), 0);
-    } else {
-        pset_iter_init(&it->si, value_as_set(s->v));
-        it->next = pset_iter_next(&it->si);
-    }
-}
-
-/* The next member, or false at the end. */
-static bool zsrc_iter_next(zsrc_iter *it, const void **m, size_t *len,
-                           double *score)
-{
-    const value *v = it->s->v;
-    if (!v)
-        return false;
-    if (v->type == VALUE_ZSET) {
-        if (!pzset_iter_valid(&it->zi))
-            return false;
-        const pzset_entry *e = pzset_iter_entry(&it->zi);
-        *m = pzset_entry_member(e, len);
-        *score = pzset_entry_score(e);
-        pzset_iter_next(&it->zi);
-        return true;
-    }
-    if (!it->next)
-        return false;
-    *m = it->next->bytes;
-    *len = it->next->len;
-    *score = 1.0;
-    it->next = pset_iter_next(&it->si);
-    return true;
-}
-
-/* A member's score in an input (zuiFind()). */
-static bool zsrc_find(const zsrc *s, const void *m, size_t len, double *score)
-{
-    if (!s->v)
-        return false;
-    if (s->v->type == VALUE_ZSET)
-        return pzset_score(value_as_zset(s->v), m, len, score);
-    if (!pset_has(value_as_set(s->v), m, len))
-        return false;
-    *score = 1.0;
-    return true;
-}
-
-/* ---- aggregation ------------------------------------------------------------- */
-
-enum { AGG_SUM, AGG_MIN, AGG_MAX };
-
-/* zunionInterAggregate(). */
-static void aggregate(double *target, double val, int agg)
-{
-    if (agg == AGG_SUM) {
-        *target = *target + val;
-        if (isnan(*target))
-            *target = 0.0;
-    } else if (agg == AGG_MIN) {
-        *target = val < *target ? val : *target;
-    } else {
-        *target = val > *target ? val : *target;
-    }
-}
-
-/* A weighted input score: NaN (inf * 0) counts as 0. */
-static double weighted(double weight, double score)
-{
-    double s = weight * score;
-    return isnan(s) ? 0 : s;
-}
-
-/** The union's accumulator: member -> running score, open addressing.
- *  Members point into the inputs, which outlive it. */
-typedef struct accum_slot {
-    const void *m;
-    size_t len;
-    uint64_t hash;
-    double score;
-    bool used;
-} accum_slot;
-
-typedef struct accum {
-    accum_slot *slots;
-    size_t cap; /* a power of two */
-    size_t n;
-} accum;
-
-static uint64_t hash_bytes(const void *p, size_t len)
-{
-    const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static int accum_grow(accum *a)
-{
-    size_t cap = a->cap ? a->cap * 2 : 16;
-    accum_slot *s = calloc(cap, sizeof(*s));
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < a->cap; i++) {
-        if (!a->slots[i].used)
-            continue;
-        size_t j = a->slots[i].hash & (cap - 1);
-        while (s[j].used)
-            j = (j + 1) & (cap - 1);
-        s[j] = a->slots[i];
-    }
-    free(a->slots);
-    a->slots = s;
-    a->cap = cap;
-    return 0;
-}
-
-/* Add a member's weighted score: new members take it, others aggregate. */
-static int accum_add(accum *a, const void *m, size_t len, double score,
-                     int agg)
-{
-    if ((a->n + 1) * 2 > a->cap && accum_grow(a) < 0)
-        return -1;
-    uint64_t h = hash_bytes(m, len);
-    size_t j = h & (a->cap - 1);
-    while (a->slots[j].used) {
-        accum_slot *s = &a->slots[j];
-        if (s->hash == h && s->len == len && memcmp(s->m, m, len) == 0) {
-            aggregate(&s->score, score, agg);
-            return 0;
-        }
-        j = (j + 1) & (a->cap - 1);
-    }
-    a->slots[j] = (accum_slot){ m, len, h, score, true };
-    a->n++;
-    return 0;
-}
-
 /* Add a member to a result transient. */
 static int result_add(value *r, const void *m, size_t len, double score)
 {
@@ -211,115 +34,11 @@ static int result_add(value *r, const void *m, size_t len, double score)
     return pzset_add(value_edit_zset(r), m, len, score, &out) < 0 ? -1 : 0;
 }
 
-/* A result being collected: members point into the inputs. */
-typedef struct items {
-    accum_slot *p;
-    size_t n, cap;
-} items;
-
-static int items_push(items *it, const void *m, size_t len, double score)
-{
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 16;
-        accum_slot *p = realloc(it->p, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        it->p = p;
-        it->cap = cap;
-    }
-    it->p[it->n++] = (accum_slot){ m, len, 0, score, true };
-    return 0;
-}
-
-/* The result set from the collected members (the used slots of p[0..n)).
- * Redis builds it as a skiplist and converts it to a listpack when it
- * fits (zsetConvertToListpackIfNeeded()), which turns -0 into 0. */
-static value *result_build(const accum_slot *p, size_t n)
-{
-    size_t count = 0, maxlen = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!p[i].used)
-            continue;
-        count++;
-        if (p[i].len > maxlen)
-            maxlen = p[i].len;
-    }
-    bool lp = zset_fits_listpack(count, maxlen);
-    value *r = zset_result_new();
-    if (!r)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!p[i].used)
-            continue;
-        double s = lp ? zset_listpack_score(p[i].score) : p[i].score;
-        if (result_add(r, p[i].m, p[i].len, s) < 0) {
-            value_free(r);
-            return NULL;
-        }
-    }
-    return r;
-}
-
 /* ---- ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE ------------------------------------ */
-
-enum { OP_UNION, OP_INTER, OP_DIFF };
-
-/* Compute the result into *out (NULL when out of memory). */
-static int compute(zsrc *src, size_t n, int op, int agg, value **out)
-{
-    *out = NULL;
-    if (op == OP_UNION) {
-        accum a = { 0 };
-        int rc = 0;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            zsrc_iter it;
-            const void *m;
-            size_t len;
-            double s;
-            zsrc_iter_init(&it, &src[i]);
-            while (rc == 0 && zsrc_iter_next(&it, &m, &len, &s))
-                rc = accum_add(&a, m, len, weighted(src[i].weight, s), agg);
-        }
-        if (rc == 0)
-            *out = result_build(a.slots, a.cap);
-        free(a.slots);
-        return *out ? 0 : -1;
-    }
-    items res = { 0 };
-    zsrc_iter it;
-    const void *m;
-    size_t len;
-    double s;
-    zsrc_iter_init(&it, &src[0]);
-    while (zsrc_iter_next(&it, &m, &len, &s)) {
-        size_t j = 1;
-        double score, v;
-        if (op == OP_INTER) {
-            score = weighted(src[0].weight, s);
-            for (; j < n; j++) {
-                if (!zsrc_find(&src[j], m, len, &v))
-                    break;
-                aggregate(&score, v * src[j].weight, agg);
-            }
-        } else {
-            score = s;
-            for (; j < n; j++)
-                if (zsrc_find(&src[j], m, len, &v))
-                    break;
-        }
-        if (j == n && items_push(&res, m, len, score) < 0) {
-            free(res.p);
-            return -1;
-        }
-    }
-    *out = result_build(res.p, res.n);
-    free(res.p);
-    return *out ? 0 : -1;
-}
 
 /* Z{UNION,INTER,DIFF}STORE destination numkeys key [key ...]
  *   [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX]  (no options for DIFF) */
-static int zsetop_store(cmd_ctx *c, int op)
+static int zsetop_store(cmd_ctx *c, zset_op op)
 {
     long long n;
     if (zset_arg_long(c, 2, NULL, &n) < 0)
@@ -329,7 +48,7 @@ static int zsetop_store(cmd_ctx *c, int op)
                                    "'%s' command", c->spec->name);
     if ((unsigned long long)n > c->argc - 3)
         return cmd_error(c, CMD_ERR_SYNTAX);
-    zsrc *src = calloc((size_t)n, sizeof(*src));
+    zset_src *src = calloc((size_t)n, sizeof(*src));
     if (!src)
         return -1;
     int rc = 0;
@@ -341,16 +60,12 @@ static int zsetop_store(cmd_ctx *c, int op)
             rc = cmd_error(c, CMD_ERR_WRONGTYPE);
             goto out;
         }
-        src[i].v = v;
-        src[i].len = !v ? 0 : v->type == VALUE_ZSET
-                                  ? pzset_len(value_as_zset(v))
-                                  : pset_len(value_as_set(v));
-        src[i].weight = 1.0;
+        zset_src_init(&src[i], v);
     }
-    int agg = AGG_SUM;
+    zset_agg agg = ZSET_AGG_SUM;
     while (j < c->argc) {
         size_t remaining = c->argc - j;
-        if (op != OP_DIFF && remaining >= (size_t)n + 1 &&
+        if (op != ZSET_OP_DIFF && remaining >= (size_t)n + 1 &&
             cmd_arg_is(c, j, "weights")) {
             j++;
             for (size_t i = 0; i < (size_t)n; i++, j++) {
@@ -359,12 +74,12 @@ static int zsetop_store(cmd_ctx *c, int op)
                 if (rc < 0)
                     goto out;
             }
-        } else if (op != OP_DIFF && remaining >= 2 &&
+        } else if (op != ZSET_OP_DIFF && remaining >= 2 &&
                    cmd_arg_is(c, j, "aggregate")) {
             j++;
-            if (cmd_arg_is(c, j, "sum")) agg = AGG_SUM;
-            else if (cmd_arg_is(c, j, "min")) agg = AGG_MIN;
-            else if (cmd_arg_is(c, j, "max")) agg = AGG_MAX;
+            if (cmd_arg_is(c, j, "sum")) agg = ZSET_AGG_SUM;
+            else if (cmd_arg_is(c, j, "min")) agg = ZSET_AGG_MIN;
+            else if (cmd_arg_is(c, j, "max")) agg = ZSET_AGG_MAX;
             else {
                 rc = cmd_error_arg(c, (int)j, CMD_ERR_SYNTAX);
                 goto out;
@@ -375,10 +90,8 @@ static int zsetop_store(cmd_ctx *c, int op)
             goto out;
         }
     }
-    if (op != OP_DIFF)
-        qsort(src, (size_t)n, sizeof(*src), by_size);
     value *r;
-    if (compute(src, (size_t)n, op, agg, &r) < 0) {
+    if (zset_algebra(src, (size_t)n, op, agg, true, &r) < 0) {
         errno = ENOMEM;
         rc = -1;
         goto out;
@@ -391,9 +104,9 @@ out:;
     return rc;
 }
 
-static int cmd_zunionstore(cmd_ctx *c) { return zsetop_store(c, OP_UNION); }
-static int cmd_zinterstore(cmd_ctx *c) { return zsetop_store(c, OP_INTER); }
-static int cmd_zdiffstore(cmd_ctx *c) { return zsetop_store(c, OP_DIFF); }
+static int cmd_zunionstore(cmd_ctx *c) { return zsetop_store(c, ZSET_OP_UNION); }
+static int cmd_zinterstore(cmd_ctx *c) { return zsetop_store(c, ZSET_OP_INTER); }
+static int cmd_zdiffstore(cmd_ctx *c) { return zsetop_store(c, ZSET_OP_DIFF); }
 
 /* ---- ZRANGESTORE ---------------------------------------------------------------- */
 

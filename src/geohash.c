@@ -10,6 +10,8 @@
  */
 #include "geohash.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -50,17 +52,21 @@ static uint64_t gather_bits(uint64_t v)
     return v;
 }
 
-bool geohash_encode(double lon, double lat, unsigned step, geohash_bits *out)
+bool geohash_encode_in(double lon, double lat, const geohash_area *range,
+                       unsigned step, geohash_bits *out)
 {
     if (step == 0 || step > 32)
         return false;
     if (lon > GEOHASH_LON_MAX || lon < GEOHASH_LON_MIN ||
         lat > GEOHASH_LAT_MAX || lat < GEOHASH_LAT_MIN)
         return false;
-    double lat_off = (lat - GEOHASH_LAT_MIN) /
-                     (GEOHASH_LAT_MAX - GEOHASH_LAT_MIN);
-    double lon_off = (lon - GEOHASH_LON_MIN) /
-                     (GEOHASH_LON_MAX - GEOHASH_LON_MIN);
+    if (lon > range->lon_max || lon < range->lon_min ||
+        lat > range->lat_max || lat < range->lat_min)
+        return false;
+    double lat_off = (lat - range->lat_min) /
+                     (range->lat_max - range->lat_min);
+    double lon_off = (lon - range->lon_min) /
+                     (range->lon_max - range->lon_min);
     lat_off *= (double)(1ull << step);
     lon_off *= (double)(1ull << step);
     /* Truncation to 32 bits, as Redis's implicit conversion does. */
@@ -69,6 +75,13 @@ bool geohash_encode(double lon, double lat, unsigned step, geohash_bits *out)
     out->bits = spread_bits(ilat) | (spread_bits(ilon) << 1);
     out->step = (uint8_t)step;
     return true;
+}
+
+bool geohash_encode(double lon, double lat, unsigned step, geohash_bits *out)
+{
+    static const geohash_area limits = {GEOHASH_LON_MIN, GEOHASH_LON_MAX,
+                                        GEOHASH_LAT_MIN, GEOHASH_LAT_MAX};
+    return geohash_encode_in(lon, lat, &limits, step, out);
 }
 
 uint64_t geohash_align52(geohash_bits h)
@@ -274,7 +287,7 @@ static int found_push(geohash_found *f, const pzset_entry *e, double dist)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 8;
-        geohash_point *p = realloc(f->p, cap * sizeof(*p));
+        geohash_point *p = xrealloc(f->p, cap * sizeof(*p));
         if (!p) {
             errno = ENOMEM;
             return -1;

@@ -80,6 +80,20 @@ typedef struct geohash_shape {
 bool geohash_encode(double lon, double lat, unsigned step, geohash_bits *out);
 
 /**
+ * Encode a position over other ranges (geohashEncode() with its ranges):
+ * GEOHASH answers with the standard geohash, whose latitudes span -90..90,
+ * so it re-encodes each position over -180..180 and -90..90.
+ * \param lon   longitude, within GEOHASH_LON_* and the range.
+ * \param lat   latitude, within GEOHASH_LAT_* and the range.
+ * \param range the ranges the bits divide (only its four bounds).
+ * \param step  bits per coordinate, 1..32.
+ * \param out   receives the hash.
+ * \return true, or false when a coordinate or step is out of range.
+ */
+bool geohash_encode_in(double lon, double lat, const geohash_area *range,
+                       unsigned step, geohash_bits *out);
+
+/**
  * The 52-bit form of a hash (geohashAlign52Bits()): its bits shifted left
  * to 52 bits, the score of a point (step 26) or the first score of a
  * square.

@@ -145,6 +145,19 @@ int reply_double(reply_buf *r, double d)
     return resp_buf_append(&r->out, line, k + 3);
 }
 
+/* Added for server_geo.c (GEOPOS coordinates); see reply.h. */
+int reply_double_text(reply_buf *r, const char *text, size_t n)
+{
+    if (n == 0 || n > REPLY_DOUBLE_MAX * 4 || has_crlf(text, n))
+        return -1;
+    if (r->proto == 2) return resp_write_bulk(&r->out, text, n);
+    char line[REPLY_DOUBLE_MAX * 4 + 3];
+    line[0] = ',';
+    memcpy(line + 1, text, n);
+    memcpy(line + 1 + n, "\r\n", 2);
+    return resp_buf_append(&r->out, line, n + 3);
+}
+
 int reply_bool(reply_buf *r, bool v)
 {
     if (r->proto == 2) return resp_write_integer(&r->out, v ? 1 : 0);

@@ -187,6 +187,21 @@ size_t reply_format_double(double d, char out[REPLY_DOUBLE_MAX + 1]);
 int reply_double(reply_buf *r, double d);
 
 /**
+ * Append a double already written as text, for the replies Redis formats
+ * otherwise than reply_double() (GEOPOS coordinates: addReplyHumanLongDouble()
+ * in redis/redis src/networking.c, "%.17Lf" without trailing zeros):
+ * RESP3 ",<text>\r\n", RESP2 the text as a bulk string.  (Added for
+ * server_geo.c: the smallest change that lets it match Redis's bytes.)
+ *
+ * \param r    the buffer.
+ * \param text the number's text ("inf", "-inf", "nan" or decimal digits).
+ * \param n    its length, at most REPLY_DOUBLE_MAX * 4.
+ * \return 0, or -1 if the text is empty, too long or holds CR or LF, or
+ *         memory ran out (r unchanged).
+ */
+int reply_double_text(reply_buf *r, const char *text, size_t n);
+
+/**
  * Append a boolean: RESP3 "#t\r\n" or "#f\r\n", RESP2 ":1\r\n" or ":0\r\n".
  *
  * \param r the buffer.

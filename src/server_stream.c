@@ -1,4 +1,4 @@
-/* server_stream.c - the stream read commands: XRANGE, XREVRANGE, XLEN, XREAD (BLOCK too), XPENDING, XINFO.
+/* server_stream.c - the stream read commands: XRANGE, XREVRANGE, XLEN, XREAD (BLOCK too), and the family's table.
  * Chapter 11.
  *
  * Each handler restates redis/redis src/t_stream.c (tag 7.0.15) in its own
@@ -7,23 +7,14 @@
  * parsed by stream_id.h, the rules chapter 9's write commands use, so
  * "5" means 5-0 as a start and 5-MAX as an end, "(" excludes an end, and
  * "-" and "+" are the smallest and largest IDs exactly where Redis allows
- * them (XREAD takes neither: "+" came in 7.4).
+ * them (XREAD takes neither: "+" came in 7.4).  XPENDING and XINFO, the
+ * commands about groups and consumers, are in server_xinfo.c; the table
+ * at the end lists the whole family.
  *
  * Replies in both protocols.  Entries are [id, [field, value, ...]] in
  * both; XINFO's records are maps (flat arrays in RESP2), XREAD's outer
  * reply is a map from key to entries in RESP3 and an array of
  * [key, entries] pairs in RESP2, as Redis writes them.
- *
- * Radix tree counts.  XINFO STREAM reports "radix-tree-keys" and
- * "radix-tree-nodes", the size of the rax of listpacks Redis stores a
- * stream in.  A pstream has no such tree (pstream.h), so this file models
- * it the way cmd_stream.c models approximate trimming: one key per 100
- * entries (stream-node-max-entries), rounded up, and one node more than
- * keys (the rax head).  That is Redis's own answer for every stream of at
- * most 100 entries that XDEL has not left holes in (0 and 1 keys, 1 and 2
- * nodes) and an estimate beyond: Redis's node count depends on how the
- * 128-bit keys share prefixes, and XDEL leaves deleted entries in their
- * node until the node empties.
  *
  * XREAD BLOCK.  When no stream has anything after its ID and BLOCK was
  * given, the handler parks the client with server_block(), passing the
@@ -41,7 +32,6 @@
 #include "server_stream.h"
 
 #include "alloc.h"
-#include "pstream.h"
 #include "stream_id.h"
 
 #include <ctype.h>
@@ -53,44 +43,31 @@
 /** Entries a re-run of a blocked XREAD sends without COUNT (Redis's
  *  XREAD_BLOCKED_DEFAULT_COUNT). */
 #define XREAD_BLOCKED_COUNT 1000
-/** Entries per modelled listpack node (stream-node-max-entries). */
-#define NODE_ENTRIES 100
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-/* In a helper that returns SERVER_OK/REPLIED/NOMEM itself: pass on
- * anything but SERVER_OK. */
-#define PASS(expr)                                                           \
-    do {                                                                     \
-        int pass_rc_ = (expr);                                               \
-        if (pass_rc_ != SERVER_OK)                                           \
-            return pass_rc_;                                                 \
-    } while (0)
-
-/* A reply_* result (0 or -1) as a helper result. */
-static int rp(int rc)
+int sstream_rp(int rc)
 {
     return rc == 0 ? SERVER_OK : SERVER_NOMEM;
 }
 
-static int reply_id(server_ctx *x, pstream_id id)
+int sstream_reply_id(server_ctx *x, pstream_id id)
 {
     char buf[XS_ID_STR_MAX];
     xs_id_str(buf, sizeof buf, id);
-    return rp(reply_bulk(x->out, buf, strlen(buf)));
+    return sstream_rp(reply_bulk(x->out, buf, strlen(buf)));
 }
 
-static int reply_cstr(server_ctx *x, const char *s)
+int sstream_reply_cstr(server_ctx *x, const char *s)
 {
-    return rp(reply_bulk(x->out, s, strlen(s)));
+    return sstream_rp(reply_bulk(x->out, s, strlen(s)));
 }
 
-/* One entry as Redis emits it: [id, [field, value, ...]]. */
-static int reply_entry(server_ctx *x, const pstream_entry *e)
+int sstream_reply_entry(server_ctx *x, const pstream_entry *e)
 {
     size_t n = pstream_entry_nfields(e);
     if (reply_array(x->out, 2) < 0 ||
-        reply_id(x, pstream_entry_id(e)) != SERVER_OK ||
+        sstream_reply_id(x, pstream_entry_id(e)) != SERVER_OK ||
         reply_array(x->out, 2 * n) < 0)
         return SERVER_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -103,10 +80,8 @@ static int reply_entry(server_ctx *x, const pstream_entry *e)
     return SERVER_OK;
 }
 
-/* The entries lo..hi (rev: from hi down), at most count (0: all), as an
- * array; *n receives how many. */
-static int reply_range(server_ctx *x, const pstream *s, pstream_id lo,
-                       pstream_id hi, bool rev, size_t count, size_t *n)
+int sstream_reply_range(server_ctx *x, const pstream *s, pstream_id lo,
+                        pstream_id hi, bool rev, size_t count)
 {
     reply_defer d;
     size_t k = 0;
@@ -118,14 +93,12 @@ static int reply_range(server_ctx *x, const pstream *s, pstream_id lo,
         pstream_range(&it, s, lo, hi, rev);
         while ((count == 0 || k < count) &&
                (e = pstream_range_next(&it)) != NULL) {
-            if (reply_entry(x, e) != SERVER_OK)
+            if (sstream_reply_entry(x, e) != SERVER_OK)
                 return SERVER_NOMEM;
             k++;
         }
     }
-    if (n != NULL)
-        *n = k;
-    return rp(reply_defer_end(x->out, &d, k));
+    return sstream_rp(reply_defer_end(x->out, &d, k));
 }
 
 /* The last entry's ID (Redis's streamLastValidID()); false when empty. */
@@ -140,8 +113,7 @@ static bool last_entry_id(const pstream *s, pstream_id *out)
     return true;
 }
 
-/* The stream at argument i: SERVER_OK with *out NULL when missing. */
-static int lookup_stream(server_ctx *x, size_t i, const pstream **out)
+int sstream_lookup(server_ctx *x, size_t i, const pstream **out)
 {
     const value *v;
     int rc = server_lookup(x, i, VALUE_STREAM, &v);
@@ -149,9 +121,7 @@ static int lookup_stream(server_ctx *x, size_t i, const pstream **out)
     return rc;
 }
 
-/* One end of a range (stream_id.h's interval form), with the error texts
- * of xrangeGenericCommand() and xpendingCommand(). */
-static int arg_interval(server_ctx *x, size_t i, bool start, pstream_id *id)
+int sstream_arg_interval(server_ctx *x, size_t i, bool start, pstream_id *id)
 {
     bool ex;
     if (!xs_parse_interval(x->argv[i].str, x->argv[i].len,
@@ -164,23 +134,12 @@ static int arg_interval(server_ctx *x, size_t i, bool start, pstream_id *id)
     return SERVER_OK;
 }
 
-/* The command's name upper-cased, for HELP texts and their errors. */
-static void upper_name(const server_ctx *x, char *buf, size_t n)
+void sstream_upper_name(const server_ctx *x, char *buf, size_t n)
 {
     size_t i = 0;
     for (; i < x->argv[0].len && i + 1 < n; i++)
         buf[i] = (char)toupper((unsigned char)x->argv[0].str[i]);
     buf[i] = '\0';
-}
-
-/* Redis's addReplySubcommandSyntaxError(). */
-static int subcommand_syntax(server_ctx *x)
-{
-    char up[32];
-    upper_name(x, up, sizeof up);
-    return server_error(x, "ERR unknown subcommand or wrong number of "
-                        "arguments for '%.128s'. Try %s HELP.",
-                        x->argv[1].str, up);
 }
 
 /* ---- XRANGE, XREVRANGE, XLEN --------------------------------------------------- */
@@ -189,8 +148,8 @@ static int xrange_generic(server_ctx *x, bool rev)
 {
     pstream_id start, end;
     long long count = -1;
-    SERVER_TRY(arg_interval(x, rev ? 3 : 2, true, &start));
-    SERVER_TRY(arg_interval(x, rev ? 2 : 3, false, &end));
+    SERVER_TRY(sstream_arg_interval(x, rev ? 3 : 2, true, &start));
+    SERVER_TRY(sstream_arg_interval(x, rev ? 2 : 3, false, &end));
     for (size_t j = 4; j < x->argc; j++) {
         if (server_arg_is(x, j, "COUNT") && j + 1 < x->argc) {
             SERVER_TRY(server_arg_ll(x, j + 1, &count));
@@ -202,13 +161,13 @@ static int xrange_generic(server_ctx *x, bool rev)
         }
     }
     const pstream *s;
-    SERVER_TRY(lookup_stream(x, 1, &s));
+    SERVER_TRY(sstream_lookup(x, 1, &s));
     if (s == NULL)
         return reply_array(x->out, 0);
     if (count == 0)
         return reply_null_array(x->out);
-    SERVER_TRY(reply_range(x, s, start, end, rev,
-                           count < 0 ? 0 : (size_t)count, NULL));
+    SERVER_TRY(sstream_reply_range(x, s, start, end, rev,
+                           count < 0 ? 0 : (size_t)count));
     return 0;
 }
 
@@ -225,7 +184,7 @@ static int xrevrange_cmd(server_ctx *x)
 static int xlen_cmd(server_ctx *x)
 {
     const pstream *s;
-    SERVER_TRY(lookup_stream(x, 1, &s));
+    SERVER_TRY(sstream_lookup(x, 1, &s));
     return reply_integer(x->out, s != NULL ? (int64_t)pstream_len(s) : 0);
 }
 
@@ -257,7 +216,7 @@ static int xread_parse(server_ctx *x, xread_args *a)
             a->timeout = t;
         } else if (server_arg_is(x, i, "COUNT") && more) {
             i++;
-            PASS(server_arg_ll(x, i, &a->count));
+            SSTREAM_PASS(server_arg_ll(x, i, &a->count));
             if (a->count < 0)
                 a->count = 0;
         } else if (server_arg_is(x, i, "STREAMS") && more) {
@@ -290,7 +249,7 @@ static int xread_parse(server_ctx *x, xread_args *a)
 static int xread_stream(server_ctx *x, size_t i, const pstream **out)
 {
     if (!x->rerun)
-        return lookup_stream(x, i, out);
+        return sstream_lookup(x, i, out);
     const value *v = keyspace_get_live(x->ks, x->db, x->argv[i].str,
                                        x->argv[i].len, x->now_ms);
     *out = v != NULL && v->type == VALUE_STREAM ? value_as_stream(v) : NULL;
@@ -303,7 +262,7 @@ static int xread_ids(server_ctx *x, const xread_args *a, pstream_id *ids)
     for (size_t k = 0; k < a->n; k++) {
         size_t ii = a->streams + a->n + k;
         const pstream *s;
-        PASS(xread_stream(x, a->streams + k, &s));
+        SSTREAM_PASS(xread_stream(x, a->streams + k, &s));
         const resp_value *id = &x->argv[ii];
         if (id->len == 1 && id->str[0] == '$') {
             ids[k] = s != NULL ? pstream_last_id(s) : XS_ID_MIN;
@@ -355,6 +314,8 @@ static int xread_block(server_ctx *x, const xread_args *a,
     if (a->timeout > 0)
         deadline = a->timeout > INT64_MAX - x->now_ms ? INT64_MAX
                                                       : x->now_ms + a->timeout;
+    if (x->rerun) /* `$` was resolved when it first blocked */
+        return server_block(x, 0, 0, NULL);
     resp_value *argv;
     char *text;
     if (server_xread_block_args(x, a->streams, a->n, ids, &argv, &text) < 0)
@@ -404,395 +365,17 @@ static int xread_cmd(server_ctx *x)
             reply_bulk(x->out, key->str, key->len) < 0)
             rc = SERVER_NOMEM;
         else
-            rc = reply_range(x, s, start, XS_ID_MAX, false, count, NULL);
+            rc = sstream_reply_range(x, s, start, XS_ID_MAX, false, count);
     }
     if (rc == SERVER_OK && served > 0)
-        rc = rp(reply_defer_end(x->out, &d, served));
+        rc = sstream_rp(reply_defer_end(x->out, &d, served));
     else if (rc == SERVER_OK && a.timeout >= 0)
         rc = xread_block(x, &a, ids) == 0 ? SERVER_OK : SERVER_NOMEM;
     else if (rc == SERVER_OK)
-        rc = rp(reply_null_array(x->out));
+        rc = sstream_rp(reply_null_array(x->out));
     free(ids);
     return rc == SERVER_NOMEM ? -1 : 0;
 }
-
-/* ---- XPENDING ---------------------------------------------------------------------- */
-
-/* XPENDING key group: [count, first, last, [[consumer, "n"], ...]]. */
-static int xpending_summary(server_ctx *x, const pstream_group *g)
-{
-    size_t n = pstream_group_pel_len(g);
-    if (reply_array(x->out, 4) < 0 || reply_integer(x->out, (int64_t)n) < 0)
-        return SERVER_NOMEM;
-    if (n == 0)
-        return rp(reply_null(x->out) || reply_null(x->out) ||
-                  reply_null_array(x->out));
-    pstream_iter it;
-    pstream_pel_range(&it, g, XS_ID_MIN, XS_ID_MAX, false);
-    if (reply_id(x, pstream_pel_next(&it)->id) != SERVER_OK)
-        return SERVER_NOMEM;
-    pstream_pel_range(&it, g, XS_ID_MIN, XS_ID_MAX, true);
-    if (reply_id(x, pstream_pel_next(&it)->id) != SERVER_OK)
-        return SERVER_NOMEM;
-    reply_defer d;
-    size_t k = 0;
-    if (reply_defer_begin(x->out, &d, REPLY_DEFER_ARRAY) < 0)
-        return SERVER_NOMEM;
-    pstream_consumers(&it, g);
-    const pstream_consumer *c;
-    while ((c = pstream_consumers_next(&it)) != NULL) {
-        size_t pn = pstream_consumer_pel_len(c);
-        if (pn == 0)
-            continue;
-        char num[24];
-        snprintf(num, sizeof num, "%zu", pn);
-        if (reply_array(x->out, 2) < 0 ||
-            reply_bulk(x->out, c->name, c->name_len) < 0 ||
-            reply_cstr(x, num) != SERVER_OK)
-            return SERVER_NOMEM;
-        k++;
-    }
-    return rp(reply_defer_end(x->out, &d, k));
-}
-
-static int xpending_cmd(server_ctx *x)
-{
-    bool summary = x->argc == 3;
-    long long count = 0, minidle = 0;
-    pstream_id start = XS_ID_MIN, end = XS_ID_MAX;
-    size_t consumer = 0;
-    if (x->argc != 3 && (x->argc < 6 || x->argc > 9))
-        SERVER_TRY(server_syntax_error(x));
-    if (x->argc >= 6) {
-        size_t si = 3;
-        if (server_arg_is(x, 3, "IDLE")) {
-            SERVER_TRY(server_arg_ll(x, 4, &minidle));
-            if (x->argc < 8)
-                SERVER_TRY(server_syntax_error(x));
-            si += 2;
-        }
-        SERVER_TRY(server_arg_ll(x, si + 2, &count));
-        if (count < 0)
-            count = 0;
-        SERVER_TRY(arg_interval(x, si, true, &start));
-        SERVER_TRY(arg_interval(x, si + 1, false, &end));
-        if (si + 3 < x->argc)
-            consumer = si + 3;
-    }
-    const pstream *s;
-    SERVER_TRY(lookup_stream(x, 1, &s));
-    const pstream_group *g =
-        s != NULL ? pstream_group_get(s, x->argv[2].str, x->argv[2].len)
-                  : NULL;
-    if (g == NULL)
-        SERVER_TRY(server_error(x, "NOGROUP No such key '%s' or consumer "
-                                "group '%s'", x->argv[1].str,
-                                x->argv[2].str));
-    if (summary) {
-        SERVER_TRY(xpending_summary(x, g));
-        return 0;
-    }
-    pstream_iter it;
-    if (consumer != 0) {
-        const pstream_consumer *c = pstream_consumer_get(
-            g, x->argv[consumer].str, x->argv[consumer].len);
-        if (c == NULL)
-            return reply_array(x->out, 0);
-        pstream_consumer_pel_range(&it, c, start, end, false);
-    } else {
-        pstream_pel_range(&it, g, start, end, false);
-    }
-    reply_defer d;
-    size_t k = 0;
-    if (reply_defer_begin(x->out, &d, REPLY_DEFER_ARRAY) < 0)
-        return -1;
-    const pstream_nack *nk;
-    while (count > 0 && pstream_id_cmp(start, end) <= 0 &&
-           (nk = pstream_pel_next(&it)) != NULL) {
-        int64_t idle = x->now_ms - nk->delivery_time_ms;
-        if (minidle && idle < minidle)
-            continue;
-        const unsigned char *owner = nk->owner->bytes;
-        size_t ol = nk->owner->len;
-        if (reply_array(x->out, 4) < 0 || reply_id(x, nk->id) != SERVER_OK ||
-            reply_bulk(x->out, owner, ol) < 0 ||
-            reply_integer(x->out, idle < 0 ? 0 : idle) < 0 ||
-            reply_integer(x->out, (int64_t)nk->delivery_count) < 0)
-            return -1;
-        k++;
-        count--;
-    }
-    return reply_defer_end(x->out, &d, k);
-}
-
-/* ---- XINFO ------------------------------------------------------------------------- */
-
-/* A group's lag (streamReplyWithCGLag()): an integer, or null when it
- * cannot be known. */
-static int reply_lag(server_ctx *x, const pstream *s, const pstream_group *g)
-{
-    uint64_t added = pstream_entries_added(s);
-    if (added == 0)
-        return rp(reply_integer(x->out, 0));
-    uint64_t read = g->entries_read;
-    if (read == PSTREAM_ENTRIES_READ_UNKNOWN ||
-        xs_tombstones_from(s, g->last_id))
-        read = xs_estimate_read(s, g->last_id);
-    if (read == PSTREAM_ENTRIES_READ_UNKNOWN)
-        return rp(reply_null(x->out));
-    return rp(reply_integer(x->out, (int64_t)(added - read)));
-}
-
-static int reply_entries_read(server_ctx *x, const pstream_group *g)
-{
-    if (g->entries_read == PSTREAM_ENTRIES_READ_UNKNOWN)
-        return rp(reply_null(x->out));
-    return rp(reply_integer(x->out, (int64_t)g->entries_read));
-}
-
-/* The modelled radix tree (see the file comment). */
-static uint64_t rax_keys(const pstream *s)
-{
-    uint64_t n = pstream_len(s);
-    return (n + NODE_ENTRIES - 1) / NODE_ENTRIES;
-}
-
-static int xinfo_help_cmd(server_ctx *x)
-{
-    static const char *const lines[] = {
-        "CONSUMERS <key> <groupname>",
-        "    Show consumers of <groupname>.",
-        "GROUPS <key>",
-        "    Show the stream consumer groups.",
-        "STREAM <key> [FULL [COUNT <count>]",
-        "    Show information about the stream.",
-        "HELP",
-        "    Prints this help.",
-    };
-    size_t n = sizeof lines / sizeof lines[0];
-    char up[32], head[96];
-    upper_name(x, up, sizeof up);
-    snprintf(head, sizeof head,
-             "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", up);
-    if (reply_array(x->out, n + 1) < 0 || reply_simple(x->out, head) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (reply_simple(x->out, lines[i]) < 0)
-            return -1;
-    return 0;
-}
-
-/* The stream at argument 2 for XINFO: "ERR no such key" when missing. */
-static int xinfo_lookup(server_ctx *x, const pstream **s)
-{
-    PASS(lookup_stream(x, 2, s));
-    if (*s == NULL)
-        return server_error(x, "ERR no such key");
-    return SERVER_OK;
-}
-
-static int xinfo_consumers_cmd(server_ctx *x)
-{
-    const pstream *s;
-    SERVER_TRY(xinfo_lookup(x, &s));
-    const pstream_group *g = pstream_group_get(s, x->argv[3].str,
-                                               x->argv[3].len);
-    if (g == NULL)
-        SERVER_TRY(server_error(x, "NOGROUP No such consumer group '%s' for "
-                                "key name '%s'", x->argv[3].str,
-                                x->argv[2].str));
-    if (reply_array(x->out, pstream_group_consumers_len(g)) < 0)
-        return -1;
-    pstream_iter it;
-    const pstream_consumer *c;
-    pstream_consumers(&it, g);
-    while ((c = pstream_consumers_next(&it)) != NULL) {
-        int64_t idle = x->now_ms - c->seen_time_ms;
-        if (reply_map(x->out, 3) < 0 || reply_cstr(x, "name") != SERVER_OK ||
-            reply_bulk(x->out, c->name, c->name_len) < 0 ||
-            reply_cstr(x, "pending") != SERVER_OK ||
-            reply_integer(x->out, (int64_t)pstream_consumer_pel_len(c)) < 0 ||
-            reply_cstr(x, "idle") != SERVER_OK ||
-            reply_integer(x->out, idle < 0 ? 0 : idle) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int xinfo_groups_cmd(server_ctx *x)
-{
-    const pstream *s;
-    SERVER_TRY(xinfo_lookup(x, &s));
-    if (reply_array(x->out, pstream_groups_len(s)) < 0)
-        return -1;
-    pstream_iter it;
-    const pstream_group *g;
-    pstream_groups(&it, s);
-    while ((g = pstream_groups_next(&it)) != NULL) {
-        if (reply_map(x->out, 6) < 0 || reply_cstr(x, "name") != SERVER_OK ||
-            reply_bulk(x->out, g->name, g->name_len) < 0 ||
-            reply_cstr(x, "consumers") != SERVER_OK ||
-            reply_integer(x->out,
-                          (int64_t)pstream_group_consumers_len(g)) < 0 ||
-            reply_cstr(x, "pending") != SERVER_OK ||
-            reply_integer(x->out, (int64_t)pstream_group_pel_len(g)) < 0 ||
-            reply_cstr(x, "last-delivered-id") != SERVER_OK ||
-            reply_id(x, g->last_id) != SERVER_OK ||
-            reply_cstr(x, "entries-read") != SERVER_OK ||
-            reply_entries_read(x, g) != SERVER_OK ||
-            reply_cstr(x, "lag") != SERVER_OK || reply_lag(x, s, g) != SERVER_OK)
-            return -1;
-    }
-    return 0;
-}
-
-/* One group of XINFO STREAM FULL: a map of 7. */
-static int xinfo_full_group(server_ctx *x, const pstream *s,
-                            const pstream_group *g, size_t count)
-{
-    if (reply_map(x->out, 7) < 0 || reply_cstr(x, "name") != SERVER_OK ||
-        reply_bulk(x->out, g->name, g->name_len) < 0 ||
-        reply_cstr(x, "last-delivered-id") != SERVER_OK ||
-        reply_id(x, g->last_id) != SERVER_OK ||
-        reply_cstr(x, "entries-read") != SERVER_OK ||
-        reply_entries_read(x, g) != SERVER_OK ||
-        reply_cstr(x, "lag") != SERVER_OK || reply_lag(x, s, g) != SERVER_OK ||
-        reply_cstr(x, "pel-count") != SERVER_OK ||
-        reply_integer(x->out, (int64_t)pstream_group_pel_len(g)) < 0 ||
-        reply_cstr(x, "pending") != SERVER_OK)
-        return SERVER_NOMEM;
-    size_t pn = pstream_group_pel_len(g);
-    if (count && pn > count)
-        pn = count;
-    if (reply_array(x->out, pn) < 0)
-        return SERVER_NOMEM;
-    pstream_iter it;
-    pstream_pel_range(&it, g, XS_ID_MIN, XS_ID_MAX, false);
-    for (size_t k = 0; k < pn; k++) {
-        const pstream_nack *nk = pstream_pel_next(&it);
-        const unsigned char *owner = nk->owner->bytes;
-        size_t ol = nk->owner->len;
-        if (reply_array(x->out, 4) < 0 || reply_id(x, nk->id) != SERVER_OK ||
-            reply_bulk(x->out, owner, ol) < 0 ||
-            reply_integer(x->out, nk->delivery_time_ms) < 0 ||
-            reply_integer(x->out, (int64_t)nk->delivery_count) < 0)
-            return SERVER_NOMEM;
-    }
-    if (reply_cstr(x, "consumers") != SERVER_OK ||
-        reply_array(x->out, pstream_group_consumers_len(g)) < 0)
-        return SERVER_NOMEM;
-    const pstream_consumer *c;
-    pstream_consumers(&it, g);
-    while ((c = pstream_consumers_next(&it)) != NULL) {
-        size_t cn = pstream_consumer_pel_len(c);
-        if (reply_map(x->out, 4) < 0 || reply_cstr(x, "name") != SERVER_OK ||
-            reply_bulk(x->out, c->name, c->name_len) < 0 ||
-            reply_cstr(x, "seen-time") != SERVER_OK ||
-            reply_integer(x->out, c->seen_time_ms) < 0 ||
-            reply_cstr(x, "pel-count") != SERVER_OK ||
-            reply_integer(x->out, (int64_t)cn) < 0 ||
-            reply_cstr(x, "pending") != SERVER_OK)
-            return SERVER_NOMEM;
-        if (count && cn > count)
-            cn = count;
-        if (reply_array(x->out, cn) < 0)
-            return SERVER_NOMEM;
-        pstream_iter ci;
-        pstream_consumer_pel_range(&ci, c, XS_ID_MIN, XS_ID_MAX, false);
-        for (size_t k = 0; k < cn; k++) {
-            const pstream_nack *nk = pstream_pel_next(&ci);
-            if (reply_array(x->out, 3) < 0 ||
-                reply_id(x, nk->id) != SERVER_OK ||
-                reply_integer(x->out, nk->delivery_time_ms) < 0 ||
-                reply_integer(x->out, (int64_t)nk->delivery_count) < 0)
-                return SERVER_NOMEM;
-        }
-    }
-    return SERVER_OK;
-}
-
-static int xinfo_stream_cmd(server_ctx *x)
-{
-    const pstream *s;
-    SERVER_TRY(xinfo_lookup(x, &s));
-    bool full = x->argc > 3;
-    long long count = 10;
-    if (full) {
-        if ((x->argc != 4 && x->argc != 6) || !server_arg_is(x, 3, "FULL") ||
-            (x->argc == 6 && !server_arg_is(x, 4, "COUNT")))
-            SERVER_TRY(subcommand_syntax(x));
-        if (x->argc == 6) {
-            SERVER_TRY(server_arg_ll(x, 5, &count));
-            if (count < 0)
-                count = 10;
-        }
-    }
-    uint64_t keys = rax_keys(s);
-    if (reply_map(x->out, full ? 9 : 10) < 0 ||
-        reply_cstr(x, "length") != SERVER_OK ||
-        reply_integer(x->out, (int64_t)pstream_len(s)) < 0 ||
-        reply_cstr(x, "radix-tree-keys") != SERVER_OK ||
-        reply_integer(x->out, (int64_t)keys) < 0 ||
-        reply_cstr(x, "radix-tree-nodes") != SERVER_OK ||
-        reply_integer(x->out, (int64_t)keys + 1) < 0 ||
-        reply_cstr(x, "last-generated-id") != SERVER_OK ||
-        reply_id(x, pstream_last_id(s)) != SERVER_OK ||
-        reply_cstr(x, "max-deleted-entry-id") != SERVER_OK ||
-        reply_id(x, pstream_max_deleted_id(s)) != SERVER_OK ||
-        reply_cstr(x, "entries-added") != SERVER_OK ||
-        reply_integer(x->out, (int64_t)pstream_entries_added(s)) < 0 ||
-        reply_cstr(x, "recorded-first-entry-id") != SERVER_OK ||
-        reply_id(x, pstream_first_id(s)) != SERVER_OK)
-        return -1;
-    if (!full) {
-        if (reply_cstr(x, "groups") != SERVER_OK ||
-            reply_integer(x->out, (int64_t)pstream_groups_len(s)) < 0)
-            return -1;
-        for (int last = 0; last < 2; last++) {
-            pstream_iter it;
-            pstream_range(&it, s, XS_ID_MIN, XS_ID_MAX, last == 1);
-            const pstream_entry *e = pstream_range_next(&it);
-            if (reply_cstr(x, last ? "last-entry" : "first-entry") !=
-                    SERVER_OK ||
-                (e != NULL ? reply_entry(x, e) != SERVER_OK
-                           : reply_null(x->out) < 0))
-                return -1;
-        }
-        return 0;
-    }
-    if (reply_cstr(x, "entries") != SERVER_OK ||
-        reply_range(x, s, XS_ID_MIN, XS_ID_MAX, false, (size_t)count, NULL) !=
-            SERVER_OK ||
-        reply_cstr(x, "groups") != SERVER_OK ||
-        reply_array(x->out, pstream_groups_len(s)) < 0)
-        return -1;
-    pstream_iter it;
-    const pstream_group *g;
-    pstream_groups(&it, s);
-    while ((g = pstream_groups_next(&it)) != NULL)
-        if (xinfo_full_group(x, s, g, (size_t)count) != SERVER_OK)
-            return -1;
-    return 0;
-}
-
-static const server_command xinfo_subcommands[] = {
-    { .name = "consumers", .arity = 4, .flags = SERVER_CMD_READ,
-      .fn = xinfo_consumers_cmd, .first_key = 2, .last_key = 2,
-      .key_step = 1, .group = "stream", .since = "5.0.0",
-      .summary = "List the consumers in a consumer group." },
-    { .name = "groups", .arity = 3, .flags = SERVER_CMD_READ,
-      .fn = xinfo_groups_cmd, .first_key = 2, .last_key = 2, .key_step = 1,
-      .group = "stream", .since = "5.0.0",
-      .summary = "List the consumer groups of a stream." },
-    { .name = "help", .arity = 2, .flags = SERVER_CMD_LOADING,
-      .fn = xinfo_help_cmd, .group = "stream", .since = "5.0.0",
-      .summary = "Show helpful text about the different subcommands." },
-    { .name = "stream", .arity = -3, .flags = SERVER_CMD_READ,
-      .fn = xinfo_stream_cmd, .first_key = 2, .last_key = 2, .key_step = 1,
-      .group = "stream", .since = "5.0.0",
-      .summary = "Get information about a stream." },
-    { .name = NULL },
-};
 
 const server_command server_cmds_stream[] = {
     { .name = "xrange", .arity = -4, .flags = SERVER_CMD_READ,
@@ -817,7 +400,7 @@ const server_command server_cmds_stream[] = {
                  "greater than the ones reported by the caller for each "
                  "stream. Can block." },
     { .name = "xpending", .arity = -3, .flags = SERVER_CMD_READ,
-      .fn = xpending_cmd, .first_key = 1, .last_key = 1, .key_step = 1,
+      .fn = server_xpending_cmd, .first_key = 1, .last_key = 1, .key_step = 1,
       .group = "stream", .since = "5.0.0",
       .summary = "Return information and entries from a stream consumer "
                  "group pending entries list, that are messages fetched but "
@@ -825,6 +408,6 @@ const server_command server_cmds_stream[] = {
     { .name = "xinfo", .arity = -2, .flags = 0, .fn = NULL,
       .group = "stream", .since = "5.0.0",
       .summary = "A container for stream introspection commands",
-      .subcommands = xinfo_subcommands },
+      .subcommands = server_xinfo_subcommands },
     { .name = NULL },
 };

@@ -20,16 +20,25 @@
 #include "read_oracle.h"
 
 #include "alloc.h"
+#include "cmd.h"
+#include "dataset.h"
 #include "keyspace.h"
+#include "server.h"
+#include "store.h"
 #include "server_stream.h"
 #include "stream_id.h"
 #include "test_util.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static const char *const variants[] = { "hamt", "ptrie" };
@@ -705,6 +714,160 @@ START_TEST(xread_rerun)
 }
 END_TEST
 
+/* ---- XREAD BLOCK on a running server --------------------------------------------- */
+
+typedef struct live {
+    dataset *ds;
+    server *srv;
+    int port;
+} live;
+
+static void quiet(void *arg, server_log_level level, const char *msg)
+{
+    (void)arg, (void)level, (void)msg;
+}
+
+/* Apply one command to the dataset's current generation, as the link's
+ * applier does, and tell the server, as the link does after publishing. */
+static void live_write(live *lv, size_t argc, const char *const *argv)
+{
+    cmd_applier *a = cmd_applier_create(dataset_current(lv->ds), NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(cmd_apply_argv(a, argc, argv, NULL) == CMD_APPLIED,
+                  "apply %s: %s", argv[0], cmd_applier_error(a));
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    cmd_applier_destroy(a);
+    server_notify_change(lv->srv);
+}
+
+static void live_start(live *lv, const char *variant)
+{
+    memset(lv, 0, sizeof *lv);
+    lv->ds = dataset_create(store_variant(variant), 16);
+    ck_assert_ptr_nonnull(lv->ds);
+    keyspace *ks = dataset_fresh(lv->ds);
+    ck_assert_ptr_nonnull(ks);
+    ck_assert_int_eq(dataset_switch(lv->ds, ks), 0);
+    server_options o = server_options_default();
+    o.port = -1;
+    o.log = quiet;
+    char err[256];
+    lv->srv = server_create(&o, lv->ds, NULL, err, sizeof err);
+    ck_assert_msg(lv->srv != NULL, "server_create: %s", err);
+    ck_assert_int_eq(server_start(lv->srv), 0);
+    lv->port = server_port(lv->srv);
+    const char *const add[] = { "XADD", "s", "1-1", "a", "b" };
+    live_write(lv, 5, add);
+}
+
+static void live_stop(live *lv)
+{
+    server_stop(lv->srv);
+    server_destroy(lv->srv);
+    dataset_reclaim(lv->ds);
+    dataset_destroy(lv->ds);
+}
+
+static int live_connect(const live *lv)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)lv->port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0,
+                  "connect: %s", strerror(errno));
+    return fd;
+}
+
+static void live_send(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    ck_assert_int_eq(write(fd, s, n), (ssize_t)n);
+}
+
+/* Read exactly strlen(want) bytes within wait_ms (or as many as came) and
+ * compare them with want. */
+static void live_expect(int fd, const char *want, int wait_ms)
+{
+    char got[512];
+    size_t n = 0, w = strlen(want);
+    ck_assert_uint_lt(w, sizeof got);
+    while (n < w) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, wait_ms) <= 0)
+            break;
+        ssize_t r = read(fd, got + n, w - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    ck_assert_bytes_eq(got, n, want, w);
+}
+
+/* Nothing arrives within wait_ms. */
+static void live_silent(int fd, int wait_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, wait_ms), 0);
+}
+
+START_TEST(block_answered_by_a_write)
+{
+    live lv;
+    live_start(&lv, variants[_i]);
+    int fd = live_connect(&lv);
+    /* `$` is 1-1 now: the write below must wake the client with 2-1, and
+     * the PING sent behind the XREAD waits for it */
+    live_send(fd, "XREAD BLOCK 0 STREAMS s $\r\nPING\r\n");
+    live_silent(fd, 200);
+    const char *const other[] = { "SET", "k", "v" };
+    live_write(&lv, 3, other); /* a change that gives s nothing */
+    live_silent(fd, 200);
+    const char *const add[] = { "XADD", "s", "2-1", "f", "v" };
+    live_write(&lv, 5, add);
+    live_expect(fd, "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n"
+                    "*2\r\n$1\r\nf\r\n$1\r\nv\r\n+PONG\r\n", 10000);
+    /* RESP3, a missing key's `$`, and two streams of which one changes */
+    live_send(fd, "HELLO 3\r\n");
+    char hello[1024];
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 10000), 1);
+    ck_assert_int_gt(read(fd, hello, sizeof hello), 0);
+    live_send(fd, "XREAD BLOCK 60000 STREAMS s new $ $\r\nPING\r\n");
+    live_silent(fd, 200);
+    const char *const add2[] = { "XADD", "new", "5-5", "x", "y" };
+    live_write(&lv, 5, add2);
+    live_expect(fd, "%1\r\n$3\r\nnew\r\n*1\r\n*2\r\n$3\r\n5-5\r\n"
+                    "*2\r\n$1\r\nx\r\n$1\r\ny\r\n+PONG\r\n", 10000);
+    close(fd);
+    live_stop(&lv);
+}
+END_TEST
+
+START_TEST(block_times_out)
+{
+    live lv;
+    live_start(&lv, variants[_i]);
+    int fd = live_connect(&lv);
+    live_send(fd, "XREAD BLOCK 50 STREAMS s $\r\nPING\r\n");
+    live_expect(fd, "*-1\r\n+PONG\r\n", 10000);
+    live_send(fd, "HELLO 3\r\n");
+    char hello[1024];
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 10000), 1);
+    ck_assert_int_gt(read(fd, hello, sizeof hello), 0);
+    live_send(fd, "XREAD COUNT 5 BLOCK 50 STREAMS s missing 1-1 $\r\n");
+    live_expect(fd, "_\r\n", 10000);
+    /* data already there: no blocking at all */
+    live_send(fd, "XREAD BLOCK 0 STREAMS s 0\r\n");
+    live_expect(fd, "%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n"
+                    "*2\r\n$1\r\na\r\n$1\r\nb\r\n", 10000);
+    close(fd);
+    live_stop(&lv);
+}
+END_TEST
+
 /* What a blocked XREAD is re-run with: `$` becomes the ID it blocked at,
  * everything else stays as the client sent it. */
 START_TEST(block_args_resolve_dollar)
@@ -774,6 +937,10 @@ Suite *ch11_stream_suite(void)
     tcase_add_test(tc, out_of_memory_sweep);
     tcase_add_loop_test(tc, xread_rerun, 0, nv);
     suite_add_tcase(s, tc);
+    TCase *srv = test_tcase("server", 60);
+    tcase_add_loop_test(srv, block_answered_by_a_write, 0, nv);
+    tcase_add_loop_test(srv, block_times_out, 0, nv);
+    suite_add_tcase(s, srv);
     TCase *unit = test_tcase("unit", 10);
     tcase_add_test(unit, block_args_resolve_dollar);
     tcase_add_test(unit, stream_id_rules);

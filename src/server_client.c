@@ -125,8 +125,8 @@ void server_client_accept(server_loop *l, int fd,
         atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&s->rejected_conns, 1,
                                   memory_order_relaxed);
-        server_logf(s, SERVER_LOG_WARNING, "Error registering fd event for "
-                    "the new client: max number of clients reached");
+        server_logf(s, SERVER_LOG_WARNING, "Refused a client: max number of "
+                    "clients reached (maxclients %u)", s->opt.maxclients);
         refuse(fd, tls ? "" : maxclients_text); /* no TLS session yet */
         return;
     }

@@ -1,5 +1,5 @@
 /* bits_parse.c - the arguments of the bitmap commands (bits_parse.h).
- * Chapter 11 (moved out of chapter 9's cmd_bits.c).
+ * Chapter 11.
  *
  * Redis checks BITFIELD's operations one by one, left to right, and each
  * one's parts in order (keyword, type, offset, value); the first problem

@@ -1,7 +1,8 @@
 /* bits_parse.h - the arguments of the bitmap commands, parsed once for both servers.
- * Chapter 11 (moved out of chapter 9's cmd_bits.c).
+ * Chapter 11.
  *
- * Chapter 9's applier (BITFIELD, SETBIT) and chapter 11's read commands
+ * Moved out of chapter 9's cmd_bits.c.  Chapter 9's applier (BITFIELD,
+ * SETBIT) and chapter 11's read commands
  * (GETBIT, BITFIELD_RO) read the same arguments with the same rules
  * (redis/redis src/bitops.c, getBitOffsetFromArgument(),
  * getBitfieldTypeFromArgument(), bitfieldGeneric()), but report errors

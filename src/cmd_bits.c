@@ -1,5 +1,5 @@
 /* cmd_bits.c - the bitmap commands: SETBIT, BITOP and BITFIELD.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * Redis 7.0.15's rules (redis/redis src/bitops.c), restated: bit 0 is the
  * most significant bit of byte 0; a write past the end first grows the

@@ -1,5 +1,5 @@
 /* cmd_hll.c - the HyperLogLog commands: PFADD, PFMERGE and PFCOUNT.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * A HyperLogLog is a string value (hll.h has its layout), so these
  * handlers read the key as a string, let hll.c compute the new bytes and

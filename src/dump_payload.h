@@ -1,5 +1,5 @@
 /* dump_payload.h - decoding a DUMP payload, as RESTORE does.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * DUMP serialises one value as a DUMP payload: the value exactly as an RDB
  * file would hold it (its type byte and its encoding), then the RDB
@@ -51,5 +51,19 @@ typedef enum dump_payload_status {
  */
 dump_payload_status dump_payload_decode(const void *p, size_t len, value **out,
                                       char *why, size_t whysz);
+
+/**
+ * Encode a value as a DUMP payload (dump_payload_write.c, chapter 11):
+ * plain RDB forms, byte-equal to Redis's DUMP for strings of at most 20
+ * bytes, integers and incompressible strings, RESTORE-equal otherwise.
+ * \param v   a string, list, set, hash or sorted set.
+ * \param out receives the payload (xmalloc()ed, the caller frees it).
+ * \param len receives its length.
+ * \return DUMP_PAYLOAD_OK; DUMP_PAYLOAD_DATA for a stream or module
+ *         value (not encoded); DUMP_PAYLOAD_NOMEM (errno ENOMEM).
+ * Thread-safety: any reader of v.
+ */
+dump_payload_status dump_payload_encode(const value *v, unsigned char **out,
+                                        size_t *len);
 
 #endif

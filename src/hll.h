@@ -1,5 +1,5 @@
 /* hll.h - Redis HyperLogLog values, byte for byte: PFADD, PFMERGE, PFCOUNT.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * A HyperLogLog in Redis is not a type of its own: it is a string value
  * whose bytes a client can GET, SET, DUMP and replicate like any other.

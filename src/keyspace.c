@@ -1,5 +1,5 @@
 /* keyspace.c - databases over one store: life cycle, meta record, readers.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * Every key of database d lives in the store under the 2-byte big-endian
  * physical number of d followed by its bytes; the meta record (key "\xff",

@@ -1,5 +1,5 @@
 /* keyspace.h - Redis's numbered databases over one store, changed in batches.
- * Chapter 9.
+ * Chapter 9; extended in chapter 11.
  *
  * A Redis server holds 16 databases by default (the `databases` setting),
  * and a replication stream moves between them with SELECT, swaps two with

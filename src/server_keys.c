@@ -4,7 +4,7 @@
  * The commands about keys rather than values (redis/redis src/db.c,
  * src/expire.c, src/object.c): EXISTS and TOUCH (a replica counts, it
  * has no access clock to touch), TYPE, TTL/PTTL/EXPIRETIME/PEXPIRETIME,
- * DBSIZE, KEYS, SCAN, RANDOMKEY, OBJECT and MEMORY USAGE.  A key whose
+ * DBSIZE, KEYS, SCAN, RANDOMKEY, DUMP, OBJECT and MEMORY USAGE.  A key whose
  * expiry has passed is missing to all of them, as on a Redis replica,
  * except DBSIZE (Redis counts its dictionary) and MEMORY USAGE (Redis
  * finds the entry without the expiry check).
@@ -34,12 +34,20 @@
  * bytes) or "raw" (a string APPEND or SETRANGE made is "raw" in Redis
  * however short: the value does not remember how it was made); lists are
  * always "quicklist" in 7.0; sets "intset" (integers only, at most 512) or
- * "hashtable" (7.0 has no listpack sets); hashes and sorted sets take
- * their module's form, whose flat limits are Redis's (128 entries, 64-byte
- * elements).  OBJECT FREQ and IDLETIME answer as Redis does under the
+ * "hashtable" (7.0 has no listpack sets); hashes "listpack" up to 512
+ * fields of at most 64 bytes (names and values), sorted sets up to 128
+ * members of at most 64 bytes, else "hashtable" and "skiplist".  Redis
+ * never converts back, so a hash that grew past a limit and shrank again
+ * is still "hashtable" there and "listpack" here: the value does not
+ * remember its history.  OBJECT FREQ and IDLETIME answer as Redis does under the
  * default maxmemory-policy (noeviction): FREQ is an error, IDLETIME the
  * idle time, here 0, since a replica's reads keep no access clock.
  * REFCOUNT is 2147483647 for the integers 0..9999 Redis shares, else 1.
+ *
+ * DUMP writes the plain RDB forms (dump_payload_write.c): byte-equal to
+ * Redis's payload for strings of at most 20 bytes and integers, and a
+ * payload RESTORE turns into the same value for the other strings, lists,
+ * sets, hashes and sorted sets; a stream is refused with an error.
  *
  * MEMORY USAGE is our own figure, not Redis's: the key's bytes, a 48-byte
  * store entry and value_bytes() (the value's header and whole payload,
@@ -49,6 +57,7 @@
 #include "server_cmd.h"
 
 #include "alloc.h"
+#include "dump_payload.h"
 #include "glob.h"
 #include "server_scan.h"
 
@@ -319,6 +328,46 @@ static bool str_is_long(const value *v, long long *out)
     return true;
 }
 
+/* Redis 7.0.15's compiled defaults (redis/redis src/config.c; its
+ * redis.conf says 128 for hashes, the built-in default is 512). */
+#define HASH_MAX_LISTPACK_ENTRIES 512
+#define HASH_MAX_LISTPACK_VALUE 64
+#define ZSET_MAX_LISTPACK_ENTRIES 128
+#define ZSET_MAX_LISTPACK_VALUE 64
+
+/* Would Redis keep this hash as a listpack?  O(1) above the entry limit,
+ * else at most 512 fields to look at. */
+static bool hash_is_small(const phash *h)
+{
+    size_t n = phash_len(h);
+    if (n > HASH_MAX_LISTPACK_ENTRIES)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const phash_field *f = phash_nth(h, i);
+        size_t fl, vl;
+        phash_field_name(f, &fl);
+        phash_field_value(f, &vl);
+        if (fl > HASH_MAX_LISTPACK_VALUE || vl > HASH_MAX_LISTPACK_VALUE)
+            return false;
+    }
+    return true;
+}
+
+/* Would Redis keep this sorted set as a listpack? */
+static bool zset_is_small(const pzset *z)
+{
+    size_t n = pzset_len(z);
+    if (n > ZSET_MAX_LISTPACK_ENTRIES)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t ml;
+        pzset_entry_member(pzset_at(z, i), &ml);
+        if (ml > ZSET_MAX_LISTPACK_VALUE)
+            return false;
+    }
+    return true;
+}
+
 static const char *encoding_of(const value *v)
 {
     long long ll;
@@ -333,12 +382,10 @@ static const char *encoding_of(const value *v)
         const char *e = pset_encoding(value_as_set(v));
         return strcmp(e, "intset") == 0 ? "intset" : "hashtable";
     }
-    case VALUE_HASH: {
-        const char *e = phash_encoding(value_as_hash(v));
-        return strcmp(e, "hashtable") == 0 ? "hashtable" : "listpack";
-    }
+    case VALUE_HASH:
+        return hash_is_small(value_as_hash(v)) ? "listpack" : "hashtable";
     case VALUE_ZSET:
-        return pzset_encoding(value_as_zset(v));
+        return zset_is_small(value_as_zset(v)) ? "listpack" : "skiplist";
     case VALUE_STREAM:
         return "stream";
     default:
@@ -485,6 +532,33 @@ static int cmd_memory_help(server_ctx *x)
     return reply_help(x, "MEMORY", help);
 }
 
+/* ---- DUMP ---------------------------------------------------------------- */
+
+/* DUMP key: the payload (dump_payload_write.c), or nil for a missing key.
+ * A stream is refused with an error naming it: its payload is not
+ * written by this replica. */
+static int cmd_dump(server_ctx *x)
+{
+    const value *v;
+    SERVER_TRY(server_lookup(x, 1, -1, &v));
+    if (v == NULL)
+        return reply_null(x->out);
+    unsigned char *p;
+    size_t n;
+    dump_payload_status st = dump_payload_encode(v, &p, &n);
+    if (st == DUMP_PAYLOAD_NOMEM)
+        return -1;
+    if (st != DUMP_PAYLOAD_OK) {
+        SERVER_TRY(server_error(x, "ERR DUMP of a %s value is not supported "
+                                "by this replica",
+                                value_type_name(v->type)));
+        return 0;
+    }
+    int rc = reply_bulk(x->out, p, n);
+    free(p);
+    return rc;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define R SERVER_CMD_READ
@@ -559,6 +633,10 @@ const server_command server_cmds_keys[] = {
     {.name = "scan", .arity = -2, .flags = R | SERVER_CMD_RANDOM,
      .fn = cmd_scan, .group = "keyspace", .since = "2.8.0",
      .summary = "Incrementally iterate the keys space"},
+    {.name = "dump", .arity = 2, .flags = R, .fn = cmd_dump,
+     .first_key = 1, .last_key = 1, .key_step = 1, .group = "keyspace",
+     .since = "2.6.0", .summary = "Return a serialized version of the value "
+     "stored at the specified key."},
     {.name = "randomkey", .arity = 1, .flags = R | SERVER_CMD_RANDOM,
      .fn = cmd_randomkey, .group = "keyspace", .since = "1.0.0",
      .summary = "Return a random key from the keyspace"},

@@ -1,5 +1,5 @@
 /* store.h - the one interface every store variant implements.
- * Chapter 1; extended in chapter 5.
+ * Chapter 1; extended in chapters 5, 11.
  *
  * The course builds the same key-value store several times (no locking, a
  * reader-writer lock, copy-on-write with epochs, a persistent trie) and asks

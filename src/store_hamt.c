@@ -1,5 +1,5 @@
 /* store_hamt.c - lock-free reads of a persistent trie, epochs for memory.
- * Chapter 5.
+ * Chapter 5; extended in chapter 11.
  *
  * Readers: enter an epoch section, load the root with acquire, and read
  * that version for the rest of the section.  The acquire load pairs with

@@ -1,5 +1,5 @@
 /* store_ptrie.c - lock-free reads of a CHAMP trie of compact key entries.
- * Chapter 8.
+ * Chapter 8; extended in chapter 11.
  *
  * Chapter 5's hamt store, rebuilt for memory.  Readers are unchanged:
  * enter an epoch section, load the published version with acquire, read

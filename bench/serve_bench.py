@@ -279,16 +279,20 @@ def main():
     ap.add_argument("-r", "--repeats", type=int, default=None)
     ap.add_argument("--stores", default=None,
                     help="comma-separated store variants for part 2")
+    ap.add_argument("-n", "--requests", type=int, default=None,
+                    help="GET requests per run (default 1000000)")
+    ap.add_argument("-w", "--writes", type=int, default=None,
+                    help="writer requests per test (default 200000)")
     a = ap.parse_args()
     quick = a.quick
     out = a.out or ("build" if quick else "bench/results")
     stem = a.stem or ("bench-serve-quick" if quick else "ch11-serve")
     repeats = a.repeats or (1 if quick else 3)
-    n_get = 20000 if quick else 1000000
+    n_get = a.requests or (20000 if quick else 1000000)
     keys = 2000 if quick else 100000
     mem_keys = 20000 if quick else 1000000
     type_keys = 2000 if quick else 100000
-    writes = 20000 if quick else 200000
+    writes = a.writes or (20000 if quick else 200000)
     settle = 0.3 if quick else 1.5
     store_list = (a.stores.split(",") if a.stores else
                   (["hamt", "ptrie"] if quick else stores(a.replica)))
@@ -297,6 +301,24 @@ def main():
     md, csv = [], ["part,replica,threads,store,test,repeat,rps,p50_ms,p99_ms,"
                    "lag_median_bytes,lag_max_bytes,extra"]
     mach = machine()
+
+    def write(final):
+        head = ["# Chapter 11: serving reads, build/replica beside a real Redis replica\n",
+                "Machine: %s.  redis-server %s; everything on loopback; %s "
+                "%.0f s.  Command: `%s`.  A benchmark: nothing here is "
+                "asserted.\n"
+                % (mach, subprocess.run(["redis-server", "--version"],
+                                        capture_output=True, text=True)
+                   .stdout.split()[2].split("=")[1],
+                   "one run of" if final else "INCOMPLETE (stopped) after",
+                   time.time() - t0, " ".join(["make bench-serve"] +
+                                              (["QUICK=1"] if quick else []) +
+                                              sys.argv[1:]))]
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, stem + ".md"), "w") as f:
+            f.write("\n".join(head + md) + "\n")
+        with open(os.path.join(out, stem + ".csv"), "w") as f:
+            f.write("\n".join(csv) + "\n")
 
     def redis(port, name, *extra):
         d = os.path.join(tmp, name)
@@ -363,6 +385,8 @@ def main():
                     fmt([x["p99"] for x in res["redis"]], 3)))
                 print(md[-1], flush=True)
             stop(o)
+
+        write(False)
 
         # -- 2. reads under full-speed writes, per store
         md.append("\n## The seed's question: reads while the master writes at full speed\n")
@@ -464,6 +488,8 @@ def main():
                 print(md[-1], flush=True)
             stop(o)
 
+        write(False)
+
         # -- 3. memory
         md.append("\n## Memory per key\n")
         md.append("Each replica syncs from a master holding the dataset; its "
@@ -523,21 +549,8 @@ def main():
     finally:
         stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
-
-    head = ["# Chapter 11: serving reads, build/replica beside a real Redis replica\n",
-            "Machine: %s.  redis-server %s; everything on loopback; one run of "
-            "%.0f s.  Command: `%s`.  A benchmark: nothing here is asserted.\n"
-            % (mach, subprocess.run(["redis-server", "--version"],
-                                    capture_output=True, text=True)
-               .stdout.split()[2].split("=")[1], time.time() - t0,
-               "make bench-serve" + (" QUICK=1" if quick else ""))]
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, stem + ".md"), "w") as f:
-        f.write("\n".join(head + md) + "\n")
-    with open(os.path.join(out, stem + ".csv"), "w") as f:
-        f.write("\n".join(csv) + "\n")
+    write(True)
     print("serve_bench: wrote %s/%s.{md,csv}" % (out, stem))
-
 
 if __name__ == "__main__":
     main()

@@ -48,8 +48,9 @@
 /* Bytes asked of read() at a time. */
 #define READ_CHUNK (64 * 1024)
 
-/* Redis's reply to a non-loopback client in protected mode (redis/redis
- * src/networking.c, clientAcceptHandler). */
+/* Redis 7.0.15's reply to a non-loopback client in protected mode,
+ * "Setup a an" included (redis/redis src/networking.c,
+ * clientAcceptHandler). */
 static const char denied_text[] =
     "-DENIED Redis is running in protected mode because protected mode is "
     "enabled and no password is set for the default user. In this mode "
@@ -63,7 +64,7 @@ static const char denied_text[] =
     "can just disable the protected mode by editing the Redis configuration "
     "file, and setting the protected mode option to 'no', and then "
     "restarting the server. 3) If you started the server manually just for "
-    "testing, restart it with the '--protected-mode no' option. 4) Set up "
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a "
     "an authentication password for the default user. NOTE: You only need "
     "to do one of the above things in order for the server to start "
     "accepting connections from the outside.\r\n";
@@ -124,8 +125,8 @@ void server_client_accept(server_loop *l, int fd,
         atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&s->rejected_conns, 1,
                                   memory_order_relaxed);
-        server_logf(s, SERVER_LOG_WARNING, "Error registering fd event for "
-                    "the new client: max number of clients reached");
+        server_logf(s, SERVER_LOG_WARNING, "Refused a client: max number of "
+                    "clients reached (maxclients %u)", s->opt.maxclients);
         refuse(fd, tls ? "" : maxclients_text); /* no TLS session yet */
         return;
     }

@@ -182,7 +182,7 @@ static int cmd_hello(server_ctx *x)
     if (c != NULL && !c->authed)
         return reply_error(x->out, "NOAUTH HELLO must be called with the "
                            "client already authenticated, otherwise the "
-                           "HELLO <proto> AUTH <user> <pass> option can be "
+                           "HELLO AUTH <user> <pass> option can be "
                            "used to authenticate the client and select the "
                            "RESP protocol version at the same time");
     if (name != NULL)

@@ -543,7 +543,7 @@ START_TEST(auth_and_requirepass)
                 "disabled.\r\n", "AUTH", "bob", "s3cret");
     call_expect(&c, "-ERR syntax error\r\n", "AUTH", "a", "b", "c");
     call_expect(&c, "-NOAUTH HELLO must be called with the client already "
-                "authenticated, otherwise the HELLO <proto> AUTH <user> "
+                "authenticated, otherwise the HELLO AUTH <user> "
                 "<pass> option can be used to authenticate the client and "
                 "select the RESP protocol version at the same time\r\n",
                 "HELLO", "2");

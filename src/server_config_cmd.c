@@ -13,7 +13,9 @@
  * case-insensitive match, as Redis 7.0 does, several patterns may be
  * given, and a parameter matched twice is listed once.  The reply is a
  * map, in table order (Redis's is its dictionary's order, so clients do
- * not rely on one).
+ * not rely on one).  masterauth and masteruser read as empty strings:
+ * the link's credentials are the link's, not given to the server (Redis
+ * would show them).
  *
  * Settings come from the command line or the configuration file only, so
  * CONFIG SET refuses every parameter with Redis's own error for a setting

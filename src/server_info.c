@@ -18,7 +18,8 @@
  *    used_memory_rss is the resident size from /proc/self/statm.
  *  - keyspace's expires and avg_ttl come from walking the database (the
  *    stores keep no separate table of expiring keys, as Redis's
- *    db->expires is), so `INFO keyspace` costs O(keys); past
+ *    db->expires is), so `INFO keyspace` costs a walk of each non-empty
+ *    database (keyspace_iterate(), O(keys) each); past
  *    INFO_EXACT_KEYS keys in one database the walk stops and the two
  *    figures are scaled from what it saw.  avg_ttl is exact below that;
  *    Redis's own is a running estimate.

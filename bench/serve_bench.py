@@ -311,9 +311,10 @@ def main():
                                         capture_output=True, text=True)
                    .stdout.split()[2].split("=")[1],
                    "one run of" if final else "INCOMPLETE (stopped) after",
-                   time.time() - t0, " ".join(["make bench-serve"] +
-                                              (["QUICK=1"] if quick else []) +
-                                              sys.argv[1:]))]
+                   time.time() - t0,
+                   "make bench-serve" + (" QUICK=1" if quick else "")
+                   if len(sys.argv) <= 3 else
+                   "python3 bench/serve_bench.py " + " ".join(sys.argv[1:]))]
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, stem + ".md"), "w") as f:
             f.write("\n".join(head + md) + "\n")

@@ -818,15 +818,17 @@ START_TEST(large_transfers_wait_for_writable)
         }
     }
     ck_assert_uint_eq(read_back, total);
+    mclient_close(&m);
+    close(fd);
+    /* the server counts after its write returns, which can be after the
+     * client read the bytes: read its counters once it has finished */
+    echo_wait_finished(&es, 1);
     pthread_mutex_lock(&es.mu);
     unsigned long waits = es.write_waits;
     unsigned long echoed = es.echoed;
     pthread_mutex_unlock(&es.mu);
     ck_assert_uint_eq(echoed, total);
     ck_assert_uint_gt(waits, 0); /* the server did have to wait */
-    mclient_close(&m);
-    close(fd);
-    echo_wait_finished(&es, 1);
     echo_stop(&es);
 }
 END_TEST

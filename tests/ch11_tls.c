@@ -33,6 +33,10 @@
 
 static tls_certs certs;
 
+/* How long any one wait may take: generous, because under Valgrind on a
+ * busy machine a first handshake takes seconds.  Only a hang reaches it. */
+#define WAIT_MS 30000
+
 static void certs_up(void)
 {
     char err[512];
@@ -268,12 +272,12 @@ static void echo_stop(echo_server *es)
     pthread_cond_destroy(&es->cv);
 }
 
-/* Wait (10 s at most) until n connections have ended. */
+/* Wait (WAIT_MS at most) until n connections have ended. */
 static void echo_wait_finished(echo_server *es, int n)
 {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += 10;
+    dl.tv_sec += WAIT_MS / 1000;
     pthread_mutex_lock(&es->mu);
     int rc = 0;
     while (es->finished < n && rc == 0)
@@ -304,19 +308,19 @@ static repl_conn *client_open(int port, const char *ca, bool with_cert,
         o.cert_file = certs.client_cert;
         o.key_file = certs.client_key;
     }
-    return repl_conn_open("127.0.0.1", port, &o, 5000, err, errsz);
+    return repl_conn_open("127.0.0.1", port, &o, WAIT_MS, err, errsz);
 }
 
 /* Send text and read it back whole. */
 static void echo_roundtrip(repl_conn *c, const char *text)
 {
     size_t n = strlen(text);
-    ck_assert_msg(repl_conn_write(c, text, n, 5000) == 0, "%s",
+    ck_assert_msg(repl_conn_write(c, text, n, WAIT_MS) == 0, "%s",
                   repl_conn_error(c));
     char buf[256];
     size_t got = 0;
     while (got < n) {
-        ssize_t r = repl_conn_read(c, buf + got, sizeof buf - got, 5000);
+        ssize_t r = repl_conn_read(c, buf + got, sizeof buf - got, WAIT_MS);
         ck_assert_msg(r > 0, "read: %s", r == 0 ? "closed" : repl_conn_error(c));
         got += (size_t)r;
     }
@@ -354,7 +358,7 @@ START_TEST(required_certificate_missing_is_refused)
      * its certificate; the refusal arrives as an alert at the first read. */
     ck_assert_msg(c != NULL, "%s", err);
     char buf[16];
-    ssize_t r = repl_conn_read(c, buf, sizeof buf, 5000);
+    ssize_t r = repl_conn_read(c, buf, sizeof buf, WAIT_MS);
     ck_assert_int_eq(r, -1);
     ck_assert_msg(strstr(repl_conn_error(c), "certificate required") != NULL,
                   "client saw: %s", repl_conn_error(c));
@@ -419,7 +423,7 @@ START_TEST(wrong_ca_on_either_side)
     c = client_open(es.port, certs.ca_cert, true, err, sizeof err);
     ck_assert_msg(c != NULL, "%s", err);
     char buf[16];
-    ck_assert_int_eq(repl_conn_read(c, buf, sizeof buf, 5000), -1);
+    ck_assert_int_eq(repl_conn_read(c, buf, sizeof buf, WAIT_MS), -1);
     ck_assert_msg(strstr(repl_conn_error(c), "unknown ca") != NULL,
                   "client saw: %s", repl_conn_error(c));
     repl_conn_close(c);
@@ -721,7 +725,7 @@ static int cut_handshake(server_tls *t, SSL_CTX *cctx, int flight, size_t k,
             ck_assert_int_lt(++steps, 100);
         } while (st == SERVER_TLS_WANT_READ &&
                  poll(&(struct pollfd){.fd = sv[0], .events = POLLIN}, 1,
-                      5000) == 1);
+                      WAIT_MS) == 1);
         ck_assert_int_ne(st, SERVER_TLS_OK);
         ck_assert_int_ne(st, SERVER_TLS_WANT_READ);
         snprintf(why, whysz, "%s", server_tls_conn_error(s));
@@ -812,21 +816,25 @@ START_TEST(large_transfers_wait_for_writable)
         }
         if (!progress) {
             short ev = POLLIN | (mclient_unsent(&m) ? POLLOUT : 0);
-            int p = poll(&(struct pollfd){.fd = fd, .events = ev}, 1, 5000);
-            ck_assert_msg(p == 1 || ++idle < 2, "no progress for 10 s at %zu "
-                          "of %zu bytes echoed", read_back, total);
+            int p = poll(&(struct pollfd){.fd = fd, .events = ev}, 1,
+                         WAIT_MS);
+            ck_assert_msg(p == 1 || ++idle < 2, "no progress for %d ms at "
+                          "%zu of %zu bytes echoed", 2 * WAIT_MS, read_back,
+                          total);
         }
     }
     ck_assert_uint_eq(read_back, total);
+    mclient_close(&m);
+    close(fd);
+    /* the server counts after its write returns, which can be after the
+     * client read the bytes: read its counters once it has finished */
+    echo_wait_finished(&es, 1);
     pthread_mutex_lock(&es.mu);
     unsigned long waits = es.write_waits;
     unsigned long echoed = es.echoed;
     pthread_mutex_unlock(&es.mu);
     ck_assert_uint_eq(echoed, total);
     ck_assert_uint_gt(waits, 0); /* the server did have to wait */
-    mclient_close(&m);
-    close(fd);
-    echo_wait_finished(&es, 1);
     echo_stop(&es);
 }
 END_TEST
@@ -911,7 +919,7 @@ START_TEST(tls_1_2_clients_are_served)
     for (int i = 0; (r = SSL_do_handshake(m.ssl)) != 1 && i < 1000; i++) {
         ck_assert_int_eq(SSL_get_error(m.ssl, r), SSL_ERROR_WANT_READ);
         mclient_send(&m, SIZE_MAX);
-        poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 5000);
+        poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, WAIT_MS);
         mclient_recv(&m, SIZE_MAX, NULL);
     }
     ck_assert_int_eq(r, 1);
@@ -920,7 +928,7 @@ START_TEST(tls_1_2_clients_are_served)
     mclient_send(&m, SIZE_MAX);
     char c = 0;
     for (int i = 0; (r = SSL_read(m.ssl, &c, 1)) != 1 && i < 1000; i++) {
-        poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 5000);
+        poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, WAIT_MS);
         mclient_recv(&m, SIZE_MAX, NULL);
     }
     ck_assert_int_eq(c, 'x');

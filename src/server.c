@@ -17,6 +17,9 @@
 #include "server_private.h"
 
 #include "alloc.h"
+#include "server_channels.h"
+#include "server_pubsub.h"
+#include "server_tls.h"
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -207,9 +210,9 @@ server *server_create(const server_options *opt, dataset *ds, repl *link,
             goto fail;
     }
     if (opt->tls.port != 0) {
-        snprintf(err, errsz, "TLS port %d: TLS is not available in this "
-                 "build", opt->tls.port);
-        goto fail;
+        s->tls = server_tls_create(&s->opt.tls, err, errsz);
+        if (s->tls == NULL)
+            goto fail;
         s->tls_fd = listen_on(s->bind, opt->tls.port < 0 ? 0 : opt->tls.port,
                               &s->tls_port, err, errsz);
         if (s->tls_fd < 0)
@@ -219,9 +222,10 @@ server *server_create(const server_options *opt, dataset *ds, repl *link,
         snprintf(err, errsz, "no port to listen on (port 0 and no TLS port)");
         goto fail;
     }
+    s->channels = server_channels_create();
     s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     s->loops = xcalloc(s->nloops, sizeof *s->loops);
-    if (s->stopfd < 0 || s->loops == NULL) {
+    if (s->channels == NULL || s->stopfd < 0 || s->loops == NULL) {
         snprintf(err, errsz, "out of memory (or eventfd: %s)",
                  strerror(errno));
         goto fail;
@@ -296,6 +300,8 @@ void server_destroy(server *s)
         close(s->tls_fd);
     if (s->stopfd >= 0)
         close(s->stopfd);
+    server_channels_destroy(s->channels);
+    server_tls_free(s->tls);
     free(s->bind);
     free(s->requirepass);
     free(s->config_file);
@@ -327,13 +333,44 @@ void server_notify_change(void *arg)
         server_loop_wake(&s->loops[i]);
 }
 
+/* The registry's deliver callback, on the publishing thread with the
+ * registry's mutex held: copy the message into the subscriber's loop
+ * mailbox and wake the loop.  c stays valid for the call (a client leaves
+ * the registry, server_channels_drop_client(), before it is freed), and
+ * its loop and id never change, so reading them here is safe.  The loop's
+ * lock is taken after the registry's, the order server_channels.h sets;
+ * no thread takes them the other way round. */
+static void deliver(server_client *c, const void *pattern, size_t plen,
+                    const void *chan, size_t clen, const void *msg,
+                    size_t mlen, void *arg)
+{
+    server *s = arg;
+    server_mail *m = xmalloc(sizeof *m + clen + plen + mlen);
+    if (m == NULL) {
+        server_logf(s, SERVER_LOG_WARNING, "Pub/Sub: out of memory, a "
+                    "message to client id=%llu was dropped",
+                    (unsigned long long)c->id);
+        return;
+    }
+    m->client_id = c->id;
+    m->kind = pattern != NULL ? SERVER_MAIL_PMESSAGE : SERVER_MAIL_MESSAGE;
+    m->clen = clen;
+    m->plen = pattern != NULL ? plen : 0;
+    m->len = clen + m->plen + mlen;
+    if (clen)
+        memcpy(m->data, chan, clen);
+    if (m->plen)
+        memcpy(m->data + clen, pattern, plen);
+    if (mlen)
+        memcpy(m->data + clen + m->plen, msg, mlen);
+    server_loop_post(c->loop, m);
+}
+
 void server_publish(const void *chan, size_t clen, const void *msg,
                     size_t mlen, void *arg)
 {
     server *s = arg;
-    (void)chan, (void)clen, (void)msg, (void)mlen;
-    if (s->channels == NULL)
-        return;
+    server_channels_publish(s->channels, chan, clen, msg, mlen, deliver, s);
 }
 
 /* ---- statistics ------------------------------------------------------------- */
@@ -357,10 +394,14 @@ void server_info_get(struct server *s, server_info *out)
     out->total_connections = ld(&s->total_conns);
     out->rejected_connections = ld(&s->rejected_conns);
     out->output_limit_kills = ld(&s->output_kills);
+    server_channels_stats cs;
+    server_channels_get_stats(s->channels, &cs);
+    out->pubsub_channels = cs.channels;
+    out->pubsub_patterns = cs.patterns;
+    out->pubsub_clients = cs.clients;
     for (unsigned i = 0; i < s->nloops; i++) {
         server_loop_stats *st = &s->loops[i].st;
         out->blocked_clients += ld(&st->blocked);
-        out->pubsub_clients += ld(&st->pubsub);
         out->total_commands += ld(&st->commands);
         out->total_error_replies += ld(&st->errors);
         out->net_input_bytes += ld(&st->net_in);

@@ -29,6 +29,9 @@
 #include "server_private.h"
 
 #include "alloc.h"
+#include "server_channels.h"
+#include "server_pubsub.h"
+#include "server_tls.h"
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -45,8 +48,9 @@
 /* Bytes asked of read() at a time. */
 #define READ_CHUNK (64 * 1024)
 
-/* Redis's reply to a non-loopback client in protected mode (redis/redis
- * src/networking.c, clientAcceptHandler). */
+/* Redis 7.0.15's reply to a non-loopback client in protected mode,
+ * "Setup a an" included (redis/redis src/networking.c,
+ * clientAcceptHandler). */
 static const char denied_text[] =
     "-DENIED Redis is running in protected mode because protected mode is "
     "enabled and no password is set for the default user. In this mode "
@@ -60,7 +64,7 @@ static const char denied_text[] =
     "can just disable the protected mode by editing the Redis configuration "
     "file, and setting the protected mode option to 'no', and then "
     "restarting the server. 3) If you started the server manually just for "
-    "testing, restart it with the '--protected-mode no' option. 4) Set up "
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a "
     "an authentication password for the default user. NOTE: You only need "
     "to do one of the above things in order for the server to start "
     "accepting connections from the outside.\r\n";
@@ -71,8 +75,10 @@ static const char maxclients_text[] =
 /* A refusal is best effort: one non-blocking send, then close. */
 static void refuse(int fd, const char *text)
 {
-    ssize_t w = send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)w;
+    if (text[0] != '\0') {
+        ssize_t w = send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)w;
+    }
     close(fd);
 }
 
@@ -112,7 +118,6 @@ void server_client_accept(server_loop *l, int fd,
                           const struct sockaddr_storage *peer, bool tls)
 {
     struct server *s = l->srv;
-    atomic_fetch_add_explicit(&s->total_conns, 1, memory_order_relaxed);
     /* Reserve a slot first so two loops cannot both take the last one. */
     uint64_t was = atomic_fetch_add_explicit(&s->connected, 1,
                                              memory_order_relaxed);
@@ -120,9 +125,9 @@ void server_client_accept(server_loop *l, int fd,
         atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&s->rejected_conns, 1,
                                   memory_order_relaxed);
-        server_logf(s, SERVER_LOG_WARNING, "Error registering fd event for "
-                    "the new client: max number of clients reached");
-        refuse(fd, maxclients_text);
+        server_logf(s, SERVER_LOG_WARNING, "Refused a client: max number of "
+                    "clients reached (maxclients %u)", s->opt.maxclients);
+        refuse(fd, tls ? "" : maxclients_text); /* no TLS session yet */
         return;
     }
     if (s->opt.protected_mode && s->opt.requirepass == NULL &&
@@ -132,16 +137,27 @@ void server_client_accept(server_loop *l, int fd,
                                   memory_order_relaxed);
         server_logf(s, SERVER_LOG_WARNING, "Possible SECURITY ATTACK "
                     "detected: protected mode refused a non-loopback client");
-        refuse(fd, denied_text);
+        refuse(fd, tls ? "" : denied_text);
         return;
     }
+    /* Counted once accepted, as Redis's total_connections_received. */
+    atomic_fetch_add_explicit(&s->total_conns, 1, memory_order_relaxed);
     server_client *c = xcalloc(1, sizeof *c);
     if (c == NULL) {
         atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);
         refuse(fd, "-ERR out of memory\r\n");
         return;
     }
-    (void)tls; /* TLS connections are set up by server_tls.c */
+    if (tls) {
+        c->tls = server_tls_conn_new(s->tls, fd);
+        if (c->tls == NULL) {
+            atomic_fetch_sub_explicit(&s->connected, 1, memory_order_relaxed);
+            free(c);
+            close(fd);
+            return;
+        }
+        c->tls_handshaking = true;
+    }
     tune_socket(fd, s->opt.tcp_keepalive_s);
     c->loop = l;
     c->fd = fd;
@@ -187,6 +203,10 @@ void server_client_free(server_client *c)
     server_block_drop(c);
     server_client_reset_pubsub(c);
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->tls != NULL) {
+        server_tls_shutdown(c->tls);
+        server_tls_conn_free(c->tls);
+    }
     close(c->fd);
     pthread_mutex_lock(&l->lock);
     if (c->prev != NULL)
@@ -209,6 +229,69 @@ void server_client_free(server_client *c)
 
 /* ---- input ------------------------------------------------------------------ */
 
+static void update_events(server_client *c);
+
+/* TLS: read until the session has nothing more (decrypted bytes may wait
+ * inside it where epoll cannot see them), growing the buffer as needed. */
+static int tls_read_some(server_client *c)
+{
+    int got = 0;
+    c->tls_read_out = false;
+    for (;;) {
+        if (c->in_cap - c->in_len < READ_CHUNK) {
+            char *p = xrealloc(c->in, c->in_cap * 2);
+            if (p == NULL)
+                return -1;
+            c->in = p;
+            c->in_cap *= 2;
+        }
+        size_t n = 0;
+        server_tls_status st = server_tls_read(c->tls, c->in + c->in_len,
+                                               READ_CHUNK, &n);
+        if (st == SERVER_TLS_OK) {
+            c->in_len += n;
+            server_stat_add(&c->loop->st.net_in, n);
+            got = 1;
+            /* bound one event's work: the parser runs, then we return
+             * here with the same readiness (level-triggered) or the
+             * pending bytes (server_tls_pending(), checked after) */
+            if (c->in_len - c->in_pos > 4 * READ_CHUNK)
+                return 1;
+            continue;
+        }
+        if (st == SERVER_TLS_WANT_READ)
+            return got;
+        if (st == SERVER_TLS_WANT_WRITE) {
+            c->tls_read_out = true;
+            update_events(c);
+            return got;
+        }
+        if (st == SERVER_TLS_ERROR)
+            server_logf(c->loop->srv, SERVER_LOG_VERBOSE, "TLS read from "
+                        "%s: %s", c->addr, server_tls_conn_error(c->tls));
+        return got ? 1 : -1; /* CLOSED or ERROR: what came is still run */
+    }
+}
+
+/* TLS: one handshake step.  Returns 0 (done or waiting), -1 (failed). */
+static int tls_handshake(server_client *c)
+{
+    server_tls_status st = server_tls_handshake(c->tls);
+    c->tls_hs_out = st == SERVER_TLS_WANT_WRITE;
+    if (st == SERVER_TLS_OK) {
+        c->tls_handshaking = false;
+        update_events(c);
+        return 0;
+    }
+    if (st == SERVER_TLS_WANT_READ || st == SERVER_TLS_WANT_WRITE) {
+        update_events(c);
+        return 0;
+    }
+    server_logf(c->loop->srv, SERVER_LOG_VERBOSE, "TLS handshake with %s: "
+                "%s", c->addr, server_tls_conn_error(c->tls));
+    return -1;
+}
+
 /* Read what the socket has (one chunk).  Returns 1 when bytes arrived, 0
  * when none were there, -1 when the peer closed or failed. */
 static int read_some(server_client *c)
@@ -230,6 +313,8 @@ static int read_some(server_client *c)
         c->in = p;
         c->in_cap = cap;
     }
+    if (c->tls != NULL)
+        return tls_read_some(c);
     ssize_t n = read(c->fd, c->in + c->in_len, READ_CHUNK);
     if (n > 0) {
         c->in_len += (size_t)n;
@@ -573,8 +658,10 @@ int server_client_process(server_client *c)
 
 /* ---- output ----------------------------------------------------------------- */
 
-static void want_write(server_client *c, bool on)
+/* EPOLLOUT is wanted while replies wait, or TLS needs to send first. */
+static void update_events(server_client *c)
 {
+    bool on = c->out_pos < c->out.out.len || c->tls_hs_out || c->tls_read_out;
     if (c->want_write == on)
         return;
     struct epoll_event ev;
@@ -585,6 +672,33 @@ static void want_write(server_client *c, bool on)
         c->want_write = on;
 }
 
+/* Send some of the output.  Returns bytes sent (> 0), 0 when the socket
+ * is full, -1 when the connection failed. */
+static ssize_t send_some(server_client *c)
+{
+    const char *p = c->out.out.data + c->out_pos;
+    size_t len = c->out.out.len - c->out_pos;
+    if (c->tls == NULL) {
+        for (;;) {
+            ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+            if (n > 0)
+                return n;
+            if (n < 0 && errno == EINTR)
+                continue;
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0
+                                                                      : -1;
+        }
+    }
+    if (c->tls_handshaking)
+        return 0;
+    size_t n = 0;
+    server_tls_status st = server_tls_write(c->tls, p, len, &n);
+    c->tls_write_in = st == SERVER_TLS_WANT_READ;
+    if (st == SERVER_TLS_OK)
+        return (ssize_t)n;
+    return st == SERVER_TLS_WANT_WRITE || st == SERVER_TLS_WANT_READ ? 0 : -1;
+}
+
 int server_client_flush(server_client *c)
 {
     if (c->closing) {
@@ -592,16 +706,13 @@ int server_client_flush(server_client *c)
         return -1;
     }
     while (c->out_pos < c->out.out.len) {
-        ssize_t n = send(c->fd, c->out.out.data + c->out_pos,
-                         c->out.out.len - c->out_pos, MSG_NOSIGNAL);
+        ssize_t n = send_some(c);
         if (n > 0) {
             c->out_pos += (size_t)n;
             server_stat_add(&c->loop->st.net_out, (uint64_t)n);
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n == 0)
             break;
         server_client_free(c); /* the peer went away */
         return -1;
@@ -626,19 +737,29 @@ int server_client_flush(server_client *c)
         server_client_free(c);
         return -1;
     }
-    want_write(c, pending);
+    update_events(c);
     show_buffers(c);
     return 0;
 }
 
 void server_client_event(server_client *c, uint32_t events)
 {
-    if (events & EPOLLOUT) {
+    if (c->tls_handshaking) {
+        if (tls_handshake(c) != 0) {
+            server_client_free(c);
+            return;
+        }
+        if (c->tls_handshaking)
+            return;
+        events |= EPOLLIN; /* application bytes may have come with it */
+    }
+    bool retry_read = c->tls_read_out && (events & EPOLLOUT);
+    if ((events & EPOLLOUT) || (c->tls_write_in && (events & EPOLLIN))) {
         if (server_client_flush(c) != 0)
             return;
     }
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        if (c->close_after_reply) {
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) || retry_read) {
+        if (c->close_after_reply && c->tls == NULL) {
             /* Input after QUIT or a protocol error is ignored; only the
              * socket's end matters. */
             char sink[4096];
@@ -652,42 +773,63 @@ void server_client_event(server_client *c, uint32_t events)
             server_client_free(c);
             return;
         }
-        if (rc > 0)
-            server_client_process(c);
+        if (rc > 0 && server_client_process(c) != 0)
+            return;
+        /* Decrypted bytes left in the session raise no event: go on. */
+        while (c->tls != NULL && !c->closing && !c->blocked &&
+               !c->close_after_reply && server_tls_pending(c->tls) > 0) {
+            rc = read_some(c);
+            if (rc < 0) {
+                server_client_free(c);
+                return;
+            }
+            if (rc == 0 || server_client_process(c) != 0)
+                return;
+        }
     }
 }
 
 void server_client_deliver(server_client *c, const server_mail *m)
 {
-    reply_buf *r = &c->out;
-    size_t before = r->out.len;
     const char *chan = m->data, *pat = m->data + m->clen;
     const char *msg = pat + m->plen;
     size_t mlen = m->len - m->clen - m->plen;
-    int rc;
-    if (m->kind == SERVER_MAIL_PMESSAGE)
-        rc = reply_push(r, 4) || reply_bulk(r, "pmessage", 8) ||
-             reply_bulk(r, pat, m->plen) || reply_bulk(r, chan, m->clen) ||
-             reply_bulk(r, msg, mlen);
-    else
-        rc = reply_push(r, 3) || reply_bulk(r, "message", 7) ||
-             reply_bulk(r, chan, m->clen) || reply_bulk(r, msg, mlen);
-    if (rc != 0) {
-        r->out.len = before;
-        return;
-    }
+    if (server_pubsub_message(&c->out,
+                              m->kind == SERVER_MAIL_PMESSAGE ? pat : NULL,
+                              m->plen, chan, m->clen, msg, mlen) != 0)
+        return; /* out of memory: this subscriber misses one message */
     server_stat_add(&c->loop->st.messages, 1);
     server_client_over_limit(c);
 }
 
+void server_client_sync_subs(server_client *c, bool patterns)
+{
+    unsigned subs = atomic_load_explicit(&c->subs, memory_order_relaxed);
+    unsigned psubs = atomic_load_explicit(&c->psubs, memory_order_relaxed);
+    size_t n = server_channels_count(c->loop->srv->channels, c);
+    /* The registry counts channels and patterns together; the command
+     * that changed the count says which of the two moved. */
+    if (patterns) {
+        psubs = n > subs ? (unsigned)(n - subs) : 0;
+        subs = (unsigned)n - psubs;
+    } else {
+        subs = n > psubs ? (unsigned)(n - psubs) : 0;
+        psubs = (unsigned)n - subs;
+    }
+    if (n > 0)
+        c->in_registry = true;
+    atomic_store_explicit(&c->subs, subs, memory_order_relaxed);
+    atomic_store_explicit(&c->psubs, psubs, memory_order_relaxed);
+}
+
 void server_client_reset_pubsub(server_client *c)
 {
-    if (atomic_load_explicit(&c->subs, memory_order_relaxed) +
-        atomic_load_explicit(&c->psubs, memory_order_relaxed) > 0)
-        atomic_store_explicit(&c->loop->st.pubsub,
-                              atomic_load_explicit(&c->loop->st.pubsub,
-                                                   memory_order_relaxed) - 1,
-                              memory_order_relaxed);
+    /* After this no delivery to c is running or will start, so the
+     * client can be freed; messages already in the mailbox are dropped
+     * there when their client id is no longer found. */
+    if (c->in_registry)
+        server_channels_drop_client(c->loop->srv->channels, c);
+    c->in_registry = false;
     atomic_store_explicit(&c->subs, 0, memory_order_relaxed);
     atomic_store_explicit(&c->psubs, 0, memory_order_relaxed);
 }

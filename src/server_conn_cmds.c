@@ -182,7 +182,7 @@ static int cmd_hello(server_ctx *x)
     if (c != NULL && !c->authed)
         return reply_error(x->out, "NOAUTH HELLO must be called with the "
                            "client already authenticated, otherwise the "
-                           "HELLO <proto> AUTH <user> <pass> option can be "
+                           "HELLO AUTH <user> <pass> option can be "
                            "used to authenticate the client and select the "
                            "RESP protocol version at the same time");
     if (name != NULL)
@@ -323,6 +323,8 @@ static int client_type(const resp_value *v)
     return -1;
 }
 
+/* Called with c's loop lock held, maybe from another loop's thread: only
+ * fields that never change, atomics, and what the lock guards. */
 static bool matches(const client_filter *f, const server_client *c,
                     const server_client *me)
 {
@@ -404,7 +406,7 @@ static int cmd_client_list(server_ctx *x)
             pthread_mutex_lock(&l->lock);
             for (server_client *c = l->clients; c != NULL && rc == 0;
                  c = c->next) {
-                if (c->closing || !matches(&f, c, NULL))
+                if (!matches(&f, c, NULL))
                     continue;
                 if (n == cap) {
                     size_t nc = cap ? cap * 2 : 16;
@@ -429,7 +431,8 @@ static int cmd_client_list(server_ctx *x)
     resp_buf sorted;
     resp_buf_init(&sorted);
     if (rc == 0) {
-        qsort(lines, n, sizeof *lines, line_cmp);
+        if (n > 0)
+            qsort(lines, n, sizeof *lines, line_cmp);
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = resp_buf_append(&sorted, b.data + lines[i].at, lines[i].len);
     }
@@ -454,7 +457,7 @@ static size_t kill_matching(server_ctx *x, const client_filter *f)
         bool wake = false;
         pthread_mutex_lock(&l->lock);
         for (server_client *c = l->clients; c != NULL; c = c->next) {
-            if (c->closing || !matches(f, c, x->client))
+            if (!matches(f, c, x->client))
                 continue;
             n++;
             if (c == x->client) {

@@ -223,7 +223,12 @@ int server_exec(server_client *c, server_batch *b, size_t argc,
         if (x.ks == NULL)
             return oom_reply(c, before);
     }
-    if (server_exec_call(&x, slot) != 0)
+    int rc = server_exec_call(&x, slot);
+    /* Only the Pub/Sub family changes subscriptions (even a SUBSCRIBE
+     * that ran out of memory half-way may have). */
+    if ((cmd->flags & SERVER_CMD_PUBSUB) && strstr(name, "subscribe"))
+        server_client_sync_subs(c, name[0] == 'p');
+    if (rc != 0)
         return oom_reply(c, before);
     if (c->block_req && server_block_finish(c, &x, slot) != 0)
         return oom_reply(c, before);

@@ -347,8 +347,7 @@ void server_loop_free(server_loop *l)
 {
     if (l->srv == NULL)
         return;
-    /* A loop that never ran may still hold clients? No: clients exist only
-     * on a running loop, and shut_down() freed them. */
+    /* Clients exist only on a running loop, and shut_down() freed them. */
     if (l->epfd >= 0)
         close(l->epfd);
     if (l->wakefd >= 0)

@@ -83,8 +83,10 @@ enum { SERVER_MAIL_MESSAGE = 0, SERVER_MAIL_PMESSAGE = 1 };
 /** A connection. */
 struct server_client {
     struct server_loop *loop;  /**< the owner */
-    struct server_client *prev, *next; /**< the loop's list */
-    struct server_client *bprev, *bnext; /**< the loop's blocked list */
+    struct server_client *prev;  /**< the loop's list: older */
+    struct server_client *next;  /**< newer */
+    struct server_client *bprev; /**< the loop's blocked list */
+    struct server_client *bnext; /**< (also: a list of released clients) */
     uint64_t id;               /**< CLIENT ID: unique, from 1 */
     int fd;                    /**< the socket */
     struct server_tls_conn *tls; /**< TLS state, NULL for plain TCP */
@@ -96,7 +98,9 @@ struct server_client {
 
     /* input */
     char *in;                  /**< bytes read, not yet given to a parser */
-    size_t in_len, in_pos, in_cap; /**< in[in_pos..in_len) unparsed */
+    size_t in_len;             /**< bytes in `in` */
+    size_t in_pos;             /**< in[in_pos..in_len) are unparsed */
+    size_t in_cap;             /**< allocated size of `in` */
     resp_parser parser;        /**< the multibulk being assembled */
     bool parsing;              /**< the parser holds half a command */
 
@@ -105,6 +109,10 @@ struct server_client {
                                     [out_pos..out.len) */
     size_t out_pos;            /**< bytes of out already written */
     bool want_write;           /**< EPOLLOUT is registered */
+    bool tls_handshaking;      /**< TLS: the handshake is not done */
+    bool tls_hs_out;           /**< TLS: the handshake waits for writable */
+    bool tls_read_out;         /**< TLS: a read waits for writable */
+    bool tls_write_in;         /**< TLS: a write waits for readable */
 
     /* connection state */
     bool authed;               /**< AUTH done, or no password needed */
@@ -122,6 +130,7 @@ struct server_client {
     _Atomic(uint64_t) obl_shown;  /**< unsent output bytes */
     _Atomic(int) proto_shown;     /**< resp= */
     _Atomic(bool) blocked_shown;  /**< flags b */
+    bool in_registry;          /**< may be in the Pub/Sub registry */
 
     /* blocking (server_block.c) */
     bool blocked;              /**< parked */
@@ -144,7 +153,6 @@ typedef struct server_loop_stats {
     _Atomic(uint64_t) hits;          /**< keyspace hits */
     _Atomic(uint64_t) misses;        /**< keyspace misses */
     _Atomic(uint64_t) blocked;       /**< clients parked now */
-    _Atomic(uint64_t) pubsub;        /**< clients subscribed now */
     _Atomic(uint64_t) max_out;       /**< largest output at the last tick */
     _Atomic(uint64_t) max_in;        /**< largest input at the last tick */
     _Atomic(uint64_t) messages;      /**< Pub/Sub messages delivered */
@@ -170,7 +178,8 @@ typedef struct server_loop {
     server_client *clients_tail; /**< the newest */
     server_client *blocked;    /**< the blocked ones */
     size_t nclients;           /**< length of clients */
-    server_mail *mail_head, *mail_tail; /**< deliveries from other threads */
+    server_mail *mail_head;    /**< deliveries from other threads */
+    server_mail *mail_tail;    /**< the newest */
     _Atomic(bool) kill_pending; /**< some client's kill flag is set */
     server_loop_stats st;      /**< counters */
     server_cmdslot *cmdstats;  /**< SERVER_CMDSTAT_SLOTS slots */
@@ -179,8 +188,14 @@ typedef struct server_loop {
 /** The server. */
 struct server {
     server_options opt;        /**< copies (strings owned) */
-    char *bind, *requirepass, *config_file, *store; /**< the copies */
-    char *tls_cert, *tls_key, *tls_ca_file, *tls_ca_dir;
+    char *bind;                /**< copy of opt.bind (owned) */
+    char *requirepass;         /**< copy of opt.requirepass (owned) */
+    char *config_file;         /**< copy of opt.config_file (owned) */
+    char *store;               /**< copy of opt.store (owned) */
+    char *tls_cert;            /**< copy of opt.tls.cert_file (owned) */
+    char *tls_key;             /**< copy of opt.tls.key_file (owned) */
+    char *tls_ca_file;         /**< copy of opt.tls.ca_file (owned) */
+    char *tls_ca_dir;          /**< copy of opt.tls.ca_dir (owned) */
     dataset *ds;               /**< what it reads */
     repl *link;                /**< for INFO, may be NULL */
     unsigned databases;        /**< per keyspace */
@@ -345,6 +360,14 @@ bool server_client_over_limit(server_client *c);
  * \param m the message.
  */
 void server_client_deliver(server_client *c, const server_mail *m);
+
+/**
+ * Refresh the client's subscription counts from the registry after a
+ * Pub/Sub command ran.
+ * \param c        the client (its loop's thread).
+ * \param patterns the command was PSUBSCRIBE or PUNSUBSCRIBE.
+ */
+void server_client_sync_subs(server_client *c, bool patterns);
 
 /**
  * Drop every subscription of a client (RESET, and close).

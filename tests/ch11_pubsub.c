@@ -71,6 +71,9 @@ static void rconn_open(rconn *c, const redis_server *rs)
     memset(c, 0, sizeof *c);
     c->fd = redis_server_connect(rs);
     ck_assert_int_ge(c->fd, 0);
+    c->cap = 65536;
+    c->in = malloc(c->cap); /* never NULL: NULL + 0 is undefined */
+    ck_assert_ptr_nonnull(c->in);
 }
 
 static void rconn_close(rconn *c)
@@ -127,7 +130,7 @@ static char *rconn_replies(rconn *c, size_t n, size_t *len)
     }
     char *out = malloc(end + 1);
     ck_assert_ptr_nonnull(out);
-    memcpy(out, c->in ? c->in : "", end);
+    memcpy(out, c->in, end);
     out[end] = '\0';
     memmove(c->in, c->in + end, c->len - end);
     c->len -= end;

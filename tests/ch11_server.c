@@ -15,9 +15,11 @@
 #include "dataset.h"
 #include "redis_server.h"
 #include "repl.h"
+#include "repl_conn.h"
 #include "resp_client.h"
 #include "resp_raw.h"
 #include "test_util.h"
+#include "tls_certs.h"
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -541,7 +543,7 @@ START_TEST(auth_and_requirepass)
                 "disabled.\r\n", "AUTH", "bob", "s3cret");
     call_expect(&c, "-ERR syntax error\r\n", "AUTH", "a", "b", "c");
     call_expect(&c, "-NOAUTH HELLO must be called with the client already "
-                "authenticated, otherwise the HELLO <proto> AUTH <user> "
+                "authenticated, otherwise the HELLO AUTH <user> "
                 "<pass> option can be used to authenticate the client and "
                 "select the RESP protocol version at the same time\r\n",
                 "HELLO", "2");
@@ -782,7 +784,7 @@ START_TEST(maxclients_and_classifier)
     server_info in;
     server_info_get(f.srv, &in);
     ck_assert_uint_eq(in.rejected_connections, 1);
-    ck_assert_uint_eq(in.total_connections, 4);
+    ck_assert_uint_eq(in.total_connections, 3); /* refused: not counted */
     close(b), close(c);
     fx_stop(&f);
 
@@ -872,6 +874,265 @@ START_TEST(clean_shutdown_with_clients)
     }
     server_destroy(f.srv);
     dataset_destroy(f.ds);
+}
+END_TEST
+
+START_TEST(pubsub_delivery_and_subscribed_mode)
+{
+    fx f;
+    server_options o = fx_options();
+    o.threads = 4;
+    o.output_limit_pubsub = 256 * 1024;
+    fx_start_opt(&f, "hamt", o, true);
+    enum { N = 8 };
+    int subs[N];
+    for (int i = 0; i < N; i++) {
+        subs[i] = raw_connect(f.port);
+        raw_sends(subs[i], "SUBSCRIBE news\r\n");
+        raw_expect(subs[i], "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    }
+    int pat = raw_connect(f.port);
+    raw_sends(pat, "HELLO 3\r\n");
+    char hello[512];
+    ck_assert_uint_gt(raw_read(pat, hello, 150), 100); /* the map */
+    raw_sends(pat, "PSUBSCRIBE n*\r\n");
+    raw_expect(pat, ">3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:1\r\n");
+    /* RESP2 subscribed mode */
+    raw_sends(subs[0], "GET k\r\nPING\r\nPING hi\r\nSET a b\r\n");
+    raw_expect(subs[0], "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / "
+               "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+               "context\r\n*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+               "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n"
+               "-READONLY You can't write against a read only replica.\r\n");
+    /* RESP3 is not restricted */
+    raw_sends(pat, "GET k\r\n");
+    raw_expect(pat, "$1\r\nv\r\n");
+    server_info in;
+    server_info_get(f.srv, &in);
+    ck_assert_uint_eq(in.pubsub_clients, N + 1);
+    ck_assert_uint_eq(in.pubsub_channels, 1);
+    ck_assert_uint_eq(in.pubsub_patterns, 1);
+    /* the link thread's role: this thread publishes */
+    server_publish("news", 4, "hello", 5, f.srv);
+    server_publish("other", 5, "x", 1, f.srv);
+    for (int i = 0; i < N; i++)
+        raw_expect(subs[i], "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n"
+                   "$5\r\nhello\r\n");
+    raw_expect(pat, ">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n"
+               "$5\r\nhello\r\n");
+    /* UNSUBSCRIBE leaves subscribed mode; RESET too */
+    raw_sends(subs[1], "UNSUBSCRIBE\r\nGET k\r\n");
+    raw_expect(subs[1], "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n"
+               ":0\r\n$1\r\nv\r\n");
+    raw_sends(subs[2], "RESET\r\nGET k\r\n");
+    raw_expect(subs[2], "+RESET\r\n$1\r\nv\r\n");
+    /* a subscriber that never reads is closed at the Pub/Sub limit; the
+     * publisher never waits for it */
+    int small = 4096;
+    setsockopt(subs[3], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    char *big = malloc(64 * 1024);
+    memset(big, 'm', 64 * 1024);
+    for (int i = 0; i < 200; i++)
+        server_publish("news", 4, big, 64 * 1024, f.srv);
+    free(big);
+    for (int i = 0; i < 500; i++) {
+        server_info_get(f.srv, &in);
+        if (in.output_limit_kills > 0)
+            break;
+        usleep(10000);
+    }
+    ck_assert_uint_ge(in.output_limit_kills, 1);
+    for (int i = 0; i < N; i++)
+        close(subs[i]);
+    close(pat);
+    fx_stop(&f);
+}
+END_TEST
+
+/* Wait until the server counts n blocked clients. */
+static void wait_blocked(server *srv, uint64_t n)
+{
+    server_info in;
+    for (int i = 0; i < 1000; i++) {
+        server_info_get(srv, &in);
+        if (in.blocked_clients == n)
+            return;
+        usleep(5000);
+    }
+    ck_abort_msg("blocked_clients is %llu, not %llu",
+                 (unsigned long long)in.blocked_clients,
+                 (unsigned long long)n);
+}
+
+/* The writer's side: apply one command to the current generation. */
+static void write_now(fx *f, size_t argc, const char *const *argv)
+{
+    cmd_applier *a = cmd_applier_create(dataset_current(f->ds), NULL);
+    ck_assert_int_eq(cmd_apply_argv(a, argc, argv, NULL), CMD_APPLIED);
+    ck_assert_int_eq(cmd_applier_flush(a), 0);
+    cmd_applier_destroy(a);
+    server_notify_change(f->srv);
+}
+
+START_TEST(blocked_clients)
+{
+    fx f;
+    server_options o = fx_options();
+    o.threads = 4;
+    fx_start_opt(&f, "hamt", o, true);
+    enum { N = 6 };
+    int fds[N];
+    /* blocked, with pipelined commands waiting behind */
+    for (int i = 0; i < N; i++) {
+        fds[i] = raw_connect(f.port);
+        raw_sends(fds[i], "XREAD BLOCK 0 STREAMS s $\r\nPING\r\n");
+    }
+    wait_blocked(f.srv, N);
+    /* a change that does not touch s re-runs them and they stay */
+    const char *other[] = {"SET", "unrelated", "1"};
+    write_now(&f, 3, other);
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 100), 0);
+    wait_blocked(f.srv, N);
+    const char *xadd[] = {"XADD", "s", "1-1", "f", "v"};
+    write_now(&f, 5, xadd);
+    for (int i = 0; i < N; i++) {
+        raw_expect(fds[i], "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1"
+                   "\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n+PONG\r\n");
+        close(fds[i]);
+    }
+    wait_blocked(f.srv, 0);
+    /* the deadline: RESP2 null array, RESP3 null */
+    int fd = raw_connect(f.port);
+    raw_sends(fd, "XREAD BLOCK 50 STREAMS s $\r\n");
+    raw_expect(fd, "*-1\r\n");
+    raw_sends(fd, "HELLO 3\r\n");
+    char hello[512];
+    ck_assert_uint_gt(raw_read(fd, hello, 150), 100);
+    raw_sends(fd, "XREAD BLOCK 50 STREAMS s $\r\nPING\r\n");
+    raw_expect(fd, "_\r\n+PONG\r\n");
+    /* leaving while blocked */
+    raw_sends(fd, "XREAD BLOCK 0 STREAMS s $\r\n");
+    wait_blocked(f.srv, 1);
+    close(fd);
+    wait_blocked(f.srv, 0);
+    /* stopping with blocked clients */
+    fd = raw_connect(f.port);
+    raw_sends(fd, "XREAD BLOCK 0 STREAMS s $\r\nPING\r\n");
+    wait_blocked(f.srv, 1);
+    server_cmdstat st[64];
+    size_t n = server_cmdstats_get(f.srv, st, 64);
+    bool found = false;
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (strcmp(st[i].name, "xread") == 0) {
+            found = true;
+            ck_assert_uint_eq(st[i].calls, N + 2); /* released: data, deadlines */
+        }
+    ck_assert(found);
+    fx_stop(&f);
+    ck_assert(raw_closed(fd));
+    close(fd);
+}
+END_TEST
+
+/* Read n bytes from a TLS connection (5 s per read at most). */
+static size_t tls_read_n(repl_conn *c, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = repl_conn_read(c, buf + got, n - got, 5000);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+START_TEST(tls_clients)
+{
+    tls_certs certs;
+    char err[512];
+    ck_assert_msg(tls_certs_make(&certs, err, sizeof err) == 0, "%s", err);
+    fx f;
+    server_options o = fx_options();
+    o.threads = 2;
+    o.tls.port = -1;
+    o.tls.cert_file = certs.server_cert;
+    o.tls.key_file = certs.server_key;
+    o.tls.ca_file = certs.ca_cert;
+    o.tls.auth_clients = 1;
+    fx_start_opt(&f, "hamt", o, false);
+    int tport = server_tls_port(f.srv);
+    ck_assert_int_gt(tport, 0);
+    ck_assert_int_ne(tport, f.port);
+    /* a big value, so replies wait for writable under TLS */
+    keyspace *ks = dataset_fresh(f.ds);
+    size_t big = 1 << 20;
+    char *val = malloc(big + 1);
+    for (size_t i = 0; i < big; i++)
+        val[i] = (char)('a' + i % 26);
+    val[big] = '\0';
+    const char *cmds[] = {"SET", "big", val, NULL, "SET", "k", "v", NULL, NULL};
+    apply_all(ks, cmds);
+    ck_assert_int_eq(dataset_switch(f.ds, ks), 0);
+    repl_tls_options to = {.enabled = true, .ca_file = certs.ca_cert,
+                           .cert_file = certs.client_cert,
+                           .key_file = certs.client_key};
+    repl_conn *c = repl_conn_open("127.0.0.1", tport, &to, 5000, err,
+                                  sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    const char *req = "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    ck_assert_int_eq(repl_conn_write(c, req, strlen(req), 5000), 0);
+    char buf[64];
+    size_t n = tls_read_n(c, buf, 14);
+    ck_assert_bytes_str(buf, n, "+PONG\r\n$1\r\nv\r\n");
+    /* three pipelined megabytes */
+    const char *get3 = "GET big\r\nGET big\r\nGET big\r\n";
+    ck_assert_int_eq(repl_conn_write(c, get3, strlen(get3), 5000), 0);
+    char hdr[32];
+    int hl = snprintf(hdr, sizeof hdr, "$%zu\r\n", big);
+    char *got = malloc(3 * (big + (size_t)hl + 2));
+    n = tls_read_n(c, got, 3 * (big + (size_t)hl + 2));
+    ck_assert_uint_eq(n, 3 * (big + (size_t)hl + 2));
+    for (int i = 0; i < 3; i++) {
+        char *p = got + (size_t)i * (big + (size_t)hl + 2);
+        ck_assert_bytes_eq(p, (size_t)hl, hdr, (size_t)hl);
+        ck_assert(memcmp(p + hl, val, big) == 0);
+    }
+    free(got);
+    free(val);
+    /* a client without a certificate, and one speaking plain RESP to the
+     * TLS port, are dropped; the first client does not notice */
+    repl_tls_options nocert = {.enabled = true, .ca_file = certs.ca_cert};
+    repl_conn *bad = repl_conn_open("127.0.0.1", tport, &nocert, 5000, err,
+                                    sizeof err);
+    if (bad != NULL) { /* TLS 1.3: the refusal comes after the handshake */
+        repl_conn_write(bad, "PING\r\n", 6, 5000);
+        ck_assert_int_le(repl_conn_read(bad, buf, sizeof buf, 5000), 0);
+        repl_conn_close(bad);
+    }
+    int plain = raw_connect(tport);
+    raw_sends(plain, "PING\r\n");
+    ck_assert(raw_closed(plain));
+    close(plain);
+    ck_assert_int_eq(repl_conn_write(c, "PING\r\n", 6, 5000), 0);
+    n = tls_read_n(c, buf, 7);
+    ck_assert_bytes_str(buf, n, "+PONG\r\n");
+    /* plain TCP still works beside it */
+    resp_raw r;
+    raw_open(&r, f.port);
+    call_expect(&r, "$1\r\nv\r\n", "GET", "k");
+    resp_raw_close(&r);
+    repl_conn_close(c);
+    fx_stop(&f);
+    /* a bad certificate path fails server_create with the file's name */
+    o.tls.cert_file = "/nonexistent/cert.pem";
+    dataset *ds = dataset_create(store_variant("hamt"), 16);
+    server *s = server_create(&o, ds, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "/nonexistent/cert.pem") != NULL, "%s", err);
+    dataset_destroy(ds);
+    tls_certs_remove(&certs);
 }
 END_TEST
 
@@ -1026,6 +1287,14 @@ START_TEST(follows_a_real_master)
         }
     }
     ck_assert(seen);
+    int sub = raw_connect(server_port(srv));
+    raw_sends(sub, "SUBSCRIBE ch\r\n");
+    raw_expect(sub, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ck_assert_int_eq(redis_commandl(mfd, rep, sizeof rep, "PUBLISH", "ch",
+                                    "from-master", NULL), ':');
+    raw_expect(sub, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n"
+               "$11\r\nfrom-master\r\n");
+    close(sub);
     ck_assert_int_eq(redis_commandl(mfd, rep, sizeof rep, "SET", "after",
                                     "2", NULL), '+');
     seen = false;
@@ -1070,6 +1339,9 @@ Suite *ch11_server_suite(void)
     tcase_add_test(tc, idle_timeout);
     tcase_add_test(tc, bind_errors);
     tcase_add_test(tc, clean_shutdown_with_clients);
+    tcase_add_test(tc, pubsub_delivery_and_subscribed_mode);
+    tcase_add_test(tc, blocked_clients);
+    tcase_add_test(tc, tls_clients);
     tcase_add_test(tc, readers_while_writer_switches);
     tcase_add_test(tc, follows_a_real_master);
     suite_add_tcase(s, tc);

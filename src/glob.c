@@ -69,6 +69,7 @@ static bool one_byte(const unsigned char *pat, size_t plen, unsigned char c,
 bool glob_match(const char *pattern, size_t plen, const char *subject,
                 size_t slen, bool nocase)
 {
+    /* learn: ch11 glob_match "The command table" */
     const unsigned char *pat = (const unsigned char *)pattern;
     const unsigned char *s = (const unsigned char *)subject;
     size_t p = 0, i = 0;
@@ -97,6 +98,7 @@ bool glob_match(const char *pattern, size_t plen, const char *subject,
         i = star_i;
     }
     return true;
+    /* learn: end */
 }
 
 bool glob_is_literal(const char *pat, size_t plen)

@@ -333,6 +333,7 @@ void server_notify_change(void *arg)
         server_loop_wake(&s->loops[i]);
 }
 
+/* [ch11-deliver] */
 /* The registry's deliver callback, on the publishing thread with the
  * registry's mutex held: copy the message into the subscriber's loop
  * mailbox and wake the loop.  c stays valid for the call (a client leaves
@@ -365,6 +366,7 @@ static void deliver(server_client *c, const void *pattern, size_t plen,
         memcpy(m->data + clen + m->plen, msg, mlen);
     server_loop_post(c->loop, m);
 }
+/* [ch11-deliver] */
 
 void server_publish(const void *chan, size_t clen, const void *msg,
                     size_t mlen, void *arg)

@@ -592,6 +592,7 @@ static int next_command(server_client *c, resp_value *v)
     return 1;
 }
 
+/* [ch11-over-limit] */
 bool server_client_over_limit(server_client *c)
 {
     const server_options *o = &c->loop->srv->opt;
@@ -613,6 +614,7 @@ bool server_client_over_limit(server_client *c)
     }
     return true;
 }
+/* [ch11-over-limit] */
 
 static void show_buffers(server_client *c)
 {
@@ -622,8 +624,10 @@ static void show_buffers(server_client *c)
                           memory_order_relaxed);
 }
 
+/* [ch11-process] */
 int server_client_process(server_client *c)
 {
+    /* learn: ch11 server_client_process "Threads: why reads never wait for the stream" */
     server_batch b = {.loop = c->loop, .ks = NULL};
     while (!c->blocked && !c->close_after_reply && !c->closing) {
         resp_value v;
@@ -654,7 +658,9 @@ int server_client_process(server_client *c)
         return -1;
     }
     return server_client_flush(c);
+    /* learn: end */
 }
+/* [ch11-process] */
 
 /* ---- output ----------------------------------------------------------------- */
 

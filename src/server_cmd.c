@@ -163,8 +163,10 @@ static const server_command *resolve_other(server_ctx *x)
     return &write_command;
 }
 
+/* [ch11-resolve] */
 const server_command *server_cmd_resolve(server_ctx *x)
 {
+    /* learn: ch11 server_cmd_resolve "The command table" */
     const server_command *c = server_cmd_find(x->argv[0].str,
                                               x->argv[0].len);
     if (c == NULL)
@@ -192,7 +194,9 @@ const server_command *server_cmd_resolve(server_ctx *x)
     }
     x->cmd = c;
     return c;
+    /* learn: end */
 }
+/* [ch11-resolve] */
 
 int server_cmd_run(server_ctx *x)
 {

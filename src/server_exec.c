@@ -147,6 +147,7 @@ static int reject(server_client *c, server_cmdslot *slot, const char *msg,
     return 0;
 }
 
+/* [ch11-exec] */
 int server_exec(server_client *c, server_batch *b, size_t argc,
                 const resp_value *argv)
 {
@@ -234,3 +235,4 @@ int server_exec(server_client *c, server_batch *b, size_t argc,
         return oom_reply(c, before);
     return 0;
 }
+/* [ch11-exec] */

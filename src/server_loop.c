@@ -205,6 +205,7 @@ static void on_wake(server_loop *l)
     }
 }
 
+/* [ch11-tick] */
 static void on_tick(server_loop *l)
 {
     uint64_t n;
@@ -240,6 +241,7 @@ static void on_tick(server_loop *l)
     atomic_store_explicit(&l->st.max_in, max_in, memory_order_relaxed);
     atomic_store_explicit(&l->st.max_out, max_out, memory_order_relaxed);
 }
+/* [ch11-tick] */
 
 static bool any_output(server_loop *l)
 {

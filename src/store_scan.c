@@ -21,6 +21,7 @@
 
 #include <stdlib.h>
 
+/* [ch11-scan-pos] */
 uint64_t store_scan_pos(const void *key, size_t klen)
 {
     uint64_t h = hash_bytes(key, klen);
@@ -29,6 +30,7 @@ uint64_t store_scan_pos(const void *key, size_t klen)
         p = (p << 5) | ((h >> (5 * d)) & 31u);
     return (p << 4) | (h >> 60);
 }
+/* [ch11-scan-pos] */
 
 /** The fallback's passes. */
 typedef struct fb_ctx {

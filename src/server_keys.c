@@ -55,6 +55,7 @@
  * every element is counted).
  */
 #include "server_cmd.h"
+#include "server_object.h"
 
 #include "alloc.h"
 #include "dump_payload.h"
@@ -368,7 +369,7 @@ static bool zset_is_small(const pzset *z)
     return true;
 }
 
-static const char *encoding_of(const value *v)
+const char *server_object_encoding(const value *v)
 {
     long long ll;
     switch ((value_type)v->type) {
@@ -406,7 +407,7 @@ static int cmd_object_encoding(server_ctx *x)
 {
     const value *v;
     SERVER_TRY(object_lookup(x, &v));
-    const char *e = encoding_of(v);
+    const char *e = server_object_encoding(v);
     return reply_bulk(x->out, e, strlen(e));
 }
 

@@ -29,7 +29,9 @@
  * databases included, so a call costs O(COUNT log n) on the hamt and
  * ptrie stores.
  *
- * OBJECT ENCODING answers what Redis 7.0 would for the same data: strings
+ * OBJECT ENCODING answers what Redis 7.0 would for the same data (the
+ * function is server_object_encoding(), server_object.h, for the other
+ * introspection commands): strings
  * "int" (a decimal integer of at most 20 bytes), "embstr" (at most 44
  * bytes) or "raw" (a string APPEND or SETRANGE made is "raw" in Redis
  * however short: the value does not remember how it was made); lists are

@@ -29,7 +29,9 @@
  * databases included, so a call costs O(COUNT log n) on the hamt and
  * ptrie stores.
  *
- * OBJECT ENCODING answers what Redis 7.0 would for the same data: strings
+ * OBJECT ENCODING answers what Redis 7.0 would for the same data (the
+ * function is server_object_encoding(), server_object.h, for the other
+ * introspection commands): strings
  * "int" (a decimal integer of at most 20 bytes), "embstr" (at most 44
  * bytes) or "raw" (a string APPEND or SETRANGE made is "raw" in Redis
  * however short: the value does not remember how it was made); lists are
@@ -55,6 +57,7 @@
  * every element is counted).
  */
 #include "server_cmd.h"
+#include "server_object.h"
 
 #include "alloc.h"
 #include "dump_payload.h"
@@ -368,7 +371,7 @@ static bool zset_is_small(const pzset *z)
     return true;
 }
 
-static const char *encoding_of(const value *v)
+const char *server_object_encoding(const value *v)
 {
     long long ll;
     switch ((value_type)v->type) {
@@ -406,7 +409,7 @@ static int cmd_object_encoding(server_ctx *x)
 {
     const value *v;
     SERVER_TRY(object_lookup(x, &v));
-    const char *e = encoding_of(v);
+    const char *e = server_object_encoding(v);
     return reply_bulk(x->out, e, strlen(e));
 }
 

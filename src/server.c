@@ -371,8 +371,14 @@ static void deliver(server_client *c, const void *pattern, size_t plen,
 void server_publish(const void *chan, size_t clen, const void *msg,
                     size_t mlen, void *arg)
 {
-    server *s = arg;
-    server_channels_publish(s->channels, chan, clen, msg, mlen, deliver, s);
+    (void)server_publish_local(arg, chan, clen, msg, mlen);
+}
+
+size_t server_publish_local(server *s, const void *chan, size_t clen,
+                            const void *msg, size_t mlen)
+{
+    return server_channels_publish(s->channels, chan, clen, msg, mlen,
+                                   deliver, s);
 }
 
 /* ---- statistics ------------------------------------------------------------- */

@@ -181,4 +181,18 @@ void server_notify_change(void *arg);
 void server_publish(const void *chan, size_t clen, const void *msg,
                     size_t mlen, void *arg);
 
+/**
+ * server_publish() that says how many subscribers it reached: a client's
+ * own PUBLISH on the replica, which Redis allows (the message goes to the
+ * replica's subscribers only, not to the master or other replicas).
+ * \param s    the server.
+ * \param chan channel bytes.
+ * \param clen its length.
+ * \param msg  message bytes.
+ * \param mlen its length.
+ * \return the number of deliveries (channel and pattern subscribers).
+ */
+size_t server_publish_local(server *s, const void *chan, size_t clen,
+                            const void *msg, size_t mlen);
+
 #endif

@@ -279,6 +279,19 @@ static int pubsub_help_cmd(server_ctx *x)
     return 0;
 }
 
+/* PUBLISH on a replica reaches the replica's own subscribers, as on a
+ * Redis replica (redis/redis src/pubsub.c publishCommand(): the command is
+ * not a write, so replicas accept it).  Without a server (handler tests)
+ * nobody can be reached. */
+static int publish_cmd(server_ctx *x)
+{
+    size_t n = 0;
+    if (x->srv != NULL)
+        n = server_publish_local(x->srv, x->argv[1].str, x->argv[1].len,
+                                 x->argv[2].str, x->argv[2].len);
+    return reply_integer(x->out, (int64_t)n);
+}
+
 static const server_command pubsub_subcommands[] = {
     { .name = "channels", .arity = -2, .flags = SERVER_CMD_LOADING,
       .fn = pubsub_channels_cmd, .group = "pubsub", .since = "2.8.0",
@@ -320,6 +333,10 @@ const server_command server_cmds_pubsub[] = {
       .fn = punsubscribe_cmd, .group = "pubsub", .since = "2.0.0",
       .summary = "Stop listening for messages posted to channels matching "
                  "the given patterns" },
+    { .name = "publish", .arity = 3,
+      .flags = SERVER_CMD_LOADING | SERVER_CMD_FAST, .fn = publish_cmd,
+      .group = "pubsub", .since = "2.0.0",
+      .summary = "Post a message to a channel" },
     { .name = "pubsub", .arity = -2, .flags = 0, .fn = NULL,
       .group = "pubsub", .since = "2.8.0",
       .summary = "A container for Pub/Sub commands",

@@ -57,7 +57,7 @@ wait_for() {
   echo "demo: timed out waiting for $what"; return 1
 }
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }; else say() { printf '\n== %s\n' "$*"; }; fi
 
 MPORT=$(free_port)
 mkdir -p "$tmp/master"

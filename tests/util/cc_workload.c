@@ -200,6 +200,13 @@ int ccw_pick_present(ccw *w, int t, int nonempty)
 
 ccw_key *ccw_k(ccw *w, int t, int i) { return &w->dbs[w->db].k[t][i]; }
 
+uint32_t ccw_grow(ccw *w, uint32_t lo, uint32_t hi)
+{
+    if (w->o.big && ccw_one_in(w, 6))
+        return (uint32_t)ccw_range(w, 2000, 5000);
+    return (uint32_t)ccw_range(w, lo, hi);
+}
+
 size_t ccw_max_value(const ccw *w) { return w->o.big ? (1u << 20) : 65536; }
 
 /* Integers on both sides of Redis's encodings: the shared integers (< 10000),
@@ -216,7 +223,7 @@ size_t ccw_value(ccw *w, size_t max)
     size_t len;
     char buf[300];
     int style = (int)ccw_below(w, 100);
-    if (w->o.big && max > 65536 && ccw_one_in(w, 150))
+    if (w->o.big && max > 65536 && ccw_one_in(w, 30))
         style = 200;
     if (style < 22) { /* a small integer: int encoding */
         len = (size_t)snprintf(buf, sizeof buf, "%lld",

@@ -30,7 +30,7 @@ void ccw_gen_hash(ccw *w)
         ccw_key_arg(w, CCW_HASH, i);
         uint32_t n = 1;
         if (ccw_one_in(w, 12)) { /* over 128 entries: hashtable */
-            n = (uint32_t)ccw_range(w, 100, 200);
+            n = ccw_grow(w, 100, 200);
             for (uint32_t j = 0; j < n; j++) {
                 ccw_fmt(w, "f%u", j);
                 ccw_int(w, (int64_t)ccw_below(w, 1000));
@@ -130,7 +130,7 @@ void ccw_gen_list(ccw *w)
         const char *c = push[r < 7 ? r % 2 : 2 + r % 2];
         ccw_str(w, c);
         ccw_key_arg(w, CCW_LIST, i);
-        uint32_t n = ccw_one_in(w, 15) ? 300 : (uint32_t)ccw_range(w, 1, 5);
+        uint32_t n = ccw_one_in(w, 15) ? ccw_grow(w, 200, 400) : (uint32_t)ccw_range(w, 1, 5);
         for (uint32_t j = 0; j < n; j++)
             elem(w);
         ccw_end(w, 0);
@@ -252,7 +252,7 @@ void ccw_gen_set(ccw *w)
         ccw_key_arg(w, CCW_SET, i);
         uint32_t n = 1;
         if (ccw_one_in(w, 12)) { /* intset over 512 entries: hashtable */
-            n = (uint32_t)ccw_range(w, 400, 600);
+            n = ccw_grow(w, 400, 600);
             int64_t base = ccw_one_in(w, 4) ? 100000 : 0; /* int16 -> int32 */
             for (uint32_t j = 0; j < n; j++)
                 ccw_int(w, base + (int64_t)j);

@@ -125,6 +125,9 @@ ccw_key *ccw_k(ccw *w, int t, int i);
 /** Append a random value of at most max bytes (big ones only with
  *  opts.big); returns its length. */
 size_t ccw_value(ccw *w, size_t max);
+/** How many elements a "grow" command adds: lo..hi, or with opts.big
+ *  sometimes thousands. */
+uint32_t ccw_grow(ccw *w, uint32_t lo, uint32_t hi);
 /** The longest value allowed: 1 MiB with big, else 64 KiB. */
 size_t ccw_max_value(const ccw *w);
 

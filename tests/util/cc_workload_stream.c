@@ -61,9 +61,34 @@ static int has(const ccw_key *k, int g)
     return k->st == CCW_PRESENT && (k->groups >> g & 1);
 }
 
+/* Make group g of stream i exist when that is certainly possible (a
+ * command that needs the group follows), by XGROUP CREATE ... MKSTREAM. */
+static void ensure_group(ccw *w, int i, int g)
+{
+    ccw_key *k = ccw_k(w, CCW_STREAM, i);
+    if (has(k, g) || k->st == CCW_UNKNOWN || may_have(k, g))
+        return;
+    ccw_begin(w, CCF_STREAM);
+    ccw_str(w, "XGROUP");
+    ccw_str(w, "CREATE");
+    ccw_key_arg(w, CCW_STREAM, i);
+    ccw_fmt(w, "g%d", g);
+    ccw_str(w, "0");
+    ccw_str(w, "MKSTREAM");
+    ccw_end(w, 0);
+    if (k->st == CCW_ABSENT)
+        *k = (ccw_key){.st = CCW_PRESENT};
+    k->groups |= (uint8_t)(1u << g);
+    k->gmaybe |= (uint8_t)(1u << g);
+}
+
 static void gen_xgroup(ccw *w, int i, int g, ccw_key *k)
 {
     uint64_t r = ccw_below(w, 20);
+    if (r >= 10 && ccw_one_in(w, 4) == 0) {
+        ensure_group(w, i, g);
+        ccw_begin(w, CCF_STREAM);
+    }
     ccw_str(w, "XGROUP");
     if (r < 10) {
         for (int h = 0; h < CCW_GROUPS && may_have(k, g); h++)
@@ -151,6 +176,8 @@ void ccw_gen_stream(ccw *w)
         g = (int)ccw_below(w, CCW_GROUPS);
     }
     ccw_key *k = ccw_k(w, CCW_STREAM, i);
+    if (r >= 25 && !(r >= 30 && r < 33) && !ccw_one_in(w, 4))
+        ensure_group(w, i, g); /* XREADGROUP, XCLAIM, XAUTOCLAIM */
     ccw_begin(w, CCF_STREAM);
     if (r < 14) {
         ccw_str(w, "XADD");

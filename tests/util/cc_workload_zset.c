@@ -57,7 +57,7 @@ static void gen_zadd(ccw *w, int i, ccw_key *k)
         finite_score(w);
         zmember(w);
     } else if (ccw_one_in(w, 12)) { /* over 128 entries */
-        n = (uint32_t)ccw_range(w, 100, 200);
+        n = ccw_grow(w, 100, 200);
         for (uint32_t j = 0; j < n; j++) {
             ccw_int(w, (int64_t)j);
             ccw_fmt(w, "m%u", j);

@@ -93,26 +93,35 @@ struct cc_workload {
     size_t total;
 };
 
+/** The workload, as the family files call it. */
 typedef struct cc_workload ccw;
 
 /* --- random numbers (cc_workload.c) --- */
+/** The next 64 random bits. \param w the workload. \return them. */
 uint64_t ccw_rnd(ccw *w);
-/** Uniform in [0, n). \param n > 0. */
+/** Uniform in [0, n). \param w the workload. \param n > 0. \return the number. */
 uint64_t ccw_below(ccw *w, uint64_t n);
-/** Uniform in [lo, hi]. */
+/** Uniform in [lo, hi]. \param w the workload. \param lo least. \param hi most. \return the number. */
 int64_t ccw_range(ccw *w, int64_t lo, int64_t hi);
-/** 1 with probability 1/n. */
+/** 1 with probability 1/n. \param w the workload. \param n > 0. \return 0 or 1. */
 int ccw_one_in(ccw *w, unsigned n);
 #define CCW_PICK(w, arr) ((arr)[ccw_below((w), sizeof(arr) / sizeof((arr)[0]))])
 
 /* --- building ops (cc_workload.c) --- */
+/** Start an op of family (CCF_*). \param w the workload. \param family its family. */
 void ccw_begin(ccw *w, int family);
+/** Append an argument (copied). \param w the workload. \param p bytes. \param len their number. */
 void ccw_arg(ccw *w, const void *p, size_t len);
+/** Append a C string argument. \param w the workload. \param s the text. */
 void ccw_str(ccw *w, const char *s);
+/** Append a printf-formatted argument (under 256 bytes). \param w the workload. \param fmt the format. */
 void ccw_fmt(ccw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append an integer argument. \param w the workload. \param v the number. */
 void ccw_int(ccw *w, int64_t v);
+/** Finish the op: it joins the batch. \param w the workload. \param flags CC_OP_MAY_FAIL or 0. */
 void ccw_end(ccw *w, unsigned flags);
-/** Append key (type, idx)'s name. */
+/* --- keys and values (cc_workload_value.c) --- */
+/** Append key (type, idx)'s name. \param w the workload. \param type CCW_*. \param idx pool index. */
 void ccw_key_arg(ccw *w, int type, int idx);
 /** Pick a key of type t (mostly a plain name, sometimes the binary one;
  *  the empty key sometimes for strings). */
@@ -131,7 +140,7 @@ uint32_t ccw_grow(ccw *w, uint32_t lo, uint32_t hi);
 /** The longest value allowed: 1 MiB with big, else 64 KiB. */
 size_t ccw_max_value(const ccw *w);
 
-/* --- tracking helpers (cc_workload.c) --- */
+/* --- tracking helpers (cc_workload.c); k is a tracked key --- */
 /** k now exists with at least n elements (it was written by an adding op);
  *  ttl is kept, so UNKNOWN stays UNKNOWN. */
 void ccw_added(ccw_key *k, uint32_t n, uint32_t hi_add);
@@ -146,26 +155,45 @@ ccw_key ccw_merge(ccw_key a, ccw_key b);
 /** The key certainly has at least one element. */
 int ccw_nonempty(const ccw_key *k);
 
-/* --- family generators: each emits one unit (one or a few ops) --- */
+/* --- family generators: each emits one unit (one or a few ops, kept
+ * together in one batch), and updates the tracking --- */
+/** cc_workload_string.c: SET and its options, counters, APPEND/SETRANGE, MSET.... \param w the workload. */
 void ccw_gen_string(ccw *w);
+/** cc_workload_string.c: SETBIT, BITFIELD, BITOP. \param w the workload. */
 void ccw_gen_bits(ccw *w);
+/** cc_workload_string.c: PFADD, PFMERGE, PFCOUNT. \param w the workload. */
 void ccw_gen_hll(ccw *w);
+/** cc_workload_coll.c: HSET, HSETNX, HDEL, HINCRBY, HINCRBYFLOAT. \param w the workload. */
 void ccw_gen_hash(ccw *w);
+/** cc_workload_coll.c: pushes, pops (blocking too), moves, LSET, LREM, LTRIM. \param w the workload. */
 void ccw_gen_list(ccw *w);
+/** cc_workload_coll.c: SADD, SREM, SMOVE, SPOP, the STORE forms. \param w the workload. */
 void ccw_gen_set(ccw *w);
+/** cc_workload_zset.c: ZADD and its flags, removals, pops, the STORE forms. \param w the workload. */
 void ccw_gen_zset(ccw *w);
+/** cc_workload_zset.c: GEOADD, GEOSEARCHSTORE, GEORADIUS[BYMEMBER] STORE. \param w the workload. */
 void ccw_gen_geo(ccw *w);
+/** cc_workload_stream.c: XADD, trimming, groups, XREADGROUP, claims, XSETID. \param w the workload. */
 void ccw_gen_stream(ccw *w);
+/** cc_workload_keys.c: DEL, UNLINK, RENAME[NX], COPY, MOVE, RESTORE. \param w the workload. */
 void ccw_gen_keys(ccw *w);
+/** cc_workload_keys.c: EXPIRE and its three siblings, PERSIST. \param w the workload. */
 void ccw_gen_expire(ccw *w);
+/** cc_workload_keys.c: SORT ... STORE. \param w the workload. */
 void ccw_gen_sort(ccw *w);
+/** cc_workload_keys.c: SELECT, SWAPDB, FLUSHDB, FLUSHALL. \param w the workload. */
 void ccw_gen_db(ccw *w);
+/** cc_workload_txn.c: EVAL, SCRIPT LOAD + EVALSHA, the _RO forms, functions. \param w the workload. */
 void ccw_gen_script(ccw *w);
+/** cc_workload_txn.c: PUBLISH. \param w the workload. */
 void ccw_gen_server(ccw *w);
+/** cc_workload_txn.c: MULTI, 2-8 units, EXEC or DISCARD. \param w the workload. */
 void ccw_gen_multi(ccw *w);
-/** A deliberately wrong-type op (flagged). */
+/** cc_workload_txn.c: a deliberately failing op (wrong type, bad
+ *  argument), flagged CC_OP_MAY_FAIL.  \param w the workload. */
 void ccw_gen_wrongtype(ccw *w);
-/** One unit of any family except MULTI (used inside MULTI too). */
+/** cc_workload.c: one unit of any family but MULTI (also used inside
+ *  MULTI), by the families' weights.  \param w the workload. */
 void ccw_gen_simple(ccw *w);
 
 #endif

@@ -226,6 +226,12 @@ static void count_op(run_stats *st, const cc_op *op)
     st->ops++;
 }
 
+/* Whether reply v to op is an error that op's flags do not allow. */
+static int unexpected_error(const cc_op *op, const resp_value *v)
+{
+    return v->type == RESP_ERROR && !(op->flags & CC_OP_MAY_FAIL);
+}
+
 /* An error reply to op: allowed only when flagged. */
 static void check_reply(run_stats *st, const cc_op *op, const resp_value *v)
 {
@@ -237,7 +243,7 @@ static void check_reply(run_stats *st, const cc_op *op, const resp_value *v)
     for (size_t i = 0; i < NCOVERED; i++)
         if (!strcmp(covered[i], name))
             st->cmd_errors[i]++;
-    if (op->flags & CC_OP_MAY_FAIL)
+    if (!unexpected_error(op, v))
         return;
     char shown[600];
     op_show(op, shown, sizeof shown);
@@ -358,6 +364,15 @@ static void run_seed(run_stats *st, uint64_t seed, size_t n, int print)
             }
             resp_value_clear(&v);
         }
+        /* The connection is where the workload says (SELECT inside EXEC
+         * and DISCARD included). */
+        resp_value v = {0};
+        ck_assert_int_eq(resp_client_calll(&c, &v, "CLIENT", "INFO", NULL), 0);
+        ck_assert_int_eq(v.type, RESP_BULK);
+        const char *db = strstr(v.str, " db=");
+        ck_assert_ptr_nonnull(db);
+        ck_assert_int_eq(atoi(db + 4), cc_workload_db(w));
+        resp_value_clear(&v);
         if (cc_workload_total(w) >= next_sample) {
             size_t e, d;
             sample_encodings(st, 4);
@@ -381,6 +396,30 @@ static void run_seed(run_stats *st, uint64_t seed, size_t n, int print)
     resp_client_close(&c);
     redis_server_stop(&server);
 }
+
+/* The error check can fail: a wrong-type command that is not flagged. */
+START_TEST(unflagged_errors_are_caught)
+{
+    char err[512];
+    ck_assert_msg(redis_server_start(&server, NULL, err, sizeof err) == 0, "%s", err);
+    resp_client c;
+    ck_assert_int_eq(resp_client_open(&c, server.port), 0);
+    resp_value v = {0};
+    ck_assert_int_eq(resp_client_calll(&c, &v, "SET", "s:1", "v", NULL), 0);
+    resp_value_clear(&v);
+    char *argv[] = {"LPUSH", "s:1", "x"};
+    size_t lens[] = {5, 3, 1};
+    cc_op op = {.argc = 3, .argv = argv, .lens = lens, .family = "list"};
+    ck_assert_int_eq(resp_client_call(&c, &v, 3, (const char *const *)argv, lens), 0);
+    ck_assert_int_eq(v.type, RESP_ERROR);
+    ck_assert(unexpected_error(&op, &v));
+    op.flags = CC_OP_MAY_FAIL;
+    ck_assert(!unexpected_error(&op, &v));
+    resp_value_clear(&v);
+    resp_client_close(&c);
+    redis_server_stop(&server);
+}
+END_TEST
 
 START_TEST(redis_accepts_the_workload)
 {
@@ -430,6 +469,7 @@ Suite *ch12_workload_suite(void)
     suite_add_tcase(s, tc);
     tc = test_tcase("redis", 120);
     tcase_add_checked_fixture(tc, NULL, server_teardown);
+    tcase_add_test(tc, unflagged_errors_are_caught);
     tcase_add_test(tc, redis_accepts_the_workload);
     suite_add_tcase(s, tc);
     return s;

@@ -302,15 +302,17 @@ static void sample_keyspace(size_t *expires, size_t *nonempty_dbs)
     resp_client_close(&c);
 }
 
-static void run_seed(run_stats *st, uint64_t seed, size_t n, int print)
+static void run_seed(run_stats *st, uint64_t seed, const cc_workload_opts *o, size_t n,
+                     int print)
 {
     char err[512];
     ck_assert_msg(redis_server_start(&server, NULL, err, sizeof err) == 0, "%s", err);
     resp_client c;
     ck_assert_int_eq(resp_client_open(&c, server.port), 0);
-    cc_workload *w = cc_workload_new(seed, NULL);
+    cc_workload *w = cc_workload_new(seed, o);
     ck_assert_ptr_nonnull(w);
-    const cc_op *queued[16];
+    int dbs = o->databases < 4 ? o->databases : 4;
+    const cc_op *queued[64];
     size_t nq = 0, next_sample = 1000;
     while (cc_workload_total(w) < n) {
         const cc_op *ops;
@@ -357,7 +359,7 @@ static void run_seed(run_stats *st, uint64_t seed, size_t n, int print)
                 op_show(&ops[i], shown, sizeof shown);
                 ck_assert_msg(v.type == RESP_SIMPLE && !strcmp(v.str, "QUEUED"),
                               "not queued: %s -> %s", shown, v.str ? v.str : "?");
-                ck_assert_uint_lt(nq, 16);
+                ck_assert_uint_lt(nq, 64);
                 queued[nq++] = &ops[i];
             } else {
                 check_reply(st, &ops[i], &v);
@@ -375,14 +377,14 @@ static void run_seed(run_stats *st, uint64_t seed, size_t n, int print)
         resp_value_clear(&v);
         if (cc_workload_total(w) >= next_sample) {
             size_t e, d;
-            sample_encodings(st, 4);
+            sample_encodings(st, dbs);
             sample_keyspace(&e, &d);
             if (e > st->expires)
                 st->expires = e;
             next_sample += 1000;
         }
     }
-    sample_encodings(st, 4);
+    sample_encodings(st, dbs);
     size_t e;
     sample_keyspace(&e, &st->nonempty_dbs);
     if (e > st->expires)
@@ -427,8 +429,16 @@ START_TEST(redis_accepts_the_workload)
     run_stats st = {0};
     size_t nonempty_runs = 0, expiring_runs = 0;
     for (uint64_t seed = 1; seed <= 3; seed++) {
+        /* Seeds 1 and 2 with the defaults (4 databases, big values),
+         * seed 3 over 16 databases without big values. */
+        cc_workload_opts o;
+        cc_workload_opts_default(&o);
+        if (seed == 3) {
+            o.databases = 16;
+            o.big = 0;
+        }
         st.expires = st.nonempty_dbs = 0;
-        run_seed(&st, seed, n, seed == 1);
+        run_seed(&st, seed, &o, n, seed == 1);
         fprintf(stderr, "ch12_workload: seed %llu: up to %zu expiring keys, ends with %zu "
                 "non-empty databases\n", (unsigned long long)seed, st.expires, st.nonempty_dbs);
         nonempty_runs += st.nonempty_dbs >= 2;

@@ -302,8 +302,8 @@ void ccw_gen_bits(ccw *w)
                 ccw_int(w, ccw_range(w, -300, 300));
         }
         ccw_end(w, 0);
-        /* Even GET alone extends nothing; any SET/INCRBY creates the key
-         * (up to 1 KiB long).  Conservatively: it may exist now. */
+        /* GET alone creates nothing, SET or INCRBY creates the key (under
+         * 1100 bytes: offsets stay below 6400 bits).  So: it may exist. */
         if (k->st == CCW_ABSENT)
             k->st = CCW_UNKNOWN;
         k->hi = k->hi > 1100 ? k->hi : 1100;

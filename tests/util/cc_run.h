@@ -58,6 +58,9 @@ typedef struct cc_run_opts {
     FILE *log;                 /**< progress (may be NULL) */
 } cc_run_opts;
 
+/** The most faults a run's list may hold. */
+#define CC_FAULTS_MAX 16
+
 /** What a run saw. */
 typedef struct cc_report {
     size_t ops;                /**< commands sent */
@@ -70,6 +73,8 @@ typedef struct cc_report {
     size_t comparisons;        /**< key-by-key comparisons made */
     size_t keys_compared;      /**< keys compared in all comparisons */
     size_t differences;        /**< differences found (0 is a pass) */
+    size_t fault_counts[CC_FAULTS_MAX]; /**< faults injected, per entry of
+                                    the run's fault list (cc_run_opts.faults) */
 } cc_report;
 
 /** Defaults for everything but seed and ops. \param o receives them. */

@@ -7,8 +7,10 @@
  * line, and exits 1 when any run found a difference or could not be
  * carried out, 2 on a bad command line.  `--faults list` prints the faults.
  */
+#include "cc_dump.h"
 #include "cc_run.h"
 #include "cc_workload.h"
+#include "check_diff.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +33,9 @@ static void usage(FILE *out)
             "  --store NAME  the replica's store (default its own)\n"
             "  --no-big      no big values or collections\n"
             "  --replica P   the replica program (default build/replica)\n"
-            "  --quiet       only the per-seed figures and the summary\n");
+            "  --quiet       only the per-seed figures and the summary\n"
+            "  --compare P,Q compare the servers on ports P and Q (P the\n"
+            "                master's side) and exit: no run\n");
 }
 
 static int bad(const char *flag, const char *why, const char *val)
@@ -55,6 +59,45 @@ static int number(const char *s, unsigned long long min, unsigned long long max,
         return -1;
     *out = v;
     return 0;
+}
+
+static void print_diff(const check_key *m, const check_key *r, check_verdict v,
+                       const char *why, void *arg)
+{
+    (void)m;
+    (void)r;
+    (void)v;
+    size_t *n = arg;
+    if ((*n)++ < 50)
+        printf("DIFFERENCE %s\n", why);
+}
+
+/* --compare P,Q: one comparison of two running servers. */
+static int compare_ports(const char *val, long long tol)
+{
+    unsigned p, q;
+    char tail;
+    if (sscanf(val, "%u,%u%c", &p, &q, &tail) != 2 || p == 0 || p > 65535 || q == 0 ||
+        q > 65535)
+        return bad("--compare", "not two ports P,Q", val);
+    cc_dump a, b;
+    char err[1024];
+    if (cc_dump_read((int)p, 16, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "check-consistency: %s\n", err);
+        return 1;
+    }
+    if (cc_dump_read((int)q, 16, &b, err, sizeof err) != 0) {
+        fprintf(stderr, "check-consistency: %s\n", err);
+        cc_dump_free(&a);
+        return 1;
+    }
+    size_t n = 0;
+    size_t nd = check_keys_diff(a.keys, a.n, b.keys, b.n, tol, print_diff, &n);
+    printf("check-consistency: ports %u and %u: %zu and %zu keys, %zu differences\n", p, q,
+           a.n, b.n, nd);
+    cc_dump_free(&a);
+    cc_dump_free(&b);
+    return nd ? 1 : 0;
 }
 
 static const cc_fault *fault_named(const char *name, size_t len)
@@ -103,6 +146,8 @@ int main(int argc, char **argv)
             if (number(val, 1, 100000000, &v) != 0)
                 return bad(a, "not a number from 1 to 100000000", val);
             o.batch = (size_t)v;
+        } else if (!strcmp(a, "--compare")) {
+            return compare_ports(val, o.ttl_tol_ms);
         } else if (!strcmp(a, "--store")) {
             o.store = val;
         } else if (!strcmp(a, "--replica")) {

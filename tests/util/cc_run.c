@@ -436,9 +436,35 @@ static int compare(cc_state *st, const char *when, char *err, size_t errsz)
 
 /* ---- the batch -------------------------------------------------------------------- */
 
+/* With CC_TRACE=FILE in the environment, every op sent is appended to
+ * FILE, one per line, arguments escaped: what to replay by hand. */
+static void trace_ops(const cc_op *ops, size_t n)
+{
+    const char *path = getenv("CC_TRACE");
+    FILE *f = path && *path ? fopen(path, "a") : NULL;
+    if (!f)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a < ops[i].argc; a++) {
+            fputs(a ? " \"" : "\"", f);
+            for (size_t k = 0; k < ops[i].lens[a] && k < 200; k++) {
+                unsigned char ch = (unsigned char)ops[i].argv[a][k];
+                if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+                    fputc(ch, f);
+                else
+                    fprintf(f, "\\x%02x", ch);
+            }
+            fputs(ops[i].lens[a] > 200 ? "...\"" : "\"", f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
 static int send_batch(cc_state *st, resp_client *c, const cc_op *ops, size_t n,
                       char *err, size_t errsz)
 {
+    trace_ops(ops, n);
     for (size_t i = 0; i < n; i++)
         if (resp_client_send(c, ops[i].argc, (const char *const *)ops[i].argv,
                              ops[i].lens) != 0)

@@ -40,9 +40,11 @@ static int expect(cc_env *env, const cc_syncs *before, int full, int partial,
     if (cc_master_syncs(env, &now, err, errsz) != 0)
         return -1;
     long long df = now.full - before->full, dp = now.partial_ok - before->partial_ok;
-    if ((full >= 0 && (df > 0) != (full > 0)) || (partial >= 0 && (dp > 0) != (partial > 0)))
+    if (df != full || dp != partial)
         return failf(err, errsz, "%s: expected %s full and %s partial resync, the "
-                     "master counted %lld full and %lld partial (%lld refused)", what,
+                     "master counted %lld full and %lld partial (%lld refused); a "
+                     "resync nobody asked for means the replica dropped its link "
+                     "(its log says why)", what,
                      full > 0 ? "a" : "no", partial > 0 ? "a" : "no", df, dp,
                      now.partial_err - before->partial_err);
     cc_log(env, "  %s: %lld full, %lld partial resync%s", what, df, dp, dp == 1 ? "" : "s");

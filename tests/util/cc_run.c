@@ -434,6 +434,52 @@ static int compare(cc_state *st, const char *when, char *err, size_t errsz)
     return 0;
 }
 
+/* ---- what the replica noticed -------------------------------------------------- */
+
+/* Log every line of the replica's log since the last look that says it
+ * refused a command its master sent (it then drops the link and resyncs:
+ * the copies had diverged).  \return how many. */
+static size_t scan_refusals(cc_state *st)
+{
+    FILE *f = fopen(st->env.replica_log, "r");
+    if (!f)
+        return 0;
+    size_t n = 0;
+    char line[1024];
+    if (fseek(f, st->log_pos, SEEK_SET) == 0) {
+        while (fgets(line, sizeof line, f)) {
+            if (strstr(line, " refused: ")) {
+                line[strcspn(line, "\n")] = '\0';
+                if (n++ < CC_MAX_DIFFS)
+                    cc_log(&st->env, "DIFFERENCE the replica refused a command: %s", line);
+            }
+        }
+        st->log_pos = ftell(f);
+    }
+    fclose(f);
+    return n;
+}
+
+/* The master's resync counts must not have moved since `was` (nothing but
+ * a fault may cause a resync); a move is a difference.  \return 0, or -1
+ * if the counts cannot be read. */
+static int check_no_resync(cc_state *st, const cc_syncs *was, const char *when,
+                           char *err, size_t errsz)
+{
+    cc_syncs now;
+    if (cc_master_syncs(&st->env, &now, err, errsz) != 0)
+        return -1;
+    size_t refused = scan_refusals(st);
+    if (now.full != was->full || now.partial_ok != was->partial_ok) {
+        cc_log(&st->env, "DIFFERENCE %s: resyncs no fault asked for: sync_full %lld -> "
+               "%lld, sync_partial_ok %lld -> %lld", when, was->full, now.full,
+               was->partial_ok, now.partial_ok);
+        st->rep->differences++;
+    }
+    st->rep->differences += refused;
+    return 0;
+}
+
 /* ---- the batch -------------------------------------------------------------------- */
 
 /* With CC_TRACE=FILE in the environment, every op sent is appended to
@@ -608,10 +654,20 @@ int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
             failf(err, errsz, "out of memory in the workload");
             goto out;
         }
+        cc_syncs was;
         if (master_conn(st, &mc, db, err, errsz) != 0 ||
+            cc_master_syncs(env, &was, err, errsz) != 0 ||
             send_batch(st, &mc, ops, nops, err, errsz) != 0)
             goto out;
         sent += nops;
+        char when[64];
+        snprintf(when, sizeof when, "after %zu ops", sent);
+        /* the batch applied: any resync so far is the batch's doing */
+        if (cc_wait_caught_up(env, err, errsz) != 0 ||
+            check_no_resync(st, &was, when, err, errsz) != 0)
+            goto out;
+        if (rep->differences)
+            break;
         if (nf > 0) {
             size_t fi = order[step % nf];
             const cc_fault *f = &faults[fi];
@@ -628,10 +684,18 @@ int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
             rep->faults++;
             rep->fault_counts[fi]++;
             step++;
+            st->log_pos = 0; /* refusals during a fault are its business */
+            FILE *lf = fopen(env->replica_log, "r");
+            if (lf) {
+                fseek(lf, 0, SEEK_END);
+                st->log_pos = ftell(lf);
+                fclose(lf);
+            }
         }
-        char when[64];
-        snprintf(when, sizeof when, "after %zu ops", sent);
-        if (cc_wait_caught_up(env, err, errsz) != 0 || compare(st, when, err, errsz) != 0)
+        cc_syncs after_fault;
+        if (cc_master_syncs(env, &after_fault, err, errsz) != 0 ||
+            cc_wait_caught_up(env, err, errsz) != 0 || compare(st, when, err, errsz) != 0 ||
+            check_no_resync(st, &after_fault, when, err, errsz) != 0)
             goto out;
         if (rep->differences)
             break; /* the first difference is the one to look at */

@@ -26,6 +26,8 @@ typedef struct cc_state {
     cc_report *rep;          /**< the run's figures */
     const cc_run_opts *o;    /**< the settings */
     size_t filler;           /**< filler keys written so far */
+    long log_pos;            /**< bytes of the replica log already scanned
+                                  for refused commands */
 } cc_state;
 
 /** The resync counts of the master's INFO stats. */

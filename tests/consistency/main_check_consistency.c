@@ -197,7 +197,7 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     size_t tot_ops = 0, tot_faults = 0, tot_full = 0, tot_part = 0, tot_keys = 0,
-           tot_diff = 0, failed = 0;
+           tot_diff = 0, tot_redis = 0, failed = 0;
     for (unsigned long long s = seed; s < seed + seeds; s++) {
         o.seed = s;
         o.log = quiet ? NULL : stdout;
@@ -221,8 +221,11 @@ int main(int argc, char **argv)
             failed++;
         } else if (rep.differences) {
             printf("  FAILED: %zu difference%s (reproduce: check-consistency --seed %llu "
-                   "--ops %zu%s)\n", rep.differences, rep.differences == 1 ? "" : "s", s,
-                   o.ops, o.big ? "" : " --no-big");
+                   "--ops %zu --batch %zu%s%s%s)\n", rep.differences,
+                   rep.differences == 1 ? "" : "s", s, o.ops,
+                   o.batch ? o.batch : (o.ops / 10 ? o.ops / 10 : 1),
+                   o.big ? "" : " --no-big", o.store ? " --store " : "",
+                   o.store ? o.store : "");
         }
         fflush(stdout);
         tot_ops += rep.ops;
@@ -231,13 +234,14 @@ int main(int argc, char **argv)
         tot_part += rep.partial_ok;
         tot_keys += rep.keys_compared;
         tot_diff += rep.differences;
+        tot_redis += rep.redis_divergences;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("check-consistency: %llu seeds, %zu ops, %zu faults, %zu full and %zu partial "
-           "resyncs, %zu keys compared, %zu differences%s (%.1f s)\n", seeds, tot_ops,
-           tot_faults, tot_full, tot_part, tot_keys, tot_diff,
-           failed ? ", FAILED runs" : "", secs);
+           "resyncs, %zu keys compared, %zu differences%s (%zu Redis divergences, "
+           "%.1f s)\n", seeds, tot_ops, tot_faults, tot_full, tot_part, tot_keys,
+           tot_diff, failed ? ", FAILED runs" : "", tot_redis, secs);
     if (failed)
         printf("check-consistency: %zu run%s could not be carried out\n", failed,
                failed == 1 ? "" : "s");

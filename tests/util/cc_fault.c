@@ -74,12 +74,13 @@ static int send_now(resp_client *c, size_t argc, const char *const *argv, char *
     return 0;
 }
 
-/* CLIENT KILL TYPE replica: the replica reconnects and continues. */
+/* CLIENT KILL USER default TYPE replica: build/replica's link (the Redis
+ * replica beside it connects as CC_ORACLE_USER and keeps its own). */
 static int kill_link(cc_env *env, char *err, size_t errsz)
 {
     char reply[128];
-    int t = cc_call(env->master.port, reply, sizeof reply, "CLIENT", "KILL", "TYPE",
-                    "replica", NULL);
+    int t = cc_call(env->master.port, reply, sizeof reply, "CLIENT", "KILL", "USER",
+                    "default", "TYPE", "replica", NULL);
     if (t != ':' || strcmp(reply, "0") == 0)
         return failf(err, errsz, "CLIENT KILL TYPE replica on the master: %s (no "
                      "replica connection to kill)", t < 0 ? "no reply" : reply);
@@ -91,7 +92,7 @@ static int link_kill(cc_env *env, char *err, size_t errsz)
     cc_syncs before;
     if (cc_master_syncs(env, &before, err, errsz) != 0 ||
         kill_link(env, err, errsz) != 0 ||
-        cc_wait_resync(env, &before, 0, NULL, err, errsz) != 0)
+        cc_wait_resync(env, &before, 0, 1, err, errsz) != 0)
         return -1;
     return expect(env, &before, 0, 1, "link-kill", err, errsz);
 }
@@ -140,10 +141,12 @@ static int master_restart_dump(cc_env *env, char *err, size_t errsz)
     if (cc_wait_caught_up(env, err, errsz) != 0 ||
         cc_master_restart(env, REDIS_DOWN_SAVE, err, errsz) != 0)
         return -1;
+    /* both replicas continue: build/replica and the Redis one */
+    ((cc_state *)env)->oracle_partial++;
     cc_syncs zero = {0, 0, 0};
-    if (cc_wait_resync(env, &zero, 0, NULL, err, errsz) != 0)
+    if (cc_wait_resync(env, &zero, 0, 2, err, errsz) != 0)
         return -1;
-    return expect(env, &zero, 0, 1, "master-restart-dump", err, errsz);
+    return expect(env, &zero, 0, 2, "master-restart-dump", err, errsz);
 }
 
 /* A dump, more writes, then SIGKILL: the master comes back from the older
@@ -157,10 +160,11 @@ static int master_restart_lost(cc_env *env, char *err, size_t errsz)
         cc_wait_caught_up(env, err, errsz) != 0 ||
         cc_master_restart(env, REDIS_DOWN_KILL, err, errsz) != 0)
         return -1;
+    ((cc_state *)env)->oracle_full++;
     cc_syncs zero = {0, 0, 0};
-    if (cc_wait_resync(env, &zero, 1, NULL, err, errsz) != 0)
+    if (cc_wait_resync(env, &zero, 1, 2, err, errsz) != 0)
         return -1;
-    return expect(env, &zero, 1, 0, "master-restart-lost", err, errsz);
+    return expect(env, &zero, 2, 0, "master-restart-lost", err, errsz);
 }
 
 /* A 16 KB backlog and 200 KB written while the replica is stopped and its
@@ -182,7 +186,7 @@ static int backlog_small(cc_env *env, char *err, size_t errsz)
                     cc_write_filler(env, 200 * 1024, err, errsz) != 0))
         rc = -1;
     kill(env->replica_pid, SIGCONT);
-    if (rc == 0 && cc_wait_resync(env, &before, 1, NULL, err, errsz) != 0)
+    if (rc == 0 && cc_wait_resync(env, &before, 1, 1, err, errsz) != 0)
         rc = -1;
     if (cc_call(env->master.port, reply, sizeof reply, "CONFIG", "SET",
                 "repl-backlog-size", "1mb", NULL) != '+' && rc == 0)
@@ -201,7 +205,7 @@ static int replica_restart(cc_env *env, char *err, size_t errsz)
         return -1;
     cc_replica_stop(env, SIGKILL);
     if (cc_replica_start(env, err, errsz) != 0 ||
-        cc_wait_resync(env, &before, 1, NULL, err, errsz) != 0)
+        cc_wait_resync(env, &before, 1, 1, err, errsz) != 0)
         return -1;
     return expect(env, &before, 1, 0, "replica-restart", err, errsz);
 }
@@ -293,7 +297,7 @@ static int replica_pause(cc_env *env, char *err, size_t errsz)
 }
 
 const cc_fault cc_faults[] = {
-    {"link-kill", "CLIENT KILL TYPE replica on the master: the replica reconnects "
+    {"link-kill", "CLIENT KILL (USER default) TYPE replica on the master: the replica reconnects "
      "and continues with a partial resync", link_kill},
     {"master-stall", "DEBUG SLEEP 1.5 on the master while writes queue behind it: "
      "the link stays up, no resync", master_stall},

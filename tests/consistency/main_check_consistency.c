@@ -7,8 +7,10 @@
  * line, and exits 1 when any run found a difference or could not be
  * carried out, 2 on a bad command line.  `--faults list` prints the faults.
  */
+#include "cc_dump.h"
 #include "cc_run.h"
 #include "cc_workload.h"
+#include "check_diff.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +33,9 @@ static void usage(FILE *out)
             "  --store NAME  the replica's store (default its own)\n"
             "  --no-big      no big values or collections\n"
             "  --replica P   the replica program (default build/replica)\n"
-            "  --quiet       only the per-seed figures and the summary\n");
+            "  --quiet       only the per-seed figures and the summary\n"
+            "  --compare P,Q compare the servers on ports P and Q (P the\n"
+            "                master's side) and exit: no run\n");
 }
 
 static int bad(const char *flag, const char *why, const char *val)
@@ -55,6 +59,45 @@ static int number(const char *s, unsigned long long min, unsigned long long max,
         return -1;
     *out = v;
     return 0;
+}
+
+static void print_diff(const check_key *m, const check_key *r, check_verdict v,
+                       const char *why, void *arg)
+{
+    (void)m;
+    (void)r;
+    (void)v;
+    size_t *n = arg;
+    if ((*n)++ < 50)
+        printf("DIFFERENCE %s\n", why);
+}
+
+/* --compare P,Q: one comparison of two running servers. */
+static int compare_ports(const char *val, long long tol)
+{
+    unsigned p, q;
+    char tail;
+    if (sscanf(val, "%u,%u%c", &p, &q, &tail) != 2 || p == 0 || p > 65535 || q == 0 ||
+        q > 65535)
+        return bad("--compare", "not two ports P,Q", val);
+    cc_dump a, b;
+    char err[1024];
+    if (cc_dump_read((int)p, 16, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "check-consistency: %s\n", err);
+        return 1;
+    }
+    if (cc_dump_read((int)q, 16, &b, err, sizeof err) != 0) {
+        fprintf(stderr, "check-consistency: %s\n", err);
+        cc_dump_free(&a);
+        return 1;
+    }
+    size_t n = 0;
+    size_t nd = check_keys_diff(a.keys, a.n, b.keys, b.n, tol, print_diff, &n);
+    printf("check-consistency: ports %u and %u: %zu and %zu keys, %zu differences\n", p, q,
+           a.n, b.n, nd);
+    cc_dump_free(&a);
+    cc_dump_free(&b);
+    return nd ? 1 : 0;
 }
 
 static const cc_fault *fault_named(const char *name, size_t len)
@@ -103,6 +146,8 @@ int main(int argc, char **argv)
             if (number(val, 1, 100000000, &v) != 0)
                 return bad(a, "not a number from 1 to 100000000", val);
             o.batch = (size_t)v;
+        } else if (!strcmp(a, "--compare")) {
+            return compare_ports(val, o.ttl_tol_ms);
         } else if (!strcmp(a, "--store")) {
             o.store = val;
         } else if (!strcmp(a, "--replica")) {
@@ -152,7 +197,7 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     size_t tot_ops = 0, tot_faults = 0, tot_full = 0, tot_part = 0, tot_keys = 0,
-           tot_diff = 0, failed = 0;
+           tot_diff = 0, tot_redis = 0, failed = 0;
     for (unsigned long long s = seed; s < seed + seeds; s++) {
         o.seed = s;
         o.log = quiet ? NULL : stdout;
@@ -176,8 +221,11 @@ int main(int argc, char **argv)
             failed++;
         } else if (rep.differences) {
             printf("  FAILED: %zu difference%s (reproduce: check-consistency --seed %llu "
-                   "--ops %zu%s)\n", rep.differences, rep.differences == 1 ? "" : "s", s,
-                   o.ops, o.big ? "" : " --no-big");
+                   "--ops %zu --batch %zu%s%s%s)\n", rep.differences,
+                   rep.differences == 1 ? "" : "s", s, o.ops,
+                   o.batch ? o.batch : (o.ops / 10 ? o.ops / 10 : 1),
+                   o.big ? "" : " --no-big", o.store ? " --store " : "",
+                   o.store ? o.store : "");
         }
         fflush(stdout);
         tot_ops += rep.ops;
@@ -186,13 +234,14 @@ int main(int argc, char **argv)
         tot_part += rep.partial_ok;
         tot_keys += rep.keys_compared;
         tot_diff += rep.differences;
+        tot_redis += rep.redis_divergences;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("check-consistency: %llu seeds, %zu ops, %zu faults, %zu full and %zu partial "
-           "resyncs, %zu keys compared, %zu differences%s (%.1f s)\n", seeds, tot_ops,
-           tot_faults, tot_full, tot_part, tot_keys, tot_diff,
-           failed ? ", FAILED runs" : "", secs);
+           "resyncs, %zu keys compared, %zu differences%s (%zu Redis divergences, "
+           "%.1f s)\n", seeds, tot_ops, tot_faults, tot_full, tot_part, tot_keys,
+           tot_diff, failed ? ", FAILED runs" : "", tot_redis, secs);
     if (failed)
         printf("check-consistency: %zu run%s could not be carried out\n", failed,
                failed == 1 ? "" : "s");

@@ -13,9 +13,11 @@
  * of the value (a list, a sorted set, a stream) are kept.  A stream's value
  * also holds the state a consumer would notice: its last generated ID,
  * max deleted ID, entries added, and every group with its last delivered
- * ID, entries read, pending entries (ID, owner, delivery count) and
- * consumers; times that legitimately differ (a consumer's seen-time, a
- * pending entry's delivery time) are left out.
+ * ID, pending entries (ID, owner, delivery count) and consumers; what
+ * legitimately differs between a Redis master and a Redis replica is left
+ * out: times (a consumer's seen-time, a pending entry's delivery time) and
+ * a group's entries-read (not carried by the XCLAIM that Redis propagates
+ * for XREADGROUP, so nil on a replica).
  *
  * A key that disappears between SCAN and its reads (it expired) is left
  * out, as if SCAN had not seen it.  Thread-safety: none needed; every call

@@ -261,26 +261,41 @@ int cc_wait_link(cc_env *env, char *err, size_t errsz)
     return -1;
 }
 
+/* 1 when the replica on port has the link up and its offset at least m. */
+static int caught_up(int port, long long m, long long *r, char *status, size_t ssz,
+                     char *why, size_t wsz)
+{
+    return cc_info_ll(port, "replication", "slave_repl_offset", r, why, wsz) == 0 &&
+           cc_info_str(port, "replication", "master_link_status", status, ssz, why,
+                       wsz) == 0 &&
+           *r >= m && strcmp(status, "up") == 0;
+}
+
 int cc_wait_caught_up(cc_env *env, char *err, size_t errsz)
 {
-    long long m = -1, r = -1;
-    char why[300] = "", status[64] = "";
+    const cc_state *st = (const cc_state *)env;
+    long long m = -1, r = -1, q = -1;
+    char why[300] = "", status[64] = "", ostatus[64] = "";
     if (cc_info_ll(env->master.port, "replication", "master_repl_offset", &m, why,
                    sizeof why) != 0)
         return failf(err, errsz, "master: %s", why);
     long long end = cc_now_ms() + CC_WAIT_MS;
+    int ours = 0, oracle = st->oracle.pid <= 0;
     while (cc_now_ms() < end) {
-        if (cc_info_ll(env->replica_port, "replication", "slave_repl_offset", &r, why,
-                       sizeof why) == 0 &&
-            cc_info_str(env->replica_port, "replication", "master_link_status", status,
-                        sizeof status, why, sizeof why) == 0 &&
-            r >= m && strcmp(status, "up") == 0)
+        if (!ours)
+            ours = caught_up(env->replica_port, m, &r, status, sizeof status, why,
+                             sizeof why);
+        if (!oracle)
+            oracle = caught_up(st->oracle.port, m, &q, ostatus, sizeof ostatus, why,
+                               sizeof why);
+        if (ours && oracle)
             return 0;
         cc_nap_ms(10);
     }
-    failf(err, errsz, "the replica did not catch up within %d s: master_repl_offset "
-          "%lld, replica slave_repl_offset %lld, master_link_status:%s%s%s",
-          CC_WAIT_MS / 1000, m, r, status, why[0] ? "; " : "", why);
+    failf(err, errsz, "%s did not catch up within %d s: master_repl_offset %lld, "
+          "replica slave_repl_offset %lld (master_link_status:%s), Redis replica "
+          "%lld (%s)%s%s", ours ? "the Redis replica" : "the replica",
+          CC_WAIT_MS / 1000, m, r, status, q, ostatus, why[0] ? "; " : "", why);
     cc_add_replica_log(env, err, errsz);
     return -1;
 }
@@ -297,24 +312,23 @@ int cc_master_syncs(cc_env *env, cc_syncs *s, char *err, size_t errsz)
     return 0;
 }
 
-int cc_wait_resync(cc_env *env, const cc_syncs *before, int want_full,
-                   cc_syncs *after, char *err, size_t errsz)
+int cc_wait_resync(cc_env *env, const cc_syncs *before, int want_full, int n,
+                   char *err, size_t errsz)
 {
     cc_syncs now = *before;
     long long end = cc_now_ms() + CC_WAIT_MS;
     while (cc_now_ms() < end) {
         if (cc_master_syncs(env, &now, err, errsz) != 0)
             return -1;
-        if (want_full ? now.full > before->full : now.partial_ok > before->partial_ok) {
-            if (after)
-                *after = now;
+        if (want_full ? now.full >= before->full + n
+                      : now.partial_ok >= before->partial_ok + n)
             return cc_wait_link(env, err, errsz);
-        }
         cc_nap_ms(20);
     }
-    failf(err, errsz, "no %s resync within %d s: master sync_full %lld -> %lld, "
-          "sync_partial_ok %lld -> %lld, sync_partial_err %lld -> %lld",
-          want_full ? "full" : "partial", CC_WAIT_MS / 1000, before->full, now.full,
+    failf(err, errsz, "not %d %s resync%s within %d s: master sync_full %lld -> %lld, "
+          "sync_partial_ok %lld -> %lld, sync_partial_err %lld -> %lld", n,
+          want_full ? "full" : "partial", n == 1 ? "" : "s", CC_WAIT_MS / 1000,
+          before->full, now.full,
           before->partial_ok, now.partial_ok, before->partial_err, now.partial_err);
     cc_add_replica_log(env, err, errsz);
     return -1;
@@ -322,7 +336,8 @@ int cc_wait_resync(cc_env *env, const cc_syncs *before, int want_full,
 
 /* ---- the master ------------------------------------------------------------------ */
 
-/* Add the master's counts of this life to the report. */
+/* Add the master's counts of this life to the report (the oracle's are
+ * taken off at the end). */
 static int bank_syncs(cc_state *st, char *err, size_t errsz)
 {
     cc_syncs s;
@@ -392,27 +407,50 @@ int cc_write_filler(cc_env *env, size_t bytes, char *err, size_t errsz)
 /* ---- comparing ---------------------------------------------------------------- */
 
 typedef struct diff_ctx {
-    cc_env *env;
+    cc_state *st;
+    const cc_dump *oracle;  /* the Redis replica's keys, or NULL */
     size_t shown;
+    size_t real;            /* differences the Redis replica does not share */
 } diff_ctx;
+
+/* The oracle's record of (db, key), or NULL. */
+static const check_key *oracle_find(const cc_dump *o, const check_key *k)
+{
+    if (!o || o->n == 0)
+        return NULL;
+    return bsearch(k, o->keys, o->n, sizeof *o->keys, check_key_order);
+}
 
 static void on_diff(const check_key *m, const check_key *r, check_verdict v,
                     const char *why, void *arg)
 {
-    (void)m;
-    (void)r;
     (void)v;
     diff_ctx *d = arg;
+    if (d->oracle) {
+        /* Does the Redis replica hold exactly what build/replica holds? */
+        const check_key *k = m ? m : r;
+        const check_key *o = oracle_find(d->oracle, k);
+        int same = (o == NULL && r == NULL) ||
+                   (o != NULL && r != NULL &&
+                    check_key_compare(o, r, d->st->o->ttl_tol_ms, NULL, 0) == CHECK_SAME);
+        if (same) {
+            d->st->rep->redis_divergences++;
+            cc_log(&d->st->env, "redis divergence (the Redis replica agrees with "
+                   "build/replica): %s", why);
+            return;
+        }
+    }
+    d->real++;
     if (d->shown++ < CC_MAX_DIFFS)
-        cc_log(d->env, "DIFFERENCE %s", why);
+        cc_log(&d->st->env, "DIFFERENCE %s", why);
     else if (d->shown == CC_MAX_DIFFS + 1)
-        cc_log(d->env, "(more differences not shown)");
+        cc_log(&d->st->env, "(more differences not shown)");
 }
 
 /* Dump both sides and compare; adds to the report. */
 static int compare(cc_state *st, const char *when, char *err, size_t errsz)
 {
-    cc_dump m = {0}, r = {0};
+    cc_dump m = {0}, r = {0}, o = {0};
     char why[600];
     if (cc_dump_read(st->env.master.port, CC_DATABASES, &m, why, sizeof why) != 0)
         return failf(err, errsz, "reading the master (%s): %s", when, why);
@@ -422,8 +460,15 @@ static int compare(cc_state *st, const char *when, char *err, size_t errsz)
         cc_add_replica_log(&st->env, err, errsz);
         return -1;
     }
-    diff_ctx d = {.env = &st->env};
-    size_t nd = check_keys_diff(m.keys, m.n, r.keys, r.n, st->o->ttl_tol_ms, on_diff, &d);
+    if (st->oracle.pid > 0 &&
+        cc_dump_read(st->oracle.port, CC_DATABASES, &o, why, sizeof why) != 0) {
+        cc_dump_free(&m);
+        cc_dump_free(&r);
+        return failf(err, errsz, "reading the Redis replica (%s): %s", when, why);
+    }
+    diff_ctx d = {.st = st, .oracle = st->oracle.pid > 0 ? &o : NULL};
+    check_keys_diff(m.keys, m.n, r.keys, r.n, st->o->ttl_tol_ms, on_diff, &d);
+    size_t nd = d.real;
     st->rep->comparisons++;
     st->rep->keys_compared += m.n;
     st->rep->differences += nd;
@@ -431,14 +476,87 @@ static int compare(cc_state *st, const char *when, char *err, size_t errsz)
            "%zu difference%s", when, m.n, r.n, nd, nd == 1 ? "" : "s");
     cc_dump_free(&m);
     cc_dump_free(&r);
+    cc_dump_free(&o);
+    return 0;
+}
+
+/* ---- what the replica noticed -------------------------------------------------- */
+
+/* Log every line of the replica's log since the last look that says it
+ * refused a command its master sent (it then drops the link and resyncs:
+ * the copies had diverged).  \return how many. */
+static size_t scan_refusals(cc_state *st)
+{
+    FILE *f = fopen(st->env.replica_log, "r");
+    if (!f)
+        return 0;
+    size_t n = 0;
+    char line[1024];
+    if (fseek(f, st->log_pos, SEEK_SET) == 0) {
+        while (fgets(line, sizeof line, f)) {
+            if (strstr(line, " refused: ")) {
+                line[strcspn(line, "\n")] = '\0';
+                if (n++ < CC_MAX_DIFFS)
+                    cc_log(&st->env, "DIFFERENCE the replica refused a command: %s", line);
+            }
+        }
+        st->log_pos = ftell(f);
+    }
+    fclose(f);
+    return n;
+}
+
+/* The master's resync counts must not have moved since `was` (nothing but
+ * a fault may cause a resync); a move is a difference.  \return 0, or -1
+ * if the counts cannot be read. */
+static int check_no_resync(cc_state *st, const cc_syncs *was, const char *when,
+                           char *err, size_t errsz)
+{
+    cc_syncs now;
+    if (cc_master_syncs(&st->env, &now, err, errsz) != 0)
+        return -1;
+    size_t refused = scan_refusals(st);
+    if (now.full != was->full || now.partial_ok != was->partial_ok) {
+        cc_log(&st->env, "DIFFERENCE %s: resyncs no fault asked for: sync_full %lld -> "
+               "%lld, sync_partial_ok %lld -> %lld", when, was->full, now.full,
+               was->partial_ok, now.partial_ok);
+        st->rep->differences++;
+    }
+    st->rep->differences += refused;
     return 0;
 }
 
 /* ---- the batch -------------------------------------------------------------------- */
 
+/* With CC_TRACE=FILE in the environment, every op sent is appended to
+ * FILE, one per line, arguments escaped: what to replay by hand. */
+static void trace_ops(const cc_op *ops, size_t n)
+{
+    const char *path = getenv("CC_TRACE");
+    FILE *f = path && *path ? fopen(path, "a") : NULL;
+    if (!f)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a < ops[i].argc; a++) {
+            fputs(a ? " \"" : "\"", f);
+            for (size_t k = 0; k < ops[i].lens[a] && k < 200; k++) {
+                unsigned char ch = (unsigned char)ops[i].argv[a][k];
+                if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+                    fputc(ch, f);
+                else
+                    fprintf(f, "\\x%02x", ch);
+            }
+            fputs(ops[i].lens[a] > 200 ? "...\"" : "\"", f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
 static int send_batch(cc_state *st, resp_client *c, const cc_op *ops, size_t n,
                       char *err, size_t errsz)
 {
+    trace_ops(ops, n);
     for (size_t i = 0; i < n; i++)
         if (resp_client_send(c, ops[i].argc, (const char *const *)ops[i].argv,
                              ops[i].lens) != 0)
@@ -503,8 +621,32 @@ static const char *const master_args[] = {
     "--enable-debug-command", "yes",
     "--repl-backlog-size", "1mb",
     "--repl-diskless-sync-delay", "0",
+    /* the oracle's user: its link is not build/replica's */
+    "--user", CC_ORACLE_USER, "on", "nopass", "~*", "&*", "+@all",
     NULL,
 };
+
+/* Start the Redis replica beside build/replica and wait for its link. */
+static int start_oracle(cc_state *st, char *err, size_t errsz)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", st->env.master.port);
+    const char *args[] = {"--replicaof", "127.0.0.1", port, "--masteruser",
+                          CC_ORACLE_USER, "--masterauth", "any", NULL};
+    if (redis_server_start(&st->oracle, args, err, errsz) != 0)
+        return -1;
+    st->oracle_full = 1;
+    char status[64] = "", why[300] = "";
+    long long end = cc_now_ms() + CC_WAIT_MS;
+    while (cc_now_ms() < end) {
+        if (cc_info_str(st->oracle.port, "replication", "master_link_status", status,
+                        sizeof status, why, sizeof why) == 0 && !strcmp(status, "up"))
+            return 0;
+        cc_nap_ms(20);
+    }
+    return failf(err, errsz, "the Redis replica's link did not come up within %d s "
+                 "(master_link_status:%s)", CC_WAIT_MS / 1000, status);
+}
 
 int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
 {
@@ -548,7 +690,8 @@ int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
     master_up = 1;
     snprintf(env->replica_log, sizeof env->replica_log, "%s/replica.log",
              env->master.dir);
-    if (cc_replica_start(env, err, errsz) != 0 || cc_wait_link(env, err, errsz) != 0)
+    if (start_oracle(st, err, errsz) != 0 || cc_replica_start(env, err, errsz) != 0 ||
+        cc_wait_link(env, err, errsz) != 0)
         goto out;
     cc_log(env, "seed %llu: master on port %d, replica %s on port %d (log %s)",
            (unsigned long long)o->seed, env->master.port, env->replica_path,
@@ -582,10 +725,20 @@ int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
             failf(err, errsz, "out of memory in the workload");
             goto out;
         }
+        cc_syncs was;
         if (master_conn(st, &mc, db, err, errsz) != 0 ||
+            cc_master_syncs(env, &was, err, errsz) != 0 ||
             send_batch(st, &mc, ops, nops, err, errsz) != 0)
             goto out;
         sent += nops;
+        char when[64];
+        snprintf(when, sizeof when, "after %zu ops", sent);
+        /* the batch applied: any resync so far is the batch's doing */
+        if (cc_wait_caught_up(env, err, errsz) != 0 ||
+            check_no_resync(st, &was, when, err, errsz) != 0)
+            goto out;
+        if (rep->differences)
+            break;
         if (nf > 0) {
             size_t fi = order[step % nf];
             const cc_fault *f = &faults[fi];
@@ -602,10 +755,18 @@ int cc_run(const cc_run_opts *o, cc_report *rep, char *err, size_t errsz)
             rep->faults++;
             rep->fault_counts[fi]++;
             step++;
+            st->log_pos = 0; /* refusals during a fault are its business */
+            FILE *lf = fopen(env->replica_log, "r");
+            if (lf) {
+                fseek(lf, 0, SEEK_END);
+                st->log_pos = ftell(lf);
+                fclose(lf);
+            }
         }
-        char when[64];
-        snprintf(when, sizeof when, "after %zu ops", sent);
-        if (cc_wait_caught_up(env, err, errsz) != 0 || compare(st, when, err, errsz) != 0)
+        cc_syncs after_fault;
+        if (cc_master_syncs(env, &after_fault, err, errsz) != 0 ||
+            cc_wait_caught_up(env, err, errsz) != 0 || compare(st, when, err, errsz) != 0 ||
+            check_no_resync(st, &after_fault, when, err, errsz) != 0)
             goto out;
         if (rep->differences)
             break; /* the first difference is the one to look at */
@@ -627,9 +788,15 @@ out:
             rc = -1;
         }
     }
+    /* the oracle's own syncs are not build/replica's */
+    rep->full_syncs -= rep->full_syncs >= st->oracle_full ? st->oracle_full : rep->full_syncs;
+    rep->partial_ok -= rep->partial_ok >= st->oracle_partial ? st->oracle_partial
+                                                             : rep->partial_ok;
     resp_client_close(&mc);
     cc_workload_free(w);
     cc_replica_stop(env, SIGTERM);
+    if (st->oracle.pid > 0 || st->oracle.dir[0])
+        redis_server_stop(&st->oracle);
     if (master_up) {
         if ((rc != 0 || rep->differences) && env->log) {
             /* keep the replica's log for a look */
@@ -654,6 +821,7 @@ void cc_report_print(const cc_report *rep, FILE *out)
     fprintf(out, "  faults %zu\n", rep->faults);
     fprintf(out, "  resyncs on the master: %zu full, %zu partial (%zu partial refused)\n",
             rep->full_syncs, rep->partial_ok, rep->partial_err);
-    fprintf(out, "  comparisons %zu, keys compared %zu, differences %zu\n",
-            rep->comparisons, rep->keys_compared, rep->differences);
+    fprintf(out, "  comparisons %zu, keys compared %zu, differences %zu (Redis "
+            "divergences, shared by its own replica: %zu)\n", rep->comparisons,
+            rep->keys_compared, rep->differences, rep->redis_divergences);
 }

@@ -26,7 +26,17 @@ typedef struct cc_state {
     cc_report *rep;          /**< the run's figures */
     const cc_run_opts *o;    /**< the settings */
     size_t filler;           /**< filler keys written so far */
+    long log_pos;            /**< bytes of the replica log already scanned
+                                  for refused commands */
+    redis_server oracle;     /**< a real Redis replica of the same master */
+    size_t oracle_full;      /**< full syncs the oracle made (the master
+                                  counts them too; the report does not) */
+    size_t oracle_partial;   /**< partial resyncs it made */
 } cc_state;
+
+/** The ACL user the oracle replica connects as, so that CLIENT KILL USER
+ *  default TYPE replica kills build/replica's link only. */
+#define CC_ORACLE_USER "cc-oracle"
 
 /** The resync counts of the master's INFO stats. */
 typedef struct cc_syncs {
@@ -75,7 +85,8 @@ int cc_wait_link(cc_env *env, char *err, size_t errsz);
 
 /**
  * Wait until the replica's offset (slave_repl_offset) reaches the master's
- * master_repl_offset read at the start of the wait, with the link up.
+ * master_repl_offset read at the start of the wait, with the link up, and
+ * the oracle's too.
  * \param env   the run.
  * \param err   receives the reason on timeout: both offsets and the
  *              replica log's tail.
@@ -95,18 +106,18 @@ int cc_wait_caught_up(cc_env *env, char *err, size_t errsz);
 int cc_master_syncs(cc_env *env, cc_syncs *s, char *err, size_t errsz);
 
 /**
- * Wait until one of the master's counts grows past what `before` says
- * (want_full: sync_full, else sync_partial_ok), then for the link.
+ * Wait until one of the master's counts grows by n past what `before`
+ * says (want_full: sync_full, else sync_partial_ok), then for the link.
  * \param env       the run.
  * \param before    the counts before the fault.
- * \param want_full 1: a full resync; 0: a partial one.
- * \param after     receives the counts at the end (may be NULL).
+ * \param want_full 1: full resyncs; 0: partial ones.
+ * \param n         how many (2 when the oracle resyncs too).
  * \param err       receives the reason on timeout (the counts, the log).
  * \param errsz     size of err.
  * \return 0, or -1.
  */
-int cc_wait_resync(cc_env *env, const cc_syncs *before, int want_full,
-                   cc_syncs *after, char *err, size_t errsz);
+int cc_wait_resync(cc_env *env, const cc_syncs *before, int want_full, int n,
+                   char *err, size_t errsz);
 
 /**
  * Stop the master (how) and start it again on its port and directory,

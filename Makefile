@@ -361,6 +361,9 @@ ex-bin-ch%: $(LIB) $(UTIL_OBJ)
 	  build/gen/$(KIND)-ch$*.c $(wildcard tests/exercises/ch$*_*.c) $(wildcard $(DIR)/*.c) \
 	  $(UTIL_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) -o build/$(KIND)/ch$*
 
+# Chapter 12's fault exercise runs cc_run(), which starts build/replica.
+ex-bin-ch12: $(BUILD)/replica
+
 exercise: build/exercise/ch$(CH_NUM)
 	@tests/util/run-suites.sh "" build/exercise/ch$(CH_NUM)
 
@@ -437,3 +440,30 @@ $(BUILD)/soak-rdb: $(BUILD)/obj/tests/soak/soak_rdb.o $(UTIL_OBJ) $(LIB)
 
 soak-rdb: $(BUILD)/soak-rdb
 	@$(BUILD)/soak-rdb --seeds $(SEEDS) --first $(FIRST)
+
+# --- the consistency checker (chapter 12) ------------------------------------
+# build/check-consistency (tests/consistency/main_check_consistency.c):
+# a real redis-server master, build/replica following it, the seeded
+# workload in batches with a fault after each, key-by-key comparisons.
+# make check-consistency: CC_SEEDS x CC_OPS, every fault (about a minute);
+# make soak: SEEDS=20 OPS=20000 by default (minutes).  FIRST is the first seed.
+CC_SEEDS := $(if $(filter command line environment,$(origin SEEDS)),$(SEEDS),3)
+CC_OPS   := $(if $(filter command line environment,$(origin OPS)),$(OPS),3000)
+SOAK_SEEDS := $(if $(filter command line environment,$(origin SEEDS)),$(SEEDS),20)
+SOAK_OPS   := $(if $(filter command line environment,$(origin OPS)),$(OPS),20000)
+.PHONY: check-consistency soak
+$(BUILD)/check-consistency: $(BUILD)/obj/tests/consistency/main_check_consistency.o \
+                            $(UTIL_OBJ) $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+check-consistency: $(BUILD)/check-consistency $(BUILD)/replica
+	@$(BUILD)/check-consistency --seed $(FIRST) --seeds $(CC_SEEDS) --ops $(CC_OPS) \
+	  --replica $(BUILD)/replica --quiet
+
+soak: $(BUILD)/check-consistency $(BUILD)/replica
+	@$(BUILD)/check-consistency --seed $(FIRST) --seeds $(SOAK_SEEDS) --ops $(SOAK_OPS) \
+	  --replica $(BUILD)/replica --quiet
+# Chapter 12's consistency suite runs build/replica of its own build mode.
+$(BUILD)/test-ch12: | $(BUILD)/replica
+$(BUILD)/obj/tests/ch12_consistency.o: CPPFLAGS += -DREPLICA_PATH='"$(BUILD)/replica"'

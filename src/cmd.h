@@ -191,6 +191,13 @@ typedef struct cmd_options {
     void *clock_arg;                /**< passed to clock_ms */
     cmd_publish_fn *on_publish;     /**< NULL: PUBLISH is counted only */
     void *publish_arg;              /**< passed to on_publish */
+    bool replica;                   /**< apply as a Redis replica does: an
+                                         expiry already past (PEXPIREAT
+                                         applied after its time, as a
+                                         lagging replica does) is set, not a
+                                         delete (Redis's checkAlreadyExpired()
+                                         is false on a replica); default
+                                         false, a master's rule */
 } cmd_options;
 
 /**

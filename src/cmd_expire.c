@@ -11,17 +11,22 @@
  * milliseconds, then compare with the key's current expiry.
  *
  * A time already past deletes the key, as a Redis master does (it then
- * propagates DEL instead).  Redis as a replica, or loading its AOF, sets
- * the past expiry instead and waits for the master's DEL; a master never
- * propagates a PEXPIREAT it knows to be past, so the two differ only when
- * the clocks disagree, and a reader treats a key with a past expiry as
- * missing either way.
+ * propagates DEL instead).  Redis as a replica sets the past expiry
+ * instead and waits for the master's DEL (checkAlreadyExpired() is false
+ * there), and so does an applier created with cmd_options.replica.  That
+ * is not a detail: a master never propagates a PEXPIREAT it knows to be
+ * past, but a replica that lags applies it after its time, and the
+ * master's next commands (RENAME, INCR, LPUSH ...) still find the key
+ * alive; a replica that had deleted it would refuse them, or create a
+ * fresh key where the master extends the old one.  A reader treats a key
+ * with a past expiry as missing either way.
  *
  * Semantics and reply texts: redis/redis 7.0.15 src/expire.c
  * (parseExtendedExpireArgumentsOrReply, expireGenericCommand,
  * checkAlreadyExpired, persistCommand).
  */
 #include "cmd.h"
+#include "cmd_private.h" /* the applier's options */
 
 #include <limits.h>
 #include <stdbool.h>
@@ -87,7 +92,7 @@ static int expire_generic(cmd_ctx *c, long long basetime, bool seconds)
         return 0;
     if ((flags & EXP_LT) && cur != VALUE_NO_EXPIRY && when >= cur)
         return 0;
-    if (when <= c->now_ms)
+    if (when <= c->now_ms && !c->app->opt.replica)
         return keyspace_delete(c->ks, c->db, key->str, key->len) < 0 ? -1 : 0;
     return keyspace_set_expire(c->ks, c->db, key->str, key->len, when) < 0
                ? -1 : 0;

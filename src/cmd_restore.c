@@ -18,13 +18,16 @@
  * A TTL already past (with ABSTTL, or 0 + now overflowing) stores
  * nothing and still replies OK, deleting the old key when REPLACE was
  * given: what a Redis master does (it then propagates DEL).  Redis as a
- * replica would store the key with its past expiry; see cmd_expire.c for
- * why the two agree for readers.
+ * replica stores the key with its past expiry, and so does an applier
+ * with cmd_options.replica: a lagging replica applies the master's
+ * RESTORE after its time, and the master's next commands find the key
+ * (cmd_expire.c says more).
  *
  * Semantics and reply texts: redis/redis 7.0.15 src/cluster.c
  * (restoreCommand, verifyDumpPayload).
  */
 #include "cmd.h"
+#include "cmd_private.h" /* the applier's options */
 #include "dump_payload.h"
 
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] */
@@ -82,7 +85,7 @@ static int cmd_restore(cmd_ctx *c)
     if (ttl != 0 && !absttl) /* wraps as Redis's long long addition does */
         ttl = (long long)((unsigned long long)ttl +
                           (unsigned long long)c->now_ms);
-    if (ttl != 0 && ttl <= c->now_ms) {
+    if (ttl != 0 && ttl <= c->now_ms && !c->app->opt.replica) {
         value_free(v);
         if (replace &&
             keyspace_delete(c->ks, c->db, key->str, key->len) < 0)

@@ -65,9 +65,11 @@ static int fail(hll_error *err, size_t input, int many, size_t offset,
     return -1;
 }
 
-/* hll_validate() for input number `input` of a call with `many` inputs. */
-static int check(const unsigned char *p, size_t len, size_t input, int many,
-                 hll_error *err)
+/* hll_validate() for input number `input` of a call with `many` inputs;
+ * with body 0 only what isHLLObjectOrReply() checks (the header, and a
+ * dense value's length). */
+static int check_ex(const unsigned char *p, size_t len, size_t input, int many,
+                    int body, hll_error *err)
 {
     if (len < HLL_HDR_SIZE)
         return fail(err, input, many, len,
@@ -92,6 +94,8 @@ static int check(const unsigned char *p, size_t len, size_t input, int many,
         return fail(err, input, many, 4,
                     "byte 4: encoding 0x%02x is neither 0 (dense) nor 1 "
                     "(sparse)", p[4]);
+    if (!body)
+        return 0;
     /* Sparse: every opcode complete, exactly HLL_REGISTERS in all. */
     size_t reg = 0, pos = HLL_HDR_SIZE;
     while (pos < len) {
@@ -126,6 +130,12 @@ static int check(const unsigned char *p, size_t len, size_t input, int many,
                     "byte %zu: the sparse opcodes end after %zu of the %d "
                     "registers (truncated)", len, reg, HLL_REGISTERS);
     return 0;
+}
+
+static int check(const unsigned char *p, size_t len, size_t input, int many,
+                 hll_error *err)
+{
+    return check_ex(p, len, input, many, 1, err);
 }
 
 int hll_validate(const unsigned char *p, size_t len, hll_error *err)
@@ -261,7 +271,9 @@ int hll_add_ex(const unsigned char *in, size_t inlen,
                size_t sparse_max_bytes, unsigned char **out, size_t *outlen,
                int *changed, hll_error *err)
 {
-    if (in && check(in, inlen, 0, 0, err) < 0)
+    /* Only the header, as Redis's PFADD: a malformed sparse body is found
+     * (or not) while the registers are looked for (hll_sparse.c). */
+    if (in && check_ex(in, inlen, 0, 0, 0, err) < 0)
         return -1;
     hll_buf h;
     int any = 0;
@@ -276,7 +288,13 @@ int hll_add_ex(const unsigned char *in, size_t inlen,
         unsigned idx, count = hll_pattern(elems[i], lens[i], &idx);
         int r = raise_register(&h, idx, count, sparse_max_bytes);
         if (r < 0) {
+            int e = errno;
+            if (e == EINVAL)
+                fail(err, 0, 0, h.len, "byte %zu: the sparse opcodes do not "
+                     "cover register %u as an HLL must (element %zu)", h.len,
+                     idx, i + 1);
             free(h.b);
+            errno = e;
             return -1;
         }
         any |= r;

@@ -104,8 +104,12 @@ int hll_validate(const unsigned char *p, size_t len, hll_error *err);
  * \param changed  receives 1 if the value changed (PFADD replies 1, and
  *                 the command is propagated), else 0.
  * \param err      receives the reason for EINVAL (may be NULL).
- * \return 0; -1 with errno EINVAL (in is not a valid HLL) or ENOMEM; on
- *         failure *out, *outlen and *changed are untouched.
+ * \return 0; -1 with errno EINVAL or ENOMEM; on failure *out, *outlen
+ *         and *changed are untouched.  EINVAL is Redis 7.0's PFADD
+ *         refusal: a bad header, or a sparse body in which an element's
+ *         register is not found or that cannot become dense; a sparse
+ *         body with bytes after its last register is edited as Redis does
+ *         (hll_sparse.c), so the result may itself fail hll_validate().
  */
 int hll_add(const unsigned char *in, size_t inlen, const void *const *elems,
             const size_t *lens, size_t n, unsigned char **out, size_t *outlen,

@@ -76,22 +76,28 @@ int hll_sparse_new(hll_buf *h);
  * Raise sparse register idx to count if it is lower, as Redis does: split
  * the opcode that covers it, merge equal neighbours, and turn the value
  * dense instead when count does not fit a VAL opcode or the value would
- * grow past max_bytes.  h must hold a valid sparse HLL.
+ * grow past max_bytes.  h must hold a sparse HLL with a valid header; the
+ * body may be malformed, as Redis's PFADD allows (hll_sparse.c).
  * \param h         the value (may be reallocated, or replaced by its
  *                  dense form).
  * \param idx       the register.
  * \param count     the value offered, 1 .. 63.
  * \param max_bytes hll-sparse-max-bytes.
  * \return 1 if the register changed, 0 if not, -1 with errno ENOMEM
- *         (h is then still a valid HLL, changed or not).
+ *         (h is then still a valid HLL, changed or not) or EINVAL (the
+ *         opcodes end before register idx, or a promotion to dense found
+ *         them covering other than HLL_REGISTERS registers; Redis's
+ *         "INVALIDOBJ").
  */
 int hll_sparse_set(hll_buf *h, unsigned idx, unsigned count,
                    size_t max_bytes);
 
 /**
- * Replace a valid sparse HLL by its dense form (same header, encoding 0).
- * \param h the value.
- * \return 0, or -1 with errno ENOMEM (h unchanged).
+ * Replace a sparse HLL by its dense form (same header, encoding 0).
+ * \param h the value (header valid; the body is checked as Redis's
+ *          hllSparseToDense() does).
+ * \return 0, or -1 with errno ENOMEM or EINVAL (the opcodes do not cover
+ *         exactly HLL_REGISTERS registers); h unchanged on failure.
  */
 int hll_to_dense(hll_buf *h);
 

@@ -25,14 +25,27 @@
  * value offered exceeds 32, or a split would take the value past
  * hll-sparse-max-bytes (header included), the HLL becomes dense first.
  *
- * Every function here takes a value hll_validate() accepted, so opcodes
- * are complete and cover exactly HLL_REGISTERS registers; they do not
- * check again.
+ * Malformed bodies.  PFADD in Redis 7.0 checks only the header
+ * (isHLLObjectOrReply()); the opcodes are read while the register is
+ * looked for, and a value whose opcodes cover too many registers, or
+ * carry bytes after the last one (APPEND to an HLL writes exactly that),
+ * is edited like any other as long as the register is found; only a
+ * promotion to dense, which must count exactly HLL_REGISTERS, refuses it.
+ * A replica must do the same, or it refuses a PFADD its master applied.
+ * So hll_sparse_set() and hll_to_dense() take any sparse body behind a
+ * valid header and fail with EINVAL exactly where Redis's hllSparseSet()
+ * and hllSparseToDense() return -1.  An XZERO cut off at the end has the
+ * second byte Redis reads there, its string's NUL terminator, and a split
+ * of it keeps what Redis's keeps: the new opcodes but their last byte,
+ * which Redis writes past the string's new length.  Reading the registers
+ * (hll_max_into(), hll_histogram()) still needs a value hll_validate()
+ * accepted.
  */
 #include "hll_private.h"
 
 #include "alloc.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -48,6 +61,16 @@ static unsigned op_span(const unsigned char *p)
     if (OP_IS_XZERO(p[0]))
         return ((p[0] & 0x3fu) << 8 | p[1]) + 1;
     return (p[0] & 0x03u) + 1;
+}
+
+/* Registers covered by the opcode at pos of a body len bytes long; an
+ * XZERO cut off at the end reads its second byte as 0, as Redis reads the
+ * NUL after its string. */
+static unsigned op_span_at(const unsigned char *b, size_t len, size_t pos)
+{
+    if (OP_IS_XZERO(b[pos]) && pos + 1 >= len)
+        return ((b[pos] & 0x3fu) << 8) + 1;
+    return op_span(b + pos);
 }
 
 /* Bytes of the opcode at p. */
@@ -120,20 +143,30 @@ int hll_to_dense(hll_buf *h)
      * as in Redis: whoever changes a register marks the cache stale. */
     memcpy(d, h->b, HLL_HDR_SIZE);
     d[4] = HLL_ENC_DENSE;
-    unsigned idx = 0;
+    /* hllSparseToDense(): a VAL that would run past the last register
+     * stops the walk; the registers counted must then be exactly all. */
+    size_t idx = 0;
     for (size_t pos = HLL_HDR_SIZE; pos < h->len; pos += op_size(h->b + pos)) {
-        unsigned span = op_span(h->b + pos);
+        unsigned span = op_span_at(h->b, h->len, pos);
         if (OP_IS_VAL(h->b[pos])) {
+            if (idx + span > HLL_REGISTERS)
+                break;
             unsigned v = val_value(h->b[pos]);
             for (unsigned i = 0; i < span; i++)
-                hll_dense_put(d + HLL_HDR_SIZE, idx + i, v);
+                hll_dense_put(d + HLL_HDR_SIZE, (unsigned)idx + i, v);
         }
         idx += span;
     }
+    if (idx != HLL_REGISTERS)
+        goto invalid;
     free(h->b);
     h->b = d;
     h->len = h->cap = HLL_DENSE_SIZE;
     return 0;
+invalid:
+    free(d);
+    errno = EINVAL;
+    return -1;
 }
 
 int hll_sparse_set(hll_buf *h, unsigned idx, unsigned count, size_t max_bytes)
@@ -143,9 +176,14 @@ int hll_sparse_set(hll_buf *h, unsigned idx, unsigned count, size_t max_bytes)
     /* Step 1: the opcode at pos covers registers first .. first+span-1. */
     size_t pos = HLL_HDR_SIZE, prev = 0;
     bool has_prev = false;
-    unsigned first = 0, span;
+    size_t first = 0;
+    unsigned span = 0;
     for (;;) {
-        span = op_span(h->b + pos);
+        if (pos >= h->len) {
+            errno = EINVAL; /* the opcodes end before the register */
+            return -1;
+        }
+        span = op_span_at(h->b, h->len, pos);
         if (idx < first + span)
             break;
         prev = pos;
@@ -169,17 +207,17 @@ int hll_sparse_set(hll_buf *h, unsigned idx, unsigned count, size_t max_bytes)
     /* Step 3: split the opcode around the register. */
     unsigned char seq[5];
     size_t n = 0;
-    unsigned last = first + span - 1;
+    unsigned last = (unsigned)first + span - 1;
     if (OP_IS_VAL(op)) {
         unsigned cur = val_value(op);
         if (idx != first)
-            seq[n++] = val_op(cur, idx - first);
+            seq[n++] = val_op(cur, idx - (unsigned)first);
         seq[n++] = val_op(count, 1);
         if (idx != last)
             seq[n++] = val_op(cur, last - idx);
     } else {
         if (idx != first)
-            n += put_zeros(seq + n, idx - first);
+            n += put_zeros(seq + n, idx - (unsigned)first);
         seq[n++] = val_op(count, 1);
         if (idx != last)
             n += put_zeros(seq + n, last - idx);
@@ -187,11 +225,18 @@ int hll_sparse_set(hll_buf *h, unsigned idx, unsigned count, size_t max_bytes)
     size_t old = op_size(h->b + pos);
     if (n > old && h->len + (n - old) > max_bytes)
         goto promote;
-    if (reserve(h, h->len + n - old) < 0)
+    if (reserve(h, h->len + n) < 0)
         return -1;
-    memmove(h->b + pos + n, h->b + pos + old, h->len - pos - old);
-    memcpy(h->b + pos, seq, n);
-    h->len = h->len + n - old;
+    if (pos + old > h->len) {
+        /* the cut-off XZERO: Redis's length grows by n - 2, and the last
+         * opcode byte lands past it */
+        memcpy(h->b + pos, seq, n - 1);
+        h->len = h->len + n - old;
+    } else {
+        memmove(h->b + pos + n, h->b + pos + old, h->len - pos - old);
+        memcpy(h->b + pos, seq, n);
+        h->len = h->len + n - old;
+    }
 merge:
     /* Step 4: merge equal adjacent VALs, looking at no more than five
      * opcodes from the one before the edit. */

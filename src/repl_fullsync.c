@@ -132,6 +132,7 @@ static repl_step load_and_switch(repl *r, const repl_payload *p,
     unsigned ndb = keyspace_databases(ks);
     free(res);
     cmd_options co = {0};
+    co.replica = true; /* a past expiry waits for the master's DEL */
     co.on_publish = r->opt.on_publish;
     co.publish_arg = r->opt.publish_arg;
     cmd_applier *app = cmd_applier_create(ks, &co);

@@ -60,6 +60,7 @@ static const key_def keys[] = {
     { "client-output-buffer-limit", K_SPECIAL, 0, 0, 0 },
     /* seconds, kept below INT_MAX / 1000 so repl_options' ms fit an int */
     { "repl-timeout", K_INT, F(repl_timeout), 1, INT_MAX / 1000 },
+    { "enable-debug-command", K_BOOL, F(enable_debug_command), 0, 0 },
 };
 #undef F
 
@@ -582,7 +583,8 @@ const char *replica_config_usage(void)
         "  --tls-client-cert-file f --tls-client-key-file f --tls-sni name\n"
         "  --tls-port 0 --tls-cert-file f --tls-key-file f (own port)\n"
         "  --maxclients 10000 --proto-max-bulk-len 512mb --timeout 0\n"
-        "  --client-output-buffer-limit normal <hard> 0 0 --repl-timeout 60\n";
+        "  --client-output-buffer-limit normal <hard> 0 0 --repl-timeout 60\n"
+        "  --enable-debug-command no|yes (DEBUG SLEEP, default no)\n";
 }
 
 repl_options replica_config_repl_options(const replica_config *c)

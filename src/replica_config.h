@@ -62,6 +62,7 @@ typedef struct replica_config {
     unsigned long long client_output_buffer_limit_normal; /**< hard limit,
                                      bytes, 0 = none (the default) */
     int repl_timeout;           /**< seconds, default 60 */
+    bool enable_debug_command;  /**< DEBUG SLEEP allowed, default no */
 } replica_config;
 
 /** What replica_config_parse_args() found. */

@@ -88,6 +88,8 @@ typedef struct server_options {
     server_log_fn *log;      /**< NULL: stderr at >= log_level */
     void *log_arg;           /**< its arg */
     server_log_level log_level; /**< default SERVER_LOG_NOTICE */
+    bool enable_debug_command; /**< DEBUG allowed (default false, as
+                                  Redis's enable-debug-command no) */
 } server_options;
 
 /**

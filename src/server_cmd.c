@@ -30,7 +30,7 @@ static const server_command *const tables[] = {
     server_cmds_hll,    server_cmds_keys,   server_cmds_hash,
     server_cmds_list,   server_cmds_set,    server_cmds_zset,
     server_cmds_geo,    server_cmds_sort,   server_cmds_stream,
-    server_cmds_info,   server_cmds_pubsub,
+    server_cmds_info,   server_cmds_pubsub, server_cmds_debug,
 };
 
 const server_command *const *server_cmd_tables(size_t *n)

@@ -130,6 +130,8 @@ extern const server_command server_cmds_conn[];   /**< server_conn_cmds.c:
                                   PING, ECHO, HELLO, AUTH, SELECT, QUIT,
                                   RESET, READONLY, CLIENT */
 extern const server_command server_cmds_pubsub[]; /**< server_pubsub.c */
+extern const server_command server_cmds_debug[];  /**< server_debug.c:
+                                  DEBUG SLEEP (enable-debug-command) */
 
 /**
  * Every family's table, for COMMAND and the lookup.

@@ -16,6 +16,7 @@
 #include "hll.h"
 
 #include "alloc.h"
+#include "oracle.h"
 #include "redis_server.h"
 #include "resp_client.h"
 #include "test_util.h"
@@ -557,12 +558,15 @@ typedef struct bad_case {
 } bad_case;
 
 /* Every way to refuse bytes is checked through every entry point, and
- * against the real server (which must refuse them too). */
+ * against the real server (which must refuse them too).  PFADD is the
+ * exception Redis makes: it checks only the header and edits a sparse body
+ * as long as it finds the register, so hll_add() must answer what
+ * redis-server's PFADD answers, with the same bytes. */
 START_TEST(malformed_values_are_refused)
 {
-    static unsigned char bufs[9][HLL_DENSE_SIZE + 1];
-    size_t lens[9];
-    bad_case cases[9];
+    static unsigned char bufs[10][HLL_DENSE_SIZE + 1];
+    size_t lens[10];
+    bad_case cases[10];
     int n = 0;
     /* 1: bad magic in byte 2 */
     memcpy(bufs[n], empty_hll, sizeof empty_hll);
@@ -613,6 +617,13 @@ START_TEST(malformed_values_are_refused)
         lens[n] = sparse_value(bufs[n], ops, sizeof ops);
         cases[n++] = (bad_case){"ZERO past the end", 18, "ZERO opcode covers"};
     }
+    /* 10: bytes after the last register, as APPEND k v6216 to an empty
+     * sparse HLL leaves them ('v' = 0x76 reads as an XZERO) */
+    {
+        static const unsigned char ops[] = {0x7f, 0xff, 'v', '6', '2', '1', '6'};
+        lens[n] = sparse_value(bufs[n], ops, sizeof ops);
+        cases[n++] = (bad_case){"bytes after the end", 18, "XZERO opcode covers"};
+    }
 
     redis_server rs;
     char errbuf[1024];
@@ -644,17 +655,50 @@ START_TEST(malformed_values_are_refused)
                       "%s: message \"%s\" does not name %s", name, err.msg,
                       at);
 
-        /* PFADD */
-        const void *el[] = {"x"};
-        size_t ell[] = {1};
+        /* PFADD, with elements whose registers lie early and late: as
+         * redis-server answers, with its bytes */
         unsigned char *out = sentinel;
         size_t outlen = 7;
         int changed = 7;
-        ck_assert_int_eq(hll_add(bufs[i], lens[i], el, ell, 1, &out, &outlen,
-                                 &changed, &err), -1);
-        ck_assert_int_eq(errno, EINVAL);
-        ck_assert_msg(out == sentinel && outlen == 7
-                      && changed == 7, "%s: outputs touched", name);
+        static const char *const pf_elems[] = {"x", "m7", "a", "m3"};
+        for (int e = 0; e < 4; e++) {
+            const void *el[] = {pf_elems[e]};
+            size_t ell[] = {strlen(pf_elems[e])};
+            const char *set2[] = {"SET", "pf", (const char *)bufs[i]};
+            size_t set2l[] = {3, 2, lens[i]};
+            resp_value r;
+            call(&c, &r, 3, set2, set2l);
+            resp_value_clear(&r);
+            const char *pfadd[] = {"PFADD", "pf", pf_elems[e]};
+            ck_assert_int_eq(resp_client_call(&c, &r, 3, pfadd, NULL), 0);
+            int refused = r.type == RESP_ERROR;
+            long long replied = r.integer;
+            resp_value_clear(&r);
+            errno = 0;
+            int rc = hll_add(bufs[i], lens[i], el, ell, 1, &out, &outlen, &changed,
+                             &err);
+            if (refused) {
+                ck_assert_msg(rc == -1 && errno == EINVAL,
+                              "%s, PFADD %s: redis-server refused, hll_add %d",
+                              name, pf_elems[e], rc);
+                ck_assert_msg(out == sentinel && outlen == 7 && changed == 7,
+                              "%s: outputs touched", name);
+                continue;
+            }
+            ck_assert_msg(rc == 0, "%s, PFADD %s: redis-server replied %lld, "
+                          "hll_add refused: %s", name, pf_elems[e], replied, err.msg);
+            ck_assert_int_eq(changed, replied);
+            ck_assert_int_eq(resp_client_calll(&c, &r, "GET", "pf", NULL), 0);
+            if (changed)
+                ck_assert_bytes_eq(out, outlen, r.str, r.len);
+            else
+                ck_assert_bytes_eq(bufs[i], lens[i], r.str, r.len);
+            resp_value_clear(&r);
+            free(out);
+            out = sentinel;
+            outlen = 7;
+            changed = 7;
+        }
         /* PFMERGE good bad: the error names input 2 */
         const unsigned char *srcs[] = {good, bufs[i]};
         size_t slens[] = {sizeof good, lens[i]};
@@ -848,6 +892,28 @@ START_TEST(allocation_failure_leaves_input_untouched)
 }
 END_TEST
 
+/* Found by the consistency checker (chapter 12): APPEND to an HLL leaves
+ * bytes after its last register, Redis's PFADD still edits it (only PFCOUNT
+ * then refuses), and an applier that refused that PFADD dropped its link
+ * over a command its master applied.  Both forms a replica sees: as sent,
+ * and as Redis propagates them (its AOF). */
+START_TEST(pfadd_after_append_as_redis)
+{
+    for (unsigned mode = ORACLE_DIRECT; mode <= ORACLE_AOF; mode++) {
+        oracle *o = oracle_start("hamt", mode);
+        oracle_cmd(o, "PFADD", "k", "m8", "m7", NULL);
+        oracle_cmd(o, "APPEND", "k", "v6216", NULL);
+        oracle_cmd(o, "PFADD", "k", "m7", "m3", NULL);
+        oracle_cmd(o, "PFADD", "k", "x", "a", "b", "c", NULL);
+        oracle_expect_error(o, "PFCOUNT", "k", NULL);
+        oracle_cmd(o, "APPEND", "k2", "HYLL", NULL);
+        oracle_expect_error(o, "PFADD", "k2", "a", NULL);
+        oracle_check(o);
+        oracle_stop(o);
+    }
+}
+END_TEST
+
 Suite *ch09_hll_suite(void)
 {
     Suite *s = suite_create("ch09_hll");
@@ -857,6 +923,8 @@ Suite *ch09_hll_suite(void)
     tcase_add_test(tc, one_element_at_a_time_to_dense);
     tcase_add_test(tc, hand_made_sparse_values);
     tcase_add_test(tc, malformed_values_are_refused);
+    tcase_add_test(tc, pfadd_after_append_as_redis);
+    tcase_add_checked_fixture(tc, NULL, oracle_teardown);
     tcase_add_test(tc, allocation_failure_leaves_input_untouched);
     suite_add_tcase(s, tc);
     return s;

@@ -740,6 +740,46 @@ START_TEST(keys_random)
 }
 END_TEST
 
+/* Found by the consistency checker (chapter 12): a replica that lags
+ * applies a PEXPIREAT after its time, and the master's next commands found
+ * the key alive.  Redis's replica keeps the key with its past expiry
+ * (checkAlreadyExpired() is false there) and waits for the master's DEL;
+ * an applier with cmd_options.replica must too, or it refuses the RENAME
+ * that follows (and drops its link) or INCRs a fresh key.  A master's rule
+ * (the default) still deletes. */
+START_TEST(past_expiry_on_a_replica_keeps_the_key)
+{
+    for (int replica = 0; replica < 2; replica++) {
+        keyspace *ks = keyspace_create(store_variant("hamt"), 16);
+        ck_assert_ptr_nonnull(ks);
+        cmd_options co = {.replica = replica};
+        cmd_applier *a = cmd_applier_create(ks, &co);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(apply(a, "SET", "k", "v", NULL), CMD_APPLIED);
+        ck_assert_int_eq(apply(a, "SET", "n", "5", NULL), CMD_APPLIED);
+        ck_assert_int_eq(apply(a, "PEXPIREAT", "k", "1", NULL), CMD_APPLIED);
+        ck_assert_int_eq(apply(a, "PEXPIREAT", "n", "1", NULL), CMD_APPLIED);
+        cmd_status st = apply(a, "RENAME", "k", "k2", NULL);
+        ck_assert_msg(st == (replica ? CMD_APPLIED : CMD_FAILED), "replica %d: "
+                      "RENAME: %s", replica, cmd_applier_error(a));
+        ck_assert_int_eq(apply(a, "INCR", "n", NULL), CMD_APPLIED);
+        ck_assert_int_eq(cmd_applier_flush(a), 0);
+        ck_assert_int_eq(keyspace_batch_begin(ks), 0);
+        const value *n = keyspace_lookup(ks, 0, "n", 1);
+        ck_assert_ptr_nonnull(n);
+        char buf[8] = {0};
+        value_str_read(n, 0, buf, sizeof buf - 1);
+        ck_assert_str_eq(buf, replica ? "6" : "1");
+        ck_assert_int_eq(n->expire_ms, replica ? 1 : VALUE_NO_EXPIRY);
+        ck_assert(replica ? keyspace_lookup(ks, 0, "k2", 2) != NULL
+                          : keyspace_lookup(ks, 0, "k", 1) == NULL);
+        keyspace_abort(ks);
+        cmd_applier_destroy(a);
+        keyspace_destroy(ks);
+    }
+}
+END_TEST
+
 Suite *ch09_keys_suite(void)
 {
     Suite *s = suite_create("ch09_keys");
@@ -751,6 +791,7 @@ Suite *ch09_keys_suite(void)
     tcase_add_test(tc, copy_twice_in_one_batch);
     tcase_add_loop_test(tc, keys_scripted, 0, 2);
     tcase_add_loop_test(tc, expire_scripted, 0, 2);
+    tcase_add_test(tc, past_expiry_on_a_replica_keeps_the_key);
     tcase_add_loop_test(tc, sort_scripted, 0, 2);
     tcase_add_loop_test(tc, keys_random, 0, 4);
     suite_add_tcase(s, tc);

@@ -198,6 +198,7 @@ static server_options server_opts(const replica_config *c,
     o.requirepass = c->requirepass;
     o.maxclients = (unsigned)c->maxclients;
     o.timeout_s = c->timeout;
+    o.enable_debug_command = c->enable_debug_command;
     o.proto_max_bulk_len = c->proto_max_bulk_len;
     o.output_limit_normal = c->client_output_buffer_limit_normal;
     o.config_file = config_path;

@@ -437,3 +437,30 @@ $(BUILD)/soak-rdb: $(BUILD)/obj/tests/soak/soak_rdb.o $(UTIL_OBJ) $(LIB)
 
 soak-rdb: $(BUILD)/soak-rdb
 	@$(BUILD)/soak-rdb --seeds $(SEEDS) --first $(FIRST)
+
+# --- chapter 12: the load test -----------------------------------------------
+# build/load-test (tests/load/*.c): a redis-server master with a dataset of
+# every type, the replica program following it, every read command from
+# many pipelined connections, writes at full speed, full syncs forced every
+# few seconds; exit 1 on a malformed reply, an unexpected error, a crash, a
+# hang or a sanitizer report.  `make load`: 60 s (DURATION=) against the
+# release build/replica, the report also in bench/results/ch12-load.md;
+# `make load-tsan`: 20 s, load test and replica both built with
+# ThreadSanitizer (reusing build/tsan/ from `make tsan`).
+LOAD_SRC := $(wildcard tests/load/*.c)
+LOAD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LOAD_SRC))
+MACHINE  ?= 2-vCPU KVM guest, AMD EPYC, shared, noisy
+.PHONY: load load-tsan
+$(BUILD)/load-test: $(LOAD_OBJ) $(UTIL_OBJ) $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+$(BUILD)/obj/tests/load/main_load_test.o: CPPFLAGS += -DLOAD_REPLICA_PATH='"$(BUILD)/replica"'
+
+load: build/load-test build/replica
+	@mkdir -p bench/results
+	@build/load-test --duration $(or $(DURATION),60) \
+	  --md bench/results/ch12-load.md --machine "$(MACHINE)"
+
+load-tsan:
+	@$(MAKE) --no-print-directory MODE=tsan build/tsan/load-test build/tsan/replica
+	@build/tsan/load-test --duration $(or $(DURATION),20)

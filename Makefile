@@ -456,6 +456,11 @@ $(BUILD)/load-test: $(LOAD_OBJ) $(UTIL_OBJ) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
 $(BUILD)/obj/tests/load/main_load_test.o: CPPFLAGS += -DLOAD_REPLICA_PATH='"$(BUILD)/replica"'
 
+# tests/ch12_load.c runs the load test program of its own build mode.
+$(BUILD)/test-ch12: | $(BUILD)/load-test $(BUILD)/replica
+$(BUILD)/obj/tests/ch12_load.o: CPPFLAGS += -DLOAD_TEST_PATH='"$(BUILD)/load-test"' \
+  -DREPLICA_PATH='"$(BUILD)/replica"'
+
 load: build/load-test build/replica
 	@mkdir -p bench/results
 	@build/load-test --duration $(or $(DURATION),60) \

@@ -151,6 +151,9 @@ typedef struct load_read_cmd {
                              "object|encoding" */
     const char *group;  /**< report group */
     load_gen_fn *gen;
+    const char *resp2;  /**< the RESP2 type bytes a reply other than an
+                             error may start with ("$" for GET; ":$"
+                             where nil is possible) */
 } load_read_cmd;
 
 extern const load_read_cmd load_read_cmds[]; /**< ended by name NULL */
@@ -253,7 +256,11 @@ typedef struct load_reader_stats {
     load_hist hist[LOAD_MAX_GROUPS]; /**< latency per group */
     uint64_t malformed;              /**< replies that were not RESP */
     uint64_t unexpected;             /**< errors no pick explains */
+    uint64_t wrong_shape;            /**< RESP2 replies of a type the
+                                          command never answers */
     uint64_t conn_failures;          /**< closed or silent connections */
+    uint64_t churned;                /**< connections closed with a batch
+                                          unanswered, on purpose */
     int nfails;
     char fails[LOAD_MAX_FAILS][400]; /**< the first failures, as text */
 } load_reader_stats;
@@ -268,6 +275,8 @@ typedef struct load_run {
     int pipeline;          /**< requests in flight per reader connection */
     int wpipeline;         /**< commands a writer batch */
     int timeout_ms;        /**< a reply later than this is a failure */
+    int churn_pct;         /**< % of batches after which a reader hangs
+                                up without reading and reconnects */
     _Atomic int stop;      /**< set once by main: threads finish */
     _Atomic int failed;    /**< set by any thread on a failure */
     uint64_t seed;
@@ -324,10 +333,12 @@ typedef struct load_replica {
  * port, logging to a file, with TSAN_OPTIONS="halt_on_error=0
  * exitcode=66" (so a TSan build reports every race and exits 66), and
  * wait until it has loaded its first sync (INFO: master_link_status:up).
+ * store: --store NAME, or NULL for the program's default.
  * \return 0, or -1 with err set (the log's tail included).
  */
 int load_replica_start(load_replica *rp, const char *path, int master_port,
-                       int threads, char *err, size_t errsz);
+                       int threads, const char *store, char *err,
+                       size_t errsz);
 
 /** Has the replica exited (reaps it)? \return true when it is gone. */
 bool load_replica_gone(load_replica *rp);

@@ -11,7 +11,10 @@
  * connection that closes or stays silent past the timeout is a failure
  * too (the replica crashed or hung).  Latency is from a batch's send to
  * each reply's arrival, recorded per command group.  The first failure of
- * any thread sets run->failed so that the run stops and reports.
+ * any thread sets run->failed so that the run stops and reports.  Now and
+ * then (run->churn_pct of batches) a connection is closed right after its
+ * batch is sent, replies unread, and opened again: the server must drop a
+ * client whose replies are still being written without harm to the rest.
  */
 #include "load.h"
 
@@ -179,8 +182,18 @@ static void check_reply(load_reader *rd, rconn *rc, const char *rep, size_t n)
     rd->st.calls[r->cmd]++;
     load_hist_add(&rd->st.hist[load_group_of(r->cmd)],
                   load_now_us() - rc->sent_us);
-    if (rep[0] != '-' && rep[0] != '!')
+    if (rep[0] != '-' && rep[0] != '!') {
+        const char *want = load_read_cmds[r->cmd].resp2;
+        if (rc->proto == 2 && strchr(want, rep[0]) == NULL) {
+            rd->st.wrong_shape++;
+            char cmd[200];
+            render(cmd, sizeof cmd, r);
+            fail(rd, "a reply of the wrong type (RESP2, wanted one of "
+                 "\"%s\"): %s -> %.*s", want, cmd, (int)(n > 80 ? 80 : n),
+                 rep);
+        }
         return;
+    }
     /* "-TEXT\r\n", or RESP3's "!len\r\nTEXT\r\n" */
     const char *text = rep + 1;
     size_t tl = n >= 3 ? n - 3 : 0;
@@ -252,6 +265,16 @@ void *load_reader_main(void *arg)
             live++;
             if (rc->got == rc->sent) {
                 send_batch(rd, rc, &rng, &b);
+                /* Churn: now and then a client hangs up with its whole
+                 * batch unanswered and comes back, as clients do. */
+                if (!rc->dead && run->churn_pct > 0 &&
+                    (int)load_below(&rng, 1000) < run->churn_pct * 10) {
+                    int proto = rc->proto;
+                    load_conn_close(&rc->c);
+                    free(rc->reqs);
+                    rd->st.churned++;
+                    rconn_open(rd, rc, proto);
+                }
             } else if (now - rc->sent_us > (uint64_t)run->timeout_ms * 1000u) {
                 char cmd[200];
                 render(cmd, sizeof cmd, &rc->reqs[rc->got]);

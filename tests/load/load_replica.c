@@ -72,7 +72,8 @@ bool load_replica_gone(load_replica *rp)
 }
 
 int load_replica_start(load_replica *rp, const char *path, int master_port,
-                       int threads, char *err, size_t errsz)
+                       int threads, const char *store, char *err,
+                       size_t errsz)
 {
     memset(rp, 0, sizeof *rp);
     snprintf(rp->dir, sizeof rp->dir, "/tmp/load-test.XXXXXX");
@@ -87,7 +88,8 @@ int load_replica_start(load_replica *rp, const char *path, int master_port,
     snprintf(port, sizeof port, "%d", rp->port);
     snprintf(nthreads, sizeof nthreads, "%d", threads);
     const char *argv[] = {path, "--master", master, "--port", port,
-                          "--threads", nthreads, NULL};
+                          "--threads", nthreads, store ? "--store" : NULL,
+                          store, NULL};
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errsz, "fork: %s", strerror(errno));

@@ -9,7 +9,9 @@
  * about its size, and the readers' "right type" picks stay right.  Some
  * writes come in groups that must stay together on one connection:
  * MULTI/EXEC (the master propagates the transaction as one), a SELECT to
- * database 1 and back (the stream then carries SELECTs), a consumer group
+ * database 1 and back (the stream then carries SELECTs; database 1 also
+ * gets FLUSHDB, SWAPDB 1 2 and COPY ... DB 1, whole-database writes that
+ * the readers' database 0 never sees), a consumer group
  * destroyed and made again (g2; readers ask about g1, which never
  * changes).  "vol:N" strings are set with a short expiry and deleted, so
  * the replica sees keys expire and DELs arrive.
@@ -73,10 +75,25 @@ int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng)
         load_arg(&r, "EXEC"), put(b, &r, &n);
         return n;
     }
-    if (pick < 7) { /* another database */
+    if (pick < 7) { /* other databases: whole-database writes there */
+        if (how == 0 && m % 4 == 0) {
+            load_arg(&r, "SWAPDB"), load_arg(&r, "1"), load_arg(&r, "2");
+            put(b, &r, &n);
+            return n;
+        }
+        if (how == 1) { /* a value copied across */
+            load_arg(&r, "COPY"), key_arg(&r, k, i), load_arg(&r, "db1:%d", i);
+            load_arg(&r, "DB"), load_arg(&r, "1"), load_arg(&r, "REPLACE");
+            put(b, &r, &n);
+            return n;
+        }
         load_arg(&r, "SELECT"), load_arg(&r, "1"), put(b, &r, &n);
-        load_arg(&r, "SET"), load_arg(&r, "db1:%d", i);
-        load_arg(&r, "%llu", (unsigned long long)load_rand(rng));
+        if (how == 0 && m % 4 == 1) {
+            load_arg(&r, "FLUSHDB");
+        } else {
+            load_arg(&r, "SET"), load_arg(&r, "db1:%d", i);
+            load_arg(&r, "%llu", (unsigned long long)load_rand(rng));
+        }
         put(b, &r, &n);
         load_arg(&r, "SELECT"), load_arg(&r, "0"), put(b, &r, &n);
         return n;

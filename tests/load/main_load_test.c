@@ -5,7 +5,7 @@
  *             [--pipeline N] [--writers N] [--wpipeline N]
  *             [--replica-threads N] [--sync-every S] [--min-full-syncs N]
  *             [--keys N] [--large N] [--timeout-ms N] [--seed N]
- *             [--md FILE] [--machine TEXT]
+ *             [--md FILE] [--machine TEXT] [--store NAME] [--churn PCT]
  *
  * A real redis-server master gets a dataset of every type in both of its
  * encodings (load_dataset.c); the replica program follows it; then, for
@@ -51,9 +51,9 @@ typedef struct opts {
     int clients, threads, pipeline, writers, wpipeline, replica_threads;
     double sync_every;
     int min_full;      /* -1: from the number of forced syncs */
-    int keys, large, timeout_ms;
+    int keys, large, timeout_ms, churn;
     uint64_t seed;
-    const char *md, *machine;
+    const char *md, *machine, *store;
 } opts;
 
 static void usage(void)
@@ -66,7 +66,8 @@ static void usage(void)
             "                 [--sync-every S] [--min-full-syncs N] [--keys N]"
             " [--large N]\n"
             "                 [--timeout-ms N] [--seed N] [--md FILE]"
-            " [--machine TEXT]\n");
+            " [--machine TEXT]\n"
+            "                 [--store NAME] [--churn PCT]\n");
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -74,7 +75,8 @@ static int parse(int argc, char **argv, opts *o)
     *o = (opts){.replica = LOAD_REPLICA_PATH, .duration = 60, .clients = 32,
                 .threads = 4, .pipeline = 8, .writers = 2, .wpipeline = 64,
                 .replica_threads = 4, .sync_every = 4, .min_full = -1,
-                .keys = 16, .large = 4, .timeout_ms = 30000, .seed = 1};
+                .keys = 16, .large = 4, .timeout_ms = 30000, .churn = 2,
+                .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc) {
@@ -94,13 +96,16 @@ static int parse(int argc, char **argv, opts *o)
                   : strcmp(a, "--min-full-syncs") == 0 ? &o->min_full
                   : strcmp(a, "--keys") == 0 ? &o->keys
                   : strcmp(a, "--large") == 0 ? &o->large
-                  : strcmp(a, "--timeout-ms") == 0 ? &o->timeout_ms : NULL;
+                  : strcmp(a, "--timeout-ms") == 0 ? &o->timeout_ms
+                  : strcmp(a, "--churn") == 0 ? &o->churn : NULL;
         if (strcmp(a, "--replica") == 0) {
             o->replica = v;
         } else if (strcmp(a, "--md") == 0) {
             o->md = v;
         } else if (strcmp(a, "--machine") == 0) {
             o->machine = v;
+        } else if (strcmp(a, "--store") == 0) {
+            o->store = v;
         } else if (!isnum || d < 0) {
             fprintf(stderr, "load-test: %s: not a number >= 0: '%s'\n", a, v);
             return -1;
@@ -320,7 +325,8 @@ typedef struct totals {
     load_hist hist[LOAD_MAX_GROUPS];
     load_hist all;
     uint64_t errs[LOAD_ERR_COUNT];
-    uint64_t requests, malformed, unexpected, conn_failures;
+    uint64_t requests, malformed, unexpected, wrong_shape, conn_failures;
+    uint64_t churned;
     uint64_t writes, writer_allowed, writer_bad;
     size_t unused_cmds;
     char unused[512];
@@ -345,7 +351,9 @@ static void total_up(world *w, totals *t)
             load_hist_merge(&t->hist[g], &s->hist[g]);
         t->malformed += s->malformed;
         t->unexpected += s->unexpected;
+        t->wrong_shape += s->wrong_shape;
         t->conn_failures += s->conn_failures;
+        t->churned += s->churned;
     }
     for (int g = 0; g < load_group_count(); g++)
         load_hist_merge(&t->all, &t->hist[g]);
@@ -411,11 +419,14 @@ static void print_report(world *w, const totals *t, FILE *out, bool md)
     for (int k = 0; k < LOAD_ERR_COUNT; k++)
         fprintf(out, "%s %s %llu", k ? "," : "", load_err_name((load_err)k),
                 (unsigned long long)t->errs[k]);
-    fprintf(out, "; unexpected %llu, malformed %llu, connection failures "
-            "%llu; writer errors %llu allowed (BUSYGROUP/NOGROUP), %llu "
+    fprintf(out, "; unexpected %llu, malformed %llu, wrong reply type %llu, "
+            "connection failures %llu; %llu connections dropped with a "
+            "batch unanswered (on purpose); writer errors %llu allowed (BUSYGROUP/NOGROUP), %llu "
             "other\n", (unsigned long long)t->unexpected,
             (unsigned long long)t->malformed,
+            (unsigned long long)t->wrong_shape,
             (unsigned long long)t->conn_failures,
+            (unsigned long long)t->churned,
             (unsigned long long)t->writer_allowed,
             (unsigned long long)t->writer_bad);
     fprintf(out, "%s%sreplica: exit status %d, ThreadSanitizer warnings %d, "
@@ -511,13 +522,15 @@ int main(int argc, char **argv)
            "(%d big) in %.1f s\n", w.master.port, sh.keys, LK_COUNT, sh.large,
            (double)(load_now_us() - t0) / 1e6);
     if (load_replica_start(&w.rp, w.o.replica, w.master.port,
-                           w.o.replica_threads, err, sizeof err) != 0) {
+                           w.o.replica_threads, w.o.store, err,
+                           sizeof err) != 0) {
         printf("load: FAIL: replica: %s\n", err);
         redis_server_stop(&w.master);
         return 1;
     }
-    printf("load: %s --threads %d on port %d, first sync done\n",
-           w.o.replica, w.o.replica_threads, w.rp.port);
+    printf("load: %s --threads %d --store %s on port %d, first sync done\n",
+           w.o.replica, w.o.replica_threads,
+           w.o.store ? w.o.store : "(default)", w.rp.port);
     {
         load_conn m;
         if (load_conn_open(&m, w.master.port, 30000) == 0) {
@@ -528,7 +541,8 @@ int main(int argc, char **argv)
     w.run = (load_run){.port = w.rp.port, .master_port = w.master.port,
                        .shape = sh, .pipeline = w.o.pipeline,
                        .wpipeline = w.o.wpipeline,
-                       .timeout_ms = w.o.timeout_ms, .seed = w.o.seed};
+                       .timeout_ms = w.o.timeout_ms,
+                       .churn_pct = w.o.churn, .seed = w.o.seed};
     w.run.conns_per_thread = w.o.clients / w.o.threads;
     w.readers = calloc((size_t)w.o.threads, sizeof *w.readers);
     w.writers = calloc((size_t)(w.o.writers + 1), sizeof *w.writers);

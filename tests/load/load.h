@@ -136,9 +136,12 @@ int load_dataset_fill(int port, const load_shape *sh, char *err,
  * \param b  receives the commands.
  * \param sh the shape.
  * \param rng the caller's state.
+ * \param pushes incremented by the messages one subscriber of SUBSCRIBE
+ *        ch:0 ch:1 and PSUBSCRIBE ch:* receives for the PUBLISHes added.
  * \return the number of commands appended (replies to read).
  */
-int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng);
+int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng,
+                   uint64_t *pushes);
 
 /* ---- the read commands (load_gen.c) ------------------------------------ */
 
@@ -310,11 +313,23 @@ typedef struct load_writer {
     uint64_t commands;     /**< commands sent and answered */
     uint64_t allowed_errs; /**< BUSYGROUP / NOGROUP (groups raced) */
     uint64_t bad_errs;     /**< any other error reply */
+    uint64_t pushes;       /**< messages each subscriber should receive */
     char fail[400];        /**< the first failure */
 } load_writer;
 
 /** The writer thread (pthread start routine; arg is a load_writer). */
 void *load_writer_main(void *arg);
+
+/** The subscriber thread's argument and result (load_pubsub.c). */
+typedef struct load_subscriber {
+    load_run *run;
+    uint64_t messages;     /**< messages received (both connections) */
+    _Atomic int stop;      /**< set by main once the replica caught up */
+    char fail[400];        /**< the failure, if any */
+} load_subscriber;
+
+/** The subscriber thread (arg is a load_subscriber). */
+void *load_subscriber_main(void *arg);
 
 /* ---- the replica process (load_replica.c) ------------------------------ */
 

@@ -80,6 +80,8 @@ static int cut(load_conn *c, const char **reply, size_t *n)
 {
     size_t used;
     char why[200];
+    if (c->off == c->in.len)
+        return 0; /* nothing read yet (c->in.p may be NULL) */
     int rc = resp_scan(c->in.p + c->off, c->in.len - c->off, &used, why,
                        sizeof why);
     if (rc < 0) {

@@ -129,7 +129,7 @@ static void fill_key(filler *f, load_kind k, int i, const load_shape *sh)
     }
     case LK_INT:
         load_arg(&r, "SET"), load_arg(&r, "%s:%d", kn, i);
-        load_arg(&r, "%d", i < sh->large ? 1000000007 * (i + 1) : i);
+        load_arg(&r, "%lld", i < sh->large ? 1000000007LL * (i + 1) : i);
         add(f, &r);
         return;
     case LK_BITS:

@@ -32,7 +32,7 @@ void *load_writer_main(void *arg)
         b.len = 0;
         int n = 0;
         while (n < run->wpipeline)
-            n += load_write_gen(&b, &run->shape, &rng);
+            n += load_write_gen(&b, &run->shape, &rng, &w->pushes);
         if (load_conn_send(&c, &b) != 0) {
             snprintf(w->fail, sizeof w->fail, "writer %d: %s", w->id, c.err);
             break;

@@ -14,7 +14,8 @@
  * the readers' database 0 never sees), a consumer group
  * destroyed and made again (g2; readers ask about g1, which never
  * changes).  "vol:N" strings are set with a short expiry and deleted, so
- * the replica sees keys expire and DELs arrive.
+ * the replica sees keys expire and DELs arrive; PUBLISH feeds the
+ * replica's subscribers (load_pubsub.c).
  */
 #include "load.h"
 
@@ -51,7 +52,8 @@ static void str_value(load_req *r, const load_shape *sh, int i, uint64_t *rng)
     load_arg(r, "%s", v);
 }
 
-int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng)
+int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng,
+                   uint64_t *pushes)
 {
     load_req r;
     load_req_init(&r);
@@ -96,6 +98,15 @@ int load_write_gen(load_buf *b, const load_shape *sh, uint64_t *rng)
         }
         put(b, &r, &n);
         load_arg(&r, "SELECT"), load_arg(&r, "0"), put(b, &r, &n);
+        return n;
+    }
+    if (pick < 9) { /* a message for the replica's subscribers */
+        /* ch:0 and ch:1 match SUBSCRIBE and PSUBSCRIBE, ch:2 only the
+         * pattern */
+        load_arg(&r, "PUBLISH"), load_arg(&r, "ch:%d", i % 3);
+        *pushes += i % 3 < 2 ? 2 : 1;
+        load_arg(&r, "msg-%d", m);
+        put(b, &r, &n);
         return n;
     }
     if (pick < 15) { /* keys that come and go */

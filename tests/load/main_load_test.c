@@ -12,7 +12,8 @@
  * the duration, all at once: reader threads pipeline every read command
  * the replica serves over many connections (load_readers.c, load_gen.c),
  * writers pipeline writes of every type into the master (load_writers.c,
- * load_writes.c), and this thread samples the replica's lag every 100 ms
+ * load_writes.c), a subscriber takes the master's PUBLISHes off the
+ * replica (load_pubsub.c), and this thread samples the replica's lag every 100 ms
  * and forces a full sync every few seconds: the master's backlog is set
  * to 16 KB, so after CLIENT KILL TYPE replica the writers have moved the
  * master past what the backlog holds by the time the replica asks to
@@ -176,7 +177,8 @@ typedef struct world {
     load_run run;
     load_reader *readers;
     load_writer *writers;
-    pthread_t *rt, *wt;
+    pthread_t *rt, *wt, st;
+    load_subscriber sub;
     samples lag;
     int kills;
     long long full0, full1, partial1, partial_err1;
@@ -327,7 +329,7 @@ typedef struct totals {
     uint64_t errs[LOAD_ERR_COUNT];
     uint64_t requests, malformed, unexpected, wrong_shape, conn_failures;
     uint64_t churned;
-    uint64_t writes, writer_allowed, writer_bad;
+    uint64_t writes, writer_allowed, writer_bad, pushes;
     size_t unused_cmds;
     char unused[512];
 } totals;
@@ -370,6 +372,7 @@ static void total_up(world *w, totals *t)
         t->writes += w->writers[i].commands;
         t->writer_allowed += w->writers[i].allowed_errs;
         t->writer_bad += w->writers[i].bad_errs;
+        t->pushes += 2 * w->writers[i].pushes;
     }
 }
 
@@ -429,6 +432,12 @@ static void print_report(world *w, const totals *t, FILE *out, bool md)
             (unsigned long long)t->churned,
             (unsigned long long)t->writer_allowed,
             (unsigned long long)t->writer_bad);
+    fprintf(out, "%s%spubsub: %llu of %llu messages published reached the "
+            "2 subscribers (RESP2, RESP3)%s\n", md ? "- " : "", p,
+            (unsigned long long)w->sub.messages,
+            (unsigned long long)t->pushes,
+            w->full1 > w->full0 ? " (a full sync loses what was published "
+            "while it ran)" : "");
     fprintf(out, "%s%sreplica: exit status %d, ThreadSanitizer warnings %d, "
             "AddressSanitizer errors %d, UBSan errors %d\n", md ? "- " : "", p,
             w->replica_exit, w->tsan_warnings, w->asan_errors,
@@ -565,14 +574,21 @@ int main(int argc, char **argv)
         if (pthread_create(&w.wt[i], NULL, load_writer_main, &w.writers[i]))
             abort();
     }
+    w.sub = (load_subscriber){.run = &w.run};
+    if (pthread_create(&w.st, NULL, load_subscriber_main, &w.sub))
+        abort();
     load_phase(&w);
     atomic_store_explicit(&w.run.stop, 1, memory_order_relaxed);
+
     for (int i = 0; i < w.o.writers; i++)
         pthread_join(w.wt[i], NULL);
     for (int i = 0; i < w.o.threads; i++)
         pthread_join(w.rt[i], NULL);
     if (!load_replica_gone(&w.rp))
         catch_up(&w);
+    sleep_ms(200); /* the last messages, past the offset the replica has */
+    atomic_store_explicit(&w.sub.stop, 1, memory_order_relaxed);
+    pthread_join(w.st, NULL);
     totals t;
     total_up(&w, &t);
     w.replica_exit = load_replica_stop(&w.rp, 60);
@@ -588,6 +604,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < w.o.writers; i++)
         if (w.writers[i].fail[0] != '\0')
             fail(&w, "%s", w.writers[i].fail);
+    if (w.sub.fail[0] != '\0')
+        fail(&w, "%s", w.sub.fail);
     if (t.unused_cmds > 0 && w.secs >= 2)
         fail(&w, "commands never sent:%s", t.unused);
     if (w.replica_exit != 0)
@@ -600,6 +618,15 @@ int main(int argc, char **argv)
     if (w.full1 - w.full0 < need)
         fail(&w, "%lld full syncs during the run, fewer than %d (%d forced)",
              w.full1 - w.full0, need, w.kills);
+    if (w.full1 == w.full0 && w.kills == 0 && t.pushes != w.sub.messages)
+        fail(&w, "with no sync in the run, the subscribers got %llu "
+             "messages of the %llu published",
+             (unsigned long long)w.sub.messages,
+             (unsigned long long)t.pushes);
+    if (w.sub.messages > t.pushes)
+        fail(&w, "the subscribers got %llu messages, more than the %llu "
+             "published", (unsigned long long)w.sub.messages,
+             (unsigned long long)t.pushes);
     if (t.requests == 0)
         fail(&w, "no read was answered");
     print_report(&w, &t, stdout, false);

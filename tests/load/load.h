@@ -323,8 +323,11 @@ void *load_writer_main(void *arg);
 /** The subscriber thread's argument and result (load_pubsub.c). */
 typedef struct load_subscriber {
     load_run *run;
-    uint64_t messages;     /**< messages received (both connections) */
+    _Atomic uint64_t messages; /**< messages received (both connections);
+                                    main polls it while waiting for the
+                                    last ones (relaxed: a count) */
     _Atomic int stop;      /**< set by main once the replica caught up */
+    _Atomic int ready;     /**< set once both connections subscribed */
     char fail[400];        /**< the failure, if any */
 } load_subscriber;
 

@@ -42,7 +42,7 @@ static int subscribe(load_conn *c, int proto, char *fail, size_t n)
     return rc;
 }
 
-/* 1: "message" or "pmessage"; 0: "subscribe", "psubscribe" or HELLO's
+/* 1: "message" or "pmessage"; 2: "subscribe", "psubscribe"; 0: HELLO's
  * map; -1: anything else. */
 static int push_kind(const char *rep, size_t n)
 {
@@ -57,7 +57,7 @@ static int push_kind(const char *rep, size_t n)
     for (int i = 0; i < 4; i++) {
         size_t kl = strlen(kinds[i]);
         if (rest >= kl && memcmp(nl + 1, kinds[i], kl) == 0)
-            return i < 2 ? 1 : 0;
+            return i < 2 ? 1 : 2;
     }
     return -1;
 }
@@ -67,6 +67,7 @@ void *load_subscriber_main(void *arg)
     load_subscriber *s = arg;
     load_run *run = s->run;
     load_conn c[2];
+    int confirmed = 0;
     for (int i = 0; i < 2; i++) {
         if (load_conn_open(&c[i], run->port, run->timeout_ms) != 0) {
             snprintf(s->fail, sizeof s->fail, "subscriber: %s", c[i].err);
@@ -99,7 +100,15 @@ void *load_subscriber_main(void *arg)
                              (int)(n > 120 ? 120 : n), rep);
                     goto out;
                 }
-                s->messages += (uint64_t)kind;
+                if (kind == 1)
+                    atomic_fetch_add_explicit(&s->messages, 1,
+                                              memory_order_relaxed);
+                /* three confirmations a connection (ch:0, ch:1, ch:*):
+                 * then main starts the writers; release pairs with its
+                 * acquire (nothing else is handed over, but it is the
+                 * order a reader of the code expects) */
+                if (kind == 2 && ++confirmed == 6)
+                    atomic_store_explicit(&s->ready, 1, memory_order_release);
             }
             if (got < 0) {
                 snprintf(s->fail, sizeof s->fail, "subscriber (RESP%d): %s",

@@ -181,6 +181,7 @@ typedef struct world {
     load_subscriber sub;
     samples lag;
     int kills;
+    char redis_version[32];
     long long full0, full1, partial1, partial_err1;
     uint64_t caught_up_ms;
     double secs;            /* the load phase, measured */
@@ -478,15 +479,24 @@ static void write_md(world *w, const totals *t, int argc, char **argv)
     fprintf(f, "# Chapter 12: the load test (`make load`)\n\n");
     fprintf(f, "Machine: %s (%s). Run %s.\n\n", w->o.machine ? w->o.machine
             : "unnamed", mach, when);
-    fprintf(f, "Command:");
+    char load[64] = "?";
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la != NULL) {
+        if (fgets(load, sizeof load, la) == NULL)
+            snprintf(load, sizeof load, "?");
+        load[strcspn(load, "\n")] = '\0';
+        fclose(la);
+    }
+    fprintf(f, "Load average at the end (/proc/loadavg): %s.\n\n", load);
+    fprintf(f, "Command (`make load`):");
     for (int i = 0; i < argc; i++)
-        fprintf(f, " %s", argv[i]);
+        fprintf(f, strchr(argv[i], ' ') ? " '%s'" : " %s", argv[i]);
     fprintf(f, "\n\nA redis-server %s master, %s --threads %d following it; "
             "%d reader connections over %d threads, %d requests in flight "
             "each (half RESP2, half RESP3), %zu commands; %d writers "
             "pipelining %d writes; a full sync forced every %.1f s. "
             "Latency is from a batch's send to each reply, HDR-style "
-            "buckets (within 6%%).\n\n", "7.0", w->o.replica,
+            "buckets (within 6%%).\n\n", w->redis_version, w->o.replica,
             w->o.replica_threads, w->o.clients, w->o.threads, w->o.pipeline,
             load_read_ncmds, w->o.writers, w->o.wpipeline, w->o.sync_every);
     print_report(w, t, f, true);
@@ -544,6 +554,11 @@ int main(int argc, char **argv)
         load_conn m;
         if (load_conn_open(&m, w.master.port, 30000) == 0) {
             w.full0 = info_of(&m, "stats", "sync_full");
+            char *info = load_conn_call(&m, "INFO", "server", NULL);
+            const char *v = info ? strstr(info, "redis_version:") : NULL;
+            snprintf(w.redis_version, sizeof w.redis_version, "%.*s",
+                     v ? (int)strcspn(v + 14, "\r\n") : 1, v ? v + 14 : "?");
+            free(info);
             load_conn_close(&m);
         }
     }
@@ -569,14 +584,30 @@ int main(int argc, char **argv)
         if (pthread_create(&w.rt[i], NULL, load_reader_main, &w.readers[i]))
             abort();
     }
+    /* The subscriptions first, so that every PUBLISH has its listeners. */
+    w.sub = (load_subscriber){.run = &w.run};
+    if (pthread_create(&w.st, NULL, load_subscriber_main, &w.sub))
+        abort();
+    for (uint64_t t1 = load_now_us();
+         !atomic_load_explicit(&w.sub.ready, memory_order_acquire);
+         sleep_ms(10))
+        if (w.sub.fail[0] != '\0' || load_now_us() - t1 > 30000000u) {
+            printf("load: FAIL: the subscriber did not subscribe: %s\n",
+                   w.sub.fail);
+            atomic_store_explicit(&w.run.stop, 1, memory_order_relaxed);
+            atomic_store_explicit(&w.sub.stop, 1, memory_order_relaxed);
+            pthread_join(w.st, NULL);
+            for (int i = 0; i < w.o.threads; i++)
+                pthread_join(w.rt[i], NULL);
+            load_replica_stop(&w.rp, 60);
+            redis_server_stop(&w.master);
+            return 1;
+        }
     for (int i = 0; i < w.o.writers; i++) {
         w.writers[i] = (load_writer){.run = &w.run, .id = i};
         if (pthread_create(&w.wt[i], NULL, load_writer_main, &w.writers[i]))
             abort();
     }
-    w.sub = (load_subscriber){.run = &w.run};
-    if (pthread_create(&w.st, NULL, load_subscriber_main, &w.sub))
-        abort();
     load_phase(&w);
     atomic_store_explicit(&w.run.stop, 1, memory_order_relaxed);
 
@@ -586,11 +617,23 @@ int main(int argc, char **argv)
         pthread_join(w.rt[i], NULL);
     if (!load_replica_gone(&w.rp))
         catch_up(&w);
-    sleep_ms(200); /* the last messages, past the offset the replica has */
-    atomic_store_explicit(&w.sub.stop, 1, memory_order_relaxed);
-    pthread_join(w.st, NULL);
     totals t;
     total_up(&w, &t);
+    /* The last messages: the replica has applied them; their delivery to
+     * the subscribers follows (up to 10 s, or 1 s with no progress). */
+    uint64_t last = 0, since = load_now_us(), waited = load_now_us();
+    for (;;) {
+        uint64_t got = atomic_load_explicit(&w.sub.messages,
+                                            memory_order_relaxed);
+        if (got != last)
+            last = got, since = load_now_us();
+        if (got >= t.pushes || load_now_us() - since > 1000000 ||
+            load_now_us() - waited > 10000000 || w.sub.fail[0] != '\0')
+            break;
+        sleep_ms(20);
+    }
+    atomic_store_explicit(&w.sub.stop, 1, memory_order_relaxed);
+    pthread_join(w.st, NULL);
     w.replica_exit = load_replica_stop(&w.rp, 60);
     w.tsan_warnings = load_replica_log_count(&w.rp, "WARNING: ThreadSanitizer");
     w.asan_errors = load_replica_log_count(&w.rp, "ERROR: AddressSanitizer");

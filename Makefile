@@ -169,6 +169,10 @@ help:
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
 	@echo "  make demo            build/replica following a live redis-server, read with"
 	@echo "                       redis-cli (chapter 11; about 30 s, stops all it starts)"
+	@echo "  make load            chapter 12: build/replica under every read command, writes"
+	@echo "                       at full speed and forced full syncs (60 s, DURATION=);"
+	@echo "                       report also in bench/results/ch12-load.md"
+	@echo "  make load-tsan       the same, 20 s, load test and replica under ThreadSanitizer"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------

@@ -28,7 +28,8 @@ typedef enum load_err {
     LOAD_ERR_WRONGTYPE,  /**< "WRONGTYPE ..." */
     LOAD_ERR_LCSTYPE,    /**< LCS's "ERR The specified keys must contain
                               string values" (its WRONGTYPE) */
-    LOAD_ERR_LOADING,    /**< "LOADING ..." (before the first sync) */
+    LOAD_ERR_LOADING,    /**< "LOADING ..." (only before the first sync,
+                              which the readers wait for: never allowed) */
     LOAD_ERR_NOSUCHKEY,  /**< XINFO's "ERR no such key" */
     LOAD_ERR_NOGROUP,    /**< "NOGROUP ..." (XPENDING, XINFO CONSUMERS) */
     LOAD_ERR_NOMEMBER,   /**< GEO FROMMEMBER: "ERR could not decode
@@ -41,10 +42,19 @@ typedef enum load_err {
     LOAD_ERR_COUNT
 } load_err;
 
-/** The name of an error kind, for the report. */
+/**
+ * The name of an error kind, for the report.
+ * \param k the kind.
+ * \return a static string ("?" for a value out of range).
+ */
 const char *load_err_name(load_err k);
 
-/** The kind of an error reply (text after '-', length n). */
+/**
+ * The kind of an error reply, by its opening words.
+ * \param text the error's text (after '-' or RESP3's "!len\r\n").
+ * \param n    its length (without the CRLF).
+ * \return the kind; LOAD_ERR_OTHER when no known prefix matches.
+ */
 load_err load_err_kind(const char *text, size_t n);
 
 /** A request: arguments in one buffer, and the errors it may get. */
@@ -76,21 +86,40 @@ typedef struct load_buf {
     size_t len, cap;
 } load_buf;
 
-/** Append n bytes. \param b buffer \param s bytes \param n count */
+/**
+ * Append bytes (grows the buffer; aborts the program when memory runs
+ * out, which a load test cannot recover from).
+ * \param b the buffer.
+ * \param s the bytes.
+ * \param n their count.
+ */
 void load_buf_put(load_buf *b, const void *s, size_t n);
 
-/** Append a request as a RESP array of bulk strings. */
+/**
+ * Append a request as a RESP array of bulk strings.
+ * \param b the buffer.
+ * \param r the request.
+ */
 void load_buf_cmd(load_buf *b, const load_req *r);
 
-/** Free a buffer's bytes. */
+/** Free a buffer's bytes (it is empty and reusable after). \param b it. */
 void load_buf_free(load_buf *b);
 
 /* ---- random numbers (xorshift64*, one state per thread) ---------------- */
 
-/** The next random number. \param s the state (never 0). */
+/**
+ * The next random number (xorshift64*).
+ * \param s the caller's state (never 0).
+ * \return 64 random bits.
+ */
 uint64_t load_rand(uint64_t *s);
 
-/** A random number below n (n > 0). */
+/**
+ * A random number below n.
+ * \param s the caller's state.
+ * \param n the bound (> 0).
+ * \return a number in [0, n).
+ */
 uint64_t load_below(uint64_t *s, uint64_t n);
 
 /* ---- the dataset: keys of every type (load_dataset.c) ------------------ */
@@ -185,14 +214,27 @@ typedef struct load_hist {
     uint64_t b[LOAD_HIST_BUCKETS];
 } load_hist;
 
-/** Record one latency. */
+/**
+ * Record one latency.
+ * \param h  the histogram (the caller's thread's own).
+ * \param us the latency in microseconds (past 2^31 us: the last bucket).
+ */
 void load_hist_add(load_hist *h, uint64_t us);
 
-/** Add every count of src into dst. */
+/**
+ * Add every count of one histogram into another.
+ * \param dst receives the counts.
+ * \param src is unchanged.
+ */
 void load_hist_merge(load_hist *dst, const load_hist *src);
 
-/** The latency at quantile q (0..1): the upper edge of its bucket, or
- *  the maximum for q >= 1; 0 when empty. */
+/**
+ * The latency at a quantile.
+ * \param h the histogram.
+ * \param q the quantile, 0..1 (0.99 for p99).
+ * \return the upper edge of the bucket holding it (never above the
+ *         maximum seen), the maximum for q >= 1, 0 when h is empty.
+ */
 uint64_t load_hist_quantile(const load_hist *h, double q);
 
 /* ---- a pipelined connection (load_conn.c) ------------------------------ */
@@ -206,13 +248,24 @@ typedef struct load_conn {
     char err[256];
 } load_conn;
 
-/** Connect to 127.0.0.1:port (timeouts of timeout_ms on reads). */
+/**
+ * Connect to 127.0.0.1:port (TCP_NODELAY).
+ * \param c          the connection to set up.
+ * \param port       the port.
+ * \param timeout_ms how long load_conn_reply() waits for a reply.
+ * \return 0, or -1 with c->err set (nothing left open).
+ */
 int load_conn_open(load_conn *c, int port, int timeout_ms);
 
-/** Close. */
+/** Close and free (safe on a closed connection). \param c it. */
 void load_conn_close(load_conn *c);
 
-/** Send every byte of b. \return 0 or -1 (c->err). */
+/**
+ * Send every byte of a buffer (blocking; MSG_NOSIGNAL).
+ * \param c the connection.
+ * \param b the bytes.
+ * \return 0, or -1 with c->err set.
+ */
 int load_conn_send(load_conn *c, const load_buf *b);
 
 /**
@@ -228,21 +281,31 @@ int load_conn_reply(load_conn *c, const char **reply, size_t *n);
 
 /**
  * Non-blocking: read what is there and return the next complete reply.
+ * \param c     the connection.
+ * \param reply as load_conn_reply().
+ * \param n     as load_conn_reply().
  * \return 1 a reply, 0 need more, -1 closed or malformed (c->err).
  */
 int load_conn_try_reply(load_conn *c, const char **reply, size_t *n);
 
 /**
- * One command and its reply as a NUL-terminated malloc'd copy (for INFO
- * and CONFIG calls of the monitor).
- * \return the copy (caller frees), or NULL (c->err).
+ * One command and its reply as a NUL-terminated malloc'd copy (for the
+ * monitor's INFO and CLIENT KILL calls).
+ * \param c    the connection (no replies pending).
+ * \param arg0 the first argument, then the others, then NULL.
+ * \return the copy (the caller frees it), or NULL (c->err).
  */
 char *load_conn_call(load_conn *c, const char *arg0, ...);
 
-/** A number after "\nname:" in an INFO text, or -1. */
+/**
+ * A number from an INFO text.
+ * \param info the text.
+ * \param name the field ("master_repl_offset").
+ * \return the number after "\nname:", or -1 when the field is absent.
+ */
 long long load_info_num(const char *info, const char *name);
 
-/** Monotonic microseconds. */
+/** \return monotonic microseconds (CLOCK_MONOTONIC). */
 uint64_t load_now_us(void);
 
 /* ---- the run: readers and writers (load_readers.c, load_writers.c) ----- */
@@ -292,18 +355,28 @@ typedef struct load_reader {
     load_reader_stats st;
 } load_reader;
 
-/** The report groups, in first-appearance order of load_read_cmds[]. */
+/** \return the number of report groups (distinct load_read_cmds[].group
+ *  values, in first-appearance order); thread-safe (pthread_once). */
 int load_group_count(void);
-/** A group's name. */
+/** \param g a group index. \return its name ("?" out of range). */
 const char *load_group_name(int g);
-/** The group index of load_read_cmds[cmd]. */
+/** \param cmd an index of load_read_cmds[]. \return its group's index. */
 int load_group_of(int cmd);
 
-/** Allocate a reader's counters (aborts on no memory). */
+/**
+ * Set up a reader: its counters allocated (aborts on no memory).
+ * \param rd  the reader.
+ * \param run what the threads share.
+ * \param id  its number (seeds its random choices; odd ids start RESP3).
+ */
 void load_reader_init(load_reader *rd, load_run *run, int id);
-/** Free them. */
+/** Free a reader's counters. \param rd the reader, joined. */
 void load_reader_free(load_reader *rd);
-/** The reader thread (pthread start routine; arg is a load_reader). */
+/**
+ * The reader thread: runs until run->stop, then finishes its batches.
+ * \param arg a load_reader, owned by the thread until it is joined.
+ * \return NULL.
+ */
 void *load_reader_main(void *arg);
 
 /** A writer thread's argument and result. */

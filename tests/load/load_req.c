@@ -55,7 +55,10 @@ void load_req_init(load_req *r)
 {
     r->argc = 0;
     r->used = 0;
-    r->allowed = 1u << LOAD_ERR_LOADING;
+    /* Not even LOADING: the readers start after the first sync, and from
+     * then on the replica serves a complete copy, the old one during a
+     * later full sync (dataset.h). */
+    r->allowed = 0;
     r->cmd = -1;
 }
 

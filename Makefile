@@ -169,6 +169,10 @@ help:
 	@echo "  make soak-rdb SEEDS=N random datasets via redis-server vs our RDB reader"
 	@echo "  make demo            build/replica following a live redis-server, read with"
 	@echo "                       redis-cli (chapter 11; about 30 s, stops all it starts)"
+	@echo "  make load            chapter 12: build/replica under every read command, writes"
+	@echo "                       at full speed and forced full syncs (60 s, DURATION=);"
+	@echo "                       report also in bench/results/ch12-load.md"
+	@echo "  make load-tsan       the same, 20 s, load test and replica under ThreadSanitizer"
 	@echo "  make clean           remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -467,3 +471,35 @@ soak: $(BUILD)/check-consistency $(BUILD)/replica
 # Chapter 12's consistency suite runs build/replica of its own build mode.
 $(BUILD)/test-ch12: | $(BUILD)/replica
 $(BUILD)/obj/tests/ch12_consistency.o: CPPFLAGS += -DREPLICA_PATH='"$(BUILD)/replica"'
+
+# --- chapter 12: the load test -----------------------------------------------
+# build/load-test (tests/load/*.c): a redis-server master with a dataset of
+# every type, the replica program following it, every read command from
+# many pipelined connections, writes at full speed, full syncs forced every
+# few seconds; exit 1 on a malformed reply, an unexpected error, a crash, a
+# hang or a sanitizer report.  `make load`: 60 s (DURATION=) against the
+# release build/replica, the report also in bench/results/ch12-load.md;
+# `make load-tsan`: 20 s, load test and replica both built with
+# ThreadSanitizer (reusing build/tsan/ from `make tsan`).
+LOAD_SRC := $(wildcard tests/load/*.c)
+LOAD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LOAD_SRC))
+MACHINE  ?= 2-vCPU KVM guest, AMD EPYC, shared, noisy
+.PHONY: load load-tsan
+$(BUILD)/load-test: $(LOAD_OBJ) $(UTIL_OBJ) $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+$(BUILD)/obj/tests/load/main_load_test.o: CPPFLAGS += -DLOAD_REPLICA_PATH='"$(BUILD)/replica"'
+
+# tests/ch12_load.c runs the load test program of its own build mode.
+$(BUILD)/test-ch12: | $(BUILD)/load-test $(BUILD)/replica
+$(BUILD)/obj/tests/ch12_load.o: CPPFLAGS += -DLOAD_TEST_PATH='"$(BUILD)/load-test"' \
+  -DREPLICA_PATH='"$(BUILD)/replica"'
+
+load: build/load-test build/replica
+	@mkdir -p bench/results
+	@build/load-test --duration $(or $(DURATION),60) \
+	  --md bench/results/ch12-load.md --machine "$(MACHINE)"
+
+load-tsan:
+	@$(MAKE) --no-print-directory MODE=tsan build/tsan/load-test build/tsan/replica
+	@build/tsan/load-test --duration $(or $(DURATION),20)

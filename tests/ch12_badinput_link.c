@@ -1,0 +1,4 @@
+#include "ch12_badinput.h"
+#include "test_util.h"
+const size_t ch12_badinput_link_rows = 0;
+Suite *ch12_badinput_link_suite(void) { return suite_create("ch12_badinput_link"); }

@@ -561,6 +561,78 @@ static void f_no_eof(bb *b)
     bb_str(b, "v");
 }
 
+/* Database 2 is empty in the keyspace the rows load into. */
+static void f_dup_key(bb *b)
+{
+    bb_raw(b, "REDIS0011", 9);
+    bb_u8(b, 0xFE);
+    bb_len(b, 2);
+    bb_u8(b, 0);
+    bb_str(b, "x");
+    bb_str(b, "v1");
+    bb_u8(b, 0);
+    bb_str(b, "x");
+    bb_str(b, "v2");
+    bb_eof(b, 11);
+}
+
+static void f_resizedb_huge(bb *b)
+{
+    bb_header(b, 11);
+    bb_u8(b, 0xFB);
+    bb_len(b, UINT64_C(1) << 60);
+    bb_len(b, UINT64_C(1) << 60);
+    bb_u8(b, 0);
+    bb_str(b, "x");
+    bb_str(b, "v");
+    bb_u8(b, 0x42); /* no such type: the load must still fail cleanly */
+}
+
+static void f_set_dup(bb *b)
+{
+    key_start(b, 2, "x");
+    bb_len(b, 2);
+    bb_str(b, "m");
+    bb_str(b, "m");
+    bb_eof(b, 11);
+}
+
+static void f_hash_dup(bb *b)
+{
+    key_start(b, 4, "x");
+    bb_len(b, 2);
+    bb_str(b, "f"), bb_str(b, "v");
+    bb_str(b, "f"), bb_str(b, "w");
+    bb_eof(b, 11);
+}
+
+static void f_zset_dup(bb *b)
+{
+    key_start(b, 5, "x");
+    bb_len(b, 2);
+    bb_str(b, "m"), bb_le(b, 0, 8);
+    bb_str(b, "m"), bb_le(b, 0, 8);
+    bb_eof(b, 11);
+}
+
+static void f_lp_hash_dup(bb *b)
+{
+    bb lp = {0};
+    const char *items[] = {"f", "v", "f", "w"};
+    lp_build(&lp, items, 4);
+    blob_key(b, 16, "x", &lp);
+    free(lp.p);
+}
+
+static void f_lp_zset_dup(bb *b)
+{
+    bb lp = {0};
+    const char *items[] = {"m", "#1", "m", "#2"};
+    lp_build(&lp, items, 4);
+    blob_key(b, 17, "x", &lp);
+    free(lp.p);
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 
 typedef struct rdb_row {
@@ -702,6 +774,20 @@ static const rdb_row rdb_rows[] = {
      "offset 24: unexpected end of input (needed 27 more bytes)"},
     {"no EOF opcode", f_no_eof,
      "offset 16: unexpected end of input (needed 1 more bytes)"},
+    {"a key twice", f_dup_key,
+     "offset 17: key \"x\" appears twice in database 2"},
+    {"RESIZEDB 2^60 is only a hint", f_resizedb_huge,
+     "offset 35: unknown opcode or value type 0x42 (66)"},
+    {"set with a duplicate member", f_set_dup,
+     "offset 17: duplicate set member \"m\" (key \"x\")"},
+    {"hash with a duplicate field", f_hash_dup,
+     "offset 19: duplicate hash field \"f\" (key \"x\")"},
+    {"zset with a duplicate member", f_zset_dup,
+     "offset 25: duplicate sorted-set member \"m\" (key \"x\")"},
+    {"hash listpack with a duplicate field", f_lp_hash_dup,
+     "offset 14: duplicate hash field \"f\" (key \"x\")"},
+    {"zset listpack with a duplicate member", f_lp_zset_dup,
+     "offset 14: duplicate sorted-set member \"m\" (key \"x\")"},
 };
 
 /* Two sweeps and two corpus files with one byte changed. */

@@ -21,6 +21,7 @@
 #include "redis_server.h"
 #include "test_util.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,21 @@ static const char *const data_cmds[][6] = {
     {"XGROUP", "CREATE", "s", "g", "0"},
 };
 
+/* Whether long double has the x87's 64-bit mantissa here.  Valgrind runs
+ * x87 code in double precision, where INCRBYFLOAT's overflow to infinity
+ * does not happen as on the master; those rows are skipped there, and say
+ * so (as tests/ch09_strings.c does). */
+static bool long_double_exact(void)
+{
+    volatile long double one = 1.0L, tiny = 0x1p-63L;
+    return one + tiny != one;
+}
+
+static bool needs_x87(const apply_row *row)
+{
+    return strstr(row->want, "NaN or Infinity") != NULL;
+}
+
 static size_t argc_of(const char *const *argv, size_t max)
 {
     size_t n = 0;
@@ -222,10 +238,13 @@ static char *dump(keyspace *ks)
     return buf;
 }
 
+/* Static: the launcher stops it at exit even when an assertion ends the
+ * test early (it keeps a pointer to it). */
+static redis_server rs;
+
 START_TEST(apply_table)
 {
     char err[512], reply[1024];
-    redis_server rs;
     ck_assert_msg(redis_server_start(&rs, NULL, err, sizeof err) == 0,
                   "redis-server: %s", err);
     int fd = redis_server_connect(&rs);
@@ -245,6 +264,7 @@ START_TEST(apply_table)
     ck_assert_int_eq(cmd_applier_flush(a), 0);
     char *before = dump(ks);
 
+    size_t skipped = 0;
     for (size_t i = 0; i < ch12_badinput_apply_rows; i++) {
         const apply_row *row = &apply_rows[i];
         size_t n = argc_of(row->argv, MAXARGS);
@@ -254,6 +274,13 @@ START_TEST(apply_table)
         ck_assert_msg(rc == '-' && strcmp(reply, row->want) == 0,
                       "%s (row %zu): redis-server replies \"%s\"",
                       row->argv[0], i, reply);
+        if (needs_x87(row) && !long_double_exact()) {
+            fprintf(stderr, "ch12_badinput_apply: long double is not the "
+                    "x87's here (valgrind?): row %zu (%s) skipped\n", i,
+                    row->argv[0]);
+            skipped++;
+            continue;
+        }
         cmd_status st = cmd_apply_argv(a, n, row->argv, NULL);
         ck_assert_msg(st == CMD_FAILED, "%s (row %zu): status %d, not "
                       "refused", row->argv[0], i, (int)st);
@@ -277,7 +304,8 @@ START_TEST(apply_table)
     const char *const set[] = {"SET", "k", "after"};
     ck_assert_int_eq(cmd_apply_argv(a, 3, set, NULL), CMD_APPLIED);
     ck_assert_int_eq(cmd_applier_flush(a), 0);
-    ck_assert_uint_eq(cmd_applier_failures(a), ch12_badinput_apply_rows);
+    ck_assert_uint_eq(cmd_applier_failures(a),
+                      ch12_badinput_apply_rows - skipped);
     cmd_applier_destroy(a);
     keyspace_destroy(ks);
     close(fd);

@@ -61,6 +61,13 @@ static const link_row link_rows[] = {
      "array length exceeds the limit of 2147483647", 0},
     {"binary junk line", "\x01\x02junk\r\n", 0, 0, "an inline command", 0},
     {"LF without CR", "*1\n", 0, 2, "'\\n'", 0},
+    {"a command the applier refuses", "*3\r\n$5\r\nLPUSH\r\n$5\r\nkey:0\r\n"
+     "$1\r\nx\r\n", 0, 0,
+     "refused, the copies have diverged: LPUSH: WRONGTYPE Operation against "
+     "a key holding the wrong kind of value", 0},
+    {"an unknown command", "*2\r\n$6\r\nNOSUCH\r\n$1\r\nx\r\n", 0, 0,
+     "refused, the copies have diverged: NOSUCH: ERR unknown command "
+     "'NOSUCH', with args beginning with: 'x' ", 0},
     {"a line of 70000 bytes without a newline", "", 0, 65536,
      "inline command longer than the limit of 65536 bytes", 70000},
 };

@@ -194,7 +194,8 @@ static const wire_row request_rows[] = {
     {"ZRANGEBYLEX bounds without [ or (", "ZRANGEBYLEX z a b\r\n", 0, 0,
      "-ERR min or max not valid string range item\r\n", false, NULL, false},
     {"GETBIT negative offset", "GETBIT k -1\r\n", 0, 0,
-     "-ERR bit offset is not an integer or out of range\r\n", false, NULL, false},
+     "-ERR bit offset is not an integer or out of range\r\n",
+     false, NULL, false},
     {"BITPOS bit 2", "BITPOS k 2\r\n", 0, 0,
      "-ERR The bit argument must be 1 or 0.\r\n", false, NULL, false},
     {"XRANGE bad id", "XRANGE s bad +\r\n", 0, 0,
@@ -221,6 +222,102 @@ static const wire_row request_rows[] = {
      "-ERR unknown subcommand 'FOO'. Try XINFO HELP.\r\n", false, NULL, false},
     {"HELLO protocol 4", "HELLO 4\r\n", 0, 0,
      "-NOPROTO unsupported protocol version\r\n", false, NULL, false},
+    {"OBJECT ENCODING", "OBJECT ENCODING\r\n", 0, 0,
+     "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+     false, NULL, false},
+    {"CONFIG GET", "CONFIG GET\r\n", 0, 0,
+     "-ERR wrong number of arguments for 'config|get' command\r\n",
+     false, NULL, false},
+    {"CLIENT KILL x", "CLIENT KILL x\r\n", 0, 0,
+     "-ERR No such client\r\n", false, NULL, false},
+    {"XINFO STREAM s FULL COUNT x", "XINFO STREAM s FULL COUNT x\r\n", 0, 0,
+     "-ERR value is not an integer or out of range\r\n", false, NULL, false},
+    {"ZRANGE z 0 1 REV BYSCORE LIMIT 0 x",
+     "ZRANGE z 0 1 REV BYSCORE LIMIT 0 x\r\n", 0, 0,
+     "-ERR value is not an integer or out of range\r\n", false, NULL, false},
+    {"SRANDMEMBER set -9223372036854775808",
+     "SRANDMEMBER set -9223372036854775808\r\n", 0, 0,
+     "-ERR value is out of range, value must between -9223372036854775807 "
+     "and 9223372036854775807\r\n",
+     false, NULL, false},
+    {"HRANDFIELD h -9223372036854775808 WITHVALUES",
+     "HRANDFIELD h -9223372036854775808 WITHVALUES\r\n", 0, 0,
+     "-ERR value is out of range, value must between -9223372036854775807 "
+     "and 9223372036854775807\r\n",
+     false, NULL, false},
+    {"LRANGE list 0 9223372036854775808",
+     "LRANGE list 0 9223372036854775808\r\n", 0, 0,
+     "-ERR value is not an integer or out of range\r\n", false, NULL, false},
+    {"LPOS list a MAXLEN -1", "LPOS list a MAXLEN -1\r\n", 0, 0,
+     "-ERR MAXLEN can't be negative\r\n", false, NULL, false},
+    {"LPOS list a COUNT -1", "LPOS list a COUNT -1\r\n", 0, 0,
+     "-ERR COUNT can't be negative\r\n", false, NULL, false},
+    {"GEOSEARCH g FROMMEMBER m BYRADIUS -1 km",
+     "GEOSEARCH g FROMMEMBER m BYRADIUS -1 km\r\n", 0, 0,
+     "-ERR radius cannot be negative\r\n", false, NULL, false},
+    {"BITCOUNT k 0 1 FOO", "BITCOUNT k 0 1 FOO\r\n", 0, 0,
+     "-ERR syntax error\r\n", false, NULL, false},
+    {"GETBIT k 4294967296", "GETBIT k 4294967296\r\n", 0, 0,
+     "-ERR bit offset is not an integer or out of range\r\n",
+     false, NULL, false},
+    {"SCAN 0 COUNT -1", "SCAN 0 COUNT -1\r\n", 0, 0,
+     "-ERR syntax error\r\n", false, NULL, false},
+    {"XREAD BLOCK -1 STREAMS s 0", "XREAD BLOCK -1 STREAMS s 0\r\n", 0, 0,
+     "-ERR timeout is negative\r\n", false, NULL, false},
+    {"XPENDING s g - + x", "XPENDING s g - + x\r\n", 0, 0,
+     "-ERR value is not an integer or out of range\r\n", false, NULL, false},
+    {"XPENDING s nog", "XPENDING s nog\r\n", 0, 0,
+     "-NOGROUP No such key 's' or consumer group 'nog'\r\n",
+     false, NULL, false},
+    {"LCS k k LEN IDX", "LCS k k LEN IDX\r\n", 0, 0,
+     "-ERR If you want both the length and indexes, please just use IDX.\r"
+     "\n",
+     false, NULL, false},
+    {"ZINTER 0 z", "ZINTER 0 z\r\n", 0, 0,
+     "-ERR at least 1 input key is needed for 'zinter' command\r\n",
+     false, NULL, false},
+    {"GEODIST g m n x", "GEODIST g m n x\r\n", 0, 0,
+     "-ERR unsupported unit provided. please use M, KM, FT, MI\r\n",
+     false, NULL, false},
+    {"SELECT -1", "SELECT -1\r\n", 0, 0,
+     "-ERR DB index is out of range\r\n", false, NULL, false},
+    {"HELLO 3 AUTH x", "HELLO 3 AUTH x\r\n", 0, 0,
+     "-ERR Syntax error in HELLO option 'AUTH'\r\n", false, NULL, false},
+    {"AUTH a b", "AUTH a b\r\n", 0, 0,
+     "-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+     false, NULL, false},
+    {"AUTH a", "AUTH a\r\n", 0, 0,
+     "-ERR AUTH <password> called without any password configured for the "
+     "default user. Are you sure your configuration is correct?\r\n",
+     false, NULL, false},
+    {"ZRANGEBYSCORE z 0 1 LIMIT 0", "ZRANGEBYSCORE z 0 1 LIMIT 0\r\n", 0, 0,
+     "-ERR syntax error\r\n", false, NULL, false},
+    {"ZLEXCOUNT z a b", "ZLEXCOUNT z a b\r\n", 0, 0,
+     "-ERR min or max not valid string range item\r\n", false, NULL, false},
+    {"XINFO CONSUMERS s nog", "XINFO CONSUMERS s nog\r\n", 0, 0,
+     "-NOGROUP No such consumer group 'nog' for key name 's'\r\n",
+     false, NULL, false},
+    {"COMMAND GETKEYS foo", "COMMAND GETKEYS foo\r\n", 0, 0,
+     "-ERR wrong number of arguments for 'command|getkeys' command\r\n",
+     false, NULL, false},
+    {"CLIENT SETNAME \"a b\"", "CLIENT SETNAME \"a b\"\r\n", 0, 0,
+     "-ERR Client names cannot contain spaces, newlines or special charact"
+     "ers.\r\n",
+     false, NULL, false},
+    {"ZSCAN z x", "ZSCAN z x\r\n", 0, 0,
+     "-ERR invalid cursor\r\n", false, NULL, false},
+    {"SDIFF k", "SDIFF k\r\n", 0, 0,
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r"
+     "\n",
+     false, NULL, false},
+    {"SINTERCARD 2 set", "SINTERCARD 2 set\r\n", 0, 0,
+     "-ERR Number of keys can't be greater than number of args\r\n",
+     false, NULL, false},
+    {"SUBSTR k a 1", "SUBSTR k a 1\r\n", 0, 0,
+     "-ERR value is not an integer or out of range\r\n", false, NULL, false},
+    {"XRANGE s (18446744073709551615-18446744073709551615 +",
+     "XRANGE s (18446744073709551615-18446744073709551615 +\r\n", 0, 0,
+     "-ERR invalid start ID for the interval\r\n", false, NULL, false},
 };
 
 const size_t ch12_badinput_proto_rows =
@@ -228,7 +325,7 @@ const size_t ch12_badinput_proto_rows =
 const size_t ch12_badinput_request_rows =
     sizeof request_rows / sizeof request_rows[0];
 
-/* ---- the two servers and their data ---------------------------------------- */
+/* ---- the two servers and their data ------------------------------------- */
 
 static const char *const data_cmds[][5] = {
     {"SET", "k", "v", NULL},         {"RPUSH", "list", "a", "b", NULL},
@@ -307,7 +404,7 @@ static void fx_teardown(void)
     memset(&fx, 0, sizeof fx);
 }
 
-/* ---- sockets ---------------------------------------------------------------- */
+/* ---- sockets ------------------------------------------------------------ */
 
 static int wire_connect(int port)
 {

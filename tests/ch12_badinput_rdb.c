@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- building blocks ---------------------------------------------------------- */
+/* ---- building blocks ---------------------------------------------------- */
 
 /* Start a v11 file with one key of `type`. */
 static void key_start(bb *b, unsigned type, const char *key)
@@ -82,7 +82,7 @@ static void is_build(bb *is, unsigned enc, unsigned count,
         bb_le(is, (uint64_t)v[i], (int)(enc == 3 ? 2 : enc));
 }
 
-/* ---- the rows' files ---------------------------------------------------------- */
+/* ---- the rows' files ---------------------------------------------------- */
 
 static void f_magic(bb *b)
 {
@@ -633,7 +633,7 @@ static void f_lp_zset_dup(bb *b)
     free(lp.p);
 }
 
-/* ---- the table ---------------------------------------------------------------- */
+/* ---- the table ---------------------------------------------------------- */
 
 typedef struct rdb_row {
     const char *name;
@@ -798,7 +798,7 @@ static const rdb_row rdb_rows[] = {
 const size_t ch12_badinput_rdb_rows =
     sizeof rdb_rows / sizeof rdb_rows[0] + CORPUS_ROWS;
 
-/* ---- loading into a keyspace that holds keys ----------------------------------- */
+/* ---- loading into a keyspace that holds keys ---------------------------- */
 
 static const char *const data_cmds[][5] = {
     {"SET", "k", "v"},         {"RPUSH", "list", "a", "b"},

@@ -18,10 +18,13 @@
 #include "keyspace_rdb.h"
 #include "keyspace_internal.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +38,8 @@ typedef struct load_ctx {
     uint64_t stored;  /**< keys put */
     uint64_t committed; /**< of those, keys in committed batches */
     uint64_t warnings;/**< warnings of our own (module values) */
+    size_t *start;    /**< per database: its keys when the load first
+                           put one there, +1 (0: none put yet) */
     keyspace_rdb_aux_fn *aux; /**< the caller's AUX callback, or NULL */
     void *aux_arg;    /**< its argument */
     char err[400];    /**< our error, "" if none */
@@ -118,8 +123,22 @@ static int on_key(void *arg, const rdb_buf *key, value *v,
     if (l->own_batches && l->pending == 0 &&
         keyspace_batch_begin(l->ks) != 0)
         goto oom;
-    if (keyspace_put(l->ks, (unsigned)info->db, key->p, key->len, v) != 0)
+    unsigned db = (unsigned)info->db;
+    if (l->start[db] == 0)
+        l->start[db] = keyspace_batch_dbsize(l->ks, db) + 1;
+    size_t before = keyspace_batch_dbsize(l->ks, db);
+    if (keyspace_put(l->ks, db, key->p, key->len, v) != 0)
         goto oom;
+    /* A put that did not grow a database that was empty when the load
+     * reached it replaced a key of this same file: Redis refuses such a
+     * file ("Duplicated key found in RDB file"), and so do we.  In a
+     * database that held keys, the file's key replaces the old one. */
+    if (l->start[db] == 1 && keyspace_batch_dbsize(l->ks, db) == before) {
+        key_text(kt, sizeof kt, key);
+        snprintf(l->err, sizeof l->err, "offset %" PRIu64 ": key \"%s\" "
+                 "appears twice in database %u", info->offset, kt, db);
+        return -1;
+    }
     l->stored++;
     if (l->own_batches && ++l->pending == KEYSPACE_RDB_BATCH) {
         l->pending = 0;
@@ -151,7 +170,14 @@ int keyspace_load_rdb_aux(keyspace *ks, rdb_reader *r, const rdb_options *opt,
                   .aux = aux, .aux_arg = aux_arg};
     rdb_handler h = {.selectdb = on_selectdb, .key = on_key, .aux = on_aux,
                      .record = on_record, .warning = on_warning, .arg = &l};
+    l.start = xcalloc(keyspace_databases(ks), sizeof *l.start);
+    if (l.start == NULL) {
+        memset(res, 0, sizeof *res);
+        snprintf(res->error, sizeof res->error, "offset 0: out of memory");
+        return -1;
+    }
     int rc = rdb_parse(r, &h, opt, res);
+    free(l.start);
     if (rc == 0 && l.own_batches && l.pending > 0) {
         l.pending = 0;
         if (keyspace_commit(ks) != 0) {

@@ -26,7 +26,9 @@
  * (a replica never expires keys itself); module values are skipped with a
  * warning naming the module, and empty collections are skipped, as
  * rdb_load_store() does.  A database number (SELECTDB) not below
- * keyspace_databases() is an error naming it and its offset.
+ * keyspace_databases() is an error naming it and its offset, and so is a
+ * key that the file holds twice in a database that was empty when the
+ * load reached it (Redis refuses such a file too).
  *
  * \param ks  the keyspace.  With no batch open, the keys are committed in
  *            batches of KEYSPACE_RDB_BATCH (those committed before an

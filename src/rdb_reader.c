@@ -157,8 +157,11 @@ static int pull(rdb_reader *r)
     return 0;
 }
 
-/* Make at least `need` (<= window) unread bytes available. */
-static int ensure(rdb_reader *r, size_t need)
+/* Make at least `need` (<= window) unread bytes available.  `total` is
+ * how many bytes the caller's whole read still needs (>= need), which the
+ * end-of-input message reports: a string cut short needs all its missing
+ * bytes, not just the one this call waited for. */
+static int ensure_for(rdb_reader *r, size_t need, uint64_t total)
 {
     while (r->end - r->pos < need) {
         if (r->end == r->cap && r->pos > 0) {
@@ -172,11 +175,16 @@ static int ensure(rdb_reader *r, size_t need)
             if (r->failed)
                 return -1;
             return rdb_fail_at(r, r->base + r->end,
-                               "unexpected end of input (needed %zu more "
-                               "bytes)", need - (r->end - r->pos));
+                               "unexpected end of input (needed %" PRIu64
+                               " more bytes)", total - (r->end - r->pos));
         }
     }
     return 0;
+}
+
+static int ensure(rdb_reader *r, size_t need)
+{
+    return ensure_for(r, need, need);
 }
 
 int rdb_read(rdb_reader *r, void *dst, size_t n)
@@ -196,8 +204,9 @@ int rdb_read(rdb_reader *r, void *dst, size_t n)
                     return rdb_fail(r, "read error: %s", strerror(errno));
                 if (got == 0) {
                     r->at_eof = true;
-                    return rdb_fail(r, "unexpected end of input (needed %zu "
-                                       "more bytes)", n);
+                    return rdb_fail(r, "unexpected end of input (needed %"
+                                       PRIu64 " more bytes)",
+                                    n + r->need_after);
                 }
                 r->crc = crc64_update(r->crc, d, (size_t)got);
                 r->base += (uint64_t)got;
@@ -205,7 +214,7 @@ int rdb_read(rdb_reader *r, void *dst, size_t n)
                 n -= (size_t)got;
                 continue;
             }
-            if (ensure(r, 1) != 0)
+            if (ensure_for(r, 1, n + r->need_after) != 0)
                 return -1;
         }
         size_t k = r->end - r->pos;
@@ -222,7 +231,7 @@ int rdb_read(rdb_reader *r, void *dst, size_t n)
 int rdb_skip(rdb_reader *r, uint64_t n)
 {
     while (n > 0) {
-        if (r->pos == r->end && ensure(r, 1) != 0)
+        if (r->pos == r->end && ensure_for(r, 1, n) != 0)
             return -1;
         size_t k = r->end - r->pos;
         if (k > n)
@@ -341,7 +350,10 @@ static int read_into(rdb_reader *r, rdb_buf *b, uint64_t n)
         if (rdb_buf_reserve(b, b->len + step) != 0)
             return rdb_fail(r, "out of memory reading a %" PRIu64
                                "-byte string", n);
-        if (rdb_read(r, b->p + b->len, step) != 0)
+        r->need_after = n - step; /* for an end-of-input message */
+        int rc = rdb_read(r, b->p + b->len, step);
+        r->need_after = 0;
+        if (rc != 0)
             return -1;
         b->len += step;
         n -= step;

@@ -71,6 +71,8 @@ typedef struct rdb_reader {
     bool at_eof;         /**< the source reported end of input */
     bool failed;         /**< an error was recorded */
     rdb_buf scratch;     /**< LZF input */
+    uint64_t need_after; /**< bytes a string still needs after the
+                              current read (named when input ends) */
     char err[512];       /**< the first error, with its offset */
 } rdb_reader;
 

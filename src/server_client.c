@@ -512,6 +512,39 @@ static int parser_error(server_client *c)
     return protocol_error(c, e);
 }
 
+/* "*-N\r\n" at c->in_pos: Redis takes any count below 1 as no command
+ * at all (processMultibulkBuffer(): `if (ll <= 0)`), where chapter 6's
+ * parser knows only -1, the null array.  Returns 1 when such a line was
+ * skipped, 0 when its end has not arrived, -1 when it is not one (the
+ * parser then reads it, and names what is wrong). */
+static int skip_negative_count(server_client *c)
+{
+    const char *p = c->in + c->in_pos;
+    size_t avail = c->in_len - c->in_pos;
+    if (avail < 2)
+        return avail == 1 ? 0 : -1;
+    if (p[1] != '-')
+        return -1;
+    const char *cr = memchr(p, '\r', avail);
+    if (cr == NULL)
+        return avail > SERVER_INLINE_MAX ? -1 : 0;
+    if ((size_t)(cr - p) + 2 > avail)
+        return 0;
+    size_t digits = (size_t)(cr - p) - 2;
+    if (cr[1] != '\n' || digits == 0 || digits > 19 || p[2] == '0')
+        return -1;
+    char num[24];
+    memcpy(num, p + 1, digits + 1);
+    num[digits + 1] = '\0';
+    char *end;
+    errno = 0;
+    long long n = strtoll(num, &end, 10);
+    if (errno != 0 || *end != '\0' || n >= 0)
+        return -1;
+    c->in_pos += digits + 4;
+    return 1;
+}
+
 /* The next complete command.  Returns 1 with *v set, 0 when more bytes
  * are needed, -1 after a protocol error (or a client to close). */
 static int next_command(server_client *c, resp_value *v)
@@ -543,6 +576,14 @@ static int next_command(server_client *c, resp_value *v)
                 c->close_after_reply = true;
                 return -1;
             }
+            return 1;
+        }
+        int neg = skip_negative_count(c);
+        if (neg == 0)
+            return 0;
+        if (neg == 1) { /* nothing to run, as Redis */
+            memset(v, 0, sizeof *v);
+            v->type = RESP_ARRAY;
             return 1;
         }
         /* A new multibulk: the limits in force for this one command. */

@@ -300,6 +300,8 @@ int fuzz_serve_run(fuzz_serve *f, const uint8_t *data, size_t size,
     in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     server_client_accept(r.loop, sv[0], &peer, false);
     int rc = 0;
+    size_t off = 0, n = 0;
+    bool closed_early = false;
     if (count_clients(r.loop) != 1) {
         rc = fail(&r, "the server did not take the client");
         goto out;
@@ -327,7 +329,7 @@ int fuzz_serve_run(fuzz_serve *f, const uint8_t *data, size_t size,
         server_block_expire(r.loop, value_now_ms() + (INT64_C(1) << 40));
         rc = settle(&r);
     }
-    bool closed_early = r.eof;
+    closed_early = r.eof;
     if (rc == 0) {
         shutdown(r.fd, SHUT_WR);
         rc = settle(&r);
@@ -339,7 +341,6 @@ int fuzz_serve_run(fuzz_serve *f, const uint8_t *data, size_t size,
     if (rc == 0 && r.loop->mail_head != NULL)
         rc = fail(&r, "Pub/Sub mail left undelivered");
     /* The reply stream: complete replies, nothing else. */
-    size_t off = 0, n = 0;
     while (rc == 0 && off < r.len) {
         size_t used = 0;
         char e[256];

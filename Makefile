@@ -398,16 +398,31 @@ docs: check-docs check-transcripts | deps
 	@echo "docs: build/docs/html/index.html"
 
 # --- fuzzing -------------------------------------------------------------------
+# Every target links one instrumented archive, build/fuzz/lib.a: the library
+# and the harnesses it shares with the Check suites (tests/util/fuzz_harness_
+# *.c, resp_scan.c), compiled once with clang's coverage (fuzzer-no-link),
+# ASan and UBSan, so adding a target costs one small compile and one link.
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
+FUZZ_UTIL    := $(wildcard tests/util/fuzz_harness_*.c) tests/util/resp_scan.c
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC) $(FUZZ_UTIL))
+FUZZ_CFLAGS  := $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -Itests/util \
+                -pthread -fsanitize=address,undefined -fno-sanitize-recover=all
 
-build/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) | deps
+build/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+build/fuzz/lib.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_TARGETS): build/fuzz/%: tests/fuzz/fuzz_%.c build/fuzz/lib.a | deps
 	@echo "  FUZZ    $@"
-	$(Q)clang $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc -pthread \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $< $(LIB_SRC) $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build/fuzz/lib.a $(LDLIBS) -o $@
+
+-include $(FUZZ_OBJ:.o=.d)
 
 fuzz: $(FUZZ_TARGETS)
 	@tests/util/run-fuzz.sh $(FUZZ_SECONDS) $^

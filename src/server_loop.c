@@ -282,52 +282,83 @@ static void shut_down(server_loop *l)
     }
 }
 
-static void *loop_main(void *arg)
+/* One round: wait up to timeout_ms (-1: for ever), then handle what came.
+ * Returns the number of events, or -1 when the loop must stop (the stop
+ * descriptor fired, or epoll failed). */
+static int loop_round(server_loop *l, int timeout_ms)
 {
-    server_loop *l = arg;
+    struct epoll_event ev[128];
+    int n = epoll_wait(l->epfd, ev, 128, timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        server_logf(l->srv, SERVER_LOG_WARNING, "epoll_wait: %s",
+                    strerror(errno));
+        return -1;
+    }
+    /* Client events first, loop descriptors after: a kill or a stop may
+     * free clients whose events are still in this batch. */
+    uint64_t own = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = ev[i].data.u64;
+        if (tag < TAG_MAX)
+            own |= UINT64_C(1) << tag;
+        else
+            server_client_event((server_client *)(uintptr_t)tag,
+                                ev[i].events);
+    }
+    bool stop = own & (UINT64_C(1) << TAG_STOP);
+    if (!stop && (own & (UINT64_C(1) << TAG_TCP)))
+        do_accept(l, l->srv->tcp_fd, false);
+    if (!stop && (own & (UINT64_C(1) << TAG_TLS)))
+        do_accept(l, l->srv->tls_fd, true);
+    if (own & (UINT64_C(1) << TAG_WAKE))
+        on_wake(l);
+    if (own & (UINT64_C(1) << TAG_TIMER))
+        on_tick(l);
+    return stop ? -1 : n;
+}
+
+/* The reader is opened on the thread that runs the loop. */
+static void open_reader(server_loop *l)
+{
     l->reader = dataset_reader_open(l->srv->ds);
     if (l->reader == NULL)
         server_logf(l->srv, SERVER_LOG_WARNING, "loop %u: no dataset reader "
                     "yet (out of memory); retrying per command", l->idx);
     l->change_seen = atomic_load_explicit(&l->srv->changes,
                                           memory_order_acquire);
-    bool stop = false;
-    while (!stop) {
-        struct epoll_event ev[128];
-        int n = epoll_wait(l->epfd, ev, 128, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            server_logf(l->srv, SERVER_LOG_WARNING, "epoll_wait: %s",
-                        strerror(errno));
-            break;
-        }
-        /* Client events first, loop descriptors after: a kill or a stop
-         * may free clients whose events are still in this batch. */
-        uint64_t own = 0;
-        for (int i = 0; i < n; i++) {
-            uint64_t tag = ev[i].data.u64;
-            if (tag < TAG_MAX)
-                own |= UINT64_C(1) << tag;
-            else
-                server_client_event((server_client *)(uintptr_t)tag,
-                                    ev[i].events);
-        }
-        if (own & (UINT64_C(1) << TAG_STOP))
-            stop = true;
-        if (!stop && (own & (UINT64_C(1) << TAG_TCP)))
-            do_accept(l, l->srv->tcp_fd, false);
-        if (!stop && (own & (UINT64_C(1) << TAG_TLS)))
-            do_accept(l, l->srv->tls_fd, true);
-        if (own & (UINT64_C(1) << TAG_WAKE))
-            on_wake(l);
-        if (own & (UINT64_C(1) << TAG_TIMER))
-            on_tick(l);
+}
+
+static void *loop_main(void *arg)
+{
+    server_loop *l = arg;
+    open_reader(l);
+    while (loop_round(l, -1) >= 0) {
     }
     shut_down(l);
     dataset_reader_close(l->reader);
     l->reader = NULL;
     return NULL;
+}
+
+int server_loop_poll(server_loop *l, int timeout_ms)
+{
+    if (!l->polled) {
+        l->polled = true;
+        open_reader(l);
+    }
+    return loop_round(l, timeout_ms);
+}
+
+void server_loop_poll_end(server_loop *l)
+{
+    if (!l->polled)
+        return;
+    shut_down(l);
+    dataset_reader_close(l->reader);
+    l->reader = NULL;
+    l->polled = false;
 }
 
 int server_loop_start(server_loop *l)

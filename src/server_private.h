@@ -164,6 +164,7 @@ typedef struct server_loop {
     unsigned idx;              /**< 0 .. threads-1 */
     pthread_t thread;          /**< its thread */
     bool started;              /**< thread created */
+    bool polled;               /**< driven by server_loop_poll() instead */
     int epfd;                  /**< epoll set */
     int wakefd;                /**< eventfd: mail, kills, changes */
     int timerfd;               /**< SERVER_TICK_MS ticks */
@@ -284,6 +285,30 @@ int server_loop_start(server_loop *l);
  * \param l the loop.
  */
 void server_loop_join(server_loop *l);
+
+/**
+ * Run one round of a loop on the calling thread instead of its own: wait
+ * up to timeout_ms for events, then accept, read, run, write, deliver
+ * mail and tick exactly as the loop's thread does.  For harnesses that
+ * drive the real input path single-threaded and deterministically (the
+ * fuzzer tests/util/fuzz_harness_serve.c); the server must not have been
+ * started (server_start()), and one thread polls a loop.  The first call
+ * opens the loop's dataset reader on the calling thread.
+ * \param l          the loop.
+ * \param timeout_ms the longest wait (0: do not wait; -1: until an event).
+ * \return the number of events handled (0: none came in time), or -1 when
+ *         the loop would stop (server_request_stop(), or epoll failed).
+ */
+int server_loop_poll(server_loop *l, int timeout_ms);
+
+/**
+ * End a loop driven by server_loop_poll(): flush and close its clients,
+ * drop its mail, close its reader (what the loop's thread does when it
+ * stops).  Call before server_destroy(); nothing happens to a loop never
+ * polled.
+ * \param l the loop.
+ */
+void server_loop_poll_end(server_loop *l);
 
 /**
  * Free a loop's descriptors (after join, or never started).

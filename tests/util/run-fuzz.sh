@@ -6,20 +6,25 @@
 # become regression inputs there) plus every directory listed, one per line,
 # in tests/fuzz/NAME.seeds (paths relative to the repository root; a listed
 # directory that is missing is an error, not a silent skip).  New inputs go
-# to build/fuzz/NAME.corpus/.
+# to build/fuzz/NAME.corpus/.  FUZZ_JOBS targets run at once (default 2,
+# one per core of the CI machine); each one's summary is printed when it
+# ends, its whole log is build/fuzz/NAME.log.
 set -uo pipefail
 secs=$1; shift
+jobs=${FUZZ_JOBS:-2}
 status=0
-for bin in "$@"; do
+
+run_one() {  # run_one BIN: exit 0 when the target ran clean
+  local bin=$1 name work d
   name=$(basename "$bin")
   work=build/fuzz/$name.corpus; mkdir -p "$work" "tests/fuzz/corpus/$name"
-  seeds=("tests/fuzz/corpus/$name")
+  local seeds=("tests/fuzz/corpus/$name")
   if [ -f "tests/fuzz/$name.seeds" ]; then
     while read -r d; do
       [ -z "$d" ] || [[ $d == \#* ]] && continue
       if [ -d "$d" ]; then seeds+=("$d"); else
         echo "!! fuzz $name: seed directory $d (listed in tests/fuzz/$name.seeds) not found in $(pwd)"
-        status=1; continue 2
+        return 1
       fi
     done < "tests/fuzz/$name.seeds"
   fi
@@ -29,10 +34,23 @@ for bin in "$@"; do
         > "build/fuzz/$name.log" 2>&1; then
     echo "!! fuzz $name found a failure; see build/fuzz/$name.log"
     tail -n 30 "build/fuzz/$name.log"
-    status=1
-  else
-    grep -E 'stat::number_of_executed_units|cov:' "build/fuzz/$name.log" | tail -n 2
-    echo "ok fuzz $name"
+    return 1
   fi
+  grep -E 'stat::number_of_executed_units|cov:' "build/fuzz/$name.log" | tail -n 2
+  echo "ok fuzz $name"
+}
+
+running=0
+for bin in "$@"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  run_one "$bin" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
 done
 exit $status

@@ -1,13 +1,23 @@
-/* fault_ex.c - exercise 12.2, solved: a fault kind, the replica paused (see
- * fault_ex.h). */
+/* fault_ex.c - exercise 12.2, solved: a fault kind, a full resync sent
+ * diskless (see fault_ex.h). */
 #include "fault_ex.h"
+
+#include "cc_dump.h"
+#include "resp_client.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+/** The settings the fault changes, in the order it reads and restores them. */
+static const char *const settings[3] = {
+    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-size"};
+/** What it sets them to. */
+static const char *const forced[3] = {"yes", "0", "16384"};
 
 static long long now_ms(void)
 {
@@ -16,99 +26,207 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(long ms)
+static void nap_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
 
-/* The state letter of /proc/<pid>/stat ('R', 'S', 'T', ...), or '?' when
- * it cannot be read.  It follows the command name in parentheses, which
- * may itself hold spaces and parentheses, so look after the last ')'. */
-static char proc_state(pid_t pid)
+/* CONFIG GET name into out; 0 or -1 with err set. */
+static int config_get(resp_client *c, const char *name, char *out, size_t outsz,
+                      char *err, size_t errsz)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    resp_value v = {0};
+    int rc = -1;
+    if (resp_client_calll(c, &v, "CONFIG", "GET", name, NULL) != 0)
+        snprintf(err, errsz, "diskless-resync: CONFIG GET %s: %s", name, c->err);
+    else if (v.type != RESP_ARRAY || v.len != 2 || v.elems[1].type != RESP_BULK)
+        snprintf(err, errsz, "diskless-resync: CONFIG GET %s: %s", name,
+                 v.type == RESP_ERROR ? v.str : "not a name and a value");
+    else {
+        snprintf(out, outsz, "%s", v.elems[1].str);
+        rc = 0;
+    }
+    resp_value_clear(&v);
+    return rc;
+}
+
+/* CONFIG SET name value; 0 or -1 with err set. */
+static int config_set(resp_client *c, const char *name, const char *value,
+                      char *err, size_t errsz)
+{
+    resp_value v = {0};
+    int rc = -1;
+    if (resp_client_calll(c, &v, "CONFIG", "SET", name, value, NULL) != 0)
+        snprintf(err, errsz, "diskless-resync: CONFIG SET %s %s: %s", name, value,
+                 c->err);
+    else if (v.type != RESP_SIMPLE)
+        snprintf(err, errsz, "diskless-resync: CONFIG SET %s %s: %s", name, value,
+                 v.type == RESP_ERROR ? v.str : "unexpected reply");
+    else
+        rc = 0;
+    resp_value_clear(&v);
+    return rc;
+}
+
+/* Write about 200 KB to the master: 50 SETs of 4 KB values, pipelined. */
+static int write_past_backlog(resp_client *c, char *err, size_t errsz)
+{
+    enum { N = 50, VLEN = 4096 };
+    static char val[VLEN + 1];
+    memset(val, 'd', VLEN);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "cc:diskless:%d", i);
+        const char *argv[3] = {"SET", key, val};
+        if (resp_client_send(c, 3, argv, NULL) != 0) {
+            snprintf(err, errsz, "diskless-resync: out of memory");
+            return -1;
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        resp_value v = {0};
+        int bad = resp_client_reply(c, &v) != 0 || v.type != RESP_SIMPLE;
+        if (bad)
+            snprintf(err, errsz, "diskless-resync: SET number %d on the master: %s",
+                     i + 1, v.type == RESP_ERROR ? v.str : c->err);
+        resp_value_clear(&v);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+/* Whether the master's log, from byte `from` on, holds `line`; -1 when it
+ * cannot be read. */
+static int log_has(const char *path, long from, const char *line)
+{
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return '?';
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+        return -1;
+    int found = 0;
+    char buf[1024];
+    if (fseek(f, from, SEEK_SET) == 0)
+        while (!found && fgets(buf, sizeof buf, f) != NULL)
+            found = strstr(buf, line) != NULL;
     fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    return p != NULL && p[1] == ' ' && p[2] != '\0' ? p[2] : '?';
+    return found;
 }
 
-/* Wait up to ms for the state to be (want) or not to be (!want) 'T'. */
-static int wait_stopped(pid_t pid, int want, long ms)
+/* Step 4: until sync_full passes `before` and the replica's link is up. */
+static int wait_resync(cc_env *env, long long before, long long *after, char *err,
+                       size_t errsz)
 {
-    long long end = now_ms() + ms;
+    char link[32] = "", why[256] = "";
+    long long end = now_ms() + CC_DISKLESS_WAIT_MS;
     for (;;) {
-        char s = proc_state(pid);
-        if ((s == 'T') == want && s != '?')
+        if (cc_info_ll(env->master.port, "stats", "sync_full", after, why,
+                       sizeof why) == 0 && *after > before &&
+            cc_info_str(env->replica_port, "replication", "master_link_status", link,
+                        sizeof link, why, sizeof why) == 0 && strcmp(link, "up") == 0)
             return 0;
-        if (s == '?' || now_ms() >= end)
+        if (now_ms() >= end) {
+            snprintf(err, errsz, "diskless-resync: after %d ms, sync_full went from "
+                     "%lld to %lld and the replica's link is \"%s\" (%s)",
+                     CC_DISKLESS_WAIT_MS, before, *after, link, why);
             return -1;
-        sleep_ms(1);
+        }
+        nap_ms(20);
     }
 }
 
-int cc_fault_replica_pause(cc_env *env, char *err, size_t errsz)
+int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
 {
-    pid_t pid = env->replica_pid;
-    char reply[128];
-    int rc = -1;
-    int fd = redis_server_connect(&env->master);
-    if (fd < 0) {
-        snprintf(err, errsz, "replica-pause: cannot connect to the master on "
-                 "port %d", env->master.port);
+    char saved[3][64], logpath[300];
+    long long full_before = 0, full_after = 0;
+    int rc = -1, nset = 0, stopped = 0;
+    long log_from = 0;
+    resp_client c;
+    resp_value v = {0};
+
+    /* 1: what the master has now */
+    if (cc_client_open(&c, env->master.port, 30000) != 0) {
+        snprintf(err, errsz, "diskless-resync: cannot connect to the master on port "
+                 "%d: %s", env->master.port, c.err);
+        resp_client_close(&c);
         return -1;
     }
-    if (pid <= 0 || kill(pid, SIGSTOP) != 0) {
-        snprintf(err, errsz, "replica-pause: SIGSTOP to the replica (pid %ld): "
-                 "%s", (long)pid, pid <= 0 ? "no such process" : strerror(errno));
-        close(fd);
-        return -1;
+    for (int i = 0; i < 3; i++)
+        if (config_get(&c, settings[i], saved[i], sizeof saved[i], err, errsz) != 0)
+            goto out;
+    if (cc_info_ll(env->master.port, "stats", "sync_full", &full_before, err,
+                   errsz) != 0)
+        goto out;
+    snprintf(logpath, sizeof logpath, "%s/redis.log", env->master.dir);
+    struct stat st;
+    if (stat(logpath, &st) != 0) {
+        snprintf(err, errsz, "diskless-resync: the master's log %s: %s", logpath,
+                 strerror(errno));
+        goto out;
     }
-    /* from here on, every way out goes through SIGCONT */
-    if (wait_stopped(pid, 1, 2000) != 0) {
-        snprintf(err, errsz, "replica-pause: the replica (pid %ld) did not stop "
-                 "(state '%c')", (long)pid, proc_state(pid));
-        goto cont;
+    log_from = (long)st.st_size;
+
+    /* 2: diskless, at once, with a backlog the writes will overrun */
+    for (; nset < 3; nset++)
+        if (config_set(&c, settings[nset], forced[nset], err, errsz) != 0)
+            goto out;
+
+    /* 3: the replica's offset leaves the backlog while it cannot reconnect */
+    if (env->replica_pid <= 0 || kill(env->replica_pid, SIGSTOP) != 0) {
+        snprintf(err, errsz, "diskless-resync: SIGSTOP the replica (pid %ld): %s",
+                 (long)env->replica_pid,
+                 env->replica_pid <= 0 ? "no replica process" : strerror(errno));
+        goto out;
     }
-    long long end = now_ms() + CC_PAUSE_MS;
-    size_t writes = 0;
-    while (now_ms() < end) {
-        int t = redis_commandl(fd, reply, sizeof reply, "INCR", CC_PAUSE_KEY,
-                               NULL);
-        if (t != ':') {
-            snprintf(err, errsz, "replica-pause: INCR %s on the master after "
-                     "%zu writes: %s", CC_PAUSE_KEY, writes,
-                     t < 0 ? "connection lost" : reply);
-            goto cont;
-        }
-        writes++;
-        sleep_ms(10);
+    stopped = 1;
+    int killed = resp_client_calll(&c, &v, "CLIENT", "KILL", "USER", "default",
+                                   "TYPE", "replica", NULL) == 0 &&
+                 v.type == RESP_INTEGER ? (int)v.integer : -1;
+    if (killed <= 0) {
+        snprintf(err, errsz, "diskless-resync: CLIENT KILL USER default TYPE replica "
+                 "on the master: %s", killed == 0 ? "no replica connected" :
+                 v.type == RESP_ERROR ? v.str : c.err);
+        resp_value_clear(&v);
+        goto out;
     }
-    char s = proc_state(pid);
-    if (s != 'T') {
-        snprintf(err, errsz, "replica-pause: the replica (pid %ld) was not "
-                 "stopped at the end of the pause (state '%c')", (long)pid, s);
-        goto cont;
+    resp_value_clear(&v);
+    if (write_past_backlog(&c, err, errsz) != 0)
+        goto out;
+    kill(env->replica_pid, SIGCONT);
+    stopped = 0;
+
+    /* 4 and 5: one full resync, streamed to the socket */
+    if (wait_resync(env, full_before, &full_after, err, errsz) != 0)
+        goto out;
+    if (full_after != full_before + 1) {
+        snprintf(err, errsz, "diskless-resync: expected one full resync, the master "
+                 "counted %lld", full_after - full_before);
+        goto out;
+    }
+    int has;
+    has = log_has(logpath, log_from, CC_DISKLESS_LOG_LINE);
+    if (has != 1) {
+        snprintf(err, errsz, "diskless-resync: %s: %s", logpath, has < 0 ?
+                 strerror(errno) : "no \"" CC_DISKLESS_LOG_LINE "\" line since the "
+                 "fault began: the snapshot was not sent diskless");
+        goto out;
     }
     rc = 0;
     if (env->log != NULL)
-        fprintf(env->log, "replica-pause: pid %ld stopped %d ms, %zu writes "
-                "meanwhile\n", (long)pid, CC_PAUSE_MS, writes);
-cont:
-    if (kill(pid, SIGCONT) != 0 || wait_stopped(pid, 0, 2000) != 0) {
-        if (rc == 0)
-            snprintf(err, errsz, "replica-pause: SIGCONT to the replica "
-                     "(pid %ld) did not continue it (state '%c')", (long)pid,
-                     proc_state(pid));
-        rc = -1;
-    }
-    close(fd);
+        fprintf(env->log, "diskless-resync: full resync %lld, sent to the replica's "
+                "socket\n", full_after);
+
+out:
+    /* 6: every way out continues the replica and restores what was set */
+    if (stopped)
+        kill(env->replica_pid, SIGCONT);
+    char why[256];
+    for (int i = 0; i < nset; i++)
+        if (config_set(&c, settings[i], saved[i], why, sizeof why) != 0 && rc == 0) {
+            snprintf(err, errsz, "%s (restoring)", why);
+            rc = -1;
+        }
+    resp_client_close(&c);
     return rc;
 }

@@ -1,39 +1,203 @@
 /* ch12_fault.c - tests for exercise 12.2 (exercises/ch12/fault_ex.c).
  *
- * First the fault alone, against a real redis-server master and a child
- * process standing in for the replica, watched by a thread that reads
- * the child's /proc/<pid>/stat every millisecond or so: the child must be
- * seen stopped, the call must last the whole pause, the master must have
- * been written to meanwhile, and the child must run again afterwards.
- * Then the fault must put things back when a step fails: the master shut
- * down in the middle of the pause (the watcher does it as soon as it
- * sees the child stopped), or a replica that does not exist.  Last, the
- * fault in a real consistency run (cc_run(), build/replica following a
- * redis-server): the replica, paused while the master writes, must end
- * up equal to the master.
+ * The fault runs inside real consistency runs (cc_run(), a redis-server
+ * master, build/replica following it): wrapped by a function that first
+ * turns the master's diskless sync off (repl-diskless-sync no, a 5 s
+ * delay, a 2 MB backlog), so that a fault that does not set them itself
+ * sends a snapshot saved to disk, and afterwards checks from outside what
+ * the fault claims: the master counted exactly one more full resync, its
+ * log holds the diskless line since the fault began, and the three
+ * settings are what the wrapper left.  The run must then end with the
+ * replica equal to the master.  Last, the fault against a master with no
+ * replica connected (a process that only waits stands in for it): -1,
+ * a reason that says so, the stand-in running, the settings untouched.
  */
 #include "fault_ex.h"
+#include "cc_dump.h"
 #include "redis_server.h"
+#include "resp_client.h"
 #include "test_util.h"
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define HINT "exercise 12.2: write cc_fault_replica_pause in exercises/ch12/fault_ex.c"
+#define HINT "exercise 12.2: write cc_fault_diskless_resync in exercises/ch12/fault_ex.c"
 
-static long long now_ms(void)
+/** The settings the fault changes, and what the tests set before it. */
+static const char *const names[3] = {"repl-diskless-sync", "repl-diskless-sync-delay",
+                                     "repl-backlog-size"};
+static const char *const preset[3] = {"no", "5", "2097152"};
+/** What cc_run() starts its master with, put back after the checks. */
+static const char *const run_values[3] = {"yes", "0", "1048576"};
+
+/* CONFIG GET name on port into out ("?" on failure). */
+static void config_get(int port, const char *name, char *out, size_t outsz)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    resp_client c;
+    resp_value v = {0};
+    snprintf(out, outsz, "?");
+    if (cc_client_open(&c, port, 10000) == 0 &&
+        resp_client_calll(&c, &v, "CONFIG", "GET", name, NULL) == 0 &&
+        v.type == RESP_ARRAY && v.len == 2 && v.elems[1].type == RESP_BULK)
+        snprintf(out, outsz, "%s", v.elems[1].str);
+    resp_value_clear(&v);
+    resp_client_close(&c);
+}
+
+/* CONFIG SET each of names to values; 0 or -1 with err set. */
+static int config_set_all(int port, const char *const *values, char *err, size_t errsz)
+{
+    resp_client c;
+    int rc = 0;
+    if (cc_client_open(&c, port, 10000) != 0) {
+        snprintf(err, errsz, "port %d: %s", port, c.err);
+        rc = -1;
+    }
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        resp_value v = {0};
+        if (resp_client_calll(&c, &v, "CONFIG", "SET", names[i], values[i], NULL) != 0 ||
+            v.type != RESP_SIMPLE) {
+            snprintf(err, errsz, "CONFIG SET %s %s: %s", names[i], values[i],
+                     v.type == RESP_ERROR ? v.str : c.err);
+            rc = -1;
+        }
+        resp_value_clear(&v);
+    }
+    resp_client_close(&c);
+    return rc;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Lines of the file from byte `from` on that hold `needle`. */
+static int count_lines(const char *path, long from, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int n = 0;
+    char buf[1024];
+    if (fseek(f, from, SEEK_SET) == 0)
+        while (fgets(buf, sizeof buf, f) != NULL)
+            n += strstr(buf, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/** What the wrapper saw, for the test to assert on (one run per test
+ *  process: Check forks each test). */
+static struct seen {
+    int calls, ok;                /**< fault calls, and those returning 0 */
+    long long full_delta;         /**< sync_full after minus before, last call */
+    int diskless_lines, disk_lines; /**< master log lines since the call began */
+    char after[3][64];            /**< the three settings after the call */
+    char fault_err[512];          /**< the last failure's reason */
+} seen;
+
+static int checked_fault(cc_env *env, char *err, size_t errsz)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/redis.log", env->master.dir);
+    long long before = 0, after = 0;
+    if (config_set_all(env->master.port, preset, err, errsz) != 0 ||
+        cc_info_ll(env->master.port, "stats", "sync_full", &before, err, errsz) != 0)
+        return -1;
+    long from = file_size(path);
+    seen.calls++;
+    int rc = cc_fault_diskless_resync(env, err, errsz);
+    if (rc == 0)
+        seen.ok++;
+    else
+        snprintf(seen.fault_err, sizeof seen.fault_err, "%s", err);
+    for (int i = 0; i < 3; i++)
+        config_get(env->master.port, names[i], seen.after[i], sizeof seen.after[i]);
+    char why[256];
+    if (cc_info_ll(env->master.port, "stats", "sync_full", &after, why, sizeof why) == 0)
+        seen.full_delta = after - before;
+    seen.diskless_lines = count_lines(path, from < 0 ? 0 : from, CC_DISKLESS_LOG_LINE);
+    seen.disk_lines = count_lines(path, from < 0 ? 0 : from,
+                                  "Starting BGSAVE for SYNC with target: disk");
+    if (config_set_all(env->master.port, run_values, why, sizeof why) != 0 && rc == 0) {
+        snprintf(err, errsz, "after the fault: %s", why);
+        rc = -1;
+    }
+    return rc;
+}
+
+static const cc_fault diskless_table[] = {
+    {"diskless-resync", "a full resync with the snapshot streamed to the replica's "
+     "socket", checked_fault},
+};
+
+/* One run: ops commands in batches of batch, the fault between them. */
+static void run_with_fault(size_t ops, size_t batch, cc_report *rep)
+{
+    cc_run_opts o;
+    cc_run_opts_default(&o);
+    o.seed = 12;
+    o.ops = ops;
+    o.batch = batch;
+    o.faults = diskless_table;
+    o.nfaults = 1;
+    char err[1024] = "";
+    memset(&seen, 0, sizeof seen);
+    int rc = cc_run(&o, rep, err, sizeof err);
+    ck_assert_msg(rc == 0, "cc_run: %s; " HINT, err);
+    ck_assert_msg(rep->faults >= 1, "no fault was injected");
+    ck_assert_int_eq(seen.ok, (int)rep->faults);
+}
+
+START_TEST(replica_equal_after_diskless_resync)
+{
+    cc_report rep;
+    run_with_fault(2000, 1000, &rep);
+    ck_assert_msg(seen.full_delta == 1, "the master counted %lld full resyncs "
+                  "during the fault, not one (a partial resync is not the "
+                  "fault); " HINT, seen.full_delta);
+    ck_assert_msg(seen.disk_lines == 0, "the master saved the snapshot to disk "
+                  "first (repl-diskless-sync was \"no\" before the fault; the "
+                  "fault must set it); " HINT);
+    ck_assert_msg(seen.diskless_lines == 1, "%d \"" CC_DISKLESS_LOG_LINE "\" "
+                  "lines in the master's log during the fault, not one; " HINT,
+                  seen.diskless_lines);
+    ck_assert_msg(rep.differences == 0, "%zu differences after the diskless "
+                  "resync", rep.differences);
+    ck_assert_uint_ge(rep.comparisons, 1);
+}
+END_TEST
+
+START_TEST(master_settings_restored)
+{
+    cc_report rep;
+    run_with_fault(200, 100, &rep);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(strcmp(seen.after[i], preset[i]) == 0, "after the fault the "
+                      "master's %s is \"%s\", it was \"%s\" before; " HINT,
+                      names[i], seen.after[i], preset[i]);
+}
+END_TEST
+
+/* A child that only waits, and dies with the test. */
+static pid_t stand_in(void)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (;;)
+            pause();
+    }
+    return pid;
 }
 
 /* The state letter of /proc/<pid>/stat, '?' if unreadable. */
@@ -51,191 +215,51 @@ static char state_of(pid_t pid)
     return p != NULL && p[1] == ' ' ? p[2] : '?';
 }
 
-/* A child that only waits, and dies with the test. */
-static pid_t stand_in(void)
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        for (;;)
-            pause();
-    }
-    return pid;
-}
-
-static void end_child(pid_t pid)
-{
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-}
-
-/* Whether the child runs (is not stopped) within two seconds. */
-static int runs_again(pid_t pid)
-{
-    for (long long end = now_ms() + 2000; now_ms() < end;) {
-        char s = state_of(pid);
-        if (s != 'T' && s != '?')
-            return 1;
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
-
-/** The watcher thread's state. */
-typedef struct watch {
-    pid_t pid;              /**< the child */
-    redis_server *master;   /**< stopped when the child is seen stopped, if kill_master */
-    int kill_master;        /**< whether to */
-    atomic_int done;        /**< set by the test: stop watching */
-    atomic_int saw_stopped; /**< the child was seen in state 'T' */
-} watch;
-
-static void *watcher(void *arg)
-{
-    watch *w = arg;
-    /* relaxed: done is a plain stop flag; what the test reads afterwards
-     * (saw_stopped) is ordered by pthread_join() */
-    while (!atomic_load_explicit(&w->done, memory_order_relaxed)) {
-        if (state_of(w->pid) == 'T' &&
-            !atomic_load_explicit(&w->saw_stopped, memory_order_relaxed)) {
-            atomic_store_explicit(&w->saw_stopped, 1, memory_order_relaxed);
-            if (w->kill_master)
-                redis_server_stop(w->master);
-        }
-        struct timespec ts = {0, 500000};
-        nanosleep(&ts, NULL);
-    }
-    return NULL;
-}
-
-static void start_master(cc_env *env)
-{
-    char err[512];
-    memset(env, 0, sizeof *env);
-    ck_assert_msg(redis_server_start(&env->master, NULL, err, sizeof err) == 0,
-                  "redis-server: %s", err);
-}
-
-START_TEST(pause_stops_writes_and_continues)
+START_TEST(no_replica_connected)
 {
     cc_env env;
-    start_master(&env);
-    env.replica_pid = stand_in();
-    watch w = {.pid = env.replica_pid};
-    pthread_t th;
-    ck_assert_int_eq(pthread_create(&th, NULL, watcher, &w), 0);
-    char err[256] = "";
-    long long t0 = now_ms();
-    int rc = cc_fault_replica_pause(&env, err, sizeof err);
-    long long took = now_ms() - t0;
-    atomic_store_explicit(&w.done, 1, memory_order_relaxed);
-    pthread_join(th, NULL);
-    int again = runs_again(env.replica_pid);
-    end_child(env.replica_pid);
-    ck_assert_msg(rc == 0, "cc_fault_replica_pause: %s; " HINT, err);
-    ck_assert_msg(w.saw_stopped, "the replica was never seen stopped; " HINT);
-    ck_assert_msg(again, "the replica was left stopped");
-    ck_assert_msg(took >= CC_PAUSE_MS, "the pause lasted %lld ms, less than "
-                  "%d", took, CC_PAUSE_MS);
-    int fd = redis_server_connect(&env.master);
-    ck_assert_int_ge(fd, 0);
-    char reply[64];
-    ck_assert_int_eq(redis_commandl(fd, reply, sizeof reply, "GET",
-                                    CC_PAUSE_KEY, NULL), '$');
-    ck_assert_msg(atol(reply) >= 1, "%s is \"%s\": nothing was written to the "
-                  "master during the pause", CC_PAUSE_KEY, reply);
-    close(fd);
-    redis_server_stop(&env.master);
-}
-END_TEST
-
-START_TEST(master_lost_mid_pause_continues_replica)
-{
-    cc_env env;
-    start_master(&env);
-    env.replica_pid = stand_in();
-    watch w = {.pid = env.replica_pid, .master = &env.master, .kill_master = 1};
-    pthread_t th;
-    ck_assert_int_eq(pthread_create(&th, NULL, watcher, &w), 0);
-    char err[256] = "";
-    int rc = cc_fault_replica_pause(&env, err, sizeof err);
-    atomic_store_explicit(&w.done, 1, memory_order_relaxed);
-    pthread_join(th, NULL);
-    int again = runs_again(env.replica_pid);
-    end_child(env.replica_pid);
-    redis_server_stop(&env.master);
-    ck_assert_msg(rc == -1, "the master went away during the pause, yet the "
-                  "fault returned %d", rc);
-    ck_assert_msg(err[0] != '\0', "no reason given");
-    ck_assert_msg(again, "the replica was left stopped after a failed step "
-                  "(%s)", err);
-}
-END_TEST
-
-START_TEST(no_such_replica)
-{
-    cc_env env;
-    start_master(&env);
-    pid_t gone = stand_in();
-    end_child(gone); /* a pid nobody has (for now) */
-    env.replica_pid = gone;
-    char err[256] = "";
-    ck_assert_int_eq(cc_fault_replica_pause(&env, err, sizeof err), -1);
-    ck_assert_msg(err[0] != '\0', "no reason given");
-    redis_server_stop(&env.master);
-}
-END_TEST
-
-/** The pause fault, counted. */
-static atomic_int pauses_ok;
-
-static int counted_pause(cc_env *env, char *err, size_t errsz)
-{
-    int rc = cc_fault_replica_pause(env, err, errsz);
-    if (rc == 0)
-        atomic_fetch_add_explicit(&pauses_ok, 1, memory_order_relaxed);
-    return rc;
-}
-
-static const cc_fault pause_table[] = {
-    {"replica-pause", "SIGSTOP the replica for 1.5 s while the master writes",
-     counted_pause},
-};
-
-START_TEST(replica_equal_after_pauses)
-{
-    cc_run_opts o;
-    cc_run_opts_default(&o);
-    o.seed = 12;
-    o.ops = 2000;
-    o.batch = 1000; /* one pause between the two batches */
-    o.faults = pause_table;
-    o.nfaults = 1;
-    cc_report rep;
     char err[512] = "";
-    atomic_store(&pauses_ok, 0);
-    int rc = cc_run(&o, &rep, err, sizeof err);
-    ck_assert_msg(rc == 0, "cc_run: %s; " HINT, err);
-    ck_assert_msg(rep.faults >= 1, "no fault was injected");
-    ck_assert_int_eq((size_t)atomic_load(&pauses_ok), rep.faults);
-    ck_assert_msg(rep.differences == 0, "%zu differences after the pauses",
-                  rep.differences);
-    ck_assert_uint_ge(rep.comparisons, 1);
+    memset(&env, 0, sizeof env);
+    ck_assert_msg(redis_server_start(&env.master, NULL, err, sizeof err) == 0,
+                  "redis-server: %s", err);
+    ck_assert_msg(config_set_all(env.master.port, preset, err, sizeof err) == 0,
+                  "%s", err);
+    env.replica_pid = stand_in();
+    env.replica_port = env.master.port; /* nothing else listens for it */
+    err[0] = '\0';
+    int rc = cc_fault_diskless_resync(&env, err, sizeof err);
+    char after[3][64];
+    for (int i = 0; i < 3; i++)
+        config_get(env.master.port, names[i], after[i], sizeof after[i]);
+    char state = '?';
+    for (int i = 0; i < 200 && (state = state_of(env.replica_pid)) == 'T'; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(env.replica_pid, SIGKILL);
+    waitpid(env.replica_pid, NULL, 0);
+    redis_server_stop(&env.master);
+    ck_assert_msg(rc == -1, "no replica is connected, yet the fault returned %d", rc);
+    ck_assert_msg(strcmp(err, "not written yet") != 0, HINT);
+    ck_assert_msg(strstr(err, "replica") != NULL, "the reason \"%s\" does not "
+                  "name the replica", err);
+    ck_assert_msg(state != 'T', "the stand-in replica was left stopped");
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(strcmp(after[i], preset[i]) == 0, "after the failed fault "
+                      "the master's %s is \"%s\", it was \"%s\" before; " HINT,
+                      names[i], after[i], preset[i]);
 }
 END_TEST
 
 Suite *ex12_fault_suite(void)
 {
     Suite *s = suite_create("ex12_fault");
-    TCase *tc = test_tcase("replica-pause", 60);
-    tcase_add_test(tc, pause_stops_writes_and_continues);
-    tcase_add_test(tc, master_lost_mid_pause_continues_replica);
-    tcase_add_test(tc, no_such_replica);
+    TCase *tc = test_tcase("no-replica", 60);
+    tcase_add_test(tc, no_replica_connected);
     suite_add_tcase(s, tc);
-    tc = test_tcase("consistency", 180);
-    tcase_add_test(tc, replica_equal_after_pauses);
+    tc = test_tcase("consistency", 240);
+    tcase_add_test(tc, replica_equal_after_diskless_resync);
+    tcase_add_test(tc, master_settings_restored);
     suite_add_tcase(s, tc);
     return s;
 }

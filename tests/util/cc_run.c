@@ -822,7 +822,8 @@ void cc_report_print(const cc_report *rep, FILE *out)
     fprintf(out, "  faults %zu\n", rep->faults);
     fprintf(out, "  resyncs on the master: %zu full, %zu partial (%zu partial refused)\n",
             rep->full_syncs, rep->partial_ok, rep->partial_err);
-    fprintf(out, "  comparisons %zu, keys compared %zu, differences %zu (Redis "
-            "divergences, shared by its own replica: %zu)\n", rep->comparisons,
-            rep->keys_compared, rep->differences, rep->redis_divergences);
+    fprintf(out, "  comparisons %zu, keys compared %zu, differences %zu (and %zu "
+            "Redis divergences: keys where Redis's own replica differs from the "
+            "master too)\n", rep->comparisons, rep->keys_compared, rep->differences,
+            rep->redis_divergences);
 }

@@ -361,6 +361,9 @@ ex-bin-ch%: $(LIB) $(UTIL_OBJ)
 	  build/gen/$(KIND)-ch$*.c $(wildcard tests/exercises/ch$*_*.c) $(wildcard $(DIR)/*.c) \
 	  $(UTIL_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) -o build/$(KIND)/ch$*
 
+# Chapter 12's fault exercise runs cc_run(), which starts build/replica.
+ex-bin-ch12: $(BUILD)/replica
+
 exercise: build/exercise/ch$(CH_NUM)
 	@tests/util/run-suites.sh "" build/exercise/ch$(CH_NUM)
 

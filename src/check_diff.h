@@ -2,6 +2,8 @@
  * \file check_diff.h
  * \brief Compare two keyspaces, key by key, as read through RESP (chapter 12).
  *
+ * Chapter 12.
+ *
  * The consistency checker of chapter 12 reads every key of every database
  * from the master and from the replica into check_key records (type, the
  * value in a canonical form, the time to live) and hands both lists to

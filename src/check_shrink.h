@@ -2,6 +2,8 @@
  * \file check_shrink.h
  * \brief Shrink a failing command sequence to a minimal one (chapter 12).
  *
+ * Chapter 12.
+ *
  * When the consistency checker finds a difference, the run that found it
  * has thousands of commands, most of them irrelevant.  check_shrink() is
  * delta debugging (Zeller and Hildebrandt, "Simplifying and Isolating

@@ -38,7 +38,7 @@
  * listpack is left alone unless its last member is >= min and its first
  * <= max (zzlIsInLexRange()).  A binary search by member, exact when the
  * scores are equal, removes other members here (found by the consistency
- * checker of chapter 12), so lex_ranks() walks as Redis does.  (A skiplist
+ * checker of chapter 12), so zset_lex_walk_ranks() walks as Redis does.  (A skiplist
  * finds its first member by a descent whose path depends on random node
  * levels; the walk from the head is what a descent through level 0 finds,
  * and Redis's own master and replica can disagree beyond that.)
@@ -339,64 +339,6 @@ static int cmd_zremrangebyscore(cmd_ctx *c)
     return remove_ranks(c, first, end);
 }
 
-/* Member m against a lex bound: memcmp order, the shorter first on a tie. */
-static int lex_cmp(const void *m, size_t ml, const void *b, size_t bl)
-{
-    int d = memcmp(m, b, ml < bl ? ml : bl);
-    return d ? d : (ml > bl) - (ml < bl);
-}
-
-static bool lex_gte_min(const void *m, size_t ml, const pzset_range *r)
-{
-    if (r->min_m == NULL)
-        return true; /* "-" */
-    int d = lex_cmp(m, ml, r->min_m, r->min_len);
-    return r->min_ex ? d > 0 : d >= 0;
-}
-
-static bool lex_lte_max(const void *m, size_t ml, const pzset_range *r)
-{
-    if (r->max_m == NULL)
-        return true; /* "+" */
-    int d = lex_cmp(m, ml, r->max_m, r->max_len);
-    return r->max_ex ? d < 0 : d <= 0;
-}
-
-/* The ranks ZREMRANGEBYLEX removes, [*first, *end), as Redis walks (see
- * the file's comment). */
-static void lex_ranks(const pzset *z, const pzset_range *r, bool empty,
-                      size_t *first, size_t *end)
-{
-    size_t n = pzset_len(z), len;
-    *first = *end = 0;
-    if (empty || n == 0)
-        return;
-    if (strcmp(pzset_encoding(z), "listpack") == 0) {
-        const void *last = pzset_entry_member(pzset_at(z, n - 1), &len);
-        if (!lex_gte_min(last, len, r))
-            return;
-        const void *head = pzset_entry_member(pzset_at(z, 0), &len);
-        if (!lex_lte_max(head, len, r))
-            return;
-    }
-    pzset_iter it;
-    pzset_iter_seek(&it, z, 0);
-    while (pzset_iter_valid(&it)) {
-        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
-        if (lex_gte_min(m, len, r))
-            break;
-        pzset_iter_next(&it);
-    }
-    *first = *end = pzset_iter_valid(&it) ? pzset_iter_rank(&it) : n;
-    while (pzset_iter_valid(&it)) {
-        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
-        if (!lex_lte_max(m, len, r))
-            break;
-        *end = pzset_iter_rank(&it) + 1;
-        pzset_iter_next(&it);
-    }
-}
-
 /* ZREMRANGEBYLEX key min max */
 static int cmd_zremrangebylex(cmd_ctx *c)
 {
@@ -409,7 +351,7 @@ static int cmd_zremrangebylex(cmd_ctx *c)
     if (!cur)
         return 0;
     size_t first, end;
-    lex_ranks(value_as_zset(cur), &r, empty, &first, &end);
+    zset_lex_walk_ranks(value_as_zset(cur), &r, empty, false, &first, &end);
     return remove_ranks(c, first, end);
 }
 

@@ -232,8 +232,8 @@ START_TEST(removals)
 }
 END_TEST
 
-/* Found by the consistency checker (chapter 12): ZREMRANGEBYLEX over a set
- * whose scores differ.  Redis walks in score order from the first member
+/* Found by the consistency checker (chapter 12): ZREMRANGEBYLEX and
+ * ZRANGESTORE BYLEX over a set whose scores differ.  Redis walks in score order from the first member
  * >= min while members are <= max (a listpack only when its last member
  * is >= min and its first <= max); a search by member removed other
  * members.  A listpack-sized set and a skiplist-sized one (155 members,
@@ -246,6 +246,13 @@ START_TEST(remrangebylex_mixed_scores)
     C("ZREMRANGEBYLEX", "s", "(m0", "[m7");  /* from m5 while <= m7 */
     oracle_check(o);
     C("ZADD", "t", "1", "b", "2", "a", "3", "c", "4", "e", "5", "d");
+    /* ZRANGESTORE BYLEX walks the same way (forward, REV, LIMIT) */
+    C("ZADD", "u", "1", "m17", "2", "m1", "3", "m3", "4", "m0", "5", "m2", "6", "m9");
+    C("ZRANGESTORE", "d1", "u", "[m1", "+", "BYLEX");
+    C("ZRANGESTORE", "d2", "u", "[m2", "-", "BYLEX", "REV");
+    C("ZRANGESTORE", "d3", "u", "[m1", "+", "BYLEX", "LIMIT", "1", "2");
+    C("ZRANGESTORE", "d4", "u", "+", "(m0", "BYLEX", "REV", "LIMIT", "0", "2");
+    C("ZRANGESTORE", "d5", "u", "[m18", "[m9", "BYLEX");
     C("ZREMRANGEBYLEX", "t", "[b", "[c");    /* b, a and c: a < min is <= max */
     C("ZREMRANGEBYLEX", "t", "-", "(d");
     oracle_check(o);

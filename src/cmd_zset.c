@@ -28,8 +28,20 @@
  * turns a skiplist back into a listpack on removals, while pzset goes
  * flat again at 64 members, so a -0 added to a set that once outgrew the
  * limits and then shrank that far is stored as 0 here and -0 by Redis:
- * the one known difference.  Lex ranges (ZREMRANGEBYLEX) are exact over
- * sets whose scores are all equal, the only case Redis defines.
+ * the one known difference.
+ *
+ * ZREMRANGEBYLEX over a set whose scores differ.  Redis documents lex
+ * ranges only for equal scores, but a master runs the command on any set
+ * and its replica must remove what it removed.  Redis walks in score
+ * order: from the first member >= min (zzlFirstInLexRange(),
+ * zslDeleteRangeByLex()) it deletes members while they are <= max, and a
+ * listpack is left alone unless its last member is >= min and its first
+ * <= max (zzlIsInLexRange()).  A binary search by member, exact when the
+ * scores are equal, removes other members here (found by the consistency
+ * checker of chapter 12), so zset_lex_walk_ranks() walks as Redis does.  (A skiplist
+ * finds its first member by a descent whose path depends on random node
+ * levels; the walk from the head is what a descent through level 0 finds,
+ * and Redis's own master and replica can disagree beyond that.)
  *
  * The shared parsers (doubles as string2d(), and the score and lex
  * ranges of zset_ops.h with the applier's error records) are here too and
@@ -339,7 +351,7 @@ static int cmd_zremrangebylex(cmd_ctx *c)
     if (!cur)
         return 0;
     size_t first, end;
-    zset_range_ranks(value_as_zset(cur), &r, empty, &first, &end);
+    zset_lex_walk_ranks(value_as_zset(cur), &r, empty, false, &first, &end);
     return remove_ranks(c, first, end);
 }
 

@@ -217,7 +217,10 @@ static int cmd_zrangestore(cmd_ctx *c)
         return store_ranks(c, z, (size_t)start, (size_t)stop + 1, rev, lp);
     }
     size_t first, end;
-    zset_range_ranks(z, &r, empty, &first, &end);
+    if (by == BY_LEX)
+        zset_lex_walk_ranks(z, &r, empty, rev, &first, &end); /* Redis's walk */
+    else
+        zset_range_ranks(z, &r, empty, &first, &end);
     /* LIMIT: skip offset members in the walk's direction, then keep at
      * most limit of them (Redis's "while (offset--)" skips everything for
      * a negative offset; a negative limit keeps everything). */

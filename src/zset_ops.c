@@ -98,6 +98,75 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
     pzset_range_ranks(z, r, first, end);
 }
 
+/* Member m against a lex bound: memcmp order, the shorter first on a tie. */
+static int lex_cmp(const void *m, size_t ml, const void *b, size_t bl)
+{
+    int d = memcmp(m, b, ml < bl ? ml : bl);
+    return d ? d : (ml > bl) - (ml < bl);
+}
+
+static bool lex_gte_min(const void *m, size_t ml, const pzset_range *r)
+{
+    if (r->min_m == NULL)
+        return true; /* "-" */
+    int d = lex_cmp(m, ml, r->min_m, r->min_len);
+    return r->min_ex ? d > 0 : d >= 0;
+}
+
+static bool lex_lte_max(const void *m, size_t ml, const pzset_range *r)
+{
+    if (r->max_m == NULL)
+        return true; /* "+" */
+    int d = lex_cmp(m, ml, r->max_m, r->max_len);
+    return r->max_ex ? d < 0 : d <= 0;
+}
+
+void zset_lex_walk_ranks(const pzset *z, const pzset_range *r, bool empty, bool rev,
+                         size_t *first, size_t *end)
+{
+    size_t n = pzset_len(z), len;
+    *first = *end = 0;
+    if (empty || n == 0)
+        return;
+    if (strcmp(pzset_encoding(z), "listpack") == 0) {
+        const void *last = pzset_entry_member(pzset_at(z, n - 1), &len);
+        if (!lex_gte_min(last, len, r))
+            return;
+        const void *head = pzset_entry_member(pzset_at(z, 0), &len);
+        if (!lex_lte_max(head, len, r))
+            return;
+    }
+    pzset_iter it;
+    pzset_iter_seek(&it, z, rev ? n - 1 : 0);
+    /* to the first member inside the near bound */
+    while (pzset_iter_valid(&it)) {
+        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
+        if (rev ? lex_lte_max(m, len, r) : lex_gte_min(m, len, r))
+            break;
+        if (rev)
+            pzset_iter_prev(&it);
+        else
+            pzset_iter_next(&it);
+    }
+    if (!pzset_iter_valid(&it))
+        return;
+    size_t at = pzset_iter_rank(&it);
+    *first = *end = rev ? at + 1 : at;
+    /* then while inside the far one */
+    while (pzset_iter_valid(&it)) {
+        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
+        if (!(rev ? lex_gte_min(m, len, r) : lex_lte_max(m, len, r)))
+            break;
+        if (rev) {
+            *first = pzset_iter_rank(&it);
+            pzset_iter_prev(&it);
+        } else {
+            *end = pzset_iter_rank(&it) + 1;
+            pzset_iter_next(&it);
+        }
+    }
+}
+
 bool zset_fits_listpack(size_t n, size_t maxlen)
 {
     return n <= PZSET_MAX_ENTRIES && maxlen <= PZSET_MAX_VALUE;

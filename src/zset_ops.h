@@ -78,6 +78,24 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
                       size_t *first, size_t *end);
 
 /**
+ * The ranks a lex range selects, [*first, *end), walked as Redis walks a
+ * sorted set whose scores may differ (ZREMRANGEBYLEX, ZRANGESTORE BYLEX):
+ * forward from the first member >= min while members are <= max, or with
+ * rev backward from the last member <= max while they are >= min; a set
+ * Redis holds as a listpack gives nothing unless its last member is >= min
+ * and its first <= max (zzlIsInLexRange()).  Equal to a search by member
+ * when the scores are equal.  cmd_zset.c explains why.
+ * \param z     the set.
+ * \param r     a lex range (by_lex).
+ * \param empty the parser's emptiness flag.
+ * \param rev   walk from the end.
+ * \param first receives the first rank.
+ * \param end   receives one past the last.
+ */
+void zset_lex_walk_ranks(const pzset *z, const pzset_range *r, bool empty, bool rev,
+                         size_t *first, size_t *end);
+
+/**
  * Whether Redis keeps a set of n members, the longest maxlen bytes, as a
  * listpack (zset-max-listpack-entries 128, zset-max-listpack-value 64).
  * \param n      members.

@@ -8,6 +8,22 @@
  * resync it expects, and fails the run with both counts when the other
  * kind (or none) happened.  The data itself is checked by the comparison
  * the runner makes after every fault.
+ *
+ * The replica's side of each fault, in chapter 10's link (src/repl_*.c):
+ * link-kill and backlog-small end the stream (repl_follow.c) and send the
+ * replica back through the handshake (repl_handshake.c), which asks PSYNC
+ * with its replication ID and offset: +CONTINUE keeps the keyspace and the
+ * offset (link-kill), +FULLRESYNC loads a fresh snapshot (repl_fullsync.c)
+ * and swaps it in (backlog-small, whose offset left the backlog).
+ * master-restart-dump is +CONTINUE with a new replication ID, which the
+ * replica must adopt for its next PSYNC; master-restart-lost is a master
+ * behind its replica, whose only answer is a full resync that drops the
+ * writes it lost.  master-stall is a silent master within repl-timeout:
+ * the link must wait, not reconnect.  replica-restart starts from nothing
+ * (PSYNC ? -1).  replica-pause makes the stream arrive late, so expiries
+ * are applied after their time (cmd_options.replica).  slow-reader holds a
+ * read section while the stream applies: the writer must never wait for
+ * a reader (chapter 3's grace periods, the stores of chapters 5 and 8).
  */
 #include "cc_run_private.h"
 
@@ -241,8 +257,10 @@ static int slow_reader(cc_env *env, char *err, size_t errsz)
         struct pollfd p = {.fd = s.fd, .events = POLLIN};
         if (poll(&p, 1, 0) != 0)
             rc = failf(err, errsz, "slow-reader: the replica caught up only after "
-                       "DEBUG SLEEP 3 had answered (the reader held up the link, or "
-                       "the sleep did not sleep)");
+                       "DEBUG SLEEP 3 had answered: the reader held up the link "
+                       "(expected of a store whose readers block the writer: "
+                       "naive, rwlock, rwlock-rp, striped), or the sleep did not "
+                       "sleep");
     }
     if (rc == 0 && (resp_client_reply(&s, &v) != 0 || v.type != RESP_SIMPLE))
         rc = failf(err, errsz, "DEBUG SLEEP 3 on the replica: %s",

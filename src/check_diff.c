@@ -120,9 +120,11 @@ static int may_have_expired(long long pttl, long long tol_ms)
     return pttl >= 0 && pttl <= tol_ms;
 }
 
+/* [ch12-compare] */
 check_verdict check_key_compare(const check_key *master, const check_key *replica,
                                 long long tol_ms, char *why, size_t whysz)
 {
+    /* learn: ch12 check_key_compare "Comparing two keyspaces" */
     char name[KEY_SHOW + 64], ttl_m[40], ttl_r[40];
     if (tol_ms < 0)
         tol_ms = 0;
@@ -181,7 +183,9 @@ check_verdict check_key_compare(const check_key *master, const check_key *replic
     say(why, whysz, "%s (%s): TTL %s on the master, %s on the replica "
         "(tolerance %lld ms)", name, tm, ttl_m, ttl_r, tol_ms);
     return CHECK_TTL;
+    /* learn: end */
 }
+/* [ch12-compare] */
 
 int check_key_order(const void *a, const void *b)
 {
@@ -208,9 +212,11 @@ static size_t one(const check_key *m, const check_key *r, long long tol_ms,
     return 1;
 }
 
+/* [ch12-diff] */
 size_t check_keys_diff(const check_key *m, size_t nm, const check_key *r, size_t nr,
                        long long tol_ms, check_diff_fn fn, void *arg)
 {
+    /* learn: ch12 check_keys_diff "Comparing two keyspaces" */
     size_t i = 0, j = 0, diffs = 0;
     while (i < nm || j < nr) {
         int c = i == nm ? 1 : j == nr ? -1 : check_key_order(&m[i], &r[j]);
@@ -222,4 +228,6 @@ size_t check_keys_diff(const check_key *m, size_t nm, const check_key *r, size_t
             diffs += one(&m[i++], &r[j++], tol_ms, fn, arg);
     }
     return diffs;
+    /* learn: end */
 }
+/* [ch12-diff] */

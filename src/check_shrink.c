@@ -86,9 +86,11 @@ static int try_complement(shrink *s, size_t from, size_t to)
     return r;
 }
 
+/* [ch12-shrink] */
 /* ddmin proper. \return 0 or -1. */
 static int ddmin(shrink *s)
 {
+    /* learn: ch12 ddmin "Shrinking a failure" */
     size_t g = 2;
     while (s->n >= 2) {
         if (g > s->n)
@@ -125,7 +127,9 @@ static int ddmin(shrink *s)
         }
     }
     return 0;
+    /* learn: end */
 }
+/* [ch12-shrink] */
 
 /* Remove single elements until none can go. \return 0 or -1. */
 static int one_minimal(shrink *s)

@@ -346,6 +346,20 @@ build/broken/%: tests/broken/%.c $$(wildcard tests/$$(call broken_ch,$$*)_*.c) \
 broken-%: build/broken/%
 	@$(RUN_ENV) tests/util/run-suites.sh "$(RUNNER)" $<
 
+# Chapter 12's failing test is a checker run, so its bug goes into the
+# program: build/broken/replica-chNN_<bug> is build/replica linked with
+# tests/broken/chNN_<bug>.c ahead of libreplica.a, and
+# `make broken-check-chNN_<bug>` runs the consistency checker against it
+# with the fault that shows the bug (it must report differences).
+BROKEN_CHECK_ARGS ?= --seed 1 --ops 1000 --faults replica-pause
+build/broken/replica-%: tests/broken/%.c $(BUILD)/obj/src/cli/main_replica.o $(LIB) | deps
+	@mkdir -p build/broken
+	@echo "  LINK    $@"
+	$(Q)$(CC) -Isrc $(CFLAGS) $< $(BUILD)/obj/src/cli/main_replica.o $(LIB) $(LDLIBS) -o $@
+
+broken-check-%: build/broken/replica-% $(BUILD)/check-consistency
+	@$(BUILD)/check-consistency $(BROKEN_CHECK_ARGS) --replica build/broken/replica-$*
+
 # --- exercises and solutions -------------------------------------------------
 EX_CHAPTERS := $(sort $(patsubst exercises/ch%,%,$(wildcard exercises/ch[0-9][0-9])))
 # `make exercise` needs CH, and CH must name a chapter with exercises.

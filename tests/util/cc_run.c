@@ -430,14 +430,17 @@ static void on_diff(const check_key *m, const check_key *r, check_verdict v,
     if (d->oracle) {
         /* Does the Redis replica hold what the master holds?  If not, the
          * master's value is not what its stream makes of it (Redis's own
-         * propagation), and the key tests nothing of build/replica. */
+         * propagation), and what the stream makes of it is what the Redis
+         * replica holds: build/replica must hold that, or it differs from
+         * both. */
         const check_key *k = m ? m : r;
         const check_key *o = oracle_find(d->oracle, k);
-        if ((m != NULL || o != NULL) &&
-            check_key_compare(m, o, d->st->o->ttl_tol_ms, NULL, 0) != CHECK_SAME) {
+        long long tol = d->st->o->ttl_tol_ms;
+        if ((m != NULL || o != NULL) && check_key_compare(m, o, tol, NULL, 0) != CHECK_SAME &&
+            check_key_compare(o, r, tol, NULL, 0) == CHECK_SAME) {
             d->st->rep->redis_divergences++;
             cc_log(&d->st->env, "redis divergence (the Redis replica differs from "
-                   "the master too): %s", why);
+                   "the master the same way): %s", why);
             return;
         }
     }

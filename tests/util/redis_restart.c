@@ -67,27 +67,14 @@ int redis_server_restart(redis_server *rs, const char *const *extra,
                  "or was never started");
         return -1;
     }
-    int status = 0;
     /* Up to 60 s: a dump of a million keys takes a while to load under
      * a sanitizer's slow clock on a busy machine. */
-    switch (redis_server_spawn(rs, extra, 60000, &status)) {
-    case 0:
-        return 0;
-    case REDIS_SPAWN_FORK:
-        snprintf(err, errsz, "fork: %s", strerror(errno));
-        return -1;
-    case REDIS_SPAWN_EXITED:
-        snprintf(err, errsz, "redis-server on port %d exited at restart "
-                 "(status %d; the port still taken?)", rs->port, status);
-        redis_server_log_tail(rs, err, errsz);
-        return -1;
-    default:
-        snprintf(err, errsz, "redis-server did not answer PING on port %d "
-                 "after a restart", rs->port);
-        redis_server_log_tail(rs, err, errsz);
+    int rc = redis_server_spawn(rs, extra, 60000, "at restart",
+                                "the port still taken?", err, errsz);
+    if (rc == REDIS_SPAWN_SILENT) {
         kill(rs->pid, SIGKILL);
         waitpid(rs->pid, NULL, 0);
         rs->pid = 0;
-        return -1;
     }
+    return rc == 0 ? 0 : -1;
 }

@@ -99,7 +99,8 @@ static void remove_dir(const char *dir)
 }
 
 int redis_server_spawn(redis_server *rs, const char *const *extra,
-                       int wait_ms, int *status)
+                       int wait_ms, const char *when, const char *hint,
+                       char *err, size_t errsz)
 {
     char port[16], logf[300];
     snprintf(port, sizeof port, "%d", rs->port);
@@ -114,8 +115,10 @@ int redis_server_spawn(redis_server *rs, const char *const *extra,
     argv[argc] = NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0)
-        return REDIS_SPAWN_FORK;
+    if (pid < 0) {
+        snprintf(err, errsz, "fork: %s", strerror(errno));
+        return -1;
+    }
     if (pid == 0) {
         /* Die with the test process, whatever way it ends. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -132,9 +135,13 @@ int redis_server_spawn(redis_server *rs, const char *const *extra,
     }
     rs->pid = pid;
     for (int waited = 0; waited < wait_ms; waited += 50) {
-        if (waitpid(pid, status, WNOHANG) == pid) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
             rs->pid = 0;
-            return REDIS_SPAWN_EXITED;
+            snprintf(err, errsz, "redis-server on port %d exited %s "
+                     "(status %d; %s)", rs->port, when, status, hint);
+            redis_server_log_tail(rs, err, errsz);
+            return -1;
         }
         int fd = redis_server_connect(rs);
         if (fd >= 0) {
@@ -147,6 +154,9 @@ int redis_server_spawn(redis_server *rs, const char *const *extra,
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    snprintf(err, errsz, "redis-server did not answer PING on port %d %s",
+             rs->port, when);
+    redis_server_log_tail(rs, err, errsz);
     return REDIS_SPAWN_SILENT;
 }
 
@@ -158,26 +168,13 @@ static int start_once(redis_server *rs, const char *const *extra, char *err,
         snprintf(err, errsz, "no free port: %s", strerror(errno));
         return -1;
     }
-    int status = 0;
     /* Wait up to 10 s for PING to answer. */
-    switch (redis_server_spawn(rs, extra, 10000, &status)) {
-    case 0:
-        return 0;
-    case REDIS_SPAWN_FORK:
-        snprintf(err, errsz, "fork: %s", strerror(errno));
-        return -1;
-    case REDIS_SPAWN_EXITED:
-        snprintf(err, errsz, "redis-server exited at start (status %d; "
-                 "is the redis-server package installed?)", status);
-        redis_server_log_tail(rs, err, errsz);
-        return -1;
-    default:
-        snprintf(err, errsz, "redis-server did not answer PING on port %d",
-                 rs->port);
-        redis_server_log_tail(rs, err, errsz);
+    int rc = redis_server_spawn(rs, extra, 10000, "at start",
+                                "is the redis-server package installed?",
+                                err, errsz);
+    if (rc == REDIS_SPAWN_SILENT)
         redis_server_stop(rs);
-        return -1;
-    }
+    return rc == 0 ? 0 : -1;
 }
 
 int redis_server_start(redis_server *rs, const char *const *extra, char *err,

@@ -65,12 +65,8 @@ int redis_server_connect(const redis_server *rs);
  */
 int redis_connect_port(int port, char *err, size_t errsz);
 
-/** What redis_server_spawn() ran into. */
-enum {
-    REDIS_SPAWN_FORK = -1,   /**< fork() failed (errno says why) */
-    REDIS_SPAWN_EXITED = -2, /**< the server exited before answering */
-    REDIS_SPAWN_SILENT = -3, /**< it runs but did not answer PING in time */
-};
+/** redis_server_spawn(): the server runs but did not answer in time. */
+#define REDIS_SPAWN_SILENT (-2)
 
 /**
  * Start redis-server on rs->port in rs->dir (the arguments every test
@@ -79,13 +75,17 @@ enum {
  * \param rs      port and dir set; rs->pid receives the process.
  * \param extra   more arguments, NULL-terminated, or NULL.
  * \param wait_ms how long to wait for PING.
- * \param status  receives the wait status on REDIS_SPAWN_EXITED.
- * \return 0; REDIS_SPAWN_FORK; REDIS_SPAWN_EXITED (rs->pid is 0);
- *         REDIS_SPAWN_SILENT (the process still runs: the caller stops
- *         it).
+ * \param when    for messages: "at start", "at restart".
+ * \param hint    for messages: the likely cause when the server exits.
+ * \param err     receives what went wrong, with the log's tail.
+ * \param errsz   its size.
+ * \return 0; -1 when fork() failed or the server exited (rs->pid is 0);
+ *         REDIS_SPAWN_SILENT when it runs but never answered (the caller
+ *         stops it).
  */
 int redis_server_spawn(redis_server *rs, const char *const *extra,
-                       int wait_ms, int *status);
+                       int wait_ms, const char *when, const char *hint,
+                       char *err, size_t errsz);
 
 /**
  * Append "; log tail: " and the last 500 bytes of the server's log to err.

@@ -1,4 +1,4 @@
-/* server_cscan.c - HSCAN and SSCAN: cursor parsing, order keys, one call's plan.
+/* server_cscan.c - HSCAN and SSCAN: order keys, one call's plan, the reply.
  * Chapter 11.
  *
  * See server_cscan.h for why the cursor is an order key rather than a

@@ -329,6 +329,48 @@ static int cmd_client_kill(server_ctx *x)
     return reply_integer(x->out, (int64_t)kill_matching(x, &f));
 }
 
+/* The line CLIENT LIST and CLIENT INFO print for one client. */
+int server_client_info_line(server_client *c, resp_buf *b, int64_t now)
+{
+    char flags[8];
+    size_t f = 0;
+    unsigned subs = atomic_load_explicit(&c->subs, memory_order_relaxed);
+    unsigned psubs = atomic_load_explicit(&c->psubs, memory_order_relaxed);
+    if (subs + psubs > 0)
+        flags[f++] = 'P';
+    if (atomic_load_explicit(&c->blocked_shown, memory_order_relaxed))
+        flags[f++] = 'b';
+    if (atomic_load_explicit(&c->kill, memory_order_relaxed))
+        flags[f++] = 'A';
+    if (f == 0)
+        flags[f++] = 'N';
+    flags[f] = '\0';
+    uint64_t qbuf = atomic_load_explicit(&c->qbuf_shown, memory_order_relaxed);
+    uint64_t obl = atomic_load_explicit(&c->obl_shown, memory_order_relaxed);
+    const char *cmd = atomic_load_explicit(&c->lastcmd, memory_order_relaxed);
+    int64_t last = atomic_load_explicit(&c->last_ms, memory_order_relaxed);
+    char line[1024];
+    int n = snprintf(line, sizeof line,
+        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
+        "flags=%s db=%u sub=%u psub=%u ssub=0 multi=-1 qbuf=%llu "
+        "qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=%llu oll=0 "
+        "omem=%llu tot-mem=%llu events=%s cmd=%s user=default redir=-1 "
+        "resp=%d\n",
+        (unsigned long long)c->id, c->addr, c->laddr, c->fd,
+        c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
+        (long long)((now - last) / 1000), flags,
+        atomic_load_explicit(&c->db_shown, memory_order_relaxed), subs, psubs,
+        (unsigned long long)qbuf, (unsigned long long)obl,
+        (unsigned long long)obl,
+        (unsigned long long)(sizeof *c + qbuf + obl), obl ? "rw" : "r",
+        cmd ? cmd : "NULL",
+        atomic_load_explicit(&c->proto_shown, memory_order_relaxed));
+    if (n < 0)
+        return -1;
+    return resp_buf_append(b, line, (size_t)n < sizeof line ? (size_t)n
+                                                           : sizeof line - 1);
+}
+
 const server_command server_client_subcommands[] = {
     {.name = "id", .arity = 2, .flags = SERVER_CMD_LOADING | SERVER_CMD_FAST,
      .fn = cmd_client_id, .group = "connection", .since = "5.0.0",

@@ -63,6 +63,16 @@ static void put_u8(wbuf *b, unsigned v)
     put(b, &c, 1);
 }
 
+/* The w low bytes of v, least significant first (RDB's integers,
+ * binary doubles and the CRC-64 are little-endian). */
+static void put_le(wbuf *b, uint64_t v, int w)
+{
+    unsigned char t[8];
+    for (int i = 0; i < w; i++)
+        t[i] = (unsigned char)(v >> (8 * i));
+    put(b, t, (size_t)w);
+}
+
 /* An RDB length: 6, 14, 32 or 64 bits, big-endian after the tag. */
 static void put_len(wbuf *b, uint64_t n)
 {
@@ -100,25 +110,26 @@ static bool put_int_string(wbuf *b, const unsigned char *s, size_t n)
     int bl = snprintf(back, sizeof back, "%lld", v);
     if ((size_t)bl != n || memcmp(back, buf, n) != 0)
         return false; /* "+1", "01", " 1": not canonical */
-    unsigned char t[5];
-    if (v >= -128 && v <= 127) {
-        t[0] = 0xC0;
-        t[1] = (unsigned char)(int8_t)v;
-        put(b, t, 2);
-    } else if (v >= -32768 && v <= 32767) {
-        t[0] = 0xC1;
-        t[1] = (unsigned char)(v & 0xFF);
-        t[2] = (unsigned char)((v >> 8) & 0xFF);
-        put(b, t, 3);
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
-        t[0] = 0xC2;
-        for (int i = 0; i < 4; i++)
-            t[1 + i] = (unsigned char)(((uint64_t)v >> (8 * i)) & 0xFF);
-        put(b, t, 5);
-    } else {
+    /* The tag 0xC0 | k, then 8 << k bits (rdbEncodeInteger()). */
+    unsigned k;
+    if (v >= -128 && v <= 127)
+        k = 0;
+    else if (v >= -32768 && v <= 32767)
+        k = 1;
+    else if (v >= INT32_MIN && v <= INT32_MAX)
+        k = 2;
+    else
         return false;
-    }
+    put_u8(b, 0xC0u | k);
+    put_le(b, (uint64_t)v, 1 << k);
     return true;
+}
+
+/* A collection's start: its RDB type, then its element count. */
+static void put_head(wbuf *b, unsigned type, uint64_t n)
+{
+    put_u8(b, type);
+    put_len(b, n);
 }
 
 static void put_string(wbuf *b, const void *p, size_t n)
@@ -156,8 +167,7 @@ static int put_object(wbuf *b, const value *v)
         return 0;
     case VALUE_LIST: {
         const plist *l = value_as_list(v);
-        put_u8(b, RDB_LIST);
-        put_len(b, plist_len(l));
+        put_head(b, RDB_LIST, plist_len(l));
         plist_iter it;
         for (plist_iter_seek(&it, l, 0); plist_iter_valid(&it);
              plist_iter_next(&it)) {
@@ -168,8 +178,7 @@ static int put_object(wbuf *b, const value *v)
     }
     case VALUE_SET: {
         const pset *s = value_as_set(v);
-        put_u8(b, RDB_SET);
-        put_len(b, pset_len(s));
+        put_head(b, RDB_SET, pset_len(s));
         pset_iter it;
         const velem *e;
         for (pset_iter_init(&it, s); (e = pset_iter_next(&it)) != NULL;)
@@ -178,8 +187,7 @@ static int put_object(wbuf *b, const value *v)
     }
     case VALUE_HASH: {
         const phash *h = value_as_hash(v);
-        put_u8(b, RDB_HASH);
-        put_len(b, phash_len(h));
+        put_head(b, RDB_HASH, phash_len(h));
         phash_iter it;
         const phash_field *f;
         for (phash_iter_init(&it, h); (f = phash_iter_next(&it)) != NULL;) {
@@ -193,8 +201,7 @@ static int put_object(wbuf *b, const value *v)
     }
     case VALUE_ZSET: {
         const pzset *z = value_as_zset(v);
-        put_u8(b, RDB_ZSET_2);
-        put_len(b, pzset_len(z));
+        put_head(b, RDB_ZSET_2, pzset_len(z));
         pzset_iter it;
         for (pzset_iter_seek(&it, z, 0); pzset_iter_valid(&it);
              pzset_iter_next(&it)) {
@@ -205,10 +212,7 @@ static int put_object(wbuf *b, const value *v)
             double d = pzset_entry_score(e);
             uint64_t bits;
             memcpy(&bits, &d, sizeof bits);
-            unsigned char t[8];
-            for (int i = 0; i < 8; i++)
-                t[i] = (unsigned char)(bits >> (8 * i));
-            put(b, t, 8);
+            put_le(b, bits, 8);
         }
         return 0;
     }
@@ -229,13 +233,8 @@ dump_payload_status dump_payload_encode(const value *v, unsigned char **out,
     }
     unsigned char ver[2] = {DUMP_PAYLOAD_RDB_VERSION, 0};
     put(&b, ver, 2);
-    if (!b.err) {
-        uint64_t crc = crc64_update(0, b.p, b.len);
-        unsigned char t[8];
-        for (int i = 0; i < 8; i++)
-            t[i] = (unsigned char)(crc >> (8 * i));
-        put(&b, t, 8);
-    }
+    if (!b.err)
+        put_le(&b, crc64_update(0, b.p, b.len), 8);
     if (b.err) {
         free(b.p);
         errno = ENOMEM;

@@ -1,4 +1,4 @@
-/* server_conn_cmds.c - the connection's commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET, CLIENT.
+/* server_conn_cmds.c - the connection's commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET (and CLIENT's table entry).
  * Chapter 11.
  *
  * These commands read no keys; they read and change the connection
@@ -11,12 +11,10 @@
  * (CLIENT, HELLO), src/acl.c (AUTH), src/server.c (PING, ECHO), src/db.c
  * (SELECT).
  *
- * CLIENT LIST and CLIENT KILL see every loop's clients: each loop's list is
- * read under that loop's lock (one at a time, never two together, so no
- * lock order is needed), and a kill is a flag the owning loop acts on when
- * its eventfd wakes it, because only the owner may touch a client's socket.
+ * CLIENT, the one that sees every loop's clients, is server_client_cmds.c;
+ * server_conn_cmds.h joins the two files.
  */
-#include "server_private.h"
+#include "server_conn_cmds.h"
 
 #include "alloc.h"
 #include "value.h"
@@ -27,7 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
-static bool subscribed(const server_client *c)
+bool server_conn_subscribed(const server_client *c)
 {
     return c != NULL &&
            atomic_load_explicit(&c->subs, memory_order_relaxed) +
@@ -40,7 +38,7 @@ static int cmd_ping(server_ctx *x)
         return server_error(x, "ERR wrong number of arguments for 'ping' "
                             "command") == SERVER_REPLIED ? 0 : -1;
     /* RESP2 subscribed mode answers with a Pub/Sub-shaped array. */
-    if (subscribed(x->client) && x->out->proto == 2) {
+    if (server_conn_subscribed(x->client) && x->out->proto == 2) {
         const char *m = x->argc == 2 ? x->argv[1].str : "";
         size_t ml = x->argc == 2 ? x->argv[1].len : 0;
         return reply_array(x->out, 2) || reply_bulk(x->out, "pong", 4) ||
@@ -111,38 +109,6 @@ static int cmd_auth(server_ctx *x)
     return reply_simple(x->out, "OK");
 }
 
-/* CLIENT SETNAME's rule: '!' to '~' only (no spaces or control bytes). */
-static bool valid_name(const resp_value *v)
-{
-    for (size_t i = 0; i < v->len; i++)
-        if (v->str[i] < '!' || v->str[i] > '~')
-            return false;
-    return true;
-}
-
-static int set_name(server_ctx *x, const resp_value *v)
-{
-    if (!valid_name(v))
-        return server_error(x, "ERR Client names cannot contain spaces, "
-                            "newlines or special characters.");
-    server_client *c = x->client;
-    if (c == NULL)
-        return SERVER_OK;
-    char *n = NULL;
-    if (v->len > 0) {
-        n = xmalloc(v->len + 1);
-        if (n == NULL)
-            return SERVER_NOMEM;
-        memcpy(n, v->str, v->len + 1);
-    }
-    pthread_mutex_lock(&c->loop->lock); /* CLIENT LIST reads it */
-    char *old = c->name;
-    c->name = n;
-    pthread_mutex_unlock(&c->loop->lock);
-    free(old);
-    return SERVER_OK;
-}
-
 static int cmd_hello(server_ctx *x)
 {
     server_client *c = x->client;
@@ -186,7 +152,7 @@ static int cmd_hello(server_ctx *x)
                            "used to authenticate the client and select the "
                            "RESP protocol version at the same time");
     if (name != NULL)
-        SERVER_TRY(set_name(x, name));
+        SERVER_TRY(server_conn_set_name(x, name));
     int old = x->out->proto;
     reply_set_proto(x->out, (int)ver);
     size_t before = x->out->out.len;
@@ -243,7 +209,7 @@ static int cmd_reset(server_ctx *x)
         static const resp_value empty = {.type = RESP_BULK, .str = ""};
         c->db = 0;
         atomic_store_explicit(&c->db_shown, 0, memory_order_relaxed);
-        if (set_name(x, &empty) != SERVER_OK)
+        if (server_conn_set_name(x, &empty) != SERVER_OK)
             return -1;
         c->authed = server_get_options(x->srv)->requirepass == NULL;
         server_client_reset_pubsub(c);
@@ -258,301 +224,6 @@ static int cmd_cluster_only(server_ctx *x)
     return reply_error(x->out, "ERR This instance has cluster support "
                        "disabled");
 }
-
-/* ---- CLIENT ------------------------------------------------------------- */
-
-static int cmd_client_id(server_ctx *x)
-{
-    return reply_integer(x->out, x->client ? (int64_t)x->client->id : 0);
-}
-
-static int cmd_client_getname(server_ctx *x)
-{
-    server_client *c = x->client;
-    if (c == NULL || c->name == NULL)
-        return reply_null(x->out);
-    return reply_bulk(x->out, c->name, strlen(c->name));
-}
-
-static int cmd_client_setname(server_ctx *x)
-{
-    SERVER_TRY(set_name(x, &x->argv[2]));
-    return reply_simple(x->out, "OK");
-}
-
-static int cmd_client_info(server_ctx *x)
-{
-    resp_buf b;
-    resp_buf_init(&b);
-    server_client *c = x->client;
-    if (c != NULL) {
-        pthread_mutex_lock(&c->loop->lock);
-        int rc = server_client_info_line(c, &b, value_now_ms());
-        pthread_mutex_unlock(&c->loop->lock);
-        if (rc != 0) {
-            resp_buf_free(&b);
-            return -1;
-        }
-    }
-    int rc = reply_verbatim(x->out, "txt", b.data, b.len);
-    resp_buf_free(&b);
-    return rc;
-}
-
-/* Which clients a CLIENT LIST or KILL filter selects. */
-typedef struct client_filter {
-    uint64_t *ids;       /**< ID filter (LIST takes several) */
-    size_t nids;         /**< how many; 0: no ID filter */
-    int type;            /**< -1 any, 0 normal, 1 pubsub, 2 none match
-                              (master, replica) */
-    const resp_value *addr, *laddr;
-    bool skipme;         /**< KILL: not the caller */
-} client_filter;
-
-/* TYPE's names as Redis's getClientTypeByName(). */
-static int client_type(const resp_value *v)
-{
-    if (strcasecmp(v->str, "normal") == 0)
-        return 0;
-    if (strcasecmp(v->str, "pubsub") == 0)
-        return 1;
-    if (strcasecmp(v->str, "master") == 0 ||
-        strcasecmp(v->str, "replica") == 0 ||
-        strcasecmp(v->str, "slave") == 0)
-        return 2;
-    return -1;
-}
-
-/* Called with c's loop lock held, maybe from another loop's thread: only
- * fields that never change, atomics, and what the lock guards. */
-static bool matches(const client_filter *f, const server_client *c,
-                    const server_client *me)
-{
-    if (f->skipme && c == me)
-        return false;
-    if (atomic_load_explicit(&c->kill, memory_order_relaxed))
-        return false;
-    if (f->nids > 0) {
-        bool hit = false;
-        for (size_t i = 0; i < f->nids && !hit; i++)
-            hit = f->ids[i] == c->id;
-        if (!hit)
-            return false;
-    }
-    if (f->type >= 0) {
-        bool ps = subscribed(c);
-        if (f->type == 2 || (f->type == 1) != ps)
-            return false;
-    }
-    if (f->addr != NULL && strcmp(f->addr->str, c->addr) != 0)
-        return false;
-    if (f->laddr != NULL && strcmp(f->laddr->str, c->laddr) != 0)
-        return false;
-    return true;
-}
-
-typedef struct list_line {
-    uint64_t id;
-    size_t at, len;
-} list_line;
-
-static int line_cmp(const void *a, const void *b)
-{
-    const list_line *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int cmd_client_list(server_ctx *x)
-{
-    client_filter f = {.type = -1};
-    for (size_t i = 2; i < x->argc; i++) {
-        if (server_arg_is(x, i, "TYPE") && i + 1 < x->argc) {
-            f.type = client_type(&x->argv[i + 1]);
-            if (f.type < 0) {
-                free(f.ids);
-                return server_error(x, "ERR Unknown client type '%.128s'",
-                                    x->argv[i + 1].str) == SERVER_REPLIED
-                           ? 0 : -1;
-            }
-            i++;
-        } else if (server_arg_is(x, i, "ID") && i + 1 < x->argc) {
-            free(f.ids);
-            f.ids = xmalloc((x->argc - i) * sizeof *f.ids);
-            if (f.ids == NULL)
-                return -1;
-            f.nids = 0;
-            for (i++; i < x->argc; i++) {
-                int64_t id;
-                if (resp_parse_int(x->argv[i].str, x->argv[i].len, &id) != 0) {
-                    free(f.ids);
-                    return reply_error(x->out, "ERR Invalid client ID");
-                }
-                f.ids[f.nids++] = (uint64_t)id;
-            }
-        } else {
-            free(f.ids);
-            return server_syntax_error(x) == SERVER_REPLIED ? 0 : -1;
-        }
-    }
-    resp_buf b;
-    resp_buf_init(&b);
-    list_line *lines = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    int64_t now = value_now_ms();
-    if (x->srv != NULL) {
-        for (unsigned li = 0; li < x->srv->nloops && rc == 0; li++) {
-            server_loop *l = &x->srv->loops[li];
-            pthread_mutex_lock(&l->lock);
-            for (server_client *c = l->clients; c != NULL && rc == 0;
-                 c = c->next) {
-                if (!matches(&f, c, NULL))
-                    continue;
-                if (n == cap) {
-                    size_t nc = cap ? cap * 2 : 16;
-                    list_line *p = xrealloc(lines, nc * sizeof *p);
-                    if (p == NULL) {
-                        rc = -1;
-                        break;
-                    }
-                    lines = p;
-                    cap = nc;
-                }
-                size_t at = b.len;
-                if (server_client_info_line(c, &b, now) != 0) {
-                    rc = -1;
-                    break;
-                }
-                lines[n++] = (list_line){c->id, at, b.len - at};
-            }
-            pthread_mutex_unlock(&l->lock);
-        }
-    }
-    resp_buf sorted;
-    resp_buf_init(&sorted);
-    if (rc == 0) {
-        if (n > 0)
-            qsort(lines, n, sizeof *lines, line_cmp);
-        for (size_t i = 0; i < n && rc == 0; i++)
-            rc = resp_buf_append(&sorted, b.data + lines[i].at, lines[i].len);
-    }
-    if (rc == 0)
-        rc = reply_verbatim(x->out, "txt", sorted.data, sorted.len);
-    resp_buf_free(&sorted);
-    resp_buf_free(&b);
-    free(lines);
-    free(f.ids);
-    return rc;
-}
-
-/* Mark every client f selects for closing; returns how many.  The caller
- * itself is closed after this reply. */
-static size_t kill_matching(server_ctx *x, const client_filter *f)
-{
-    size_t n = 0;
-    if (x->srv == NULL)
-        return 0;
-    for (unsigned li = 0; li < x->srv->nloops; li++) {
-        server_loop *l = &x->srv->loops[li];
-        bool wake = false;
-        pthread_mutex_lock(&l->lock);
-        for (server_client *c = l->clients; c != NULL; c = c->next) {
-            if (!matches(f, c, x->client))
-                continue;
-            n++;
-            if (c == x->client) {
-                c->close_after_reply = true;
-                continue;
-            }
-            atomic_store_explicit(&c->kill, true, memory_order_relaxed);
-            wake = true;
-        }
-        pthread_mutex_unlock(&l->lock);
-        if (wake) {
-            /* Release: the owner's acquire exchange of kill_pending then
-             * sees the flags stored above. */
-            atomic_store_explicit(&l->kill_pending, true,
-                                  memory_order_release);
-            server_loop_wake(l);
-        }
-    }
-    return n;
-}
-
-static int cmd_client_kill(server_ctx *x)
-{
-    client_filter f = {.type = -1};
-    uint64_t id;
-    if (x->argc == 3) { /* the old form: CLIENT KILL ip:port */
-        f.addr = &x->argv[2];
-        if (kill_matching(x, &f) == 0)
-            return reply_error(x->out, "ERR No such client");
-        return reply_simple(x->out, "OK");
-    }
-    f.skipme = true;
-    for (size_t i = 2; i < x->argc; i += 2) {
-        if (i + 1 >= x->argc)
-            return server_syntax_error(x) == SERVER_REPLIED ? 0 : -1;
-        const resp_value *v = &x->argv[i + 1];
-        if (server_arg_is(x, i, "ID")) {
-            int64_t n;
-            if (resp_parse_int(v->str, v->len, &n) != 0 || n <= 0)
-                return reply_error(x->out, "ERR client-id should be greater "
-                                   "than 0");
-            id = (uint64_t)n;
-            f.ids = &id;
-            f.nids = 1;
-        } else if (server_arg_is(x, i, "TYPE")) {
-            f.type = client_type(v);
-            if (f.type < 0)
-                return server_error(x, "ERR Unknown client type '%.128s'",
-                                    v->str) == SERVER_REPLIED ? 0 : -1;
-        } else if (server_arg_is(x, i, "ADDR")) {
-            f.addr = v;
-        } else if (server_arg_is(x, i, "LADDR")) {
-            f.laddr = v;
-        } else if (server_arg_is(x, i, "USER")) {
-            if (strcmp(v->str, "default") != 0)
-                return server_error(x, "ERR No such user '%.128s'", v->str)
-                           == SERVER_REPLIED ? 0 : -1;
-        } else if (server_arg_is(x, i, "SKIPME")) {
-            if (strcasecmp(v->str, "yes") == 0)
-                f.skipme = true;
-            else if (strcasecmp(v->str, "no") == 0)
-                f.skipme = false;
-            else
-                return server_syntax_error(x) == SERVER_REPLIED ? 0 : -1;
-        } else {
-            return server_syntax_error(x) == SERVER_REPLIED ? 0 : -1;
-        }
-    }
-    return reply_integer(x->out, (int64_t)kill_matching(x, &f));
-}
-
-static const server_command client_subcommands[] = {
-    {.name = "id", .arity = 2, .flags = SERVER_CMD_LOADING | SERVER_CMD_FAST,
-     .fn = cmd_client_id, .group = "connection", .since = "5.0.0",
-     .summary = "Returns the unique client ID of the connection."},
-    {.name = "getname", .arity = 2,
-     .flags = SERVER_CMD_LOADING | SERVER_CMD_FAST, .fn = cmd_client_getname,
-     .group = "connection", .since = "2.6.9",
-     .summary = "Returns the name of the connection."},
-    {.name = "setname", .arity = 3,
-     .flags = SERVER_CMD_LOADING | SERVER_CMD_FAST, .fn = cmd_client_setname,
-     .group = "connection", .since = "2.6.9",
-     .summary = "Sets the connection name."},
-    {.name = "info", .arity = 2, .flags = SERVER_CMD_LOADING |
-     SERVER_CMD_RANDOM, .fn = cmd_client_info, .group = "connection",
-     .since = "6.2.0",
-     .summary = "Returns information about the connection."},
-    {.name = "list", .arity = -2, .flags = SERVER_CMD_LOADING |
-     SERVER_CMD_RANDOM, .fn = cmd_client_list, .group = "connection",
-     .since = "2.4.0", .summary = "Lists open connections."},
-    {.name = "kill", .arity = -3, .flags = SERVER_CMD_LOADING,
-     .fn = cmd_client_kill, .group = "connection", .since = "2.4.0",
-     .summary = "Terminates open connections."},
-    {.name = NULL},
-};
 
 const server_command server_cmds_conn[] = {
     {.name = "ping", .arity = -1, .flags = SERVER_CMD_LOADING |
@@ -592,6 +263,6 @@ const server_command server_cmds_conn[] = {
     {.name = "client", .arity = -2, .flags = SERVER_CMD_LOADING,
      .group = "connection", .since = "2.4.0",
      .summary = "A container for client connection commands.",
-     .subcommands = client_subcommands},
+     .subcommands = server_client_subcommands},
     {.name = NULL},
 };

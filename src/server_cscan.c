@@ -1,67 +1,16 @@
-/* server_cscan.c - HSCAN and SSCAN: cursor parsing, order keys, one call's plan.
+/* server_cscan.c - HSCAN and SSCAN: order keys, one call's plan, the reply.
  * Chapter 11.
  *
  * See server_cscan.h for why the cursor is an order key rather than a
  * position: positions move when an element before them is deleted, order
- * keys never do.
+ * keys never do.  The arguments are parsed by server_scan.h, as SCAN's.
  */
 #include "server_cscan.h"
 
-#include "glob.h"
 #include "hash.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-
-int cscan_parse_cursor(server_ctx *x, size_t i, uint64_t *out)
-{
-    const char *s = x->argv[i].str;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    /* argv strings are NUL-terminated, so *end is '\0' exactly where
-     * Redis's C-string parse stops. */
-    if (isspace((unsigned char)s[0]) || *end != '\0' || errno == ERANGE)
-        return server_error(x, "ERR invalid cursor");
-    *out = (uint64_t)v;
-    return SERVER_OK;
-}
-
-int cscan_parse_opts(server_ctx *x, size_t first, cscan_opts *o)
-{
-    o->count = 10;
-    o->pat = NULL;
-    o->patlen = 0;
-    for (size_t i = first; i < x->argc; i += 2) {
-        bool more = x->argc - i >= 2;
-        if (server_arg_is(x, i, "count") && more) {
-            long long c;
-            int rc = server_arg_ll(x, i + 1, &c);
-            if (rc != SERVER_OK)
-                return rc;
-            if (c < 1)
-                return server_syntax_error(x);
-            o->count = c > LONG_MAX ? LONG_MAX : (long)c;
-        } else if (server_arg_is(x, i, "match") && more) {
-            o->pat = x->argv[i + 1].str;
-            o->patlen = x->argv[i + 1].len;
-            if (o->patlen == 1 && o->pat[0] == '*')
-                o->pat = NULL;
-        } else {
-            return server_syntax_error(x);
-        }
-    }
-    return SERVER_OK;
-}
-
-bool cscan_match(const cscan_opts *o, const void *p, size_t n)
-{
-    return o->pat == NULL || glob_match(o->pat, o->patlen, p, n, false);
-}
 
 uint64_t cscan_order_key(const void *p, size_t n)
 {
@@ -79,7 +28,7 @@ static uint64_t key_at(const void *coll, cscan_nth_fn *nth, size_t i)
 }
 
 uint64_t cscan_plan(const void *coll, size_t n, cscan_nth_fn *nth,
-                    const cscan_opts *o, size_t *from, size_t *to)
+                    const server_scan_args *o, size_t *from, size_t *to)
 {
     /* The first position whose order key is >= the cursor. */
     size_t lo = 0, hi = n;
@@ -93,7 +42,7 @@ uint64_t cscan_plan(const void *coll, size_t n, cscan_nth_fn *nth,
         }
     size_t end = lo;
     uint64_t last = 0;
-    for (long taken = 0; end < n && taken < o->count; taken++)
+    for (long long taken = 0; end < n && taken < o->count; taken++)
         last = key_at(coll, nth, end++);
     /* Never stop inside a run of equal order keys. */
     uint64_t next = 0;
@@ -112,4 +61,33 @@ int cscan_reply_head(server_ctx *x, uint64_t cursor)
                    reply_bulk(x->out, buf, (size_t)n) == 0
                ? 0
                : -1;
+}
+
+int cscan_reply_missing(server_ctx *x)
+{
+    return cscan_reply_head(x, 0) != 0 ? -1 : reply_array(x->out, 0);
+}
+
+int cscan_reply(server_ctx *x, server_scan_args *a, const void *coll,
+                size_t n, bool whole, cscan_nth_fn *nth, cscan_emit_fn *emit)
+{
+    SERVER_TRY(server_scan_options(x, 3, false, a));
+    size_t from = 0, to = n;
+    uint64_t next = whole ? 0 : cscan_plan(coll, n, nth, a, &from, &to);
+    reply_defer d;
+    if (cscan_reply_head(x, next) != 0 ||
+        reply_defer_begin(x->out, &d, REPLY_DEFER_ARRAY) != 0)
+        return -1;
+    size_t shown = 0;
+    for (size_t i = from; i < to; i++) {
+        size_t len;
+        const void *p = nth(coll, i, &len);
+        if (!server_scan_match(a, p, len))
+            continue;
+        int k = emit(x, coll, i);
+        if (k < 0)
+            return -1;
+        shown += (size_t)k;
+    }
+    return reply_defer_end(x->out, &d, shown);
 }

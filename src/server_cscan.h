@@ -21,54 +21,21 @@
  * of equal order keys (elements whose full hashes collide), so the next
  * call cannot skip one of them.
  *
+ * The arguments are server_scan.h's, parsed by the same code as SCAN's
+ * and ZSCAN's; cscan_reply() is the rest of both commands once the key
+ * is found, so a family file says only how one element is written.
+ *
  * Thread-safety: pure functions on the caller's arguments.
  */
 #ifndef SERVER_CSCAN_H
 #define SERVER_CSCAN_H
 
 #include "server_cmd.h"
+#include "server_scan.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/** The options of one HSCAN or SSCAN call. */
-typedef struct cscan_opts {
-    uint64_t cursor;   /**< where to start: an order key, 0 for the start */
-    long count;        /**< COUNT (default 10): elements to look at */
-    const char *pat;   /**< MATCH pattern, or NULL for every element */
-    size_t patlen;     /**< its length */
-} cscan_opts;
-
-/**
- * Parse the cursor argument as Redis's parseScanCursorOrReply() does
- * (strtoul(): an optional sign, decimal digits, nothing after them, no
- * leading white space): "ERR invalid cursor".
- * \param x   the context.
- * \param i   the argument index of the cursor.
- * \param out receives the cursor.
- * \return SERVER_OK, SERVER_REPLIED or SERVER_NOMEM.
- */
-int cscan_parse_cursor(server_ctx *x, size_t i, uint64_t *out);
-
-/**
- * Parse [MATCH pattern] [COUNT count] from argument first on, as Redis:
- * a COUNT that is not an integer gets "ERR value is not an integer or out
- * of range", one below 1 and any other word "ERR syntax error".  A MATCH
- * of exactly "*" is no pattern at all.
- * \param x     the context.
- * \param first the first option's index.
- * \param o     receives the options (o->cursor is left as it is).
- * \return SERVER_OK, SERVER_REPLIED or SERVER_NOMEM.
- */
-int cscan_parse_opts(server_ctx *x, size_t first, cscan_opts *o);
-
-/**
- * Does an element pass MATCH?
- * \param o the options. \param p the element's bytes. \param n their count.
- * \return true when there is no pattern or it matches.
- */
-bool cscan_match(const cscan_opts *o, const void *p, size_t n);
 
 /**
  * The order key of an element: its hash_bytes() with the trie's 5-bit
@@ -88,14 +55,14 @@ typedef const void *cscan_nth_fn(const void *coll, size_t i, size_t *len);
  * \param coll  the collection, passed to nth.
  * \param n     its element count.
  * \param nth   the i-th element's key bytes.
- * \param o     the options (cursor and count).
+ * \param a     the arguments (cursor and count).
  * \param from  receives the first position.
  * \param to    receives the position after the last.
  * \return the next cursor: the order key of position *to, or 0 when *to
  *         is n.
  */
 uint64_t cscan_plan(const void *coll, size_t n, cscan_nth_fn *nth,
-                    const cscan_opts *o, size_t *from, size_t *to);
+                    const server_scan_args *a, size_t *from, size_t *to);
 
 /**
  * Write the reply's start: a two-element array and the cursor as a bulk
@@ -104,5 +71,40 @@ uint64_t cscan_plan(const void *coll, size_t n, cscan_nth_fn *nth,
  * \return 0, or -1 when out of memory.
  */
 int cscan_reply_head(server_ctx *x, uint64_t cursor);
+
+/**
+ * The whole reply for a missing key: cursor 0 and no elements.
+ * \param x the context.
+ * \return 0, or -1 when out of memory.
+ */
+int cscan_reply_missing(server_ctx *x);
+
+/**
+ * Write the reply element(s) of the element at position i, which passed
+ * MATCH.
+ * \param x the context. \param coll the collection. \param i the position.
+ * \return how many reply elements it wrote (0 skips the element), or -1
+ *         when out of memory.
+ */
+typedef int cscan_emit_fn(server_ctx *x, const void *coll, size_t i);
+
+/**
+ * Finish HSCAN or SSCAN once the key was found: parse the options from
+ * argument 3 on, plan the call (or take the whole collection when it is
+ * in its flat form), and write the reply: the next cursor, then what
+ * emit writes for each element in the plan that passes MATCH.
+ * \param x     the context.
+ * \param a     the arguments, a->cursor already parsed (argument 2).
+ * \param coll  the collection, passed to nth and emit.
+ * \param n     its element count.
+ * \param whole whether to answer every element, cursor 0 (a listpack
+ *              or an intset in Redis).
+ * \param nth   the i-th element's key bytes (what MATCH sees).
+ * \param emit  writes one element.
+ * \return SERVER_OK, SERVER_REPLIED after an error reply, or -1 when out
+ *         of memory.
+ */
+int cscan_reply(server_ctx *x, server_scan_args *a, const void *coll,
+                size_t n, bool whole, cscan_nth_fn *nth, cscan_emit_fn *emit);
 
 #endif

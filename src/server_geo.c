@@ -65,8 +65,10 @@ static int reply_position(server_ctx *x, double score)
 
 /* ---- GEOPOS, GEODIST, GEOHASH -------------------------------------------- */
 
-/* GEOPOS key [member ...]: a missing member is a null array. */
-static int cmd_geopos(server_ctx *x)
+/* GEOPOS and GEOHASH: key [member ...], an array with one reply per
+ * member, `found` of its score or `missing` for a member not there. */
+static int reply_per_member(server_ctx *x, int (*found)(server_ctx *, double),
+                            int (*missing)(reply_buf *))
 {
     const value *v;
     SERVER_TRY(server_lookup(x, 1, VALUE_ZSET, &v));
@@ -76,12 +78,18 @@ static int cmd_geopos(server_ctx *x)
         double score;
         int rc = v && pzset_score(value_as_zset(v), x->argv[j].str,
                                   x->argv[j].len, &score)
-                     ? reply_position(x, score)
-                     : reply_null_array(x->out);
+                     ? found(x, score)
+                     : missing(x->out);
         if (rc < 0)
             return -1;
     }
     return 0;
+}
+
+/* GEOPOS key [member ...]: a missing member is a null array. */
+static int cmd_geopos(server_ctx *x)
+{
+    return reply_per_member(x, reply_position, reply_null_array);
 }
 
 /* GEODIST key member1 member2 [M|KM|FT|MI] */
@@ -131,20 +139,7 @@ static int reply_geohash(server_ctx *x, double score)
 /* GEOHASH key [member ...]: a missing member is a null bulk string. */
 static int cmd_geohash(server_ctx *x)
 {
-    const value *v;
-    SERVER_TRY(server_lookup(x, 1, VALUE_ZSET, &v));
-    if (reply_array(x->out, x->argc - 2) < 0)
-        return -1;
-    for (size_t j = 2; j < x->argc; j++) {
-        double score;
-        int rc = v && pzset_score(value_as_zset(v), x->argv[j].str,
-                                  x->argv[j].len, &score)
-                     ? reply_geohash(x, score)
-                     : reply_null(x->out);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
+    return reply_per_member(x, reply_geohash, reply_null);
 }
 
 /* ---- the searches -------------------------------------------------------- */

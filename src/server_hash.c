@@ -198,53 +198,28 @@ static const phash_field *hview_nth(const hview *hv, size_t i)
     return hv->live != NULL ? hv->live[i] : phash_nth(hv->h, i);
 }
 
-/* One pick of a count reply: the name, or in RESP3 with values a pair. */
-static int reply_pick(server_ctx *x, const phash_field *f, bool withvalues)
+/* One pick of a count reply: the name alone, or the name and its value
+ * (RESP2: two elements; RESP3: a two-element array). */
+static int pick_name(server_ctx *x, const void *hv, size_t i)
 {
-    if (withvalues && x->out->proto == 3 && reply_array(x->out, 2) != 0)
+    return reply_name(x, hview_nth(hv, i));
+}
+
+static int pick_with_value(server_ctx *x, const void *hv, size_t i)
+{
+    const phash_field *f = hview_nth(hv, i);
+    if (x->out->proto == 3 && reply_array(x->out, 2) != 0)
         return -1;
-    if (reply_name(x, f) != 0)
-        return -1;
-    return withvalues ? reply_value(x, f) : 0;
+    return reply_name(x, f) != 0 ? -1 : reply_value(x, f);
 }
 
 static int randfield_count(server_ctx *x, const hview *hv, long long l,
                            bool withvalues)
 {
-    bool uniq = l >= 0;
-    size_t count = uniq ? (size_t)l : (size_t)-l;
-    size_t shown = withvalues && x->out->proto == 2 ? 2 : 1;
-    if (count == 0 || hv->n == 0)
-        return reply_array(x->out, 0);
-    if (uniq && count >= hv->n) {
-        if (reply_array(x->out, hv->n * shown) != 0)
-            return -1;
-        for (size_t i = 0; i < hv->n; i++)
-            if (reply_pick(x, hview_nth(hv, i), withvalues) != 0)
-                return -1;
-        return 0;
-    }
-    if (count > SERVER_SAMPLE_MAX)
-        return -1;
-    if (reply_array(x->out, count * shown) != 0)
-        return -1;
-    if (!uniq || count == 1) {
-        for (size_t i = 0; i < count; i++)
-            if (reply_pick(x, hview_nth(hv, server_sample_one(x, hv->n)),
-                           withvalues) != 0)
-                return -1;
-        return 0;
-    }
-    size_t *pos = malloc(count * sizeof *pos);
-    if (pos == NULL || server_sample_distinct(x, hv->n, count, pos) != 0) {
-        free(pos);
-        return -1;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++)
-        rc = reply_pick(x, hview_nth(hv, pos[i]), withvalues);
-    free(pos);
-    return rc;
+    if (!withvalues)
+        return server_sample_reply(x, hv, hv->n, l, 1, pick_name);
+    return server_sample_reply(x, hv, hv->n, l, x->out->proto == 2 ? 2 : 1,
+                               pick_with_value);
 }
 
 /* HRANDFIELD key [count [WITHVALUES]] */
@@ -289,38 +264,29 @@ static const void *hash_nth_name(const void *coll, size_t i, size_t *len)
     return phash_field_name(phash_nth(coll, i), len);
 }
 
+/* A live field as name, value. */
+static int hscan_emit(server_ctx *x, const void *h, size_t i)
+{
+    const phash_field *f = phash_nth(h, i);
+    if (!field_live(f, x->now_ms))
+        return 0;
+    return reply_name(x, f) != 0 || reply_value(x, f) != 0 ? -1 : 2;
+}
+
 /* HSCAN key cursor [MATCH pattern] [COUNT count] */
 static int hscan(server_ctx *x)
 {
-    cscan_opts o;
-    SERVER_TRY(cscan_parse_cursor(x, 2, &o.cursor));
+    server_scan_args a;
+    SERVER_TRY(server_scan_cursor(x, 2, &a.cursor));
     const value *v;
     SERVER_TRY(server_lookup(x, 1, VALUE_HASH, &v));
     if (v == NULL)
-        return cscan_reply_head(x, 0) != 0 ? -1 : reply_array(x->out, 0);
-    SERVER_TRY(cscan_parse_opts(x, 3, &o));
+        return cscan_reply_missing(x);
     const phash *h = value_as_hash(v);
-    size_t from = 0, to = phash_len(h);
-    uint64_t next = 0;
     /* The flat form (a listpack in Redis) is answered whole. */
-    if (strcmp(phash_encoding(h), "hashtable") == 0)
-        next = cscan_plan(h, phash_len(h), hash_nth_name, &o, &from, &to);
-    reply_defer d;
-    if (cscan_reply_head(x, next) != 0 ||
-        reply_defer_begin(x->out, &d, REPLY_DEFER_ARRAY) != 0)
-        return -1;
-    size_t n = 0;
-    for (size_t i = from; i < to; i++) {
-        const phash_field *f = phash_nth(h, i);
-        size_t len;
-        const unsigned char *name = phash_field_name(f, &len);
-        if (!field_live(f, x->now_ms) || !cscan_match(&o, name, len))
-            continue;
-        if (reply_name(x, f) != 0 || reply_value(x, f) != 0)
-            return -1;
-        n += 2;
-    }
-    return reply_defer_end(x->out, &d, n);
+    return cscan_reply(x, &a, h, phash_len(h),
+                       strcmp(phash_encoding(h), "hashtable") != 0,
+                       hash_nth_name, hscan_emit);
 }
 
 #define HASH_CMD(nm, ar, fl, handler, sum)                                       \

@@ -328,7 +328,7 @@ void server_loop_wake(server_loop *l);
  */
 void server_loop_post(server_loop *l, server_mail *m);
 
-/* ---- server_client.c ----------------------------------------------------- */
+/* ---- server_client.c (and _input.c, _output.c, server_client_cmds.c) --- */
 
 /**
  * Take over an accepted socket on this loop: set it up, check maxclients
@@ -409,7 +409,8 @@ void server_client_reset_pubsub(server_client *c);
 server_client *server_loop_find(server_loop *l, uint64_t id);
 
 /**
- * Write CLIENT LIST's line for a client (caller holds c->loop->lock).
+ * Write CLIENT LIST's line for a client (caller holds c->loop->lock);
+ * defined beside CLIENT, in server_client_cmds.c.
  * \param c   the client.
  * \param b   the buffer to append to.
  * \param now Unix ms.

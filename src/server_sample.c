@@ -64,3 +64,41 @@ int server_sample_distinct(server_ctx *x, size_t n, size_t k, size_t *out)
 {
     return k * 3 > n ? shuffle(x, n, k, out) : reject(x, n, k, out);
 }
+
+int server_sample_reply(server_ctx *x, const void *coll, size_t n,
+                        long long l, size_t per_pick,
+                        server_sample_pick_fn *pick)
+{
+    bool uniq = l >= 0;
+    size_t count = uniq ? (size_t)l : (size_t)-l;
+    if (count == 0 || n == 0)
+        return reply_array(x->out, 0);
+    if (uniq && count >= n) {
+        if (reply_array(x->out, n * per_pick) != 0)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if (pick(x, coll, i) != 0)
+                return -1;
+        return 0;
+    }
+    if (count > SERVER_SAMPLE_MAX)
+        return -1;
+    if (reply_array(x->out, count * per_pick) != 0)
+        return -1;
+    if (!uniq || count == 1) {
+        for (size_t i = 0; i < count; i++)
+            if (pick(x, coll, server_sample_one(x, n)) != 0)
+                return -1;
+        return 0;
+    }
+    size_t *pos = malloc(count * sizeof *pos);
+    if (pos == NULL || server_sample_distinct(x, n, count, pos) != 0) {
+        free(pos);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++)
+        rc = pick(x, coll, pos[i]);
+    free(pos);
+    return rc;
+}

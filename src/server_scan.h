@@ -64,27 +64,28 @@ static inline int server_scan_cursor(server_ctx *x, size_t i, uint64_t *out)
 }
 
 /**
- * Parse a cursor command: the cursor at argument `at`, then the options
- * from at + 1 on (SCAN: at 1; HSCAN, SSCAN, ZSCAN: at 2, after the key).
- * Errors are checked in Redis's order: the cursor first, then the options
- * from left to right.
- * \param x         the context.
- * \param at        the cursor's argument index.
+ * Parse the options of a cursor command from argument `first` on:
+ * a->count, a->match and a->type (a->cursor is left as it is).  HSCAN,
+ * SSCAN and ZSCAN parse them only once the key was found, as Redis does:
+ * a missing key answers an empty page whatever the options say.
+ * \param x          the context.
+ * \param first      the first option's index.
  * \param allow_type whether TYPE is an option (SCAN only).
- * \param a         receives the arguments (pointers into x->argv).
+ * \param a          receives the options (pointers into x->argv).
  * \return SERVER_OK, SERVER_REPLIED after an error reply, or SERVER_NOMEM.
  */
-static inline int server_scan_parse(server_ctx *x, size_t at, bool allow_type,
-                                    server_scan_args *a)
+static inline int server_scan_options(server_ctx *x, size_t first,
+                                      bool allow_type, server_scan_args *a)
 {
-    *a = (server_scan_args){.count = 10};
-    int rc = server_scan_cursor(x, at, &a->cursor);
-    if (rc != SERVER_OK)
-        return rc;
-    for (size_t i = at + 1; i < x->argc; i += 2) {
+    a->count = 10;
+    a->match = NULL;
+    a->match_len = 0;
+    a->type = NULL;
+    a->type_len = 0;
+    for (size_t i = first; i < x->argc; i += 2) {
         bool pair = i + 1 < x->argc;
         if (pair && server_arg_is(x, i, "count")) {
-            rc = server_arg_ll(x, i + 1, &a->count);
+            int rc = server_arg_ll(x, i + 1, &a->count);
             if (rc != SERVER_OK)
                 return rc;
             if (a->count < 1)
@@ -102,6 +103,27 @@ static inline int server_scan_parse(server_ctx *x, size_t at, bool allow_type,
         }
     }
     return SERVER_OK;
+}
+
+/**
+ * Parse a cursor command: the cursor at argument `at`, then the options
+ * from at + 1 on (SCAN: at 1; HSCAN, SSCAN, ZSCAN: at 2, after the key).
+ * Errors are checked in Redis's order: the cursor first, then the options
+ * from left to right.
+ * \param x         the context.
+ * \param at        the cursor's argument index.
+ * \param allow_type whether TYPE is an option (SCAN only).
+ * \param a         receives the arguments (pointers into x->argv).
+ * \return SERVER_OK, SERVER_REPLIED after an error reply, or SERVER_NOMEM.
+ */
+static inline int server_scan_parse(server_ctx *x, size_t at, bool allow_type,
+                                    server_scan_args *a)
+{
+    *a = (server_scan_args){.count = 10};
+    int rc = server_scan_cursor(x, at, &a->cursor);
+    if (rc != SERVER_OK)
+        return rc;
+    return server_scan_options(x, at + 1, allow_type, a);
 }
 
 /**

@@ -89,6 +89,11 @@ static int smembers(server_ctx *x)
 
 /* ---- SRANDMEMBER ---------------------------------------------------------- */
 
+static int pick_member(server_ctx *x, const void *set, size_t i)
+{
+    return reply_member(x, pset_nth(set, i));
+}
+
 static int srandmember_count(server_ctx *x)
 {
     long long l;
@@ -99,40 +104,9 @@ static int srandmember_count(server_ctx *x)
                                 -LONG_MAX, LONG_MAX));
     const value *v;
     SERVER_TRY(server_lookup(x, 1, VALUE_SET, &v));
-    bool uniq = l >= 0;
-    size_t count = uniq ? (size_t)l : (size_t)-l;
-    if (v == NULL || count == 0)
-        return reply_array(x->out, 0);
-    const pset *s = value_as_set(v);
-    size_t n = pset_len(s);
-    if (uniq && count >= n) {
-        if (reply_array(x->out, n) != 0)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            if (reply_member(x, pset_nth(s, i)) != 0)
-                return -1;
-        return 0;
-    }
-    if (count > SERVER_SAMPLE_MAX)
-        return -1;
-    if (reply_array(x->out, count) != 0)
-        return -1;
-    if (!uniq || count == 1) {
-        for (size_t i = 0; i < count; i++)
-            if (reply_member(x, pset_nth(s, server_sample_one(x, n))) != 0)
-                return -1;
-        return 0;
-    }
-    size_t *pos = malloc(count * sizeof *pos);
-    if (pos == NULL || server_sample_distinct(x, n, count, pos) != 0) {
-        free(pos);
-        return -1;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++)
-        rc = reply_member(x, pset_nth(s, pos[i]));
-    free(pos);
-    return rc;
+    const pset *set = v != NULL ? value_as_set(v) : NULL;
+    return server_sample_reply(x, set, set != NULL ? pset_len(set) : 0, l, 1,
+                               pick_member);
 }
 
 /* SRANDMEMBER key [count] */
@@ -159,37 +133,26 @@ static const void *set_nth_member(const void *coll, size_t i, size_t *len)
     return e->bytes;
 }
 
+static int sscan_emit(server_ctx *x, const void *s, size_t i)
+{
+    return reply_member(x, pset_nth(s, i)) != 0 ? -1 : 1;
+}
+
 /* SSCAN key cursor [MATCH pattern] [COUNT count] */
 static int sscan(server_ctx *x)
 {
-    cscan_opts o;
-    SERVER_TRY(cscan_parse_cursor(x, 2, &o.cursor));
+    server_scan_args a;
+    SERVER_TRY(server_scan_cursor(x, 2, &a.cursor));
     const value *v;
     SERVER_TRY(server_lookup(x, 1, VALUE_SET, &v));
     if (v == NULL)
-        return cscan_reply_head(x, 0) != 0 ? -1 : reply_array(x->out, 0);
-    SERVER_TRY(cscan_parse_opts(x, 3, &o));
+        return cscan_reply_missing(x);
     const pset *s = value_as_set(v);
-    size_t from = 0, to = pset_len(s);
-    uint64_t next = 0;
     /* The flat form and small integer sets (listpack, intset) are
      * answered whole. */
-    if (strcmp(pset_encoding(s), "hashtable") == 0)
-        next = cscan_plan(s, pset_len(s), set_nth_member, &o, &from, &to);
-    reply_defer d;
-    if (cscan_reply_head(x, next) != 0 ||
-        reply_defer_begin(x->out, &d, REPLY_DEFER_ARRAY) != 0)
-        return -1;
-    size_t n = 0;
-    for (size_t i = from; i < to; i++) {
-        const velem *e = pset_nth(s, i);
-        if (!cscan_match(&o, e->bytes, e->len))
-            continue;
-        if (reply_member(x, e) != 0)
-            return -1;
-        n++;
-    }
-    return reply_defer_end(x->out, &d, n);
+    return cscan_reply(x, &a, s, pset_len(s),
+                       strcmp(pset_encoding(s), "hashtable") != 0,
+                       set_nth_member, sscan_emit);
 }
 
 /* ---- the algebra ---------------------------------------------------------- */

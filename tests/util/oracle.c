@@ -87,8 +87,7 @@ static void oracle_fail(const char *fmt, ...)
     ck_abort_msg("%s", msg);
 }
 
-/* A command as text for messages: escaped, each argument quoted. */
-static void render(char *out, size_t outsz, size_t argc,
+void oracle_render(char *out, size_t outsz, size_t argc,
                    const char *const *argv, const size_t *lens)
 {
     size_t n = 0;
@@ -114,7 +113,7 @@ static void render_value(char *out, size_t outsz, const resp_value *cmd)
             argv[argc] = cmd->elems[i].str;
             lens[argc++] = cmd->elems[i].len;
         }
-    render(out, outsz, argc, argv, lens);
+    oracle_render(out, outsz, argc, argv, lens);
 }
 
 /* ---- start ------------------------------------------------------------------------ */
@@ -231,7 +230,7 @@ static void redis_call(oracle *o, size_t argc, const char *const *argv,
 {
     if (resp_client_call(&o->cl, r, argc, argv, lens) != 0) {
         char cmd[600];
-        render(cmd, sizeof cmd, argc, argv, lens);
+        oracle_render(cmd, sizeof cmd, argc, argv, lens);
         oracle_fail("oracle: redis-server did not answer %s: %s", cmd, o->cl.err);
     }
     o->last_reply[0] = '\0';
@@ -268,7 +267,7 @@ static void apply_compare(oracle *o, size_t argc, const char *const *argv,
                           bool exec_err, bool must_fail)
 {
     char cmd[600];
-    render(cmd, sizeof cmd, argc, argv, lens);
+    oracle_render(cmd, sizeof cmd, argc, argv, lens);
     resp_value v;
     size_t size;
     to_value(o, argc, argv, lens, &v, &size);
@@ -409,7 +408,7 @@ void oracle_expect_errorv(oracle *o, size_t argc, const char *const *argv,
     const char *e = reply_error(&r, &exec_err);
     if (e == NULL) {
         char cmd[600];
-        render(cmd, sizeof cmd, argc, argv, lens);
+        oracle_render(cmd, sizeof cmd, argc, argv, lens);
         resp_value_clear(&r);
         oracle_fail("%s: expected an error, redis-server accepted it", cmd);
     }

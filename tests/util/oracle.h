@@ -152,4 +152,16 @@ void oracle_stop(oracle *o);
  */
 void oracle_teardown(void);
 
+/**
+ * A command as text for failure messages: each argument escaped
+ * (test_escape()) and quoted, separated by spaces, cut to fit.
+ * \param out   receives the text, always NUL-terminated.
+ * \param outsz its size, > 8.
+ * \param argc  the number of arguments.
+ * \param argv  the arguments.
+ * \param lens  their lengths, or NULL for NUL-terminated strings.
+ */
+void oracle_render(char *out, size_t outsz, size_t argc,
+                   const char *const *argv, const size_t *lens);
+
 #endif

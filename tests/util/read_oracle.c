@@ -80,22 +80,6 @@ static void ro_fail(const char *fmt, ...)
     ck_abort_msg("%s", msg);
 }
 
-/* A command for messages: each argument quoted and escaped. */
-static void render(char *out, size_t outsz, size_t argc,
-                   const char *const *argv, const size_t *lens)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < argc && n + 8 < outsz; i++) {
-        char esc[160];
-        test_escape(esc, sizeof esc, argv[i], lens ? lens[i] : strlen(argv[i]));
-        int w = snprintf(out + n, outsz - n, "%s\"%s\"", i ? " " : "", esc);
-        if (w < 0)
-            break;
-        n += (size_t)w < outsz - n ? (size_t)w : outsz - n - 1;
-    }
-}
-
 read_oracle *read_oracle_start(const char *variant)
 {
     read_oracle *ro = calloc(1, sizeof *ro);
@@ -153,7 +137,7 @@ static char *redis_reply(read_oracle *ro, int proto, size_t argc,
     const char *r;
     if (resp_raw_call(c, argc, argv, lens, &r, len) != 0) {
         char cmd[600];
-        render(cmd, sizeof cmd, argc, argv, lens);
+        oracle_render(cmd, sizeof cmd, argc, argv, lens);
         ro_fail("read_oracle: redis-server (RESP%d) did not answer %s: %s",
                 proto, cmd, c->err);
     }
@@ -210,7 +194,7 @@ static char *our_reply(read_oracle *ro, int proto, size_t argc,
         free(args[i].str);
     if (rc != 0) {
         reply_free(&out);
-        render(cmd, sizeof cmd, argc, argv, lens);
+        oracle_render(cmd, sizeof cmd, argc, argv, lens);
         ro_fail("read_oracle: %s (RESP%d): the command ran out of memory",
                 cmd, proto);
     }
@@ -219,7 +203,7 @@ static char *our_reply(read_oracle *ro, int proto, size_t argc,
     if (resp_scan(out.out.data, out.out.len, &used, why, sizeof why) != 1 ||
         used != out.out.len) {
         char esc[2000];
-        render(cmd, sizeof cmd, argc, argv, lens);
+        oracle_render(cmd, sizeof cmd, argc, argv, lens);
         test_escape(esc, sizeof esc, out.out.data, out.out.len);
         reply_free(&out);
         ro_fail("read_oracle: %s (RESP%d): our reply is not one RESP value "
@@ -288,7 +272,7 @@ int read_oracle_comparev(read_oracle *ro, unsigned flags, size_t argc,
                                    sizeof err);
         if (eq != 1) {
             char cmd[600], a[1800], b[1800];
-            render(cmd, sizeof cmd, argc, argv, lens);
+            oracle_render(cmd, sizeof cmd, argc, argv, lens);
             test_escape(a, sizeof a, theirs, rl);
             test_escape(b, sizeof b, ours, ol);
             snprintf(why, whysz, "%s (RESP%d, db %u, %s): %s\n"

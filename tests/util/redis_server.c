@@ -42,22 +42,33 @@ static int free_port(void)
     return port;
 }
 
-int redis_server_connect(const redis_server *rs)
+int redis_connect_port(int port, char *err, size_t errsz)
 {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)rs->port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (s < 0)
+    if (s < 0) {
+        if (err != NULL)
+            snprintf(err, errsz, "socket: %s", strerror(errno));
         return -1;
+    }
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (err != NULL)
+            snprintf(err, errsz, "connect 127.0.0.1:%d: %s", port,
+                     strerror(errno));
         close(s);
         return -1;
     }
     return s;
 }
 
-static void log_tail(const redis_server *rs, char *err, size_t errsz)
+int redis_server_connect(const redis_server *rs)
+{
+    return redis_connect_port(rs->port, NULL, 0);
+}
+
+void redis_server_log_tail(const redis_server *rs, char *err, size_t errsz)
 {
     char path[300], buf[600];
     snprintf(path, sizeof path, "%s/redis.log", rs->dir);
@@ -87,15 +98,11 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-static int start_once(redis_server *rs, const char *const *extra, char *err,
-                      size_t errsz)
+int redis_server_spawn(redis_server *rs, const char *const *extra,
+                       int wait_ms, const char *when, const char *hint,
+                       char *err, size_t errsz)
 {
     char port[16], logf[300];
-    rs->port = free_port();
-    if (rs->port < 0) {
-        snprintf(err, errsz, "no free port: %s", strerror(errno));
-        return -1;
-    }
     snprintf(port, sizeof port, "%d", rs->port);
     snprintf(logf, sizeof logf, "%s/redis.log", rs->dir);
     const char *argv[64] = {"redis-server", "--port", port, "--bind",
@@ -127,14 +134,13 @@ static int start_once(redis_server *rs, const char *const *extra, char *err,
         _exit(127);
     }
     rs->pid = pid;
-    /* Wait up to 10 s for PING to answer. */
-    for (int tries = 0; tries < 200; tries++) {
+    for (int waited = 0; waited < wait_ms; waited += 50) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             rs->pid = 0;
-            snprintf(err, errsz, "redis-server exited at start (status %d; "
-                     "is the redis-server package installed?)", status);
-            log_tail(rs, err, errsz);
+            snprintf(err, errsz, "redis-server on port %d exited %s "
+                     "(status %d; %s)", rs->port, when, status, hint);
+            redis_server_log_tail(rs, err, errsz);
             return -1;
         }
         int fd = redis_server_connect(rs);
@@ -148,11 +154,27 @@ static int start_once(redis_server *rs, const char *const *extra, char *err,
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    snprintf(err, errsz, "redis-server did not answer PING on port %d",
-             rs->port);
-    log_tail(rs, err, errsz);
-    redis_server_stop(rs);
-    return -1;
+    snprintf(err, errsz, "redis-server did not answer PING on port %d %s",
+             rs->port, when);
+    redis_server_log_tail(rs, err, errsz);
+    return REDIS_SPAWN_SILENT;
+}
+
+static int start_once(redis_server *rs, const char *const *extra, char *err,
+                      size_t errsz)
+{
+    rs->port = free_port();
+    if (rs->port < 0) {
+        snprintf(err, errsz, "no free port: %s", strerror(errno));
+        return -1;
+    }
+    /* Wait up to 10 s for PING to answer. */
+    int rc = redis_server_spawn(rs, extra, 10000, "at start",
+                                "is the redis-server package installed?",
+                                err, errsz);
+    if (rc == REDIS_SPAWN_SILENT)
+        redis_server_stop(rs);
+    return rc == 0 ? 0 : -1;
 }
 
 int redis_server_start(redis_server *rs, const char *const *extra, char *err,

@@ -56,6 +56,45 @@ void redis_server_stop(redis_server *rs);
 int redis_server_connect(const redis_server *rs);
 
 /**
+ * Connect to a loopback port (the one connect of every test client).
+ * \param port  the TCP port on 127.0.0.1.
+ * \param err   receives "socket: ..." or "connect 127.0.0.1:PORT: ..."
+ *              on failure; may be NULL.
+ * \param errsz its size.
+ * \return a connected TCP socket (close-on-exec), or -1.
+ */
+int redis_connect_port(int port, char *err, size_t errsz);
+
+/** redis_server_spawn(): the server runs but did not answer in time. */
+#define REDIS_SPAWN_SILENT (-2)
+
+/**
+ * Start redis-server on rs->port in rs->dir (the arguments every test
+ * server gets, then `extra`) and wait until PING answers: the one
+ * spawn of redis_server_start() and redis_server_restart().
+ * \param rs      port and dir set; rs->pid receives the process.
+ * \param extra   more arguments, NULL-terminated, or NULL.
+ * \param wait_ms how long to wait for PING.
+ * \param when    for messages: "at start", "at restart".
+ * \param hint    for messages: the likely cause when the server exits.
+ * \param err     receives what went wrong, with the log's tail.
+ * \param errsz   its size.
+ * \return 0; -1 when fork() failed or the server exited (rs->pid is 0);
+ *         REDIS_SPAWN_SILENT when it runs but never answered (the caller
+ *         stops it).
+ */
+int redis_server_spawn(redis_server *rs, const char *const *extra,
+                       int wait_ms, const char *when, const char *hint,
+                       char *err, size_t errsz);
+
+/**
+ * Append "; log tail: " and the last 500 bytes of the server's log to err.
+ * \param rs the server. \param err a NUL-terminated message. \param errsz
+ * its buffer's size.
+ */
+void redis_server_log_tail(const redis_server *rs, char *err, size_t errsz);
+
+/**
  * Send one command and read its reply.
  *
  * \param fd      connected socket.

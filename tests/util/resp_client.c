@@ -1,9 +1,9 @@
 /* resp_client.c - a blocking RESP client over a socket, for tests (ch07). */
 #include "resp_client.h"
 
-#include <arpa/inet.h>
+#include "redis_server.h"
+
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,21 +14,9 @@
 int resp_client_open(resp_client *c, int port)
 {
     memset(c, 0, sizeof *c);
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        snprintf(c->err, sizeof c->err, "socket: %s", strerror(errno));
+    c->fd = redis_connect_port(port, c->err, sizeof c->err);
+    if (c->fd < 0)
         return -1;
-    }
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        snprintf(c->err, sizeof c->err, "connect 127.0.0.1:%d: %s", port,
-                 strerror(errno));
-        close(c->fd);
-        c->fd = -1;
-        return -1;
-    }
     resp_limits lim = resp_limits_default();
     lim.allow_inline = false; /* replies are never inline commands */
     resp_parser_init(&c->parser, &lim);

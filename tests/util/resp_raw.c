@@ -3,12 +3,11 @@
  */
 #include "resp_raw.h"
 
+#include "redis_server.h"
 #include "resp.h"
 #include "resp_scan.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,21 +20,9 @@ int resp_raw_open(resp_raw *c, int port)
 {
     memset(c, 0, sizeof *c);
     c->timeout_ms = 30000;
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        snprintf(c->err, sizeof c->err, "socket: %s", strerror(errno));
+    c->fd = redis_connect_port(port, c->err, sizeof c->err);
+    if (c->fd < 0)
         return -1;
-    }
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        snprintf(c->err, sizeof c->err, "connect 127.0.0.1:%d: %s", port,
-                 strerror(errno));
-        close(c->fd);
-        c->fd = -1;
-        return -1;
-    }
     return 0;
 }
 

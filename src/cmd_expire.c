@@ -92,10 +92,14 @@ static int expire_generic(cmd_ctx *c, long long basetime, bool seconds)
         return 0;
     if ((flags & EXP_LT) && cur != VALUE_NO_EXPIRY && when >= cur)
         return 0;
+    /* [ch12-past-expiry] */
+    /* A master deletes a key whose new expiry is already past; a replica
+     * (cmd_options.replica) keeps it until the master's DEL. */
     if (when <= c->now_ms && !c->app->opt.replica)
         return keyspace_delete(c->ks, c->db, key->str, key->len) < 0 ? -1 : 0;
     return keyspace_set_expire(c->ks, c->db, key->str, key->len, when) < 0
                ? -1 : 0;
+    /* [ch12-past-expiry] */
 }
 
 static int cmd_expire(cmd_ctx *c) { return expire_generic(c, c->now_ms, true); }

@@ -1,7 +1,4 @@
-/**
- * \file check_diff.h
- * \brief Compare two keyspaces, key by key, as read through RESP (chapter 12).
- *
+/* check_diff.h - compare two keyspaces, key by key, as read through RESP.
  * Chapter 12.
  *
  * The consistency checker of chapter 12 reads every key of every database

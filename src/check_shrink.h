@@ -1,7 +1,4 @@
-/**
- * \file check_shrink.h
- * \brief Shrink a failing command sequence to a minimal one (chapter 12).
- *
+/* check_shrink.h - shrink a failing command sequence to a minimal one.
  * Chapter 12.
  *
  * When the consistency checker finds a difference, the run that found it

@@ -314,6 +314,7 @@ static int replica_pause(cc_env *env, char *err, size_t errsz)
     return expect(env, &before, 0, 0, "replica-pause", err, errsz);
 }
 
+/* [ch12-faults] */
 const cc_fault cc_faults[] = {
     {"link-kill", "CLIENT KILL (USER default) TYPE replica on the master: the replica reconnects "
      "and continues with a partial resync", link_kill},
@@ -333,3 +334,4 @@ const cc_fault cc_faults[] = {
      "renamed: expiries applied late must keep the keys, no resync", replica_pause},
     {NULL, NULL, NULL},
 };
+/* [ch12-faults] */

@@ -1,6 +1,6 @@
-/**
- * \file cc_run.h
- * \brief The consistency checker: a real master, build/replica following it, faults, a key-by-key comparison (chapter 12).
+/* cc_run.h - the consistency checker: a master, build/replica following it,
+ * faults, and a key-by-key comparison.
+ * Chapter 12.
  *
  * cc_run() starts a redis-server master in a temporary directory and the
  * replica program following it, drives a cc_workload against the master in

@@ -1,6 +1,6 @@
-/**
- * \file cc_workload.h
- * \brief The consistency checker's random workload: seeded write commands of every family (chapter 12).
+/* cc_workload.h - the consistency checker's workload: seeded writes of
+ * every command family.
+ * Chapter 12.
  *
  * A workload is a deterministic stream of commands for a real master: the
  * same seed gives the same commands, byte for byte, so a failing run

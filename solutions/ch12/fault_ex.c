@@ -121,10 +121,13 @@ static int wait_resync(cc_env *env, long long before, long long *after, char *er
     char link[32] = "", why[256] = "";
     long long end = now_ms() + CC_DISK_WAIT_MS;
     for (;;) {
-        if (cc_info_ll(env->master.port, "stats", "sync_full", after, why,
-                       sizeof why) == 0 && *after > before &&
-            cc_info_str(env->replica_port, "replication", "master_link_status", link,
-                        sizeof link, why, sizeof why) == 0 && strcmp(link, "up") == 0)
+        /* both every time, so a timeout reports both */
+        int full = cc_info_ll(env->master.port, "stats", "sync_full", after, why,
+                              sizeof why) == 0 && *after > before;
+        int up = cc_info_str(env->replica_port, "replication", "master_link_status",
+                             link, sizeof link, why, sizeof why) == 0 &&
+                 strcmp(link, "up") == 0;
+        if (full && up)
             return 0;
         if (now_ms() >= end) {
             snprintf(err, errsz, "disk-resync: after %d ms, sync_full went from "

@@ -1,5 +1,5 @@
 /* fault_ex.c - exercise 12.2, solved: a fault kind, a full resync sent
- * diskless (see fault_ex.h). */
+ * from disk with its length (see fault_ex.h). */
 #include "fault_ex.h"
 
 #include "cc_dump.h"
@@ -14,10 +14,10 @@
 #include <time.h>
 
 /** The settings the fault changes, in the order it reads and restores them. */
-static const char *const settings[3] = {
-    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-size"};
+static const char *const settings[CC_DISK_NSETTINGS] = {"repl-diskless-sync",
+                                                         "repl-backlog-size"};
 /** What it sets them to. */
-static const char *const forced[3] = {"yes", "0", "16384"};
+static const char *const forced[CC_DISK_NSETTINGS] = {"no", "16384"};
 
 static long long now_ms(void)
 {
@@ -40,9 +40,9 @@ static int config_get(resp_client *c, const char *name, char *out, size_t outsz,
     resp_value v = {0};
     int rc = -1;
     if (resp_client_calll(c, &v, "CONFIG", "GET", name, NULL) != 0)
-        snprintf(err, errsz, "diskless-resync: CONFIG GET %s: %s", name, c->err);
+        snprintf(err, errsz, "disk-resync: CONFIG GET %s: %s", name, c->err);
     else if (v.type != RESP_ARRAY || v.len != 2 || v.elems[1].type != RESP_BULK)
-        snprintf(err, errsz, "diskless-resync: CONFIG GET %s: %s", name,
+        snprintf(err, errsz, "disk-resync: CONFIG GET %s: %s", name,
                  v.type == RESP_ERROR ? v.str : "not a name and a value");
     else {
         snprintf(out, outsz, "%s", v.elems[1].str);
@@ -59,10 +59,10 @@ static int config_set(resp_client *c, const char *name, const char *value,
     resp_value v = {0};
     int rc = -1;
     if (resp_client_calll(c, &v, "CONFIG", "SET", name, value, NULL) != 0)
-        snprintf(err, errsz, "diskless-resync: CONFIG SET %s %s: %s", name, value,
+        snprintf(err, errsz, "disk-resync: CONFIG SET %s %s: %s", name, value,
                  c->err);
     else if (v.type != RESP_SIMPLE)
-        snprintf(err, errsz, "diskless-resync: CONFIG SET %s %s: %s", name, value,
+        snprintf(err, errsz, "disk-resync: CONFIG SET %s %s: %s", name, value,
                  v.type == RESP_ERROR ? v.str : "unexpected reply");
     else
         rc = 0;
@@ -78,10 +78,10 @@ static int write_past_backlog(resp_client *c, char *err, size_t errsz)
     memset(val, 'd', VLEN);
     for (int i = 0; i < N; i++) {
         char key[32];
-        snprintf(key, sizeof key, "cc:diskless:%d", i);
+        snprintf(key, sizeof key, "cc:disk:%d", i);
         const char *argv[3] = {"SET", key, val};
         if (resp_client_send(c, 3, argv, NULL) != 0) {
-            snprintf(err, errsz, "diskless-resync: out of memory");
+            snprintf(err, errsz, "disk-resync: out of memory");
             return -1;
         }
     }
@@ -89,7 +89,7 @@ static int write_past_backlog(resp_client *c, char *err, size_t errsz)
         resp_value v = {0};
         int bad = resp_client_reply(c, &v) != 0 || v.type != RESP_SIMPLE;
         if (bad)
-            snprintf(err, errsz, "diskless-resync: SET number %d on the master: %s",
+            snprintf(err, errsz, "disk-resync: SET number %d on the master: %s",
                      i + 1, v.type == RESP_ERROR ? v.str : c->err);
         resp_value_clear(&v);
         if (bad)
@@ -119,26 +119,29 @@ static int wait_resync(cc_env *env, long long before, long long *after, char *er
                        size_t errsz)
 {
     char link[32] = "", why[256] = "";
-    long long end = now_ms() + CC_DISKLESS_WAIT_MS;
+    long long end = now_ms() + CC_DISK_WAIT_MS;
     for (;;) {
-        if (cc_info_ll(env->master.port, "stats", "sync_full", after, why,
-                       sizeof why) == 0 && *after > before &&
-            cc_info_str(env->replica_port, "replication", "master_link_status", link,
-                        sizeof link, why, sizeof why) == 0 && strcmp(link, "up") == 0)
+        /* both every time, so a timeout reports both */
+        int full = cc_info_ll(env->master.port, "stats", "sync_full", after, why,
+                              sizeof why) == 0 && *after > before;
+        int up = cc_info_str(env->replica_port, "replication", "master_link_status",
+                             link, sizeof link, why, sizeof why) == 0 &&
+                 strcmp(link, "up") == 0;
+        if (full && up)
             return 0;
         if (now_ms() >= end) {
-            snprintf(err, errsz, "diskless-resync: after %d ms, sync_full went from "
+            snprintf(err, errsz, "disk-resync: after %d ms, sync_full went from "
                      "%lld to %lld and the replica's link is \"%s\" (%s)",
-                     CC_DISKLESS_WAIT_MS, before, *after, link, why);
+                     CC_DISK_WAIT_MS, before, *after, link, why);
             return -1;
         }
         nap_ms(20);
     }
 }
 
-int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
+int cc_fault_disk_resync(cc_env *env, char *err, size_t errsz)
 {
-    char saved[3][64], logpath[300];
+    char saved[CC_DISK_NSETTINGS][64], logpath[300];
     long long full_before = 0, full_after = 0;
     int rc = -1, nset = 0, stopped = 0;
     long log_from = 0;
@@ -147,12 +150,12 @@ int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
 
     /* 1: what the master has now */
     if (cc_client_open(&c, env->master.port, 30000) != 0) {
-        snprintf(err, errsz, "diskless-resync: cannot connect to the master on port "
+        snprintf(err, errsz, "disk-resync: cannot connect to the master on port "
                  "%d: %s", env->master.port, c.err);
         resp_client_close(&c);
         return -1;
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++)
         if (config_get(&c, settings[i], saved[i], sizeof saved[i], err, errsz) != 0)
             goto out;
     if (cc_info_ll(env->master.port, "stats", "sync_full", &full_before, err,
@@ -161,20 +164,20 @@ int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
     snprintf(logpath, sizeof logpath, "%s/redis.log", env->master.dir);
     struct stat st;
     if (stat(logpath, &st) != 0) {
-        snprintf(err, errsz, "diskless-resync: the master's log %s: %s", logpath,
+        snprintf(err, errsz, "disk-resync: the master's log %s: %s", logpath,
                  strerror(errno));
         goto out;
     }
     log_from = (long)st.st_size;
 
-    /* 2: diskless, at once, with a backlog the writes will overrun */
-    for (; nset < 3; nset++)
+    /* 2: a snapshot saved first, with a backlog the writes will overrun */
+    for (; nset < CC_DISK_NSETTINGS; nset++)
         if (config_set(&c, settings[nset], forced[nset], err, errsz) != 0)
             goto out;
 
     /* 3: the replica's offset leaves the backlog while it cannot reconnect */
     if (env->replica_pid <= 0 || kill(env->replica_pid, SIGSTOP) != 0) {
-        snprintf(err, errsz, "diskless-resync: SIGSTOP the replica (pid %ld): %s",
+        snprintf(err, errsz, "disk-resync: SIGSTOP the replica (pid %ld): %s",
                  (long)env->replica_pid,
                  env->replica_pid <= 0 ? "no replica process" : strerror(errno));
         goto out;
@@ -184,7 +187,7 @@ int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
                                    "TYPE", "replica", NULL) == 0 &&
                  v.type == RESP_INTEGER ? (int)v.integer : -1;
     if (killed <= 0) {
-        snprintf(err, errsz, "diskless-resync: CLIENT KILL USER default TYPE replica "
+        snprintf(err, errsz, "disk-resync: CLIENT KILL USER default TYPE replica "
                  "on the master: %s", killed == 0 ? "no replica connected" :
                  v.type == RESP_ERROR ? v.str : c.err);
         resp_value_clear(&v);
@@ -196,26 +199,30 @@ int cc_fault_diskless_resync(cc_env *env, char *err, size_t errsz)
     kill(env->replica_pid, SIGCONT);
     stopped = 0;
 
-    /* 4 and 5: one full resync, streamed to the socket */
+    /* 4 and 5: one full resync, saved to disk and sent with its length */
     if (wait_resync(env, full_before, &full_after, err, errsz) != 0)
         goto out;
     if (full_after != full_before + 1) {
-        snprintf(err, errsz, "diskless-resync: expected one full resync, the master "
+        snprintf(err, errsz, "disk-resync: expected one full resync, the master "
                  "counted %lld", full_after - full_before);
         goto out;
     }
-    int has;
-    has = log_has(logpath, log_from, CC_DISKLESS_LOG_LINE);
-    if (has != 1) {
-        snprintf(err, errsz, "diskless-resync: %s: %s", logpath, has < 0 ?
-                 strerror(errno) : "no \"" CC_DISKLESS_LOG_LINE "\" line since the "
-                 "fault began: the snapshot was not sent diskless");
+    int disk = log_has(logpath, log_from, CC_DISK_LOG_LINE);
+    int sockets = disk < 0 ? -1 : log_has(logpath, log_from, CC_DISK_SOCKETS_LINE);
+    if (disk < 0 || sockets < 0) {
+        snprintf(err, errsz, "disk-resync: reading %s: %s", logpath, strerror(errno));
+        goto out;
+    }
+    if (disk != 1 || sockets != 0) {
+        snprintf(err, errsz, "disk-resync: %s since the fault began: %s", logpath,
+                 sockets ? "a \"" CC_DISK_SOCKETS_LINE "\" line: the snapshot "
+                 "was streamed diskless" : "no \"" CC_DISK_LOG_LINE "\" line");
         goto out;
     }
     rc = 0;
     if (env->log != NULL)
-        fprintf(env->log, "diskless-resync: full resync %lld, sent to the replica's "
-                "socket\n", full_after);
+        fprintf(env->log, "disk-resync: full resync %lld, saved to disk and sent "
+                "with its length\n", full_after);
 
 out:
     /* 6: every way out continues the replica and restores what was set */

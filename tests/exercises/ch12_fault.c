@@ -1,16 +1,18 @@
 /* ch12_fault.c - tests for exercise 12.2 (exercises/ch12/fault_ex.c).
  *
  * The fault runs inside real consistency runs (cc_run(), a redis-server
- * master, build/replica following it): wrapped by a function that first
- * turns the master's diskless sync off (repl-diskless-sync no, a 5 s
- * delay, a 2 MB backlog), so that a fault that does not set them itself
- * sends a snapshot saved to disk, and afterwards checks from outside what
- * the fault claims: the master counted exactly one more full resync, its
- * log holds the diskless line since the fault began, and the three
- * settings are what the wrapper left.  The run must then end with the
+ * master, build/replica following it), with the master as cc_run()
+ * starts it: repl-diskless-sync yes, no delay, so a fault that does not
+ * switch to disk itself sends the snapshot to the replica's socket.  A
+ * wrapper checks from outside what the fault claims: the master counted
+ * exactly one more full resync, its log since the fault began holds the
+ * "target: disk" line and no "replicas sockets" line, and the two
+ * settings are what they were before the call (the settings test first
+ * sets a backlog of 2 MB, so that a fault that "restores" cc_run()'s
+ * values from memory is caught too).  The run must then end with the
  * replica equal to the master.  Last, the fault against a master with no
- * replica connected (a process that only waits stands in for it): -1,
- * a reason that says so, the stand-in running, the settings untouched.
+ * replica connected (a process that only waits stands in for it): -1, a
+ * reason that says so, the stand-in running, the settings untouched.
  */
 #include "fault_ex.h"
 #include "cc_dump.h"
@@ -27,14 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HINT "exercise 12.2: write cc_fault_diskless_resync in exercises/ch12/fault_ex.c"
+#define HINT "exercise 12.2: write cc_fault_disk_resync in exercises/ch12/fault_ex.c"
 
-/** The settings the fault changes, and what the tests set before it. */
-static const char *const names[3] = {"repl-diskless-sync", "repl-diskless-sync-delay",
-                                     "repl-backlog-size"};
-static const char *const preset[3] = {"no", "5", "2097152"};
-/** What cc_run() starts its master with, put back after the checks. */
-static const char *const run_values[3] = {"yes", "0", "1048576"};
+/** The settings the fault changes. */
+static const char *const names[CC_DISK_NSETTINGS] = {"repl-diskless-sync",
+                                                     "repl-backlog-size"};
+/** What cc_run() starts its master with (diskless, a 1 MB backlog). */
+static const char *const run_values[CC_DISK_NSETTINGS] = {"yes", "1048576"};
+/** What the settings test and the no-replica test set before the fault:
+ *  still diskless, but a backlog no one would restore from memory. */
+static const char *const preset[CC_DISK_NSETTINGS] = {"yes", "2097152"};
 
 /* CONFIG GET name on port into out ("?" on failure). */
 static void config_get(int port, const char *name, char *out, size_t outsz)
@@ -59,7 +63,7 @@ static int config_set_all(int port, const char *const *values, char *err, size_t
         snprintf(err, errsz, "port %d: %s", port, c.err);
         rc = -1;
     }
-    for (int i = 0; rc == 0 && i < 3; i++) {
+    for (int i = 0; rc == 0 && i < CC_DISK_NSETTINGS; i++) {
         resp_value v = {0};
         if (resp_client_calll(&c, &v, "CONFIG", "SET", names[i], values[i], NULL) != 0 ||
             v.type != RESP_SIMPLE) {
@@ -99,34 +103,42 @@ static int count_lines(const char *path, long from, const char *needle)
 static struct seen {
     int calls, ok;                /**< fault calls, and those returning 0 */
     long long full_delta;         /**< sync_full after minus before, last call */
-    int diskless_lines, disk_lines; /**< master log lines since the call began */
-    char after[3][64];            /**< the three settings after the call */
+    int disk_lines, sockets_lines; /**< master log lines since the call began */
+    char before[CC_DISK_NSETTINGS][64]; /**< the settings before the call */
+    char after[CC_DISK_NSETTINGS][64];  /**< the settings after the call */
     char fault_err[512];          /**< the last failure's reason */
 } seen;
+
+/** Whether the wrapper sets preset[] before the fault (the settings test). */
+static int use_preset;
 
 static int checked_fault(cc_env *env, char *err, size_t errsz)
 {
     char path[300];
     snprintf(path, sizeof path, "%s/redis.log", env->master.dir);
     long long before = 0, after = 0;
-    if (config_set_all(env->master.port, preset, err, errsz) != 0 ||
+    if ((use_preset && config_set_all(env->master.port, preset, err, errsz) != 0) ||
         cc_info_ll(env->master.port, "stats", "sync_full", &before, err, errsz) != 0)
         return -1;
     long from = file_size(path);
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++)
+        config_get(env->master.port, names[i], seen.before[i], sizeof seen.before[i]);
     seen.calls++;
-    int rc = cc_fault_diskless_resync(env, err, errsz);
+    int rc = cc_fault_disk_resync(env, err, errsz);
     if (rc == 0)
         seen.ok++;
     else
         snprintf(seen.fault_err, sizeof seen.fault_err, "%s", err);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++)
         config_get(env->master.port, names[i], seen.after[i], sizeof seen.after[i]);
     char why[256];
     if (cc_info_ll(env->master.port, "stats", "sync_full", &after, why, sizeof why) == 0)
         seen.full_delta = after - before;
-    seen.diskless_lines = count_lines(path, from < 0 ? 0 : from, CC_DISKLESS_LOG_LINE);
     seen.disk_lines = count_lines(path, from < 0 ? 0 : from,
                                   "Starting BGSAVE for SYNC with target: disk");
+    seen.sockets_lines = count_lines(path, from < 0 ? 0 : from,
+                                     "Starting BGSAVE for SYNC with target: "
+                                     "replicas sockets");
     if (config_set_all(env->master.port, run_values, why, sizeof why) != 0 && rc == 0) {
         snprintf(err, errsz, "after the fault: %s", why);
         rc = -1;
@@ -134,43 +146,45 @@ static int checked_fault(cc_env *env, char *err, size_t errsz)
     return rc;
 }
 
-static const cc_fault diskless_table[] = {
-    {"diskless-resync", "a full resync with the snapshot streamed to the replica's "
-     "socket", checked_fault},
+static const cc_fault disk_table[] = {
+    {"disk-resync", "a full resync with the snapshot saved to disk and sent with "
+     "its length", checked_fault},
 };
 
 /* One run: ops commands in batches of batch, the fault between them. */
-static void run_with_fault(size_t ops, size_t batch, cc_report *rep)
+static void run_with_fault(size_t ops, size_t batch, int preset_first,
+                           cc_report *rep)
 {
     cc_run_opts o;
     cc_run_opts_default(&o);
     o.seed = 12;
     o.ops = ops;
     o.batch = batch;
-    o.faults = diskless_table;
+    o.faults = disk_table;
     o.nfaults = 1;
     char err[1024] = "";
     memset(&seen, 0, sizeof seen);
+    use_preset = preset_first;
     int rc = cc_run(&o, rep, err, sizeof err);
     ck_assert_msg(rc == 0, "cc_run: %s; " HINT, err);
     ck_assert_msg(rep->faults >= 1, "no fault was injected");
     ck_assert_int_eq(seen.ok, (int)rep->faults);
 }
 
-START_TEST(replica_equal_after_diskless_resync)
+START_TEST(replica_equal_after_disk_resync)
 {
     cc_report rep;
-    run_with_fault(2000, 1000, &rep);
+    run_with_fault(2000, 1000, 0, &rep);
     ck_assert_msg(seen.full_delta == 1, "the master counted %lld full resyncs "
                   "during the fault, not one (a partial resync is not the "
                   "fault); " HINT, seen.full_delta);
-    ck_assert_msg(seen.disk_lines == 0, "the master saved the snapshot to disk "
-                  "first (repl-diskless-sync was \"no\" before the fault; the "
-                  "fault must set it); " HINT);
-    ck_assert_msg(seen.diskless_lines == 1, "%d \"" CC_DISKLESS_LOG_LINE "\" "
-                  "lines in the master's log during the fault, not one; " HINT,
-                  seen.diskless_lines);
-    ck_assert_msg(rep.differences == 0, "%zu differences after the diskless "
+    ck_assert_msg(seen.sockets_lines == 0, "the master streamed the snapshot to "
+                  "the replica's socket (repl-diskless-sync was \"yes\" before "
+                  "the fault; the fault must set it to \"no\"); " HINT);
+    ck_assert_msg(seen.disk_lines == 1, "%d \"" CC_DISK_LOG_LINE "\" lines in "
+                  "the master's log during the fault, not one; " HINT,
+                  seen.disk_lines);
+    ck_assert_msg(rep.differences == 0, "%zu differences after the disk "
                   "resync", rep.differences);
     ck_assert_uint_ge(rep.comparisons, 1);
 }
@@ -179,11 +193,15 @@ END_TEST
 START_TEST(master_settings_restored)
 {
     cc_report rep;
-    run_with_fault(200, 100, &rep);
-    for (int i = 0; i < 3; i++)
+    run_with_fault(200, 100, 1, &rep);
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++) {
+        ck_assert_msg(strcmp(seen.before[i], preset[i]) == 0, "the wrapper set "
+                      "%s to \"%s\", the master has \"%s\"", names[i], preset[i],
+                      seen.before[i]);
         ck_assert_msg(strcmp(seen.after[i], preset[i]) == 0, "after the fault the "
                       "master's %s is \"%s\", it was \"%s\" before; " HINT,
                       names[i], seen.after[i], preset[i]);
+    }
 }
 END_TEST
 
@@ -227,9 +245,9 @@ START_TEST(no_replica_connected)
     env.replica_pid = stand_in();
     env.replica_port = env.master.port; /* nothing else listens for it */
     err[0] = '\0';
-    int rc = cc_fault_diskless_resync(&env, err, sizeof err);
-    char after[3][64];
-    for (int i = 0; i < 3; i++)
+    int rc = cc_fault_disk_resync(&env, err, sizeof err);
+    char after[CC_DISK_NSETTINGS][64];
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++)
         config_get(env.master.port, names[i], after[i], sizeof after[i]);
     char state = '?';
     for (int i = 0; i < 200 && (state = state_of(env.replica_pid)) == 'T'; i++) {
@@ -244,7 +262,7 @@ START_TEST(no_replica_connected)
     ck_assert_msg(strstr(err, "replica") != NULL, "the reason \"%s\" does not "
                   "name the replica", err);
     ck_assert_msg(state != 'T', "the stand-in replica was left stopped");
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < CC_DISK_NSETTINGS; i++)
         ck_assert_msg(strcmp(after[i], preset[i]) == 0, "after the failed fault "
                       "the master's %s is \"%s\", it was \"%s\" before; " HINT,
                       names[i], after[i], preset[i]);
@@ -258,7 +276,7 @@ Suite *ex12_fault_suite(void)
     tcase_add_test(tc, no_replica_connected);
     suite_add_tcase(s, tc);
     tc = test_tcase("consistency", 240);
-    tcase_add_test(tc, replica_equal_after_diskless_resync);
+    tcase_add_test(tc, replica_equal_after_disk_resync);
     tcase_add_test(tc, master_settings_restored);
     suite_add_tcase(s, tc);
     return s;

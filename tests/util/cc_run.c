@@ -827,6 +827,6 @@ void cc_report_print(const cc_report *rep, FILE *out)
             rep->full_syncs, rep->partial_ok, rep->partial_err);
     fprintf(out, "  comparisons %zu, keys compared %zu, differences %zu (and %zu "
             "Redis divergences: keys where Redis's own replica differs from the "
-            "master too)\n", rep->comparisons, rep->keys_compared, rep->differences,
+            "master as this one does)\n", rep->comparisons, rep->keys_compared, rep->differences,
             rep->redis_divergences);
 }

@@ -253,6 +253,9 @@ START_TEST(remrangebylex_mixed_scores)
     C("ZRANGESTORE", "d3", "u", "[m1", "+", "BYLEX", "LIMIT", "1", "2");
     C("ZRANGESTORE", "d4", "u", "+", "(m0", "BYLEX", "REV", "LIMIT", "0", "2");
     C("ZRANGESTORE", "d5", "u", "[m18", "[m9", "BYLEX");
+    /* LIMIT's offset skips members whatever they are: past m3 to m0, m2 */
+    C("ZRANGESTORE", "d6", "u", "[m1", "[m2", "BYLEX", "LIMIT", "3", "5");
+    C("ZRANGESTORE", "d7", "u", "[m1", "[m2", "BYLEX", "REV", "LIMIT", "2", "5");
     C("ZREMRANGEBYLEX", "t", "[b", "[c");    /* b, a and c: a < min is <= max */
     C("ZREMRANGEBYLEX", "t", "-", "(d");
     oracle_check(o);
@@ -272,6 +275,8 @@ START_TEST(remrangebylex_mixed_scores)
      * "(m5" "+") is decided by Redis's random levels, and Redis's own
      * replica may then differ from its master */
     C("ZREMRANGEBYLEX", "big", "[m1", "(m3");
+    /* a read's skiplist also needs its last member >= min: m154 < m9 */
+    C("ZRANGESTORE", "d8", "big", "[m9", "+", "BYLEX");
     oracle_check(o);
     oracle_stop(o);
 }

@@ -86,6 +86,11 @@ const char *pzset_encoding(const pzset *z)
     return z->tree != NULL ? "skiplist" : "listpack";
 }
 
+bool pzset_was_tree(const pzset *z)
+{
+    return z->was_tree;
+}
+
 size_t pzset_bytes(const pzset *z)
 {
     size_t b = sizeof *z;

@@ -186,7 +186,7 @@ void zset_lex_walk_ranks(const pzset *z, const pzset_range *r, bool empty, bool 
     *first = *end = 0;
     if (empty || pzset_len(z) == 0)
         return;
-    if (strcmp(pzset_encoding(z), "listpack") == 0 && !lex_ends_inside(z, r))
+    if (zset_is_listpack(z) && !lex_ends_inside(z, r))
         return;
     pzset_iter it;
     lex_seek_near(&it, z, r, rev);
@@ -214,12 +214,17 @@ size_t zset_lex_count(const pzset *z, const pzset_range *r, bool empty)
 {
     size_t first, end, lfirst, lend;
     zset_lex_read_ranks(z, r, empty, false, 0, &first, &end);
-    if (first == end || strcmp(pzset_encoding(z), "listpack") == 0)
+    if (first == end || zset_is_listpack(z))
         return end - first;
     /* A skiplist counts by ranks: from that first member to the last one
      * walked from the end, whatever lies between. */
     zset_lex_read_ranks(z, r, empty, true, 0, &lfirst, &lend);
     return (lfirst == lend ? pzset_len(z) : lend) - first;
+}
+
+bool zset_is_listpack(const pzset *z)
+{
+    return strcmp(pzset_encoding(z), "listpack") == 0 && !pzset_was_tree(z);
 }
 
 bool zset_fits_listpack(size_t n, size_t maxlen)

@@ -131,6 +131,15 @@ void zset_lex_read_ranks(const pzset *z, const pzset_range *r, bool empty,
 size_t zset_lex_count(const pzset *z, const pzset_range *r, bool empty);
 
 /**
+ * Whether Redis holds this set as a listpack: pzset's flat form (which
+ * follows Redis's limits while a set grows) of a set that has never been
+ * a tree (Redis keeps a skiplist that shrinks; pzset_was_tree()).
+ * \param z the set.
+ * \return true for a listpack.
+ */
+bool zset_is_listpack(const pzset *z);
+
+/**
  * Whether Redis keeps a set of n members, the longest maxlen bytes, as a
  * listpack (zset-max-listpack-entries 128, zset-max-listpack-value 64).
  * \param n      members.

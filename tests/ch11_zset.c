@@ -249,6 +249,12 @@ START_TEST(ranges_by_lex_mixed_scores)
         {"[m020", "(m090"}};
     for (size_t k = 0; k < sizeof cnt / sizeof cnt[0]; k++)
         SAME("ZLEXCOUNT", "bigmix", cnt[k][0], cnt[k][1]);
+    /* a set that outgrew the listpack and shrank is still a skiplist */
+    oracle_cmd(o, "ZREMRANGEBYRANK", "bigmix", "10", "-1", NULL);
+    SAME("OBJECT", "ENCODING", "bigmix");
+    SAME("OBJECT", "ENCODING", "mix");
+    SAME("ZLEXCOUNT", "bigmix", "[m105", "+");
+    SAME("ZRANGEBYLEX", "bigmix", "[m105", "+", "LIMIT", "2", "3");
     read_oracle_stop(ro);
 }
 END_TEST

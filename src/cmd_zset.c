@@ -29,8 +29,12 @@
  * set remembers that it has been a tree (pzset_was_tree()) and
  * zset_is_listpack() answers as Redis would: a -0 added to a set that
  * outgrew the limits and shrank keeps its sign, as in Redis (found by the
- * consistency checker of chapter 12).  An RDB load starts afresh, as
- * Redis's loader converts a small sorted set to a listpack.
+ * consistency checker of chapter 12).  SORT marks its input too, as
+ * Redis converts a sorted set it sorts to a skiplist (cmd_sort.c).  An
+ * RDB load starts afresh, as Redis's loader converts a small sorted set
+ * to a listpack.  What remains: a SORT or SORT_RO that the master does
+ * not propagate (no STORE) converts the master's set alone, so Redis's
+ * own replica, and this one, then store 0 where the master keeps -0.
  *
  * ZREMRANGEBYLEX over a set whose scores differ.  Redis documents lex
  * ranges only for equal scores, but a master runs the command on any set

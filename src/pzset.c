@@ -91,6 +91,16 @@ bool pzset_was_tree(const pzset *z)
     return z->was_tree;
 }
 
+int pzset_mark_was_tree(pzset *z)
+{
+    if (!z->transient) {
+        errno = EINVAL;
+        return -1;
+    }
+    z->was_tree = true;
+    return 0;
+}
+
 size_t pzset_bytes(const pzset *z)
 {
     size_t b = sizeof *z;

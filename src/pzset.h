@@ -147,6 +147,16 @@ const char *pzset_encoding(const pzset *z);
 bool pzset_was_tree(const pzset *z);
 
 /**
+ * Remember that the set has been a tree without changing its form, as
+ * Redis's SORT leaves a sorted set a skiplist (sortCommandGeneric()
+ * converts its input).
+ * \param z a transient (pzset_edit_begin()).
+ * \return 0, or -1 with errno EINVAL when z is a version (shared with
+ *         readers, so never changed).
+ */
+int pzset_mark_was_tree(pzset *z);
+
+/**
  * Heap bytes this set occupies as if it shared nothing with other
  * versions: its header, its array or index nodes, and its entries.  O(n).
  * \param z the set.

@@ -31,6 +31,7 @@
 #include "alloc.h"
 #include "cmd_num.h"
 #include "server_scan.h"
+#include "zset_ops.h"
 
 #include <limits.h>
 #include <stdio.h>

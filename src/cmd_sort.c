@@ -82,6 +82,17 @@ static int cmd_sort(cmd_ctx *c)
         o.alpha = true;
         o.sortby = NULL;
     }
+    if (src != NULL && src->type == VALUE_ZSET &&
+        !pzset_was_tree(value_as_zset(src))) {
+        /* Redis converts a sorted set it sorts to a skiplist for good:
+         * remember it, as a later -0 depends on it (cmd_zset.c) */
+        value *v = keyspace_edit(c->ks, c->db, c->argv[1].str,
+                                 c->argv[1].len);
+        pzset *z = v ? value_edit_zset(v) : NULL;
+        if (z == NULL || pzset_mark_was_tree(z) != 0)
+            goto out;
+        src = v;
+    }
     int sr = sort_run(&j, &o, src);
     if (sr == SORT_ERR_NOTDOUBLE) {
         cmd_error(c, "ERR One or more scores can't be converted into "

@@ -24,11 +24,17 @@
  * set stores 0, into a skiplist stores -0 (and SAVE writes each as it is
  * held).  So a score added where Redis would write a listpack is
  * normalised (lands_in_listpack()).  pzset's flat form follows Redis's
- * limits while a set grows, which is what that test reads; Redis never
- * turns a skiplist back into a listpack on removals, while pzset goes
- * flat again at 64 members, so a -0 added to a set that once outgrew the
- * limits and then shrank that far is stored as 0 here and -0 by Redis:
- * the one known difference.
+ * limits while a set grows; Redis never turns a skiplist back into a
+ * listpack on removals, while pzset goes flat again at 64 members, so the
+ * set remembers that it has been a tree (pzset_was_tree()) and
+ * zset_is_listpack() answers as Redis would: a -0 added to a set that
+ * outgrew the limits and shrank keeps its sign, as in Redis (found by the
+ * consistency checker of chapter 12).  SORT marks its input too, as
+ * Redis converts a sorted set it sorts to a skiplist (cmd_sort.c).  An
+ * RDB load starts afresh, as Redis's loader converts a small sorted set
+ * to a listpack.  What remains: a SORT or SORT_RO that the master does
+ * not propagate (no STORE) converts the master's set alone, so Redis's
+ * own replica, and this one, then store 0 where the master keeps -0.
  *
  * ZREMRANGEBYLEX over a set whose scores differ.  Redis documents lex
  * ranges only for equal scores, but a master runs the command on any set
@@ -41,7 +47,10 @@
  * checker of chapter 12), so zset_lex_walk_ranks() walks as Redis does.  (A skiplist
  * finds its first member by a descent whose path depends on random node
  * levels; the walk from the head is what a descent through level 0 finds,
- * and Redis's own master and replica can disagree beyond that.)
+ * and Redis's own master and replica can disagree beyond that.)  The
+ * reads (ZRANGEBYLEX and its forms, ZRANGESTORE BYLEX, ZLEXCOUNT) walk
+ * the same way but check both ends on either encoding and skip LIMIT's
+ * offset unchecked (zset_lex_read_ranks(), zset_lex_count()).
  *
  * The shared parsers (doubles as string2d(), and the score and lex
  * ranges of zset_ops.h with the applier's error records) are here too and
@@ -139,12 +148,11 @@ static pzset *edit_zset(cmd_ctx *c, size_t key_i)
 /* ---- ZADD, ZINCRBY ------------------------------------------------------------ */
 
 /* Whether Redis writes this pair into a listpack: the set is one now
- * (pzset's flat form follows the same limits as it grows) and stays one
- * with the member (zsetAdd() converts before inserting a member that
- * would break a limit). */
+ * (zset_is_listpack()) and stays one with the member (zsetAdd() converts
+ * before inserting a member that would break a limit). */
 static bool lands_in_listpack(const pzset *z, size_t mlen, bool exists)
 {
-    if (strcmp(pzset_encoding(z), "listpack") != 0)
+    if (!zset_is_listpack(z))
         return false;
     return exists || zset_fits_listpack(pzset_len(z) + 1, mlen);
 }

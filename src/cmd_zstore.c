@@ -217,15 +217,19 @@ static int cmd_zrangestore(cmd_ctx *c)
         return store_ranks(c, z, (size_t)start, (size_t)stop + 1, rev, lp);
     }
     size_t first, end;
-    if (by == BY_LEX)
-        zset_lex_walk_ranks(z, &r, empty, rev, &first, &end); /* Redis's walk */
-    else
-        zset_range_ranks(z, &r, empty, &first, &end);
     /* LIMIT: skip offset members in the walk's direction, then keep at
      * most limit of them (Redis's "while (offset--)" skips everything for
      * a negative offset; a negative limit keeps everything). */
+    if (offset < 0)
+        return zset_store_result(c, 1, NULL);
+    if (by == BY_LEX) { /* Redis's walk, which skips the offset itself */
+        zset_lex_read_ranks(z, &r, empty, rev, (size_t)offset, &first, &end);
+        offset = 0;
+    } else {
+        zset_range_ranks(z, &r, empty, &first, &end);
+    }
     size_t avail = end - first;
-    if (offset < 0 || (unsigned long long)offset >= avail)
+    if ((unsigned long long)offset >= avail)
         return zset_store_result(c, 1, NULL);
     avail -= (size_t)offset;
     size_t take = limit < 0 || (unsigned long long)limit > avail

@@ -86,6 +86,21 @@ const char *pzset_encoding(const pzset *z)
     return z->tree != NULL ? "skiplist" : "listpack";
 }
 
+bool pzset_was_tree(const pzset *z)
+{
+    return z->was_tree;
+}
+
+int pzset_mark_was_tree(pzset *z)
+{
+    if (!z->transient) {
+        errno = EINVAL;
+        return -1;
+    }
+    z->was_tree = true;
+    return 0;
+}
+
 size_t pzset_bytes(const pzset *z)
 {
     size_t b = sizeof *z;

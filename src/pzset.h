@@ -136,6 +136,27 @@ size_t pzset_len(const pzset *z);
 const char *pzset_encoding(const pzset *z);
 
 /**
+ * Whether this set, or a version it was edited from, has had the tree
+ * form: Redis never turns a skiplist back into a listpack when members
+ * are removed, so a set that went flat again is still a skiplist there
+ * (the sorted-set commands read this to answer as Redis; a new set, a
+ * copy of members into a new set and an RDB load start without it).
+ * \param z the set.
+ * \return true once the set has been a tree.
+ */
+bool pzset_was_tree(const pzset *z);
+
+/**
+ * Remember that the set has been a tree without changing its form, as
+ * Redis's SORT leaves a sorted set a skiplist (sortCommandGeneric()
+ * converts its input).
+ * \param z a transient (pzset_edit_begin()).
+ * \return 0, or -1 with errno EINVAL when z is a version (shared with
+ *         readers, so never changed).
+ */
+int pzset_mark_was_tree(pzset *z);
+
+/**
  * Heap bytes this set occupies as if it shared nothing with other
  * versions: its header, its array or index nodes, and its entries.  O(n).
  * \param z the set.

@@ -92,6 +92,7 @@ static int flat_splice(pzset *z, size_t del, pzset_entry *ins, pzset **out)
         a[k++] = ins;
     nz->flat = a;
     nz->cap = nz->len = n;
+    nz->was_tree = z->was_tree;
     *out = nz;
     return 0;
 }
@@ -129,6 +130,7 @@ static int flat_to_tree_add(pzset *z, pzset_entry *e, pzset **out)
     nz->tree = tree;
     nz->dict = dict;
     nz->len = n;
+    nz->was_tree = true;
     *out = nz;
     return 0;
 }
@@ -149,6 +151,7 @@ static int tree_result(pzset *z, pbtree *nt, ptrie *nd, pzset **out)
     nz->tree = nt;
     nz->dict = nd;
     nz->len = pbtree_len(nt);
+    nz->was_tree = true;
     *out = nz;
     return 0;
 }
@@ -335,6 +338,7 @@ pzset *pzset_edit_begin(pzset *z)
     if (t == NULL)
         return NULL;
     t->transient = true;
+    t->was_tree = z->was_tree;
     if (z->tree != NULL) {
         t->tree = pbtree_edit_begin(z->tree);
         t->dict = t->tree != NULL ? ptrie_edit_begin(z->dict) : NULL;

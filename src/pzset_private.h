@@ -63,6 +63,8 @@ struct pzset {
     size_t cap;             /**< room at flat (a transient grows it) */
     pbtree *tree;           /**< tree form: entries by (score, member) */
     ptrie *dict;            /**< tree form: entries by member */
+    bool was_tree;          /**< this set or one it was edited from had
+                                 the tree form (pzset_was_tree()) */
 };
 
 /* ---- entries and order (pzset_entry.c) ----------------------------------- */

@@ -50,6 +50,7 @@ static int flat_remove(pzset *z, size_t i, size_t j, pzset **out)
         a[i + k - j] = pzset_entry_retain(z->flat[k]);
     nz->flat = a;
     nz->cap = nz->len = n;
+    nz->was_tree = z->was_tree;
     *out = nz;
     return 0;
 }
@@ -90,6 +91,7 @@ static int tree_remove(pzset *z, size_t i, size_t j, pzset **out)
     pzset *nz = z;
     if (!z->transient && (nz = pzset_header_new()) == NULL)
         goto fail;
+    nz->was_tree = true;
     if (pzset_should_flatten(nt)) {
         /* nz is new or z: either way its form is replaced by a flat one */
         if (pzset_flatten_into(nz, nt) != 0) {

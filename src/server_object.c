@@ -19,7 +19,7 @@
  * members of at most 64 bytes, else "hashtable" and "skiplist".  Redis
  * never converts back, so a hash that grew past a limit and shrank again
  * is still "hashtable" there and "listpack" here: the value does not
- * remember its history.  OBJECT FREQ and IDLETIME answer as Redis does under the
+ * remember its history (a sorted set does: pzset_was_tree()).  OBJECT FREQ and IDLETIME answer as Redis does under the
  * default maxmemory-policy (noeviction): FREQ is an error, IDLETIME the
  * idle time, here 0, since a replica's reads keep no access clock.
  * REFCOUNT is 2147483647 for the integers 0..9999 Redis shares, else 1.
@@ -132,7 +132,10 @@ const char *server_object_encoding(const value *v)
     case VALUE_HASH:
         return hash_is_small(value_as_hash(v)) ? "listpack" : "hashtable";
     case VALUE_ZSET:
-        return zset_is_small(value_as_zset(v)) ? "listpack" : "skiplist";
+        /* a set that has been a tree stays a skiplist, as in Redis */
+        return zset_is_small(value_as_zset(v)) &&
+                       !pzset_was_tree(value_as_zset(v))
+                   ? "listpack" : "skiplist";
     case VALUE_STREAM:
         return "stream";
     default:

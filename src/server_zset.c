@@ -158,11 +158,19 @@ static int zrange_generic(server_ctx *x, range_by by, range_dir dir)
         return server_zset_reply_ranks(x, z, first, n, rev, withscores);
     }
     size_t first, end;
-    zset_range_ranks(z, &r, empty, &first, &end);
     /* LIMIT: a negative offset selects nothing (Redis's "while
      * (offset--)" skips every member), a negative count everything. */
+    if (offset < 0)
+        return reply_array(x->out, 0);
+    if (by == BY_LEX) { /* Redis's walk in score order (zset_ops.h) */
+        zset_lex_read_ranks(z, &r, empty, rev, (size_t)offset, &first,
+                            &end);
+        offset = 0;
+    } else {
+        zset_range_ranks(z, &r, empty, &first, &end);
+    }
     size_t avail = end - first;
-    if (offset < 0 || (unsigned long long)offset >= avail)
+    if ((unsigned long long)offset >= avail)
         return reply_array(x->out, 0);
     avail -= (size_t)offset;
     size_t take = limit < 0 || (unsigned long long)limit > avail
@@ -236,9 +244,8 @@ static int cmd_zlexcount(server_ctx *x)
     SERVER_TRY(server_lookup(x, 1, VALUE_ZSET, &v));
     if (v == NULL)
         return reply_integer(x->out, 0);
-    size_t first, end;
-    zset_range_ranks(value_as_zset(v), &r, empty, &first, &end);
-    return reply_integer(x->out, (int64_t)(end - first));
+    return reply_integer(x->out,
+                         (int64_t)zset_lex_count(value_as_zset(v), &r, empty));
 }
 
 /* ZCARD key */

@@ -31,6 +31,7 @@
 #include "alloc.h"
 #include "cmd_num.h"
 #include "server_scan.h"
+#include "zset_ops.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -277,7 +278,7 @@ int server_zscan_cmd(server_ctx *x)
     }
     SERVER_TRY(server_scan_parse(x, 2, false, &a));
     const pzset *z = value_as_zset(v);
-    if (strcmp(pzset_encoding(z), "listpack") == 0)
+    if (zset_is_listpack(z))
         return scan_reply(x, &a, z, 0, 0, true, 0);
     /* Pass 1: the COUNT lowest hashes from the cursor on, and the
      * lowest hash above them (the next cursor). */

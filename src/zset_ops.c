@@ -121,50 +121,110 @@ static bool lex_lte_max(const void *m, size_t ml, const pzset_range *r)
     return r->max_ex ? d < 0 : d <= 0;
 }
 
+/* Redis's zzlIsInLexRange() and zslIsInLexRange(): nothing is inside
+ * unless the last member is >= min and the first <= max. */
+static bool lex_ends_inside(const pzset *z, const pzset_range *r)
+{
+    size_t n = pzset_len(z), len;
+    const void *last = pzset_entry_member(pzset_at(z, n - 1), &len);
+    if (!lex_gte_min(last, len, r))
+        return false;
+    const void *head = pzset_entry_member(pzset_at(z, 0), &len);
+    return lex_lte_max(head, len, r);
+}
+
+/* Whether member m is inside the bound a walk meets first (min forward,
+ * max with rev) or the one it stops at (far). */
+static bool lex_inside(const pzset_iter *it, const pzset_range *r, bool rev,
+                       bool far)
+{
+    size_t len;
+    const void *m = pzset_entry_member(pzset_iter_entry(it), &len);
+    return rev != far ? lex_lte_max(m, len, r) : lex_gte_min(m, len, r);
+}
+
+static void lex_step(pzset_iter *it, bool rev)
+{
+    if (rev)
+        pzset_iter_prev(it);
+    else
+        pzset_iter_next(it);
+}
+
+/* Seeks it to the first member inside the near bound, walked from the
+ * end rev names (zzlFirstInLexRange(), zzlLastInLexRange(), and what a
+ * skiplist's descent finds through level 0); invalid when there is none. */
+static void lex_seek_near(pzset_iter *it, const pzset *z,
+                          const pzset_range *r, bool rev)
+{
+    pzset_iter_seek(it, z, rev ? pzset_len(z) - 1 : 0);
+    while (pzset_iter_valid(it) && !lex_inside(it, r, rev, false))
+        lex_step(it, rev);
+}
+
+/* From it, the ranks [*first, *end) while members are inside the far
+ * bound. */
+static void lex_take_far(pzset_iter *it, const pzset_range *r, bool rev,
+                         size_t *first, size_t *end)
+{
+    if (!pzset_iter_valid(it))
+        return;
+    size_t at = pzset_iter_rank(it);
+    *first = *end = rev ? at + 1 : at;
+    while (pzset_iter_valid(it) && lex_inside(it, r, rev, true)) {
+        if (rev)
+            *first = pzset_iter_rank(it);
+        else
+            *end = pzset_iter_rank(it) + 1;
+        lex_step(it, rev);
+    }
+}
+
 void zset_lex_walk_ranks(const pzset *z, const pzset_range *r, bool empty, bool rev,
                          size_t *first, size_t *end)
 {
-    size_t n = pzset_len(z), len;
     *first = *end = 0;
-    if (empty || n == 0)
+    if (empty || pzset_len(z) == 0)
         return;
-    if (strcmp(pzset_encoding(z), "listpack") == 0) {
-        const void *last = pzset_entry_member(pzset_at(z, n - 1), &len);
-        if (!lex_gte_min(last, len, r))
-            return;
-        const void *head = pzset_entry_member(pzset_at(z, 0), &len);
-        if (!lex_lte_max(head, len, r))
-            return;
-    }
+    if (zset_is_listpack(z) && !lex_ends_inside(z, r))
+        return;
     pzset_iter it;
-    pzset_iter_seek(&it, z, rev ? n - 1 : 0);
-    /* to the first member inside the near bound */
-    while (pzset_iter_valid(&it)) {
-        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
-        if (rev ? lex_lte_max(m, len, r) : lex_gte_min(m, len, r))
-            break;
-        if (rev)
-            pzset_iter_prev(&it);
-        else
-            pzset_iter_next(&it);
-    }
-    if (!pzset_iter_valid(&it))
+    lex_seek_near(&it, z, r, rev);
+    lex_take_far(&it, r, rev, first, end);
+}
+
+void zset_lex_read_ranks(const pzset *z, const pzset_range *r, bool empty,
+                         bool rev, size_t offset, size_t *first, size_t *end)
+{
+    *first = *end = 0;
+    if (empty || pzset_len(z) == 0 || !lex_ends_inside(z, r))
         return;
-    size_t at = pzset_iter_rank(&it);
-    *first = *end = rev ? at + 1 : at;
-    /* then while inside the far one */
-    while (pzset_iter_valid(&it)) {
-        const void *m = pzset_entry_member(pzset_iter_entry(&it), &len);
-        if (!(rev ? lex_gte_min(m, len, r) : lex_lte_max(m, len, r)))
-            break;
-        if (rev) {
-            *first = pzset_iter_rank(&it);
-            pzset_iter_prev(&it);
-        } else {
-            *end = pzset_iter_rank(&it) + 1;
-            pzset_iter_next(&it);
-        }
-    }
+    pzset_iter it;
+    lex_seek_near(&it, z, r, rev);
+    /* the member found must be inside the far bound too; the offset
+     * members after it are skipped whatever they are */
+    if (!pzset_iter_valid(&it) || !lex_inside(&it, r, rev, true))
+        return;
+    while (offset-- > 0 && pzset_iter_valid(&it))
+        lex_step(&it, rev);
+    lex_take_far(&it, r, rev, first, end);
+}
+
+size_t zset_lex_count(const pzset *z, const pzset_range *r, bool empty)
+{
+    size_t first, end, lfirst, lend;
+    zset_lex_read_ranks(z, r, empty, false, 0, &first, &end);
+    if (first == end || zset_is_listpack(z))
+        return end - first;
+    /* A skiplist counts by ranks: from that first member to the last one
+     * walked from the end, whatever lies between. */
+    zset_lex_read_ranks(z, r, empty, true, 0, &lfirst, &lend);
+    return (lfirst == lend ? pzset_len(z) : lend) - first;
+}
+
+bool zset_is_listpack(const pzset *z)
+{
+    return strcmp(pzset_encoding(z), "listpack") == 0 && !pzset_was_tree(z);
 }
 
 bool zset_fits_listpack(size_t n, size_t maxlen)

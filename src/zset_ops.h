@@ -79,7 +79,8 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
 
 /**
  * The ranks a lex range selects, [*first, *end), walked as Redis walks a
- * sorted set whose scores may differ (ZREMRANGEBYLEX, ZRANGESTORE BYLEX):
+ * sorted set whose scores may differ (ZREMRANGEBYLEX; the reads walk with
+ * zset_lex_read_ranks()):
  * forward from the first member >= min while members are <= max, or with
  * rev backward from the last member <= max while they are >= min; a set
  * Redis holds as a listpack gives nothing unless its last member is >= min
@@ -94,6 +95,49 @@ void zset_range_ranks(const pzset *z, const pzset_range *r, bool empty,
  */
 void zset_lex_walk_ranks(const pzset *z, const pzset_range *r, bool empty, bool rev,
                          size_t *first, size_t *end);
+
+/**
+ * The ranks a lex read selects (ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGE
+ * BYLEX, ZRANGESTORE BYLEX), as genericZrangebylexCommand() walks a set
+ * whose scores may differ: nothing unless the last member is >= min and
+ * the first <= max (either encoding); from the first member >= min (with
+ * rev the last <= max), nothing unless it is inside the other bound too;
+ * then offset members skipped whatever they are (LIMIT's offset); then
+ * members while inside the other bound.  Equal to a search by member when
+ * the scores are equal.
+ * \param z      the set.
+ * \param r      a lex range (by_lex).
+ * \param empty  the parser's emptiness flag.
+ * \param rev    walk from the end.
+ * \param offset members to skip first.
+ * \param first  receives the first rank.
+ * \param end    receives one past the last (the caller takes LIMIT's
+ *               count from the near end).
+ */
+void zset_lex_read_ranks(const pzset *z, const pzset_range *r, bool empty,
+                         bool rev, size_t offset, size_t *first, size_t *end);
+
+/**
+ * ZLEXCOUNT as zlexcountCommand() counts a set whose scores may differ:
+ * a listpack counts from the first member of zset_lex_read_ranks() while
+ * members are <= max; a skiplist subtracts ranks, from that first member
+ * to the last one walked from the end (or to the end when that walk finds
+ * none), counting whatever lies between.
+ * \param z     the set.
+ * \param r     a lex range (by_lex).
+ * \param empty the parser's emptiness flag.
+ * \return the count.
+ */
+size_t zset_lex_count(const pzset *z, const pzset_range *r, bool empty);
+
+/**
+ * Whether Redis holds this set as a listpack: pzset's flat form (which
+ * follows Redis's limits while a set grows) of a set that has never been
+ * a tree (Redis keeps a skiplist that shrinks; pzset_was_tree()).
+ * \param z the set.
+ * \return true for a listpack.
+ */
+bool zset_is_listpack(const pzset *z);
 
 /**
  * Whether Redis keeps a set of n members, the longest maxlen bytes, as a

@@ -189,6 +189,76 @@ START_TEST(ranges_by_lex)
 }
 END_TEST
 
+/* Lex ranges over sets whose scores differ: Redis walks in score order
+ * from the first member inside the near bound (zzlFirstInLexRange(),
+ * zslFirstInLexRange()), skips LIMIT's offset members whatever they are,
+ * and ZLEXCOUNT subtracts ranks on a skiplist.  The big set is two
+ * ascending runs (m100..m199, then m000..m099) and its ranges are chosen
+ * so that a skiplist's descent, whose path depends on random node levels,
+ * can find only one member. */
+START_TEST(ranges_by_lex_mixed_scores)
+{
+    read_oracle *ro = start(_i);
+    oracle *o = read_oracle_writer(ro);
+    oracle_cmd(o, "ZADD", "mix", "1", "d", "2", "a", "3", "f", "4", "b", "5",
+               "e", "6", "c", NULL);
+    for (int k = 0; k < 200; k++) {
+        char score[16], member[16];
+        snprintf(score, sizeof score, "%d", (k + 100) % 200);
+        snprintf(member, sizeof member, "m%03d", k);
+        oracle_cmd(o, "ZADD", "bigmix", score, member, NULL);
+    }
+    static const char *const small[][2] = {
+        {"[a", "[e"}, {"[b", "[d"}, {"(a", "(f"}, {"-", "[c"}, {"[c", "+"},
+        {"[e", "[b"}, {"-", "+"}, {"(d", "[f"}, {"[b", "[c"}, {"[a", "(a"}};
+    char off[8];
+    for (size_t k = 0; k < sizeof small / sizeof small[0]; k++) {
+        const char *mn = small[k][0], *mx = small[k][1];
+        SAME("ZRANGEBYLEX", "mix", mn, mx);
+        SAME("ZREVRANGEBYLEX", "mix", mx, mn);
+        SAME("ZLEXCOUNT", "mix", mn, mx);
+        for (int f = 0; f < 5; f++) {
+            snprintf(off, sizeof off, "%d", f);
+            SAME("ZRANGE", "mix", mn, mx, "BYLEX", "LIMIT", off, "2");
+            SAME("ZRANGE", "mix", mx, mn, "BYLEX", "REV", "LIMIT", off, "-1");
+        }
+    }
+    /* forward: min at or below m000, or inside the first run only */
+    static const char *const fwd[][2] = {
+        {"-", "[m150"}, {"(m", "(m120"}, {"[m150", "+"}, {"(m120", "[m180"},
+        {"[m100", "[m050"}, {"-", "[m050"}, {"[m150", "[m110"}};
+    for (size_t k = 0; k < sizeof fwd / sizeof fwd[0]; k++) {
+        const char *mn = fwd[k][0], *mx = fwd[k][1];
+        SAME("ZRANGEBYLEX", "bigmix", mn, mx);
+        SAME("ZRANGEBYLEX", "bigmix", mn, mx, "LIMIT", "60", "10");
+        SAME("ZRANGE", "bigmix", mn, mx, "BYLEX", "LIMIT", "20", "5");
+    }
+    /* reverse: max at or above m199, or below m099 */
+    static const char *const rev[][2] = {
+        {"[m150", "+"}, {"-", "[m199"}, {"[m020", "(n"}, {"-", "[m050"},
+        {"(m010", "(m090"}};
+    for (size_t k = 0; k < sizeof rev / sizeof rev[0]; k++) {
+        const char *mn = rev[k][0], *mx = rev[k][1];
+        SAME("ZREVRANGEBYLEX", "bigmix", mx, mn);
+        SAME("ZREVRANGEBYLEX", "bigmix", mx, mn, "LIMIT", "120", "10");
+        SAME("ZRANGE", "bigmix", mx, mn, "BYLEX", "REV", "LIMIT", "3", "4");
+    }
+    /* ZLEXCOUNT needs both walks to be unambiguous */
+    static const char *const cnt[][2] = {
+        {"[m150", "+"}, {"-", "[m050"}, {"(m120", "[m199"}, {"-", "+"},
+        {"[m020", "(m090"}};
+    for (size_t k = 0; k < sizeof cnt / sizeof cnt[0]; k++)
+        SAME("ZLEXCOUNT", "bigmix", cnt[k][0], cnt[k][1]);
+    /* a set that outgrew the listpack and shrank is still a skiplist */
+    oracle_cmd(o, "ZREMRANGEBYRANK", "bigmix", "10", "-1", NULL);
+    SAME("OBJECT", "ENCODING", "bigmix");
+    SAME("OBJECT", "ENCODING", "mix");
+    SAME("ZLEXCOUNT", "bigmix", "[m105", "+");
+    SAME("ZRANGEBYLEX", "bigmix", "[m105", "+", "LIMIT", "2", "3");
+    read_oracle_stop(ro);
+}
+END_TEST
+
 START_TEST(lookups)
 {
     read_oracle *ro = start(_i);
@@ -530,6 +600,7 @@ Suite *ch11_zset_suite(void)
     tcase_add_loop_test(tc, ranges_by_rank, 0, 2);
     tcase_add_loop_test(tc, ranges_by_score, 0, 2);
     tcase_add_loop_test(tc, ranges_by_lex, 0, 2);
+    tcase_add_loop_test(tc, ranges_by_lex_mixed_scores, 0, 2);
     tcase_add_loop_test(tc, lookups, 0, 2);
     tcase_add_loop_test(tc, unions_intersections_differences, 0, 2);
     tcase_add_loop_test(tc, zscan_small_sets_are_redis_bytes, 0, 2);

@@ -351,7 +351,7 @@ broken-%: build/broken/%
 # tests/broken/chNN_<bug>.c ahead of libreplica.a, and
 # `make broken-check-chNN_<bug>` runs the consistency checker against it
 # with the fault that shows the bug (it must report differences).
-BROKEN_CHECK_ARGS ?= --seed 1 --ops 1000 --faults replica-pause
+BROKEN_CHECK_ARGS ?= --seed 1 --ops 3000 --faults replica-pause
 build/broken/replica-%: tests/broken/%.c $(BUILD)/obj/src/cli/main_replica.o $(LIB) | deps
 	@mkdir -p build/broken
 	@echo "  LINK    $@"

@@ -11,6 +11,7 @@
  * The child gets SIGKILL if the load test dies (PR_SET_PDEATHSIG).
  */
 #include "load.h"
+#include "redis_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,20 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    int port = -1;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &al) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
 
 /* The log's last ~1500 bytes into out. */
 static void log_tail(const load_replica *rp, char *out, size_t n)
@@ -82,7 +69,7 @@ int load_replica_start(load_replica *rp, const char *path, int master_port,
         return -1;
     }
     snprintf(rp->log, sizeof rp->log, "%s/replica.log", rp->dir);
-    rp->port = free_port();
+    rp->port = redis_free_port();
     char master[64], port[16], nthreads[16];
     snprintf(master, sizeof master, "127.0.0.1:%d", master_port);
     snprintf(port, sizeof port, "%d", rp->port);

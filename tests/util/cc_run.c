@@ -134,20 +134,6 @@ int cc_call(int port, char *reply, size_t replysz, const char *arg0, ...)
 
 /* ---- the replica process ---------------------------------------------------- */
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    int port = -1;
-    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &al) == 0)
-        port = ntohs(a.sin_port);
-    if (s >= 0)
-        close(s);
-    return port;
-}
 
 static int spawn_replica(cc_env *env, const char *store)
 {
@@ -192,7 +178,7 @@ int cc_replica_start(cc_env *env, char *err, size_t errsz)
     int pick = env->replica_port == 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (pick)
-            env->replica_port = free_port();
+            env->replica_port = redis_free_port();
         if (env->replica_port <= 0)
             return failf(err, errsz, "no free port for the replica: %s", strerror(errno));
         if (spawn_replica(env, st->o->store) != 0)

@@ -27,9 +27,9 @@ static void stop_all(void)
             redis_server_stop(running[i]);
 }
 
-static int free_port(void)
+int redis_free_port(void)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t al = sizeof a;
@@ -163,7 +163,7 @@ int redis_server_spawn(redis_server *rs, const char *const *extra,
 static int start_once(redis_server *rs, const char *const *extra, char *err,
                       size_t errsz)
 {
-    rs->port = free_port();
+    rs->port = redis_free_port();
     if (rs->port < 0) {
         snprintf(err, errsz, "no free port: %s", strerror(errno));
         return -1;

@@ -49,6 +49,13 @@ int redis_server_start(redis_server *rs, const char *const *extra, char *err,
 void redis_server_stop(redis_server *rs);
 
 /**
+ * A loopback TCP port that was free a moment ago (bound to port 0, read
+ * back, closed), for a server this process is about to start.
+ * \return the port, or -1 if no socket could be bound.  Thread-safe.
+ */
+int redis_free_port(void);
+
+/**
  * Connect to a server.
  * \param rs the server.
  * \return a connected TCP socket, or -1.
